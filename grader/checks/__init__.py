@@ -1,0 +1,42 @@
+"""The checks: one module each, with a stable CODE, a SLUG, what it NEEDS, and
+`check(ctx) -> Iterator[Finding]`. Texts (titles, messages, fixes, ko and en) live in the rubric."""
+from __future__ import annotations
+
+from types import ModuleType
+
+from grader.checks import (
+    c101_backend_no_container_name,
+    c102_backend_no_published_ports,
+    c103_frontend_single_published,
+    c104_network_appnet,
+    c105_scaling_comment,
+    c106_backend_db_env,
+    c107_frontend_depends_on_backend,
+    c108_no_obsolete_version,
+    c109_frontend_port_matches_listen,
+    n101_api_proxies_to_backend,
+    n102_dynamic_backend_resolution,
+    n103_proxy_headers,
+    n104_container_networking,
+    n105_api_port_matches_backend,
+)
+
+MODULES: list[ModuleType] = [
+    c101_backend_no_container_name,
+    c102_backend_no_published_ports,
+    c103_frontend_single_published,
+    c104_network_appnet,
+    c105_scaling_comment,
+    c106_backend_db_env,
+    c107_frontend_depends_on_backend,
+    c108_no_obsolete_version,
+    c109_frontend_port_matches_listen,
+    n101_api_proxies_to_backend,
+    n102_dynamic_backend_resolution,
+    n103_proxy_headers,
+    n104_container_networking,
+    n105_api_port_matches_backend,
+]
+
+BY_CODE: dict[str, ModuleType] = {m.CODE: m for m in MODULES}
+BY_SLUG: dict[str, ModuleType] = {m.SLUG: m for m in MODULES}

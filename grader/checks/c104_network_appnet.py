@@ -1,0 +1,38 @@
+"""C4: a network called `appnet` (as its key or its `name:`) joins backend and frontend."""
+from typing import Iterator
+
+from grader.checks.context import CheckContext
+from grader.results import Finding, Status
+
+CODE = "C104"
+SLUG = "compose.network-appnet"
+ASK = "C4"
+NEEDS = ("compose",)
+NAME = "appnet"
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    backend, front = ctx.backend, ctx.frontend
+    if backend is None:
+        yield ctx.no_backend()
+        return
+    if front is None:
+        yield ctx.no_frontend()
+        return
+    compose = ctx.compose
+    appnet_keys = [k for k in set(compose.networks) | set(backend.network_keys()) | set(front.network_keys())
+                   if NAME in (k, compose.network(k).name)]
+    if not appnet_keys:
+        names = sorted({compose.network(k).name for k in backend.network_keys() + front.network_keys()})
+        line = compose.root.line_of("networks") if "networks" in compose.root.items else backend.line
+        yield ctx.at_compose(Status.FAIL, "missing", line, networks=", ".join(names))
+        return
+    shared = [k for k in appnet_keys if k in backend.network_keys() and k in front.network_keys()]
+    if shared:
+        net = compose.network(shared[0])
+        yield ctx.at_compose(Status.PASS, "pass", net.line or backend.line, network=net.key, name=net.name)
+        return
+    for svc in (backend, front):
+        if not set(appnet_keys) & set(svc.network_keys()):
+            line = svc.line_of("networks") if svc.networks is not None else svc.line
+            yield ctx.at_compose(Status.FAIL, "not_on", line, service=svc.name, network=appnet_keys[0])

@@ -1,0 +1,55 @@
+"""N2: nginx keeps finding replicas as they come and go. A host written literally in
+proxy_pass (or an upstream server without `resolve`) is looked up once, at start-up: replicas
+added later never get traffic, and removed ones cause errors until nginx reloads."""
+from typing import Iterator
+
+from grader.checks.context import CheckContext
+from grader.nginx.model import VAR_RE
+from grader.results import Finding, Status
+
+CODE = "N102"
+SLUG = "nginx.dynamic-backend-resolution"
+ASK = "N2"
+NEEDS = ("nginx",)
+DOCKER_DNS = "127.0.0.11"
+
+
+def _resolver_ok(ctx: CheckContext, resolver) -> bool:
+    addrs = [a for a in resolver.args if "=" not in a]
+    # A variable (filled from the environment by the image's template step) cannot be judged.
+    return any(a.split(":")[0] == DOCKER_DNS or VAR_RE.search(a) for a in addrs)
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    route = ctx.api_route
+    if route is None or route.target is None:
+        yield ctx.no_api_route()
+        return
+    t = route.target
+    if t.upstream is not None:
+        up = t.upstream
+        static = [s for s in up.servers if not s.resolve]
+        if static or not up.servers:
+            s = static[0] if static else None
+            yield Finding(Status.FAIL, "upstream_static", {"upstream": up.name, "host": s.host if s else ""},
+                    s.file if s else up.directive.file, s.line if s else up.directive.line)
+            return
+        resolver = ctx.nginx.resolver_at(up.directive)
+        if resolver is None:
+            yield ctx.at(Status.FAIL, "no_resolver", up.directive, upstream=up.name)
+        elif not _resolver_ok(ctx, resolver):
+            yield ctx.at(Status.FAIL, "resolver_not_docker", resolver, resolver=" ".join(resolver.args))
+        else:
+            yield ctx.at(Status.PASS, "pass_upstream", up.directive, upstream=up.name)
+        return
+    if t.has_variables:
+        resolver = ctx.nginx.resolver_at(route.location)
+        if resolver is None:
+            yield ctx.at(Status.FAIL, "variable_no_resolver", t.directive, raw=t.raw)
+        elif not _resolver_ok(ctx, resolver):
+            yield ctx.at(Status.FAIL, "resolver_not_docker", resolver, resolver=" ".join(resolver.args))
+        else:
+            yield ctx.at(Status.PASS, "pass_variable", t.directive, raw=t.raw,
+                         resolver=" ".join(resolver.args))
+        return
+    yield ctx.at(Status.FAIL, "literal", t.directive, raw=t.raw, host=t.host or t.raw)

@@ -1,0 +1,157 @@
+"""The `grader` command. Each command parses options, calls one function, prints, and exits:
+0 every required check passed, 1 some check failed, 2 the input could not be graded,
+3 the grader itself failed (a bug: please report it)."""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from grader import __version__
+from grader.errors import InputError
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+def default_lang() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"
+
+
+def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Input problems are one clear line and exit 2; never a traceback for the learner."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputError as e:
+            click.echo(f"grader: {e}", err=True)
+            sys.exit(EXIT_INPUT)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as e:  # noqa: BLE001 - the last guard before a traceback
+            if os.environ.get("GRADER_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"grader: internal error: {type(e).__name__}: {e} "
+                       "(set GRADER_DEBUG=1 for details; please report it)", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+def parse_services(values: tuple[str, ...]) -> dict[str, str]:
+    from grader.workspace import ROLES
+
+    out = {}
+    for v in values:
+        role, eq, name = v.partition("=")
+        if not eq or role not in ROLES or not name:
+            raise click.BadParameter(f"{v!r}: use ROLE=NAME with ROLE one of {', '.join(ROLES)}",
+                                     param_hint="--service")
+        out[role] = name
+    return out
+
+
+def load(rubric: str | None):
+    from grader.checks import BY_CODE
+    from grader.rubric import load_rubric
+
+    return load_rubric(rubric, registry=BY_CODE)
+
+
+class GraderGroup(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # click's usage errors exit 2 already; keep that, so a bad option is "input not gradable".
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=GraderGroup)
+@click.version_option(__version__, prog_name="grader")
+def main() -> None:
+    """Grade a learner's Docker workshop step: static checks of docker-compose.yml and the
+    frontend's nginx.conf, and (with --runtime) a real run of the stack."""
+
+
+lang_option = click.option("--lang", type=click.Choice(["ko", "en"]), default=None,
+                           help="Language of the report (default: ko when LANG starts with ko).")
+rubric_option = click.option("--rubric", default=None, metavar="NAME|FILE",
+                             help="Rubric name in rubrics/ or a rubric file (default: step-06-horizontal-scaling).")
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(file_okay=True, dir_okay=True))
+@click.option("--compose", "compose_file", metavar="FILE", help="The compose file (default: found as Compose finds it).")
+@click.option("--nginx", "nginx_file", metavar="FILE", help="The frontend's nginx config (default: found from the frontend's Dockerfile or mounts).")
+@click.option("--service", "services", multiple=True, metavar="ROLE=NAME",
+              help="Which service plays a role (backend, frontend); repeatable.")
+@rubric_option
+@lang_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output", "output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
+@click.option("--no-color", is_flag=True, help="No colour, even on a terminal.")
+@fail_cleanly
+def check(path: str | None, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
+          rubric: str | None, lang: str | None, fmt: str, output: str | None, no_color: bool) -> None:
+    """Grade the workspace at PATH (default: ./workshop)."""
+    from grader.grade import grade
+
+    if path is None:
+        path = str(Path(compose_file).parent) if compose_file else "workshop"
+    lang = lang or default_lang()
+    rub = load(rubric)
+    report, _ = grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
+                      services=parse_services(services))
+    if fmt == "json":
+        from grader.report import json as json_report
+
+        text = json_report.render(report)
+    else:
+        from grader.report import text as text_report
+
+        to_tty = output is None and sys.stdout.isatty()
+        text = text_report.render(report, rub.title(lang), color=to_tty and not no_color
+                                  and "NO_COLOR" not in os.environ)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("code")
+@rubric_option
+@lang_option
+@fail_cleanly
+def explain(code: str, rubric: str | None, lang: str | None) -> None:
+    """Explain a check: what it wants, why, a failing and a passing example, and the fix."""
+    from grader.report.explain import render
+
+    rub = load(rubric)
+    spec = rub.find(code)
+    if spec is None:
+        raise InputError(f"no check {code!r} in rubric {rub.id}; `grader list` shows them")
+    click.echo(render(spec, lang or default_lang()), nl=False)
+
+
+@main.command("list")
+@rubric_option
+@lang_option
+@fail_cleanly
+def list_checks(rubric: str | None, lang: str | None) -> None:
+    """List the rubric's checks: code, slug, points, required or advisory, title."""
+    rub = load(rubric)
+    lang = lang or default_lang()
+    for c in rub.checks:
+        kind = ("required" if c.required else "advisory") if c.enabled else "off"
+        click.echo(f"{c.code}  {c.slug:<40} {c.points:>5g}  {kind:<8}  {c.text('title', lang)}")

@@ -1,0 +1,365 @@
+"""A Compose file as Compose reads it, with lines.
+
+Covers the short and long syntaxes of the keys the checks and the runtime gate read; a key
+of the wrong type is an input error, as `docker compose config` would refuse it too.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.errors import InputError
+from grader.submission.yamlfile import Comment, YamlDocument, YMap, YNode, YScalar, YSeq
+
+COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+@dataclass
+class Port:
+    target: str  # container port or range, e.g. "80" or "8000-8002"
+    published: str | None  # host port or range; None: an ephemeral host port
+    host_ip: str | None
+    protocol: str
+    line: int
+
+    def target_numbers(self) -> list[int]:
+        return _port_range(self.target)
+
+    def published_numbers(self) -> list[int]:
+        return _port_range(self.published) if self.published else []
+
+
+def _port_range(text: str) -> list[int]:
+    m = re.fullmatch(r"(\d+)(?:-(\d+))?", text.strip())
+    if not m:
+        return []
+    lo = int(m.group(1))
+    hi = int(m.group(2) or lo)
+    return list(range(lo, min(hi, lo + 1000) + 1))
+
+
+@dataclass
+class EnvVar:
+    name: str
+    value: str | None  # None: taken from the shell running compose
+    line: int
+    file: str  # where it was written: the compose file or an env file
+
+
+@dataclass
+class EnvFileRef:
+    path: str
+    required: bool
+    line: int
+
+
+@dataclass
+class Dependency:
+    service: str
+    condition: str | None
+    line: int
+
+
+@dataclass
+class Mount:
+    source: str | None
+    target: str
+    kind: str  # "bind" | "volume" | "tmpfs" | other long-syntax types
+    read_only: bool
+    line: int
+
+
+@dataclass
+class Network:
+    key: str
+    name: str  # the `name:` given, else the key
+    line: int
+    external: bool = False
+
+
+@dataclass
+class Build:
+    context: str
+    dockerfile: str
+    line: int
+
+
+@dataclass
+class Scalar:
+    value: Any
+    line: int
+
+
+@dataclass
+class Service:
+    name: str
+    line: int
+    node: YMap
+    image: Scalar | None = None
+    build: Build | None = None
+    container_name: Scalar | None = None
+    ports: list[Port] = field(default_factory=list)
+    ports_line: int | None = None
+    expose: list[Scalar] = field(default_factory=list)
+    networks: dict[str, int] | None = None  # None: the implicit `default` network
+    environment: list[EnvVar] = field(default_factory=list)
+    env_files: list[EnvFileRef] = field(default_factory=list)
+    env_from_files: list[EnvVar] = field(default_factory=list)  # filled when the files are read
+    depends_on: list[Dependency] = field(default_factory=list)
+    depends_on_line: int | None = None
+    replicas: Scalar | None = None
+    scale: Scalar | None = None
+    volumes: list[Mount] = field(default_factory=list)
+    healthcheck: YNode | None = None
+    command: Scalar | None = None
+    entrypoint: Scalar | None = None
+
+    def line_of(self, key: str) -> int:
+        return self.node.line_of(key)
+
+    @property
+    def all_env(self) -> list[EnvVar]:
+        # Compose: `environment` wins over `env_file` for the same name.
+        own = {e.name for e in self.environment}
+        return self.environment + [e for e in self.env_from_files if e.name not in own]
+
+    def network_keys(self) -> list[str]:
+        return list(self.networks) if self.networks is not None else ["default"]
+
+    def replica_count(self) -> int | None:
+        for s in (self.replicas, self.scale):
+            if s is not None and isinstance(s.value, int) and not isinstance(s.value, bool):
+                return s.value
+        return None
+
+
+@dataclass
+class ComposeModel:
+    rel: str
+    services: dict[str, Service]
+    networks: dict[str, Network]
+    comments: list[Comment]
+    version_line: int | None
+    root: YMap
+
+    def service(self, name: str | None) -> Service | None:
+        return self.services.get(name) if name else None
+
+    def network(self, key: str) -> Network:
+        return self.networks.get(key) or Network(key=key, name=key, line=0)
+
+    def by_container_name(self, name: str) -> Service | None:
+        for s in self.services.values():
+            if s.container_name is not None and str(s.container_name.value) == name:
+                return s
+        return None
+
+
+class _Reader:
+    """Turns located YAML into the model, refusing wrong types with file:line."""
+
+    def __init__(self, rel: str):
+        self.rel = rel
+
+    def err(self, node: YNode | None, msg: str, line: int | None = None) -> InputError:
+        return InputError(msg, self.rel, line or (node.line if node else None))
+
+    def text(self, node: YNode, what: str) -> str:
+        if isinstance(node, YScalar) and node.value is not None and not isinstance(node.value, (list, dict)):
+            return node.raw if isinstance(node.value, (int, float)) and not isinstance(node.value, bool) else str(node.value)
+        raise self.err(node, f"{what} must be a single value")
+
+    def mapping(self, node: YNode | None, what: str) -> YMap:
+        if isinstance(node, YMap):
+            return node
+        if isinstance(node, YScalar) and node.value is None:
+            return YMap(node.line, node.col)
+        raise self.err(node, f"{what} must be a mapping (key: value)")
+
+    def seq(self, node: YNode | None, what: str) -> YSeq:
+        if isinstance(node, YSeq):
+            return node
+        if isinstance(node, YScalar) and node.value is None:
+            return YSeq(node.line, node.col)
+        raise self.err(node, f"{what} must be a list")
+
+    def str_list(self, node: YNode | None, what: str) -> list[tuple[str, int]]:
+        if isinstance(node, YScalar) and node.value is not None:
+            return [(self.text(node, what), node.line)]
+        return [(self.text(i, what), i.line) for i in self.seq(node, what).items]
+
+    def port(self, node: YNode) -> Port:
+        if isinstance(node, YMap):
+            target = node.get("target")
+            if target is None:
+                raise self.err(node, "a long-syntax port needs `target`")
+            pub = node.get("published")
+            ip = node.get("host_ip")
+            proto = node.get("protocol")
+            return Port(self.text(target, "ports.target"), self.text(pub, "ports.published") if pub else None,
+                        self.text(ip, "ports.host_ip") if ip else None,
+                        self.text(proto, "ports.protocol") if proto else "tcp", node.line)
+        raw = self.text(node, "a port")
+        spec, _, proto = raw.partition("/")
+        host_ip = None
+        if spec.startswith("["):
+            end = spec.find("]")
+            host_ip, spec = spec[1:end], spec[end + 2:]
+            parts = spec.split(":") if spec else []
+            parts = ([""] if len(parts) == 1 else []) + parts
+            published, target = (parts[0] or None), parts[-1]
+        else:
+            parts = spec.split(":")
+            if len(parts) == 1:
+                published, target = None, parts[0]
+            elif len(parts) == 2:
+                published, target = parts[0] or None, parts[1]
+            else:
+                host_ip, published, target = ":".join(parts[:-2]), parts[-2] or None, parts[-1]
+        return Port(target, published, host_ip or None, proto or "tcp", node.line)
+
+    def env(self, node: YNode, rel: str) -> list[EnvVar]:
+        out = []
+        if isinstance(node, YMap):
+            for k, v in node.items.items():
+                value = None if (isinstance(v, YScalar) and v.value is None) else self.text(v, f"environment.{k}")
+                out.append(EnvVar(k, value, node.line_of(k), rel))
+            return out
+        for item in self.seq(node, "environment").items:
+            entry = self.text(item, "an environment entry")
+            name, eq, value = entry.partition("=")
+            out.append(EnvVar(name.strip(), value if eq else None, item.line, rel))
+        return out
+
+    def env_files(self, node: YNode) -> list[EnvFileRef]:
+        items = node.items if isinstance(node, YSeq) else [node]
+        out = []
+        for item in items:
+            if isinstance(item, YMap):
+                path = item.get("path")
+                if path is None:
+                    raise self.err(item, "an env_file entry needs `path`")
+                req = item.get("required")
+                required = not (isinstance(req, YScalar) and req.value is False)
+                out.append(EnvFileRef(self.text(path, "env_file.path"), required, item.line))
+            else:
+                out.append(EnvFileRef(self.text(item, "env_file"), True, item.line))
+        return out
+
+    def mount(self, node: YNode) -> Mount:
+        if isinstance(node, YMap):
+            target = node.get("target")
+            source = node.get("source")
+            kind = node.get("type")
+            ro = node.get("read_only")
+            return Mount(self.text(source, "volumes.source") if source else None,
+                         self.text(target, "volumes.target") if target else "",
+                         self.text(kind, "volumes.type") if kind else "volume",
+                         isinstance(ro, YScalar) and ro.value is True, node.line)
+        raw = self.text(node, "a volume")
+        parts = raw.split(":")
+        # Windows drive letters ("C:\\x:/y") keep their colon.
+        if len(parts) >= 3 and len(parts[0]) == 1 and parts[1].startswith(("\\", "/")):
+            parts = [parts[0] + ":" + parts[1]] + parts[2:]
+        if len(parts) == 1:
+            return Mount(None, parts[0], "volume", False, node.line)
+        source, target = parts[0], parts[1]
+        mode = parts[2] if len(parts) > 2 else ""
+        kind = "bind" if source.startswith((".", "/", "~", "$")) or re.match(r"^[A-Za-z]:[\\/]", source) else "volume"
+        return Mount(source, target, kind, "ro" in mode.split(","), node.line)
+
+    def depends(self, node: YNode) -> list[Dependency]:
+        if isinstance(node, YMap):
+            out = []
+            for name, spec in node.items.items():
+                cond = None
+                if isinstance(spec, YMap) and spec.get("condition") is not None:
+                    cond = self.text(spec.get("condition"), "depends_on.condition")
+                out.append(Dependency(name, cond, node.line_of(name)))
+            return out
+        return [Dependency(name, None, line) for name, line in self.str_list(node, "depends_on")]
+
+    def build(self, node: YNode) -> Build:
+        if isinstance(node, YMap):
+            ctx = node.get("context")
+            df = node.get("dockerfile")
+            return Build(self.text(ctx, "build.context") if ctx else ".",
+                         self.text(df, "build.dockerfile") if df else "Dockerfile", node.line)
+        return Build(self.text(node, "build"), "Dockerfile", node.line)
+
+    def scalar(self, node: YNode, what: str) -> Scalar:
+        if isinstance(node, YScalar):
+            return Scalar(node.value, node.line)
+        if isinstance(node, YSeq):
+            return Scalar(" ".join(self.text(i, what) for i in node.items), node.line)
+        raise self.err(node, f"{what} must be a value or a list")
+
+    def service(self, name: str, node: YNode, line: int) -> Service:
+        m = self.mapping(node, f"service {name!r}")
+        s = Service(name=name, line=line, node=m)
+        get = m.get
+        if get("image") is not None:
+            s.image = Scalar(self.text(get("image"), "image"), m.line_of("image"))
+        if get("build") is not None:
+            s.build = self.build(get("build"))
+        if get("container_name") is not None:
+            s.container_name = Scalar(self.text(get("container_name"), "container_name"), m.line_of("container_name"))
+        if get("ports") is not None:
+            s.ports = [self.port(p) for p in self.seq(get("ports"), "ports").items]
+            s.ports_line = m.line_of("ports")
+        if get("expose") is not None:
+            s.expose = [Scalar(v, line) for v, line in self.str_list(get("expose"), "expose")]
+        nets = get("networks")
+        if nets is not None:
+            if isinstance(nets, YMap):
+                s.networks = {k: nets.line_of(k) for k in nets.items}
+            else:
+                s.networks = {v: line for v, line in self.str_list(nets, "networks")}
+        if get("environment") is not None:
+            s.environment = self.env(get("environment"), self.rel)
+        if get("env_file") is not None:
+            s.env_files = self.env_files(get("env_file"))
+        if get("depends_on") is not None:
+            s.depends_on = self.depends(get("depends_on"))
+            s.depends_on_line = m.line_of("depends_on")
+        deploy = get("deploy")
+        if deploy is not None:
+            d = self.mapping(deploy, "deploy")
+            if d.get("replicas") is not None:
+                s.replicas = Scalar(d.get("replicas").plain(), d.line_of("replicas"))
+        if get("scale") is not None:
+            s.scale = Scalar(get("scale").plain(), m.line_of("scale"))
+        if get("volumes") is not None:
+            s.volumes = [self.mount(v) for v in self.seq(get("volumes"), "volumes").items]
+        s.healthcheck = get("healthcheck")
+        if get("command") is not None:
+            s.command = self.scalar(get("command"), "command")
+        if get("entrypoint") is not None:
+            s.entrypoint = self.scalar(get("entrypoint"), "entrypoint")
+        return s
+
+
+def load_compose(doc: YamlDocument) -> ComposeModel:
+    r = _Reader(doc.rel)
+    if doc.root is None:
+        raise InputError("is empty: a compose file needs `services:`", doc.rel)
+    root = r.mapping(doc.root, "the compose file")
+    services_node = root.get("services")
+    if services_node is None:
+        raise InputError("has no `services:` section", doc.rel, 1)
+    services_map = r.mapping(services_node, "services")
+    services = {name: r.service(name, node, services_map.line_of(name)) for name, node in services_map.items.items()}
+    networks: dict[str, Network] = {}
+    if root.get("networks") is not None:
+        nets = r.mapping(root.get("networks"), "networks")
+        for key, spec in nets.items.items():
+            name, external = key, False
+            if isinstance(spec, YMap):
+                if spec.get("name") is not None:
+                    name = r.text(spec.get("name"), "networks.name")
+                ext = spec.get("external")
+                external = isinstance(ext, YScalar) and ext.value is True or isinstance(ext, YMap)
+            networks[key] = Network(key, name, nets.line_of(key), external)
+    version_line = root.line_of("version") if "version" in root.items else None
+    return ComposeModel(doc.rel, services, networks, doc.comments, version_line, root)

@@ -1,0 +1,32 @@
+"""Errors that end grading with exit code 2: the input could not be graded.
+
+Each carries one clear line for the learner: what went wrong and where (file:line).
+"""
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """The submission (or an option) cannot be graded as given."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def where(self) -> str:
+        if self.file and self.line:
+            return f"{self.file}:{self.line}"
+        return self.file or ""
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"{where}: {self.message}" if where else self.message
+
+
+class OutsideRootError(InputError):
+    """A path in the submission points outside the submission root: never read."""
+
+
+class RubricError(InputError):
+    """The rubric file is not valid; `file` names the rubric and the message the bad key."""

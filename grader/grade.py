@@ -1,0 +1,75 @@
+"""Run the rubric's checks over a workspace: findings -> scored results -> report."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from grader.checks import BY_CODE
+from grader.checks.context import CheckContext
+from grader.errors import InputError
+from grader.results import Finding, Note, Report, Result, Status
+from grader.rubric import CheckSpec, Rubric
+from grader.workspace import Workspace, load_workspace
+
+
+def score(rubric: Rubric, spec: CheckSpec, findings: list[Finding], lang: str) -> Result:
+    worst = max(findings, key=lambda f: f.status.severity)
+    status = worst.status
+    if not spec.required and status is Status.FAIL:
+        status = Status.WARN  # advisory: shown, never fails the grade
+    max_points = 0.0 if status is Status.SKIP else spec.points
+    points = max_points if status in (Status.PASS, Status.WARN) else 0.0
+    details = [
+        {"file": f.file, "line": f.line, "status": f.status.value,
+         "message": rubric.message(spec, f.key, lang, f.params)}
+        for f in findings if f is not worst and f.status.severity > 0
+    ]
+    return Result(
+        check=spec.slug, code=spec.code, status=status, points=points, max_points=max_points,
+        required=spec.required, title=spec.text("title", lang), file=worst.file, line=worst.line,
+        message=rubric.message(spec, worst.key, lang, worst.params),
+        hint=spec.text("fix", lang) if status not in (Status.PASS, Status.SKIP) else None,
+        details=details,
+    )
+
+
+def _blocked(ws: Workspace, module: ModuleType) -> InputError | None:
+    if "compose" in module.NEEDS and ws.compose is None:
+        return ws.compose_error or InputError("no compose file")
+    if "nginx" in module.NEEDS and ws.nginx is None:
+        return ws.nginx_error or InputError("no nginx config")
+    return None
+
+
+def run_checks(ws: Workspace, rubric: Rubric, lang: str) -> list[Result]:
+    ctx = CheckContext(ws=ws, params=rubric.params)
+    results = []
+    for spec in rubric.checks:
+        if not spec.enabled or spec.code not in BY_CODE:
+            continue
+        module = BY_CODE[spec.code]
+        blocked = _blocked(ws, module)
+        if blocked is not None:
+            msg = rubric.message(spec, "input_error", lang, {"error": str(blocked)})
+            results.append(Result(spec.slug, spec.code, Status.ERROR, 0.0, spec.points, spec.required,
+                                  spec.text("title", lang), blocked.file, blocked.line, msg, None))
+            continue
+        findings = list(module.check(ctx))
+        results.append(score(rubric, spec, findings, lang))
+    return results
+
+
+def grade(path: str | Path, rubric: Rubric, lang: str = "en", compose: str | None = None,
+          nginx: str | None = None, services: dict[str, str] | None = None) -> tuple[Report, Workspace]:
+    ws = load_workspace(path, compose=compose, nginx=nginx, services=services,
+                        api_path=str(rubric.params.get("api_path", "/api/posts")))
+    results = run_checks(ws, rubric, lang)
+    notes: list[Note] = list(ws.notes)
+    for err in (ws.compose_error, ws.nginx_error):
+        if err is not None:
+            notes.append(Note("error", err.message, err.file, err.line))
+    report = Report(rubric=rubric.id, submission=str(path), lang=lang, results=results, notes=notes)
+    return report, ws
+
+

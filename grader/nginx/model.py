@@ -1,0 +1,297 @@
+"""nginx semantics over the parsed tree.
+
+- Inheritance: a directive is in effect at a location when it is set there, or, if not, at
+  the nearest enclosing level that sets it. For array directives (proxy_set_header,
+  add_header) this is nginx's rule that an inner level setting ANY of them inherits NONE.
+- Variables: `set` (server and location levels, run in order) and `map` (http level).
+- Location matching for a URI as nginx does it: exact, longest prefix, `^~`, then regexes in
+  order (those nested in the chosen prefix first).
+- Upstreams with their servers and the `resolve` flag; `resolver` at http, server, location
+  and upstream levels.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from grader.results import Note
+
+VAR_RE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+@dataclass(eq=False)
+class Directive:
+    name: str
+    args: list[str]
+    file: str
+    line: int
+    block: list["Directive"] | None = None
+    parent: "Directive | None" = field(default=None, repr=False)
+
+    def children(self, name: str | None = None) -> list["Directive"]:
+        return [d for d in (self.block or []) if name is None or d.name == name]
+
+    def ancestors(self) -> Iterator["Directive"]:
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+@dataclass
+class UpstreamServer:
+    host: str
+    port: int | None
+    params: list[str]
+    file: str
+    line: int
+
+    @property
+    def resolve(self) -> bool:
+        return "resolve" in self.params
+
+
+@dataclass
+class Upstream:
+    name: str
+    directive: Directive
+    servers: list[UpstreamServer]
+
+
+@dataclass
+class ProxyTarget:
+    """What a `proxy_pass` reaches, after variables are substituted."""
+
+    directive: Directive
+    raw: str
+    url: str | None  # None: a variable whose value cannot be known from the files
+    scheme: str | None
+    host: str | None
+    port: int | None
+    has_variables: bool
+    upstream: Upstream | None
+    set_line: int | None = None  # the `set` that gave the variable its value
+    set_file: str | None = None
+    unknown: list[str] = field(default_factory=list)
+
+
+def split_host_port(text: str) -> tuple[str, int | None]:
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.lstrip(":")
+        return host, int(port) if port.isdigit() else None
+    host, sep, port = text.rpartition(":")
+    if sep and port.isdigit():
+        return host, int(port)
+    return text, None
+
+
+URL_RE = re.compile(r"^(?P<scheme>[a-z]+)://(?P<authority>[^/?]*)(?P<rest>.*)$", re.I)
+
+
+class NginxConfig:
+    def __init__(self, top: list[Directive], files: list[str], notes: list[Note],
+                 comments: list[tuple[str, int, str]]):
+        self.files = files
+        self.notes = notes
+        self.comments = comments
+        self.main = Directive("main", [], files[0] if files else "", 0, top)
+        self._link(self.main)
+        https = self.main.children("http")
+        # A conf.d snippet is included inside the image's `http` block: its top level is http.
+        self.http = https[0] if https else self.main
+
+    @staticmethod
+    def _link(node: Directive) -> None:
+        for child in node.block or []:
+            child.parent = node
+            NginxConfig._link(child)
+
+    # -- structure -------------------------------------------------------------------------
+    def servers(self) -> list[Directive]:
+        return self.http.children("server")
+
+    def upstreams(self) -> dict[str, Upstream]:
+        out: dict[str, Upstream] = {}
+        for up in self.http.children("upstream"):
+            if not up.args:
+                continue
+            servers = []
+            for s in up.children("server"):
+                if not s.args:
+                    continue
+                host, port = split_host_port(s.args[0])
+                servers.append(UpstreamServer(host, port, s.args[1:], s.file, s.line))
+            out[up.args[0]] = Upstream(up.args[0], up, servers)
+        return out
+
+    @staticmethod
+    def listen_ports(server: Directive) -> list[int]:
+        ports = []
+        listens = server.children("listen")
+        if not listens:
+            return [80]
+        for d in listens:
+            if not d.args or d.args[0].startswith("unix:"):
+                continue
+            addr = d.args[0]
+            if addr.isdigit():
+                ports.append(int(addr))
+                continue
+            _, port = split_host_port(addr)
+            ports.append(port if port is not None else 80)
+        return ports
+
+    # -- inheritance -----------------------------------------------------------------------
+    @staticmethod
+    def chain(node: Directive) -> list[Directive]:
+        """The node and its enclosing levels, innermost first; `if` blocks are their own
+        configuration, so a location's settings never come from one."""
+        return [node] + [a for a in node.ancestors() if a.name != "if"]
+
+    def effective(self, node: Directive, name: str) -> list[Directive]:
+        for level in self.chain(node):
+            found = level.children(name)
+            if found:
+                return found
+        return []
+
+    def effective_one(self, node: Directive, name: str) -> Directive | None:
+        found = self.effective(node, name)
+        return found[-1] if found else None
+
+    def effective_headers(self, node: Directive) -> dict[str, Directive]:
+        return {d.args[0].lower(): d for d in self.effective(node, "proxy_set_header") if d.args}
+
+    # -- variables -------------------------------------------------------------------------
+    def variable_values(self, node: Directive, var: str) -> list[tuple[str, Directive]]:
+        """Possible values of $var at `node`: the last `set` that runs (location sets run after
+        server sets), else every value a `map` can give it."""
+        for level in self.chain(node):
+            sets = [d for d in level.children("set") if len(d.args) >= 2 and d.args[0] == f"${var}"]
+            if sets:
+                return [(sets[-1].args[1], sets[-1])]
+        for m in self.http.children("map"):
+            if len(m.args) >= 2 and m.args[1] == f"${var}":
+                return [(d.args[-1], d) for d in m.block or []
+                        if d.args and d.name not in ("hostnames", "volatile", "include")]
+        return []
+
+    def substitute(self, node: Directive, text: str, depth: int = 0) -> tuple[str | None, list[str], Directive | None]:
+        """Substitute user-defined variables; built-ins after the authority are kept as they are.
+        Returns (text or None if the authority cannot be known, unknown variable names, the set)."""
+        unknown: list[str] = []
+        source: Directive | None = None
+
+        def repl(m: re.Match[str]) -> str:
+            nonlocal source
+            name = m.group(1) or m.group(2)
+            values = self.variable_values(node, name)
+            if len(values) == 1 and depth < 5:
+                value, d = values[0]
+                source = source or d
+                inner, more, _ = self.substitute(node, value, depth + 1)
+                unknown.extend(more)
+                return inner if inner is not None else m.group(0)
+            unknown.append(name)
+            return m.group(0)
+
+        result = VAR_RE.sub(repl, text)
+        return result, unknown, source
+
+    # -- locations -------------------------------------------------------------------------
+    def match_location(self, container: Directive, uri: str) -> Directive | None:
+        locs = [d for d in container.children("location") if d.args and not d.args[0].startswith("@")]
+        exact, prefixes, regexes = [], [], []
+        for loc in locs:
+            mod, pattern = _location_kind(loc)
+            if mod == "=":
+                exact.append((pattern, loc))
+            elif mod in ("~", "~*"):
+                regexes.append((mod, pattern, loc))
+            else:
+                prefixes.append((mod, pattern, loc))
+        for pattern, loc in exact:
+            if uri == pattern:
+                return loc
+        best: tuple[str, str, Directive] | None = None
+        for mod, pattern, loc in prefixes:
+            if uri.startswith(pattern) and (best is None or len(pattern) > len(best[1])):
+                best = (mod, pattern, loc)
+        if best is not None:
+            nested = self.match_location(best[2], uri)
+            if nested is not None:
+                return nested
+            if best[0] == "^~":
+                return best[2]
+        for mod, pattern, loc in regexes:
+            try:
+                if re.search(pattern, uri, re.I if mod == "~*" else 0):
+                    return self.match_location(loc, uri) or loc
+            except re.error:
+                continue
+        return best[2] if best else None
+
+    # -- proxying --------------------------------------------------------------------------
+    def proxy_target(self, location: Directive) -> ProxyTarget | None:
+        d = location.children("proxy_pass")
+        if not d or not d[-1].args:
+            return None
+        pp = d[-1]
+        raw = pp.args[0]
+        has_vars = bool(VAR_RE.search(raw))
+        url, unknown, source = self.substitute(location, raw)
+        scheme = host = None
+        port = None
+        upstream = None
+        m = URL_RE.match(url or "")
+        if m and not VAR_RE.search(m.group("authority")):
+            scheme = m.group("scheme").lower()
+            host, port = split_host_port(m.group("authority"))
+            upstream = self.upstreams().get(host)
+        elif m is None or VAR_RE.search(m.group("authority") if m else url or ""):
+            url = None
+        return ProxyTarget(pp, raw, url, scheme, host, port, has_vars, upstream,
+                           source.line if source else None, source.file if source else None, unknown)
+
+    def resolver_at(self, node: Directive) -> Directive | None:
+        return self.effective_one(node, "resolver")
+
+    def api_route(self, uri: str, listen_ports: list[int] | None = None) -> tuple[Directive, Directive] | None:
+        """The (server, location) that serves `uri`: among servers listening on one of
+        `listen_ports` (all when unknown), the first whose matching location proxies;
+        else the first matching location at all."""
+        servers = self.servers()
+        if listen_ports:
+            on_port = [s for s in servers if set(self.listen_ports(s)) & set(listen_ports)]
+            servers = on_port + [s for s in servers if s not in on_port]
+        fallback = None
+        for s in servers:
+            loc = self.match_location(s, uri)
+            if loc is None:
+                continue
+            if loc.children("proxy_pass"):
+                return s, loc
+            fallback = fallback or (s, loc)
+        return fallback
+
+
+def _location_kind(loc: Directive) -> tuple[str, str]:
+    args = loc.args
+    if len(args) >= 2 and args[0] in ("=", "~", "~*", "^~"):
+        return args[0], args[1]
+    a = args[0]
+    for mod in ("~*", "^~", "~", "="):
+        if a.startswith(mod) and len(a) > len(mod):
+            return mod, a[len(mod):]
+    return "", a
+
+
+def parse_duration(text: str) -> float | None:
+    """nginx time: "5", "5s", "500ms", "1m", "1m30s" -> seconds."""
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2592000, "y": 31536000}
+    parts = re.findall(r"(\d+)(ms|[smhdwMy]?)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(int(n) * units[u or "s"] for n, u in parts)

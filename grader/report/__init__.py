@@ -1,0 +1,1 @@
+"""Reports: each format is `render(report, ...) -> str`, built from results only."""

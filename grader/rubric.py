@@ -1,0 +1,132 @@
+"""Rubric data: which checks run, their points, required or advisory, and every text a
+learner reads, in Korean and English. Validated with a JSON Schema; a broken rubric names
+the bad key's path and is exit 2."""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.errors import RubricError
+
+DEFAULT_RUBRIC = "step-06-horizontal-scaling"
+LANGS = ("en", "ko")
+
+
+def rubric_dirs() -> list[Path]:
+    """Where rubrics are looked up by name: the checkout's rubrics/ (beside the package) and
+    the installed copy under <prefix>/share/workshop-grader/rubrics."""
+    here = Path(__file__).resolve().parent.parent / "rubrics"
+    installed = Path(sys.prefix) / "share" / "workshop-grader" / "rubrics"
+    return [d for d in (here, installed) if d.is_dir()]
+
+
+@dataclass
+class CheckSpec:
+    code: str
+    slug: str
+    ask: str | None
+    points: float
+    required: bool
+    enabled: bool
+    data: dict[str, Any]
+
+    def text(self, field: str, lang: str) -> str:
+        return self.data[field][lang].strip()
+
+
+@dataclass
+class Rubric:
+    id: str
+    path: Path
+    data: dict[str, Any]
+    checks: list[CheckSpec]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.data.get("params") or {})
+
+    @property
+    def runtime(self) -> dict[str, Any]:
+        return dict(self.data.get("runtime") or {})
+
+    def title(self, lang: str) -> str:
+        return self.data["title"][lang]
+
+    def find(self, code_or_slug: str) -> CheckSpec | None:
+        key = code_or_slug.strip()
+        for c in self.checks:
+            if key.upper() == c.code or key == c.slug:
+                return c
+        return None
+
+    def message(self, spec: CheckSpec, key: str, lang: str, params: dict[str, Any]) -> str:
+        texts = spec.data["messages"].get(key) or (self.data.get("common_messages") or {}).get(key)
+        if texts is None:
+            return f"[{spec.code}:{key}] " + ", ".join(f"{k}={v}" for k, v in params.items())
+        try:
+            return texts[lang].strip().format(**params)
+        except (KeyError, IndexError, ValueError):
+            return texts[lang].strip()
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return json.loads(resources.files("grader").joinpath("schemas/rubric.schema.json").read_text("utf-8"))
+
+
+def resolve_rubric_path(name_or_file: str | None) -> Path:
+    name = name_or_file or DEFAULT_RUBRIC
+    p = Path(name)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        if not p.is_file():
+            raise RubricError("rubric file not found", str(p))
+        return p
+    for d in rubric_dirs():
+        for ext in (".yaml", ".yml"):
+            if (d / f"{name}{ext}").is_file():
+                return d / f"{name}{ext}"
+    known = sorted({f.stem for d in rubric_dirs() for f in d.glob("*.y*ml")})
+    raise RubricError(f"no rubric named {name!r} (known: {', '.join(known) or 'none'})")
+
+
+def load_rubric(name_or_file: str | None = None, registry: dict[str, Any] | None = None) -> Rubric:
+    import jsonschema  # only when a rubric is loaded
+
+    path = resolve_rubric_path(name_or_file)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise RubricError(f"rubric is not valid YAML: {getattr(e, 'problem', e)}", str(path),
+                          mark.line + 1 if mark else None) from None
+    except OSError as e:
+        raise RubricError(f"cannot read rubric: {e.strerror}", str(path)) from None
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        where = "/".join(str(x) for x in e.absolute_path) or "(top level)"
+        raise RubricError(f"rubric key {where}: {e.message}", str(path))
+    checks = []
+    seen: set[str] = set()
+    for i, c in enumerate(data["checks"]):
+        if c["code"] in seen:
+            raise RubricError(f"rubric key checks/{i}/code: {c['code']} is listed twice", str(path))
+        seen.add(c["code"])
+        if registry is not None:
+            module = registry.get(c["code"])
+            if module is None:
+                raise RubricError(f"rubric key checks/{i}/code: no check has code {c['code']}", str(path))
+            if module.SLUG != c["slug"]:
+                raise RubricError(f"rubric key checks/{i}/slug: check {c['code']} is {module.SLUG}, "
+                                  f"not {c['slug']}", str(path))
+        checks.append(CheckSpec(c["code"], c["slug"], c.get("ask"), float(c["points"]), c["required"],
+                                c.get("enabled", True), c))
+    return Rubric(id=data["id"], path=path, data=data, checks=checks)

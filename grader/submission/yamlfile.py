@@ -1,0 +1,252 @@
+"""YAML read safely, with the line and column of every key and value, and the comments.
+
+PyYAML's safe loader gives the node graph; we turn it into small located nodes ourselves so
+that a check can say `docker-compose.yml:14`. Anchors and merge keys (`<<:`) are resolved as
+Compose resolves them. Hostile input is refused before it costs anything: nesting deeper
+than MAX_DEPTH is caught on the event stream (no recursion), and an alias bomb is caught by
+counting the size the document would have once aliases are expanded (memoised, linear).
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import yaml
+
+from grader.errors import InputError
+
+MAX_DEPTH = 64
+MAX_EXPANDED_NODES = 50_000
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class YNode:
+    line: int  # 1-based
+    col: int  # 1-based
+
+    def plain(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+@dataclass
+class YScalar(YNode):
+    value: Any = None
+    raw: str = ""  # the text as written, e.g. "22:22" that YAML 1.1 would read as a number
+    quoted: bool = False
+
+    def plain(self) -> Any:
+        return self.value
+
+    @property
+    def text(self) -> str:
+        """The value as Compose (YAML 1.2) reads a string-ish scalar: the text as written."""
+        if self.value is None:
+            return ""
+        return self.raw if not isinstance(self.value, bool) else self.raw
+
+
+@dataclass
+class YSeq(YNode):
+    items: list[YNode] = field(default_factory=list)
+
+    def plain(self) -> list[Any]:
+        return [i.plain() for i in self.items]
+
+
+@dataclass
+class YMap(YNode):
+    items: dict[str, YNode] = field(default_factory=dict)
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+    def get(self, key: str) -> YNode | None:
+        return self.items.get(key)
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+    def plain(self) -> dict[str, Any]:
+        return {k: v.plain() for k, v in self.items.items()}
+
+
+@dataclass(frozen=True)
+class Comment:
+    line: int
+    text: str  # without the leading '#'
+
+
+@dataclass
+class YamlDocument:
+    rel: str
+    root: YNode | None
+    comments: list[Comment]
+
+
+def _mark_line(mark: Any) -> int | None:
+    return mark.line + 1 if mark is not None else None
+
+
+def _yaml_error(e: yaml.YAMLError, rel: str) -> InputError:
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or str(e)
+    context = getattr(e, "context", None)
+    msg = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    return InputError(msg, rel, _mark_line(mark))
+
+
+def _check_shape(text: str, rel: str) -> None:
+    """Walk the event stream once: refuse deep nesting before anything recursive runs."""
+    depth = 0
+    try:
+        for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise InputError(
+                        f"nesting deeper than {MAX_DEPTH} levels; a compose file never needs that",
+                        rel, _mark_line(ev.start_mark))
+            elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError as e:
+        raise _yaml_error(e, rel) from None
+
+
+class _Builder:
+    def __init__(self, rel: str):
+        self.rel = rel
+        self.constructor = yaml.SafeLoader("")
+        self.sizes: dict[int, int] = {}
+        self.built: dict[int, YNode] = {}
+
+    def expanded_size(self, node: yaml.Node) -> int:
+        # Iterative post-order so a long chain of aliases cannot recurse deeply.
+        stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+        while stack:
+            n, done = stack.pop()
+            if id(n) in self.sizes:
+                continue
+            children = self._children(n)
+            if done:
+                total = 1 + sum(self.sizes[id(c)] for c in children)
+                self.sizes[id(n)] = min(total, MAX_EXPANDED_NODES + 1)
+            else:
+                stack.append((n, True))
+                stack.extend((c, False) for c in children if id(c) not in self.sizes)
+        return self.sizes[id(node)]
+
+    @staticmethod
+    def _children(n: yaml.Node) -> list[yaml.Node]:
+        if isinstance(n, yaml.SequenceNode):
+            return list(n.value)
+        if isinstance(n, yaml.MappingNode):
+            return [x for kv in n.value for x in kv]
+        return []
+
+    def build(self, node: yaml.Node) -> YNode:
+        if id(node) in self.built:  # an alias: the same located node, shared
+            return self.built[id(node)]
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        out: YNode
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                value = self.constructor.construct_object(node)
+            except yaml.YAMLError:
+                value = node.value
+            out = YScalar(line, col, value=value, raw=node.value, quoted=node.style in ("'", '"'))
+        elif isinstance(node, yaml.SequenceNode):
+            out = YSeq(line, col, items=[self.build(c) for c in node.value])
+        elif isinstance(node, yaml.MappingNode):
+            out = self._build_map(node, line, col)
+        else:  # pragma: no cover
+            raise InputError("unknown YAML node", self.rel, line)
+        self.built[id(node)] = out
+        return out
+
+    def _build_map(self, node: yaml.MappingNode, line: int, col: int) -> YMap:
+        m = YMap(line, col)
+        merged: list[YMap] = []
+        for k, v in node.value:
+            if k.tag == MERGE_TAG:
+                sources = v.value if isinstance(v, yaml.SequenceNode) else [v]
+                for s in sources:
+                    built = self.build(s)
+                    if not isinstance(built, YMap):
+                        raise InputError("a merge key (<<) must name a mapping", self.rel, k.start_mark.line + 1)
+                    merged.append(built)
+                continue
+            if not isinstance(k, yaml.ScalarNode):
+                raise InputError("a mapping key must be a plain value, not a list or mapping",
+                                 self.rel, k.start_mark.line + 1)
+            key = k.value
+            if key in m.items:
+                raise InputError(
+                    f"key {key!r} is defined twice (first at line {m.key_lines[key]}); "
+                    "Compose refuses duplicate keys", self.rel, k.start_mark.line + 1)
+            m.items[key] = self.build(v)
+            m.key_lines[key] = k.start_mark.line + 1
+        # Explicit keys win over merged ones; earlier merge sources win over later ones.
+        for src in merged:
+            for key, value in src.items.items():
+                if key not in m.items:
+                    m.items[key] = value
+                    m.key_lines[key] = src.key_lines.get(key, src.line)
+        return m
+
+
+def comments_of(text: str) -> list[Comment]:
+    """Comments with their lines. A '#' starts a comment only outside scalars and at the start
+    of a line or after white space, exactly as YAML reads it; the scanner tells us where the
+    scalars are."""
+    spans: list[tuple[int, int]] = []
+    try:
+        for tok in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(tok, yaml.ScalarToken):
+                spans.append((tok.start_mark.index, tok.end_mark.index))
+    except yaml.YAMLError:
+        pass  # the loader reports the syntax error with its line; comments up to it still count
+    starts = [s for s, _ in spans]
+    out: list[Comment] = []
+    line_start = 0
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        pos = line.find("#")
+        while pos != -1:
+            idx = line_start + pos
+            before_ok = pos == 0 or line[pos - 1] in " \t"
+            i = bisect.bisect_right(starts, idx) - 1
+            inside = i >= 0 and spans[i][0] <= idx < spans[i][1]
+            if before_ok and not inside:
+                out.append(Comment(lineno, line[pos + 1:].strip()))
+                break
+            pos = line.find("#", pos + 1)
+        line_start += len(line) + 1
+    return out
+
+
+def load_yaml(text: str, rel: str) -> YamlDocument:
+    _check_shape(text, rel)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as e:
+        raise _yaml_error(e, rel) from None
+    if len(nodes) > 1:
+        raise InputError("holds several YAML documents (---); a compose file is one document", rel,
+                         nodes[1].start_mark.line + 1 if nodes[1] is not None else None)
+    node = nodes[0] if nodes else None
+    builder = _Builder(rel)
+    if node is not None and builder.expanded_size(node) > MAX_EXPANDED_NODES:
+        raise InputError(
+            f"expands to more than {MAX_EXPANDED_NODES} values through aliases (an alias bomb?)",
+            rel, node.start_mark.line + 1)
+    root = builder.build(node) if node is not None else None
+    return YamlDocument(rel=rel, root=root, comments=comments_of(text))
+
+
+def walk(node: YNode) -> Iterator[YNode]:
+    yield node
+    if isinstance(node, YMap):
+        for v in node.items.values():
+            yield from walk(v)
+    elif isinstance(node, YSeq):
+        for v in node.items:
+            yield from walk(v)

@@ -1,0 +1,267 @@
+"""Locate a submission's files and roles and build the models: the first half of the flow
+submission -> models -> findings -> report.
+
+A file that cannot be read or parsed does not stop the other: its error is kept, the checks
+that need it become `error` results, and the rest is graded.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.compose.model import COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Service, load_compose
+from grader.errors import InputError, OutsideRootError
+from grader.nginx.model import NginxConfig
+from grader.nginx.parse import NGINX_PREFIX, ConfigSource, parse_nginx
+from grader.results import Note
+from grader.submission.dockerfile import Dockerfile, parse_dockerfile
+from grader.submission.reader import SubmissionRoot
+from grader.submission.yamlfile import load_yaml
+
+ROLES = ("backend", "frontend")
+
+
+@dataclass
+class Workspace:
+    root: SubmissionRoot
+    compose: ComposeModel | None = None
+    compose_rel: str | None = None
+    compose_error: InputError | None = None
+    nginx: NginxConfig | None = None
+    nginx_source: ConfigSource = field(default_factory=ConfigSource)
+    nginx_error: InputError | None = None
+    dockerfiles: dict[str, Dockerfile] = field(default_factory=dict)
+    roles: dict[str, str | None] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    api_path: str = "/api/posts"
+
+    @property
+    def compose_dir(self) -> str:
+        return posixpath.dirname(self.compose_rel or "")
+
+    def role(self, name: str) -> Service | None:
+        return self.compose.service(self.roles.get(name)) if self.compose else None
+
+    @property
+    def nginx_rel(self) -> str | None:
+        return self.nginx.files[0] if self.nginx and self.nginx.files else (
+            next(iter(self.nginx_source.files.values()), None))
+
+
+def _note_error(ws: Workspace, e: InputError) -> None:
+    ws.notes.append(Note("error", e.message, e.file, e.line))
+
+
+def find_compose(root: SubmissionRoot) -> str:
+    for name in COMPOSE_FILE_NAMES:
+        if root.exists(name):
+            return name
+    raise InputError("no compose file found: looked for " + ", ".join(COMPOSE_FILE_NAMES), root.rel(root.root))
+
+
+def read_env_file(text: str, rel: str) -> list[EnvVar]:
+    out = []
+    for n, line in enumerate(text.split("\n"), start=1):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        s = re.sub(r"^export\s+", "", s)
+        name, eq, value = s.partition("=")
+        if name.strip():
+            out.append(EnvVar(name.strip(), value.strip().strip("'\"") if eq else None, n, rel))
+    return out
+
+
+def _image_name(image: str) -> str:
+    name = image.split("@")[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":")[0]
+
+
+def is_nginx_service(ws: Workspace, s: Service) -> bool:
+    if s.image is not None and "nginx" in _image_name(str(s.image.value)):
+        return True
+    df = ws.dockerfiles.get(s.name)
+    if df and df.final and "nginx" in _image_name(df.final.image):
+        return True
+    return any(m.kind == "bind" and m.target.startswith(NGINX_PREFIX) for m in s.volumes)
+
+
+def infer_frontend(ws: Workspace) -> str | None:
+    assert ws.compose is not None
+    services = list(ws.compose.services.values())
+    nginx = [s for s in services if is_nginx_service(ws, s)]
+    if nginx:
+        nginx.sort(key=lambda s: (not s.ports, s.name != "frontend"))
+        return nginx[0].name
+    return "frontend" if "frontend" in ws.compose.services else None
+
+
+def _load_dockerfiles(ws: Workspace) -> None:
+    assert ws.compose is not None
+    for s in ws.compose.services.values():
+        if s.build is None or "://" in s.build.context:
+            continue
+        try:
+            ctx = ws.root.join(ws.compose_dir, s.build.context)
+            rel = ws.root.join(ctx, s.build.dockerfile)
+            if ws.root.exists(rel):
+                ws.dockerfiles[s.name] = parse_dockerfile(ws.root.read(rel).text, rel)
+        except OutsideRootError as e:
+            _note_error(ws, InputError(f"service {s.name}: build {e.message}", ws.compose_rel, s.build.line))
+        except InputError as e:
+            _note_error(ws, e)
+
+
+def _load_env_files(ws: Workspace) -> None:
+    assert ws.compose is not None
+    for s in ws.compose.services.values():
+        for ref in s.env_files:
+            try:
+                rel = ws.root.join(ws.compose_dir, ref.path)
+                if not ws.root.exists(rel):
+                    ws.root.resolve(rel)  # a link out of the root is refused, not "missing"
+                    ws.notes.append(Note("info", f"env_file {ref.path} of service {s.name} is not in the "
+                                                 "submission; its settings cannot be seen", ws.compose_rel, ref.line))
+                    continue
+                s.env_from_files.extend(read_env_file(ws.root.read(rel).text, rel))
+            except OutsideRootError as e:
+                _note_error(ws, InputError(f"env_file {ref.path!r} of service {s.name} points outside the "
+                                           "submission; it is not read", ws.compose_rel, ref.line))
+            except InputError as e:
+                _note_error(ws, e)
+
+
+def nginx_source_for(ws: Workspace) -> ConfigSource:
+    """Where the frontend's nginx config comes from: the Dockerfile's COPY/ADD into
+    /etc/nginx, bind mounts into /etc/nginx (they win, as they cover the image's files), or
+    frontend/nginx.conf."""
+    src = ConfigSource()
+    front = ws.role("frontend")
+    if front is not None:
+        df = ws.dockerfiles.get(front.name)
+        if df is not None and front.build is not None:
+            ctx = ws.root.join(ws.compose_dir, front.build.context)
+            for inst in df.final_copies():
+                if len(inst.args) < 2:
+                    continue
+                dest = inst.args[-1]
+                for s in inst.args[:-1]:
+                    _map(ws, src, ctx, s, dest, multiple=len(inst.args) > 2)
+        for m in front.volumes:
+            if m.kind == "bind" and m.source and m.target.startswith(NGINX_PREFIX):
+                _map(ws, src, ws.compose_dir, m.source, m.target, multiple=False)
+    if not src.files and not src.dirs:
+        rel = posixpath.join(ws.compose_dir, "frontend/nginx.conf") if ws.compose_dir else "frontend/nginx.conf"
+        src.files[f"{NGINX_PREFIX}/conf.d/nginx.conf"] = rel
+    src.entry = _entries(src)
+    return src
+
+
+def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, multiple: bool) -> None:
+    if not dest.startswith("/"):
+        return  # relative to WORKDIR: not an nginx path we can place
+    if any(c in source for c in "*?["):
+        return
+    try:
+        rel = ws.root.join(base, source)
+    except OutsideRootError:
+        return  # reported by the build context / mount checks, never read
+    if ws.root.is_dir(rel):
+        src.dirs[posixpath.normpath(dest)] = rel
+        return
+    if not dest.startswith(NGINX_PREFIX):
+        return
+    if dest.endswith("/") or multiple or dest.rstrip("/") in (NGINX_PREFIX + "/conf.d", NGINX_PREFIX,
+                                                            NGINX_PREFIX + "/templates"):
+        dest = posixpath.join(dest, posixpath.basename(source))
+    src.files[posixpath.normpath(dest)] = rel
+
+
+def _entries(src: ConfigSource) -> list[str]:
+    main = f"{NGINX_PREFIX}/nginx.conf"
+    if main in src.files:
+        return [main]
+    confd = sorted(p for p in src.files if p.startswith(f"{NGINX_PREFIX}/conf.d/") and p.endswith(".conf"))
+    templates = sorted(p for p in src.files if p.startswith(f"{NGINX_PREFIX}/templates/") and p.endswith(".template"))
+    return confd + templates or sorted(src.files)
+
+
+def infer_backend(ws: Workspace) -> str | None:
+    assert ws.compose is not None
+    services = ws.compose.services
+    if ws.nginx is not None:
+        route = ws.nginx.api_route(ws.api_path, _published_targets(ws))
+        if route is not None:
+            target = ws.nginx.proxy_target(route[1])
+            hosts = []
+            if target is not None and target.upstream is not None:
+                hosts = [s.host for s in target.upstream.servers]
+            elif target is not None and target.host:
+                hosts = [target.host]
+            for h in hosts:
+                if h in services and h != ws.roles.get("frontend"):
+                    return h
+                by_cn = ws.compose.by_container_name(h)
+                if by_cn is not None and by_cn.name != ws.roles.get("frontend"):
+                    return by_cn.name
+    return "backend" if "backend" in services else None
+
+
+def _published_targets(ws: Workspace) -> list[int]:
+    front = ws.role("frontend")
+    return [n for p in front.ports for n in p.target_numbers()] if front else []
+
+
+def load_workspace(path: str | Path, compose: str | None = None, nginx: str | None = None,
+                   services: dict[str, str] | None = None, api_path: str = "/api/posts") -> Workspace:
+    root_path = Path(path)
+    if not root_path.exists():
+        raise InputError("submission folder not found", str(path))
+    if not root_path.is_dir():
+        raise InputError("is not a folder; give the submission's folder", str(path))
+    root = SubmissionRoot(root_path)
+    ws = Workspace(root=root, api_path=api_path)
+    services = services or {}
+    try:
+        ws.compose_rel = _inside(root, compose, "--compose") if compose else find_compose(root)
+        doc = load_yaml(root.read(ws.compose_rel).text, ws.compose_rel)
+        ws.compose = load_compose(doc)
+    except InputError as e:
+        ws.compose_error = e
+    if ws.compose is not None:
+        for role, name in services.items():
+            if name not in ws.compose.services:
+                raise InputError(f"--service {role}={name}: no service {name!r} in {ws.compose_rel} "
+                                 f"(services: {', '.join(ws.compose.services)})")
+        _load_dockerfiles(ws)
+        _load_env_files(ws)
+        ws.roles["frontend"] = services.get("frontend") or infer_frontend(ws)
+    try:
+        if nginx:
+            rel = _inside(root, nginx, "--nginx")
+            ws.nginx_source = ConfigSource(files={f"{NGINX_PREFIX}/conf.d/{posixpath.basename(rel)}": rel})
+            ws.nginx_source.entry = list(ws.nginx_source.files)
+        elif ws.compose is not None:
+            ws.nginx_source = nginx_source_for(ws)
+        else:
+            ws.nginx_source = ConfigSource(files={f"{NGINX_PREFIX}/conf.d/nginx.conf": "frontend/nginx.conf"})
+            ws.nginx_source.entry = list(ws.nginx_source.files)
+        ws.nginx = parse_nginx(root, ws.nginx_source)
+        ws.notes.extend(ws.nginx.notes)
+    except InputError as e:
+        ws.nginx_error = e
+    if ws.compose is not None:
+        ws.roles["backend"] = services.get("backend") or infer_backend(ws)
+    return ws
+
+
+def _inside(root: SubmissionRoot, given: str, option: str) -> str:
+    p = Path(given)
+    if not p.is_absolute() and not p.exists() and (root.root / p).exists():
+        p = root.root / p
+    if not root.contains(p.parent) or not root.contains(p.absolute().parent):
+        raise InputError(f"{option} {given}: the file must be inside the submission folder {root.root}")
+    return root.rel(p)
