@@ -125,6 +125,10 @@ def check(path: str | None, compose_file: str | None, nginx_file: str | None, se
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+    for note in report.notes:
+        if note.level == "error":  # one clear line each on stderr, whatever the format
+            where = f"{note.file}:{note.line}" if note.file and note.line else (note.file or str(path))
+            click.echo(f"grader: {where}: {note.message}", err=True)
     sys.exit(report.exit_code)
 
 

@@ -1,0 +1,90 @@
+"""The command line: explain/list like `ruff rule`, formats, language, and a static run that
+never imports the Docker SDK."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, WORKSHOP, run
+from grader.checks import MODULES
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("module", MODULES, ids=[m.CODE for m in MODULES])
+def test_every_check_is_explained(module, lang: str) -> None:
+    r = run("explain", module.CODE, "--lang", lang)
+    assert r.exit_code == 0
+    assert module.SLUG in r.output
+    assert r.output.count("## ") == 4  # why, fails, passes, fix
+    assert run("explain", module.SLUG, "--lang", lang).output == r.output
+
+
+def test_explain_unknown_code() -> None:
+    r = run("explain", "Z999")
+    assert r.exit_code == 2 and "grader list" in r.stderr
+
+
+def test_list_has_every_check() -> None:
+    r = run("list", "--lang", "en")
+    assert r.exit_code == 0
+    for m in MODULES:
+        assert m.CODE in r.output and m.SLUG in r.output
+
+
+def test_every_message_key_a_check_can_yield_is_in_the_rubric() -> None:
+    import re
+
+    from grader.rubric import load_rubric
+    from grader.checks import BY_CODE
+
+    rubric = load_rubric(None, BY_CODE)
+    common = set(rubric.data["common_messages"])
+    for m in MODULES:
+        spec = rubric.find(m.CODE)
+        source = Path(m.__file__).read_text()
+        keys = set(re.findall(r"Status\.\w+, \"(\w+)\"", source))
+        assert keys, m.CODE
+        missing = keys - set(spec.data["messages"]) - common
+        assert not missing, (m.CODE, missing)
+
+
+def test_json_report_shape() -> None:
+    r = run("check", str(WORKSHOP), "--format", "json")
+    report = json.loads(r.stdout)
+    assert set(report) >= {"schema", "rubric", "submission", "passed", "score", "max_score", "results"}
+    for res in report["results"]:
+        assert set(res) >= {"check", "code", "status", "points", "max_points", "file", "line", "message", "hint"}
+
+
+def test_language_from_locale() -> None:
+    ko = run("check", str(WORKSHOP), env={"LANG": "ko_KR.UTF-8"})
+    en = run("check", str(WORKSHOP), env={"LANG": "en_US.UTF-8"})
+    assert "점수" in ko.output and "Score" in en.output
+
+
+def test_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    r = run("check", str(WORKSHOP), "--format", "json", "--output", str(out))
+    assert r.exit_code == 0 and json.loads(out.read_text())["passed"] is True
+
+
+def test_no_color_off_a_tty() -> None:
+    assert "\x1b[" not in run("check", str(WORKSHOP)).output
+
+
+def test_static_run_never_imports_docker() -> None:
+    code = ("import sys; from grader.cli import main\n"
+            "try:\n    main(['check', %r, '--format', 'json'])\n"
+            "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+            "bad = [m for m in ('docker', 'rich') if m in sys.modules]\n"
+            "assert not bad, bad\n" % str(WORKSHOP))
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, capture_output=True)
+
+
+def test_module_entry_point() -> None:
+    p = subprocess.run([sys.executable, "-m", "grader", "check", str(WORKSHOP)], capture_output=True, text=True)
+    assert p.returncode == 0 and "PASS" in p.stdout

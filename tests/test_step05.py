@@ -1,0 +1,25 @@
+"""The learner's starting point (step 05) must fail C1, C2, C4, C7 and N2."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import by_slug, grade_json, shared_path
+
+
+def test_step05_fails_what_the_step_asks_to_change(tmp_path: Path) -> None:
+    ws = tmp_path / "workshop"
+    shutil.copytree(shared_path("reference", "step-05"), ws)
+    # step-05's compose file lives in the corpus (case 01 is complete/step-05 of the workshop).
+    shutil.copy(shared_path("corpus", "dev", "01-handson-step05", "docker-compose.yml"), ws / "docker-compose.yml")
+    code, report = grade_json(ws)
+    results = by_slug(report)
+    for slug in ("compose.backend-no-container-name", "compose.backend-no-published-ports",
+                 "compose.network-appnet", "compose.frontend-depends-on-backend",
+                 "nginx.dynamic-backend-resolution"):
+        assert results[slug]["status"] == "fail", (slug, results[slug])
+    assert code == 1
+    # The nginx config was found through the frontend Dockerfile's COPY into conf.d.
+    assert results["nginx.dynamic-backend-resolution"]["file"] == "frontend/nginx.conf"
+    # step-05 publishes 3000:80 and nginx listens on 80: that part is right.
+    assert results["compose.frontend-port-matches-listen"]["status"] == "pass"
