@@ -4,10 +4,10 @@ the bad key's path and is exit 2."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import yaml
 from grader.errors import RubricError
 
 DEFAULT_RUBRIC = "step-06-horizontal-scaling"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "rubric.schema.json"
 LANGS = ("en", "ko")
 
 
@@ -78,7 +79,7 @@ class Rubric:
 
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    return json.loads(resources.files("grader").joinpath("schemas/rubric.schema.json").read_text("utf-8"))
+    return json.loads(SCHEMA_PATH.read_text("utf-8"))
 
 
 def resolve_rubric_path(name_or_file: str | None) -> Path:
@@ -96,24 +97,51 @@ def resolve_rubric_path(name_or_file: str | None) -> Path:
     raise RubricError(f"no rubric named {name!r} (known: {', '.join(known) or 'none'})")
 
 
-def load_rubric(name_or_file: str | None = None, registry: dict[str, Any] | None = None) -> Rubric:
-    import jsonschema  # only when a rubric is loaded
+def _cache_marker(raw: bytes) -> Path | None:
+    """A rubric already validated (same bytes, same schema) is not validated again: importing
+    jsonschema costs more than grading a submission. The marker is only a speed-up; without a
+    writable cache folder every run validates."""
+    import zlib
 
-    path = resolve_rubric_path(name_or_file)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise RubricError(f"rubric is not valid YAML: {getattr(e, 'problem', e)}", str(path),
-                          mark.line + 1 if mark else None) from None
-    except OSError as e:
-        raise RubricError(f"cannot read rubric: {e.strerror}", str(path)) from None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "workshop-grader"
+    schema = SCHEMA_PATH.read_bytes()
+    digest = f"{zlib.crc32(schema):08x}{zlib.crc32(raw):08x}{len(raw):x}"
+    return base / f"rubric-valid-{digest}"
+
+
+def validate_rubric_data(data: Any, path: Path) -> None:
+    import jsonschema  # only when a rubric is not known to be valid
+
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         e = errors[0]
         where = "/".join(str(x) for x in e.absolute_path) or "(top level)"
         raise RubricError(f"rubric key {where}: {e.message}", str(path))
+
+
+def load_rubric(name_or_file: str | None = None, registry: dict[str, Any] | None = None) -> Rubric:
+    path = resolve_rubric_path(name_or_file)
+    try:
+        raw = path.read_bytes()
+        # The rubric is trusted data and large: libyaml's loader when the build has it.
+        data = yaml.load(raw.decode("utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise RubricError(f"rubric is not valid YAML: {getattr(e, 'problem', e)}", str(path),
+                          mark.line + 1 if mark else None) from None
+    except OSError as e:
+        raise RubricError(f"cannot read rubric: {e.strerror}", str(path)) from None
+    except UnicodeDecodeError:
+        raise RubricError("rubric is not UTF-8 text", str(path)) from None
+    marker = _cache_marker(raw)
+    if marker is None or not marker.exists():
+        validate_rubric_data(data, path)
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass
     checks = []
     seen: set[str] = set()
     for i, c in enumerate(data["checks"]):

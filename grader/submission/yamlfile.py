@@ -19,6 +19,8 @@ from grader.errors import InputError
 MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 50_000
 MERGE_TAG = "tag:yaml.org,2002:merge"
+# libyaml, when PyYAML was built with it, reads the same YAML ~10x faster with the same marks.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -99,7 +101,7 @@ def _check_shape(text: str, rel: str) -> None:
     """Walk the event stream once: refuse deep nesting before anything recursive runs."""
     depth = 0
     try:
-        for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        for ev in yaml.parse(text, Loader=LOADER):
             if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -200,7 +202,7 @@ def comments_of(text: str) -> list[Comment]:
     scalars are."""
     spans: list[tuple[int, int]] = []
     try:
-        for tok in yaml.scan(text, Loader=yaml.SafeLoader):
+        for tok in yaml.scan(text, Loader=LOADER):
             if isinstance(tok, yaml.ScalarToken):
                 spans.append((tok.start_mark.index, tok.end_mark.index))
     except yaml.YAMLError:
@@ -226,7 +228,7 @@ def comments_of(text: str) -> list[Comment]:
 def load_yaml(text: str, rel: str) -> YamlDocument:
     _check_shape(text, rel)
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=LOADER))
     except yaml.YAMLError as e:
         raise _yaml_error(e, rel) from None
     if len(nodes) > 1:
