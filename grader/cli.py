@@ -37,6 +37,10 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except InputError as e:
             click.echo(f"grader: {e}", err=True)
             sys.exit(EXIT_INPUT)
+        except BrokenPipeError:
+            # The reader went away (`grader list | head`): stop quietly, as other tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as e:  # noqa: BLE001 - the last guard before a traceback
@@ -69,13 +73,8 @@ def load(rubric: str | None):
     return load_rubric(rubric, registry=BY_CODE)
 
 
-class GraderGroup(click.Group):
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        # click's usage errors exit 2 already; keep that, so a bad option is "input not gradable".
-        return super().main(*args, **kwargs)
-
-
-@click.group(cls=GraderGroup)
+# click's usage errors exit 2 already: a bad option is "input that cannot be graded".
+@click.group()
 @click.version_option(__version__, prog_name="grader")
 def main() -> None:
     """Grade a learner's Docker workshop step: static checks of docker-compose.yml and the
