@@ -237,38 +237,35 @@ def test_bad_option_is_exit_2(ws: Path) -> None:
     assert check(ws, "--service", "db").exit_code == 2
 
 
-def test_broken_rubric_names_the_key(ws: Path, tmp_path: Path) -> None:
+def rubric_variant(tmp_path: Path, name: str, old: str, new: str) -> Path:
     from conftest import REPO
 
     text = (REPO / "rubrics" / "step-06-horizontal-scaling.yaml").read_text(encoding="utf-8")
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("    points: 10\n", "    points: ten\n", 1), encoding="utf-8")
+    assert old in text
+    out = tmp_path / f"{name}.yaml"
+    out.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return out
+
+
+def test_broken_rubric_names_the_key(ws: Path, tmp_path: Path) -> None:
+    bad = rubric_variant(tmp_path, "bad", "    points: 10\n", "    points: ten\n")
     r = check(ws, "--rubric", str(bad))
     assert r.exit_code == 2 and "checks/0/points" in r.stderr
 
 
 def test_rubric_with_unknown_code(ws: Path, tmp_path: Path) -> None:
-    from conftest import REPO
-
-    text = (REPO / "rubrics" / "step-06-horizontal-scaling.yaml").read_text(encoding="utf-8")
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("code: C101", "code: C199", 1), encoding="utf-8")
+    bad = rubric_variant(tmp_path, "bad", "code: C101", "code: C199")
     r = check(ws, "--rubric", str(bad))
     assert r.exit_code == 2 and "C199" in r.stderr
 
 
 def test_instructor_can_make_a_check_advisory_or_off(ws: Path, tmp_path: Path) -> None:
-    from conftest import REPO
-
-    text = (REPO / "rubrics" / "step-06-horizontal-scaling.yaml").read_text(encoding="utf-8")
     ws_nginx = ws / NGINX
     ws_nginx.write_text(ws_nginx.read_text().replace("        proxy_set_header X-Forwarded-Proto $scheme;\n", ""))
-    advisory = tmp_path / "advisory.yaml"
-    advisory.write_text(text.replace("    slug: nginx.proxy-headers\n    ask: N3\n    points: 10\n    required: true\n",
-                                     "    slug: nginx.proxy-headers\n    ask: N3\n    points: 10\n    required: false\n"))
+    head = "    slug: nginx.proxy-headers\n    ask: N3\n    points: 10\n"
+    advisory = rubric_variant(tmp_path, "advisory", head + "    required: true\n", head + "    required: false\n")
     assert check(ws, "--rubric", str(advisory)).exit_code == 0
-    off = tmp_path / "off.yaml"
-    off.write_text(text.replace("    slug: nginx.proxy-headers\n", "    slug: nginx.proxy-headers\n    enabled: false\n"))
+    off = rubric_variant(tmp_path, "off", "    slug: nginx.proxy-headers\n", "    slug: nginx.proxy-headers\n    enabled: false\n")
     r = run("check", str(ws), "--rubric", str(off), "--format", "json")
     assert r.exit_code == 0 and "nginx.proxy-headers" not in by_slug(json.loads(r.stdout))
     assert check(ws).exit_code == 1
