@@ -127,6 +127,7 @@ def _load_env_files(ws: Workspace) -> None:
                                                  "submission; its settings cannot be seen", ws.compose_rel, ref.line))
                     continue
                 s.env_from_files.extend(read_env_file(ws.root.read(rel).text, rel))
+                ref.read = True
             except OutsideRootError as e:
                 _note_error(ws, InputError(f"env_file {ref.path!r} of service {s.name} points outside the "
                                            "submission; it is not read", ws.compose_rel, ref.line))

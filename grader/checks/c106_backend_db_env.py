@@ -58,7 +58,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield Finding(Status.PASS, "pass", {"service": backend.name, "name": e.name,
                                             "names": ", ".join(x.name for x in found[:5])}, e.file, e.line)
         return
-    unread = [r for r in backend.env_files if not any(e.file.endswith(r.path.lstrip("./")) for e in backend.env_from_files)]
+    unread = [r for r in backend.env_files if not r.read]
     if unread:
         yield ctx.at_compose(Status.PASS, "env_file_unread", unread[0].line, service=backend.name, path=unread[0].path)
         return

@@ -52,6 +52,7 @@ class EnvFileRef:
     path: str
     required: bool
     line: int
+    read: bool = False  # set when the workspace has read it from the submission
 
 
 @dataclass
