@@ -30,3 +30,16 @@ class OutsideRootError(InputError):
 
 class RubricError(InputError):
     """The rubric file is not valid; `file` names the rubric and the message the bad key."""
+
+
+class RuntimeSetupError(Exception):
+    """The machine cannot run the stack (no Docker daemon, Compose v1 only): exit code 4.
+    Not the learner's fault, so it is kept apart from InputError."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM during a runtime run: the run is torn down, then exit code 130."""

@@ -1,0 +1,155 @@
+"""The Docker engine, through the Docker SDK: the containers of one Compose project, their
+network counters, logs and restarts, and the removal of everything a run created.
+
+The grader never talks to container IPs from the host: traffic goes through the frontend's
+published port, and everything else through this API."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from grader.errors import RuntimeSetupError
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+NUMBER_LABEL = "com.docker.compose.container-number"
+RUN_LABEL = "org.workshop-grader.run"  # on every container and image a run creates
+
+
+def connect(timeout: float = 30.0) -> Any:
+    import docker  # only runtime grading needs the SDK
+
+    try:
+        client = docker.from_env(timeout=int(timeout))
+        client.ping()
+    except Exception as e:  # the SDK raises several types for "no daemon"
+        raise RuntimeSetupError(f"the Docker engine does not answer ({e.__class__.__name__}: {e}); "
+                                "start it, or check DOCKER_HOST and this user's access") from None
+    return client
+
+
+@dataclass
+class Replica:
+    """One container of a service, as the engine reports it now."""
+    id: str
+    name: str
+    number: int
+    status: str  # created | running | restarting | exited | ...
+    health: str | None  # healthy | unhealthy | starting | None without a healthcheck
+    exit_code: int | None
+    restart_count: int
+    started_at: str
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+
+@dataclass(frozen=True)
+class Counters:
+    rx_bytes: int
+    tx_bytes: int
+
+
+class Engine:
+    def __init__(self, client: Any, project: str):
+        self.client = client
+        self.project = project
+
+    def containers(self, service: str | None = None, all: bool = True) -> list[Any]:
+        labels = [f"{PROJECT_LABEL}={self.project}"]
+        if service:
+            labels.append(f"{SERVICE_LABEL}={service}")
+        found = self.client.containers.list(all=all, filters={"label": labels})
+        return sorted(found, key=lambda c: int(c.labels.get(NUMBER_LABEL, "0") or 0))
+
+    def replicas(self, service: str) -> list[Replica]:
+        out = []
+        for c in self.containers(service):
+            state = c.attrs.get("State", {})
+            health = (state.get("Health") or {}).get("Status")
+            out.append(Replica(c.id, c.name, int(c.labels.get(NUMBER_LABEL, "0") or 0), state.get("Status", "?"),
+                               health, state.get("ExitCode"), c.attrs.get("RestartCount", 0),
+                               state.get("StartedAt", "")))
+        return out
+
+    def published_port(self, service: str, container_port: int) -> int | None:
+        for c in self.containers(service, all=False):
+            c.reload()
+            bindings = (c.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(f"{container_port}/tcp") or []
+            for b in bindings:
+                if b.get("HostPort"):
+                    return int(b["HostPort"])
+        return None
+
+    def counters(self, container_ids: list[str]) -> dict[str, Counters]:
+        """Network bytes per container, read in parallel (each stats call takes a moment)."""
+        def one(cid: str) -> tuple[str, Counters | None]:
+            try:
+                stats = self.client.api.stats(cid, stream=False, one_shot=True)
+            except Exception:
+                return cid, None
+            nets = stats.get("networks") or {}
+            return cid, Counters(sum(n.get("rx_bytes", 0) for n in nets.values()),
+                                 sum(n.get("tx_bytes", 0) for n in nets.values()))
+
+        if not container_ids:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(8, len(container_ids))) as pool:
+            return {cid: c for cid, c in pool.map(one, container_ids) if c is not None}
+
+    def logs(self, container_id: str, max_bytes: int) -> tuple[str, bool]:
+        """The tail of a container's logs (stdout and stderr), at most max_bytes; and whether
+        it was cut."""
+        data = self.client.api.logs(container_id, stdout=True, stderr=True, timestamps=False, tail=2000)
+        cut = len(data) > max_bytes
+        if cut:
+            data = data[-max_bytes:]
+            data = data[data.find(b"\n") + 1:] or data
+        return data.decode("utf-8", "replace"), cut
+
+    def restart(self, container_id: str, timeout: int = 10) -> None:
+        self.client.api.restart(container_id, timeout=timeout)
+
+    def leftovers(self, run_id: str) -> dict[str, list[str]]:
+        """What the project and run still have on the engine, by kind."""
+        proj = {"label": [f"{PROJECT_LABEL}={self.project}"]}
+        return {
+            "containers": [c.name for c in self.client.containers.list(all=True, filters=proj)],
+            "networks": [n.name for n in self.client.networks.list(filters=proj)],
+            "volumes": [v.name for v in self.client.volumes.list(filters=proj)],
+            "images": [t for i in self.client.images.list(filters={"label": f"{RUN_LABEL}={run_id}"})
+                       for t in (i.tags or [i.short_id])],
+        }
+
+    def remove_all(self, run_id: str) -> list[str]:
+        """Remove what `compose down` may have left: containers, networks and volumes of the
+        project, images labelled with the run. Returns what could not be removed."""
+        problems = []
+        proj = {"label": [f"{PROJECT_LABEL}={self.project}"]}
+        for c in self.client.containers.list(all=True, filters=proj):
+            try:
+                c.remove(force=True, v=True)
+            except Exception as e:
+                problems.append(f"container {c.name}: {e}")
+        for n in self.client.networks.list(filters=proj):
+            try:
+                n.remove()
+            except Exception as e:
+                problems.append(f"network {n.name}: {e}")
+        for v in self.client.volumes.list(filters=proj):
+            try:
+                v.remove(force=True)
+            except Exception as e:
+                problems.append(f"volume {v.name}: {e}")
+        for img in self.client.images.list(filters={"label": f"{RUN_LABEL}={run_id}"}):
+            try:
+                self.client.images.remove(img.id, force=True)
+            except Exception as e:
+                problems.append(f"image {img.tags or img.short_id}: {e}")
+        try:  # build cache layers of removed images
+            self.client.images.prune(filters={"dangling": True, "label": f"{RUN_LABEL}={run_id}"})
+        except Exception:
+            pass
+        return problems

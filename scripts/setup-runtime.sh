@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Prepares a machine with a Docker engine but no container registry for runtime grading:
+#   1. Compose v2 (`docker compose`), installed as a CLI plugin from Debian's package when missing;
+#   2. local stand-ins for the official images that workshop/ and the test fixtures name
+#      (nginx:1.30, python:3.13-slim), built from Debian's packages with debootstrap and
+#      `docker import`, only where no image of that name exists yet.
+# A second run finds everything in place and takes seconds. The stand-ins carry the label
+# org.workshop-grader.stand-in; they are a cache and are never removed by the grader or the tests.
+# On a machine that can pull from Docker Hub, nothing here is needed but Compose v2.
+set -euo pipefail
+
+LABEL=org.workshop-grader.stand-in
+PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
+ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+
+say() { printf '[setup-runtime] %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+docker info >/dev/null 2>&1 || die "the Docker engine does not answer (is the daemon running, may this user use it?)"
+
+# The Debian mirror this machine already uses (deb822 .sources or one-line .list); never a fixed host.
+debian_mirror() {
+    local uri
+    uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null \
+          | awk '/^URIs:/ {print $2}' | grep -v -- '-security' | head -n1 || true)
+    if [ -z "$uri" ]; then
+        uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+              | awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' \
+              | grep -v -- '-security' | head -n1 || true)
+    fi
+    [ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources.list*"
+    printf '%s\n' "${uri%/}"
+}
+
+compose_v2_present() {
+    local v
+    v=$(docker compose version --short 2>/dev/null || true)
+    case "$v" in v2.*|2.*) return 0 ;; esac
+    v=$(docker-compose version --short 2>/dev/null || true)
+    case "$v" in v2.*|2.*) return 0 ;; esac
+    return 1
+}
+
+# Downloads one package from a Debian suite with a private apt state, so the machine's own
+# sources and lists stay as they are. Prints the .deb's path.
+fetch_deb() {
+    local suite=$1 pkg=$2 work=$3
+    mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $suite main" >"$work/sources.list"
+    local opts=(-o "Dir::Etc::sourcelist=$work/sources.list" -o "Dir::Etc::sourceparts=-"
+                -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
+                -o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root")
+    apt-get "${opts[@]}" -qq update >&2
+    (cd "$work" && apt-get "${opts[@]}" -qq download "$pkg/$suite" >&2)
+    ls "$work"/"${pkg}"_*.deb
+}
+
+install_compose() {
+    if compose_v2_present; then
+        say "Compose v2 present: $(docker compose version --short 2>/dev/null || docker-compose version --short)"
+        return
+    fi
+    # Debian 13's docker-compose is Compose v2 as a static CLI plugin (depends on libc6 only).
+    say "installing Compose v2 from Debian trixie's docker-compose package"
+    local work deb
+    work=$(mktemp -d)
+    deb=$(fetch_deb trixie docker-compose "$work")
+    dpkg-deb -x "$deb" "$work/root"
+    as_root install -D -m 0755 "$work/root/usr/libexec/docker/cli-plugins/docker-compose" \
+        "$PLUGIN_DIR/docker-compose"
+    rm -rf "$work"
+    compose_v2_present || die "Compose v2 was installed to $PLUGIN_DIR but \`docker compose\` does not answer"
+    say "Compose v2 installed: $(docker compose version --short)"
+}
+
+image_present() { docker image inspect "$1" >/dev/null 2>&1; }
+
+ensure_debootstrap() {
+    command -v debootstrap >/dev/null 2>&1 && return
+    say "installing debootstrap"
+    as_root apt-get install -y -qq debootstrap >/dev/null 2>&1 \
+        || { as_root apt-get update -qq && as_root apt-get install -y -qq debootstrap >/dev/null; }
+}
+
+# rootfs SUITE PACKAGES DIR: a minimal Debian tree with PACKAGES, trimmed of docs and caches.
+rootfs() {
+    local suite=$1 packages=$2 dir=$3
+    ensure_debootstrap
+    say "debootstrap $suite + $packages (from $MIRROR)"
+    as_root debootstrap --variant=minbase --include="$packages" \
+        --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+        "$suite" "$dir" "$MIRROR" >"$dir.log" 2>&1 || { tail -n 20 "$dir.log" >&2; die "debootstrap $suite failed"; }
+    as_root rm -rf "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/info/* \
+        "$dir"/var/cache/apt/* "$dir"/var/lib/apt/lists/* "$dir"/var/log/*.log "$dir"/tmp/*
+}
+
+# import DIR TAG CHANGES...: one layer from the tree, with the official image's CMD, ENV, ...
+import_image() {
+    local dir=$1 tag=$2; shift 2
+    local changes=() c
+    for c in "$@"; do changes+=(--change "$c"); done
+    as_root tar -C "$dir" --numeric-owner --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* -c . \
+        | docker import "${changes[@]}" - "$tag" >/dev/null
+}
+
+# Version check: a stand-in must carry the version its tag promises.
+expect_version() {
+    local what=$1 found=$2 want=$3
+    case "$found" in "$want"|"$want".*) ;; *) die "$what is $found, but the tag says $want";; esac
+}
+
+build_nginx() {
+    local tag=$1 want=${1#nginx:} dir
+    dir=$(mktemp -d /var/tmp/standin-nginx.XXXXXX)
+    # nginx >= 1.27.3 (upstream `resolve`) is only in Debian's development release.
+    rootfs sid nginx,ca-certificates "$dir/root"
+    local r=$dir/root version
+    version=$(as_root chroot "$r" nginx -v 2>&1 | sed -n 's#.*nginx/\([0-9.]*\).*#\1#p')
+    expect_version nginx "$version" "$want"
+    # The official image's layout: nginx.conf including conf.d/*.conf inside http, a default
+    # server for /usr/share/nginx/html, logs to the container's stdout/stderr.
+    as_root rm -f "$r/etc/nginx/sites-enabled/default"
+    as_root tee "$r/etc/nginx/nginx.conf" >/dev/null <<'EOF'
+user  www-data;
+worker_processes  auto;
+
+error_log  /var/log/nginx/error.log notice;
+pid        /run/nginx.pid;
+
+include /etc/nginx/modules-enabled/*.conf;
+
+events {
+    worker_connections  1024;
+}
+
+http {
+    include       /etc/nginx/mime.types;
+    default_type  application/octet-stream;
+
+    log_format  main  '$remote_addr - $remote_user [$time_local] "$request" '
+                      '$status $body_bytes_sent "$http_referer" '
+                      '"$http_user_agent" "$http_x_forwarded_for"';
+
+    access_log  /var/log/nginx/access.log  main;
+
+    sendfile        on;
+    keepalive_timeout  65;
+
+    include /etc/nginx/conf.d/*.conf;
+}
+EOF
+    as_root mkdir -p "$r/usr/share/nginx/html" "$r/etc/nginx/conf.d"
+    as_root tee "$r/etc/nginx/conf.d/default.conf" >/dev/null <<'EOF'
+server {
+    listen       80;
+    listen  [::]:80;
+    server_name  localhost;
+
+    location / {
+        root   /usr/share/nginx/html;
+        index  index.html index.htm;
+    }
+
+    error_page   500 502 503 504  /50x.html;
+    location = /50x.html {
+        root   /usr/share/nginx/html;
+    }
+}
+EOF
+    printf '<!DOCTYPE html>\n<title>Welcome to nginx!</title>\n<h1>Welcome to nginx!</h1>\n' \
+        | as_root tee "$r/usr/share/nginx/html/index.html" >/dev/null
+    printf '<!DOCTYPE html>\n<title>Error</title>\n<h1>An error occurred.</h1>\n' \
+        | as_root tee "$r/usr/share/nginx/html/50x.html" >/dev/null
+    as_root ln -sf /dev/stdout "$r/var/log/nginx/access.log"
+    as_root ln -sf /dev/stderr "$r/var/log/nginx/error.log"
+    import_image "$r" "$tag" \
+        "LABEL $LABEL=\"debian sid nginx $version\"" \
+        "ENV NGINX_VERSION=$version" \
+        'EXPOSE 80' 'CMD ["nginx", "-g", "daemon off;"]'
+    as_root rm -rf "$dir"
+    say "built $tag (nginx $version from Debian sid)"
+}
+
+build_python() {
+    local tag=$1 want dir
+    want=${1#python:}; want=${want%%-*}
+    dir=$(mktemp -d /var/tmp/standin-python.XXXXXX)
+    rootfs trixie python3,ca-certificates "$dir/root"
+    local r=$dir/root version
+    version=$(as_root chroot "$r" python3 -c 'import platform; print(platform.python_version())')
+    expect_version python "$version" "$want"
+    # The official image has `python` on PATH under /usr/local/bin.
+    as_root ln -sf /usr/bin/python3 "$r/usr/local/bin/python"
+    as_root ln -sf /usr/bin/python3 "$r/usr/local/bin/python3"
+    import_image "$r" "$tag" \
+        "LABEL $LABEL=\"debian trixie python3 $version\"" \
+        'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        'ENV LANG=C.UTF-8' "ENV PYTHON_VERSION=$version" \
+        'CMD ["python3"]'
+    as_root rm -rf "$dir"
+    say "built $tag (Python $version from Debian trixie)"
+}
+
+# The images workshop/ and the test fixtures name.
+STANDINS=("nginx:1.30 build_nginx" "python:3.13-slim build_python")
+
+MIRROR=$(debian_mirror)
+install_compose
+pids=()
+for entry in "${STANDINS[@]}"; do
+    read -r tag builder <<<"$entry"
+    if image_present "$tag"; then
+        say "$tag present"
+        continue
+    fi
+    [ "$ARCH" = amd64 ] || [ "$ARCH" = arm64 ] || die "no stand-in recipe for architecture $ARCH"
+    ensure_debootstrap
+    "$builder" "$tag" & pids+=($!)      # both downloads at once: they wait on the network
+done
+for pid in "${pids[@]}"; do wait "$pid" || die "a stand-in image could not be built"; done
+say "ready: $(docker compose version 2>/dev/null | head -n1); images: $(for e in "${STANDINS[@]}"; do printf '%s ' "${e%% *}"; done)"
