@@ -1,6 +1,7 @@
 """The `grader` command. Each command parses options, calls one function, prints, and exits:
-0 every required check passed, 1 some check failed, 2 the input could not be graded,
-3 the grader itself failed (a bug: please report it)."""
+0 every required check passed, 1 some check failed, 2 the input could not be graded (or the
+safety gate refused it), 3 the grader itself failed (a bug: please report it), 4 the stack
+cannot be run on this machine (no Docker engine, no Compose v2), 130 interrupted."""
 from __future__ import annotations
 
 import os
@@ -13,10 +14,12 @@ from typing import Any, Callable
 import click
 
 from grader import __version__
-from grader.errors import InputError
+from grader.errors import InputError, Interrupted, RuntimeSetupError
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_SETUP = 4  # no Docker daemon or no Compose v2: the machine's problem, not the learner's
+EXIT_INTERRUPTED = 130
 
 
 def default_lang() -> str:
@@ -36,12 +39,21 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except InputError as e:
             click.echo(f"grader: {e}", err=True)
+            for hazard in getattr(e, "hazards", [])[1:]:  # the safety gate lists every one
+                click.echo(f"grader: {hazard}", err=True)
             sys.exit(EXIT_INPUT)
+        except RuntimeSetupError as e:
+            click.echo(f"grader: cannot run the stack: {e.message}", err=True)
+            sys.exit(EXIT_SETUP)
+        except (Interrupted, KeyboardInterrupt):
+            click.echo("grader: interrupted; the run's containers, networks, volumes and images were removed",
+                       err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`grader list | head`): stop quietly, as other tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as e:  # noqa: BLE001 - the last guard before a traceback
             if os.environ.get("GRADER_DEBUG"):
@@ -67,10 +79,10 @@ def parse_services(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def load(rubric: str | None):
-    from grader.checks import BY_CODE
+    from grader.registry import known_checks
     from grader.rubric import load_rubric
 
-    return load_rubric(rubric, registry=BY_CODE)
+    return load_rubric(rubric, registry=known_checks())
 
 
 # click's usage errors exit 2 already: a bad option is "input that cannot be graded".
@@ -87,29 +99,71 @@ rubric_option = click.option("--rubric", default=None, metavar="NAME|FILE",
                              help="Rubric name in rubrics/ or a rubric file (default: step-06-horizontal-scaling).")
 
 
-@main.command()
-@click.argument("path", required=False, type=click.Path(file_okay=True, dir_okay=True))
-@click.option("--compose", "compose_file", metavar="FILE", help="The compose file (default: found as Compose finds it).")
-@click.option("--nginx", "nginx_file", metavar="FILE", help="The frontend's nginx config (default: found from the frontend's Dockerfile or mounts).")
-@click.option("--service", "services", multiple=True, metavar="ROLE=NAME",
-              help="Which service plays a role (backend, frontend); repeatable.")
-@rubric_option
-@lang_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--output", "output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
-@click.option("--no-color", is_flag=True, help="No colour, even on a terminal.")
-@fail_cleanly
-def check(path: str | None, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
-          rubric: str | None, lang: str | None, fmt: str, output: str | None, no_color: bool) -> None:
-    """Grade the workspace at PATH (default: ./workshop)."""
+def submission_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed([
+        click.argument("path", required=False, type=click.Path(file_okay=True, dir_okay=True)),
+        click.option("--compose", "compose_file", metavar="FILE",
+                     help="The compose file (default: found as Compose finds it)."),
+        click.option("--nginx", "nginx_file", metavar="FILE",
+                     help="The frontend's nginx config (default: found from the frontend's Dockerfile or mounts)."),
+        click.option("--service", "services", multiple=True, metavar="ROLE=NAME",
+                     help="Which service plays a role (backend, frontend); repeatable."),
+        rubric_option, lang_option,
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
+        click.option("--output", "output", type=click.Path(dir_okay=False, writable=True),
+                     help="Write the report to FILE."),
+        click.option("--no-color", is_flag=True, help="No colour, even on a terminal."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+def runtime_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed([
+        click.option("--allow-unsafe", is_flag=True,
+                     help="Run a compose file the safety gate refuses (privileged, host paths, ...): trusted input only."),
+        click.option("--openapi", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="OpenAPI document the API is checked against (runtime.api-contract)."),
+        click.option("--timeout", "total_timeout", type=float, default=None, metavar="SECONDS",
+                     help="Time limit for the whole runtime run (default 1800)."),
+        click.option("--build-timeout", type=float, default=None, metavar="SECONDS",
+                     help="Time limit for building the images (default 900)."),
+        click.option("--ready-timeout", type=float, default=None, metavar="SECONDS",
+                     help="How long replicas and the API may take to come up (default 60)."),
+        click.option("--progress", "progress_mode", type=click.Choice(["auto", "plain", "rich", "none"]),
+                     default="auto", show_default=True, help="Progress on stderr while the stack runs."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str | None,
+                     services: tuple[str, ...], rubric: str | None, lang: str | None, fmt: str,
+                     output: str | None, no_color: bool, runtime: bool, static: bool = True,
+                     runtime_args: dict[str, Any] | None = None) -> None:
     from grader.grade import grade
 
     if path is None:
         path = str(Path(compose_file).parent) if compose_file else "workshop"
     lang = lang or default_lang()
     rub = load(rubric)
-    report, _ = grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
-                      services=parse_services(services))
+    report, ws = grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
+                       services=parse_services(services))
+    if not static:
+        report.results = []
+    if runtime:
+        from grader.grade import run_runtime, runtime_options as options_from
+        from grader.runtime.progress import make_progress
+
+        args = dict(runtime_args or {})
+        allow_unsafe = args.pop("allow_unsafe", False)
+        mode = args.pop("progress_mode", "auto")
+        if args.get("openapi"):
+            args["openapi"] = Path(args["openapi"])
+        results, notes = run_runtime(ws, rub, lang, options_from(rub, **args), make_progress(mode),
+                                     allow_unsafe=allow_unsafe)
+        report.results.extend(results)
+        report.notes.extend(notes)
     if fmt == "json":
         from grader.report import json as json_report
 
@@ -125,10 +179,37 @@ def check(path: str | None, compose_file: str | None, nginx_file: str | None, se
     else:
         click.echo(text, nl=False)
     for note in report.notes:
-        if note.level == "error":  # one clear line each on stderr, whatever the format
+        if note.level in ("error", "warning"):  # one clear line each on stderr, whatever the format
             where = f"{note.file}:{note.line}" if note.file and note.line else (note.file or str(path))
             click.echo(f"grader: {where}: {note.message}", err=True)
     sys.exit(report.exit_code)
+
+
+@main.command()
+@submission_options
+@click.option("--runtime", is_flag=True, help="Also build and run the stack with Docker (see `grader run`).")
+@runtime_options
+@fail_cleanly
+def check(path: str | None, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
+          rubric: str | None, lang: str | None, fmt: str, output: str | None, no_color: bool,
+          runtime: bool, **runtime_args: Any) -> None:
+    """Grade the workspace at PATH (default: ./workshop)."""
+    _grade_and_print(path, compose_file, nginx_file, services, rubric, lang, fmt, output, no_color,
+                     runtime=runtime, runtime_args=runtime_args)
+
+
+@main.command()
+@submission_options
+@runtime_options
+@fail_cleanly
+def run(path: str | None, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
+        rubric: str | None, lang: str | None, fmt: str, output: str | None, no_color: bool,
+        **runtime_args: Any) -> None:
+    """Only the runtime checks: build the stack at PATH, scale the backend to 3, check the API
+    through the frontend, the load spread, scaling to 5 and 2, and a restart of one replica.
+    Needs a Docker engine and Compose v2; everything the run creates is removed at the end."""
+    _grade_and_print(path, compose_file, nginx_file, services, rubric, lang, fmt, output, no_color,
+                     runtime=True, static=False, runtime_args=runtime_args)
 
 
 @main.command()

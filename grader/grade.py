@@ -73,3 +73,52 @@ def grade(path: str | Path, rubric: Rubric, lang: str = "en", compose: str | Non
     return report, ws
 
 
+
+
+def runtime_options(rubric: Rubric, **overrides: Any) -> Any:
+    """RuntimeOptions from the rubric's `runtime:` section, then the command line's overrides."""
+    from dataclasses import fields
+
+    from grader.runtime.scenario import RuntimeOptions
+
+    names = {f.name for f in fields(RuntimeOptions)}
+    values = {k: v for k, v in rubric.runtime.items() if k in names}
+    values.setdefault("list_path", str(rubric.params.get("api_path", "/api/posts")))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return RuntimeOptions(**values)
+
+
+def run_runtime(ws: Workspace, rubric: Rubric, lang: str, options: Any, progress: Any = None,
+                allow_unsafe: bool = False) -> tuple[list[Result], list[Note]]:
+    """Run the stack and score each runtime phase. The safety gate raises (exit 2) before
+    anything starts; a missing compose file or role skips every phase with the reason."""
+    from grader.runtime.scenario import RuntimeRun, skipped
+
+    notes: list[Note] = []
+    reason = None
+    if ws.compose is None:
+        reason = "the compose file could not be read"
+    elif ws.roles.get("backend") is None or ws.compose.service(ws.roles.get("backend")) is None:
+        reason = "no backend service was found (use --service backend=NAME)"
+    if reason is not None:
+        outcomes = skipped("skipped_static", reason=reason)
+    else:
+        if not allow_unsafe:
+            from grader.runtime.safety import check_safety
+
+            check_safety(ws.root, ws.compose_rel or "", ws.compose.root)
+        run = RuntimeRun(ws, options, progress)
+        outcomes = run.run()
+        for problem in run.cleanup_problems:
+            notes.append(Note("warning", f"cleanup: {problem}"))
+    results = []
+    for spec in rubric.checks:
+        outcome = outcomes.get(spec.slug)
+        if not spec.enabled or outcome is None:
+            continue
+        result = score(rubric, spec, outcome.findings, lang)
+        result.details = outcome.details + result.details
+        result.output = outcome.output
+        result.seconds = round(outcome.seconds, 2)
+        results.append(result)
+    return results, notes

@@ -53,6 +53,7 @@ class Result:
     hint: str | None
     details: list[dict[str, Any]] = field(default_factory=list)
     output: str | None = None  # runtime phases keep the stack's own output here
+    seconds: float | None = None  # how long a runtime phase took
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -72,6 +73,8 @@ class Result:
             d["details"] = self.details
         if self.output is not None:
             d["output"] = self.output
+        if self.seconds is not None:
+            d["seconds"] = self.seconds
         return d
 
 
@@ -80,7 +83,7 @@ class Note:
     """Something the grader wants the learner to know that is not a check, e.g. an include
     of an image-provided file that was not followed, or an input problem."""
 
-    level: str  # "info" | "error"
+    level: str  # "info" | "warning" (the grader's own trouble, e.g. cleanup) | "error" (input)
     message: str
     file: str | None = None
     line: int | None = None

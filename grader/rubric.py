@@ -120,7 +120,8 @@ def validate_rubric_data(data: Any, path: Path) -> None:
         raise RubricError(f"rubric key {where}: {e.message}", str(path))
 
 
-def load_rubric(name_or_file: str | None = None, registry: dict[str, Any] | None = None) -> Rubric:
+def load_rubric(name_or_file: str | None = None, registry: dict[str, str] | None = None) -> Rubric:
+    """registry: code -> slug of the checks the grader has; a rubric naming others is refused."""
     path = resolve_rubric_path(name_or_file)
     try:
         raw = path.read_bytes()
@@ -149,11 +150,11 @@ def load_rubric(name_or_file: str | None = None, registry: dict[str, Any] | None
             raise RubricError(f"rubric key checks/{i}/code: {c['code']} is listed twice", str(path))
         seen.add(c["code"])
         if registry is not None:
-            module = registry.get(c["code"])
-            if module is None:
+            slug = registry.get(c["code"])
+            if slug is None:
                 raise RubricError(f"rubric key checks/{i}/code: no check has code {c['code']}", str(path))
-            if module.SLUG != c["slug"]:
-                raise RubricError(f"rubric key checks/{i}/slug: check {c['code']} is {module.SLUG}, "
+            if slug != c["slug"]:
+                raise RubricError(f"rubric key checks/{i}/slug: check {c['code']} is {slug}, "
                                   f"not {c['slug']}", str(path))
         checks.append(CheckSpec(c["code"], c["slug"], c.get("ask"), float(c["points"]), c["required"],
                                 c.get("enabled", True), c))

@@ -11,11 +11,31 @@ MARKS = {Status.PASS: ("✓", "green"), Status.FAIL: ("✗", "red"), Status.WARN
 LABELS = {
     "en": {"score": "Score", "passed": "passed", "failed": "failed", "warned": "warnings",
            "errors": "could not be graded", "fix": "fix", "notes": "Notes", "verdict_pass": "PASS",
-           "verdict_fail": "FAIL", "verdict_error": "ERROR (input could not be graded)", "other": "(no file)"},
+           "verdict_fail": "FAIL", "verdict_error": "ERROR (input could not be graded)", "other": "(no file)",
+           "runtime": "Runtime (the stack, run with Docker Compose)"},
     "ko": {"score": "점수", "passed": "통과", "failed": "실패", "warned": "경고", "errors": "채점 불가",
            "fix": "고치는 법", "notes": "참고", "verdict_pass": "통과", "verdict_fail": "실패",
-           "verdict_error": "오류 (입력을 채점할 수 없음)", "other": "(파일 없음)"},
+           "verdict_error": "오류 (입력을 채점할 수 없음)", "other": "(파일 없음)",
+           "runtime": "실행 검사 (Docker Compose 로 스택 실행)"},
 }
+
+
+def _runtime_details(details: list[dict]) -> list[str]:
+    out = []
+    for d in details:
+        line = f"        · {d['message']}"
+        if "share" in d:
+            line += "  " + "█" * round(d["share"] * 30)
+        out.append(line)
+        for text in (d.get("output") or "").splitlines()[-3:]:
+            out.append(f"          │ {text}")
+    return out
+
+
+def _without_details(r):
+    from dataclasses import replace
+
+    return replace(r, details=[])
 
 
 def render(report: Report, title: str, color: bool = False) -> str:
@@ -27,7 +47,9 @@ def render(report: Report, title: str, color: bool = False) -> str:
     out = [style(f"{title} — {report.submission}", bold=True), ""]
     groups: dict[str, list] = {}
     for r in report.results:
-        groups.setdefault(r.file or L["other"], []).append(r)
+        # Runtime phases are about the running stack, not one file: one group of their own.
+        key = L["runtime"] if r.check.startswith("runtime.") else (r.file or L["other"])
+        groups.setdefault(key, []).append(r)
     for file, results in groups.items():
         out.append(style(file, bold=True))
         for r in results:
@@ -35,8 +57,16 @@ def render(report: Report, title: str, color: bool = False) -> str:
             where = f"{r.file}:{r.line}" if r.file and r.line else (r.file or "")
             pts = f"{r.points:g}/{r.max_points:g}" if r.max_points else ""
             out.append(f"  {style(mark, fg, bold=True)} {r.code} {r.title}  {style(pts, 'bright_black')}")
-            if r.status is not Status.PASS:
+            if r.check.startswith("runtime.") and r.status is Status.PASS:
+                out.append(f"      {r.message}")
+                out.extend(_runtime_details(r.details))
+            elif r.status is not Status.PASS:
                 out.append(f"      {where}: {r.message}" if where else f"      {r.message}")
+                if r.check.startswith("runtime."):
+                    out.extend(_runtime_details(r.details))
+                    if r.output:
+                        out.extend(f"      │ {line}" for line in r.output.splitlines()[-12:])
+                    r = _without_details(r)
                 for d in r.details:
                     dwhere = f"{d['file']}:{d['line']}" if d.get("file") and d.get("line") else d.get("file") or ""
                     out.append(f"      {dwhere}: {d['message']}")

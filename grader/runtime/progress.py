@@ -13,6 +13,7 @@ class Progress:
 
     def phase(self, slug: str) -> None: ...
     def status(self, text: str) -> None: ...
+    def output(self, line: str) -> None: ...  # a line a Compose command printed
     def done(self, slug: str, status: str, seconds: float, message: str) -> None: ...
     def shares(self, shares: list[tuple[str, float]]) -> None: ...
     def close(self) -> None: ...
@@ -22,6 +23,7 @@ class PlainProgress(Progress):
     def __init__(self, stream: TextIO = sys.stderr):
         self.stream = stream
         self.started = time.monotonic()
+        self.last = ""
 
     def _say(self, text: str) -> None:
         print(f"[{time.monotonic() - self.started:6.1f}s] {text}", file=self.stream, flush=True)
@@ -30,7 +32,9 @@ class PlainProgress(Progress):
         self._say(f"{slug} …")
 
     def status(self, text: str) -> None:
-        self._say(f"  {text}")
+        if text != self.last:  # polling repeats itself; say each state once
+            self.last = text
+            self._say(f"  {text}")
 
     def done(self, slug: str, status: str, seconds: float, message: str) -> None:
         self._say(f"{slug}: {status} ({seconds:.1f}s) {message}")
@@ -59,6 +63,10 @@ class RichProgress(Progress):
     def status(self, text: str) -> None:
         if self.task is not None:
             self.bar.update(self.task, description=f"[bold]{self.slug}[/] {text}")
+
+    def output(self, line: str) -> None:
+        if line.strip():
+            self.status(line.strip())
 
     def done(self, slug: str, status: str, seconds: float, message: str) -> None:
         colour = {"pass": "green", "fail": "red", "warn": "yellow", "skip": "bright_black"}.get(status, "magenta")

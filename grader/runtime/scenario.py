@@ -20,9 +20,10 @@ from typing import Any
 from grader.errors import Interrupted
 from grader.results import Finding, Status
 from grader.runtime.compose_cli import CommandResult, ComposeProject, find_compose
-from grader.runtime.engine import Counters, Engine, Replica, connect
+from grader.runtime.engine import Engine, Replica, connect
 from grader.runtime.http import Client, Response, SteadyLoad
 from grader.runtime.override import Limits, render_override
+from grader.runtime.phases import PHASES
 from grader.runtime.progress import Progress
 from grader.workspace import Workspace
 
@@ -57,29 +58,6 @@ class PhaseOutcome:
     seconds: float = 0.0
 
 
-@dataclass(frozen=True)
-class Phase:
-    code: str
-    slug: str
-    needs: tuple[str, ...]
-
-
-# In the order they run. Logs are read while the first replicas still run, right after the
-# spread, so each replica's log shows the requests it served.
-PHASES = (
-    Phase("R101", "runtime.build", ()),
-    Phase("R102", "runtime.up-scaled", ("runtime.build",)),
-    Phase("R103", "runtime.replicas", ("runtime.up-scaled",)),
-    Phase("R104", "runtime.api", ("runtime.replicas",)),
-    Phase("R105", "runtime.shared-state", ("runtime.api",)),
-    Phase("R106", "runtime.load-spread", ("runtime.api",)),
-    Phase("R110", "runtime.logs", ("runtime.up-scaled",)),
-    Phase("R111", "runtime.api-contract", ("runtime.api",)),
-    Phase("R107", "runtime.scale-up", ("runtime.api",)),
-    Phase("R108", "runtime.scale-down", ("runtime.api",)),
-    Phase("R109", "runtime.restart-one", ("runtime.api",)),
-)
-BY_SLUG = {p.slug: p for p in PHASES}
 
 
 def backoff(timeout: float, first: float = 0.2, most: float = 2.0) -> Iterator[float]:
@@ -219,7 +197,7 @@ class RuntimeRun:
     def _compose(self, *args: str, timeout: float) -> CommandResult:
         assert self.compose is not None
         return self.compose.run(*args, timeout=min(timeout, max(1.0, self.deadline - time.monotonic())),
-                                on_line=lambda line: self.progress.status(line[:100]))
+                                on_line=lambda line: self.progress.output(line[:100]))
 
     def _replicas(self) -> list[Replica]:
         assert self.engine is not None and self.backend is not None
@@ -228,7 +206,7 @@ class RuntimeRun:
     def _running_ids(self) -> list[str]:
         return [r.id for r in self._replicas() if r.status == "running"]
 
-    def _at_compose(self, status: Status, key: str, line: int | None = None, **params: Any) -> Finding:
+    def _at_compose(self, status: Status, key: str, line: int | None = None, /, **params: Any) -> Finding:
         return Finding(status, key, params, self.ws.compose_rel, line)
 
     def _nginx_line(self) -> tuple[str | None, int | None]:
@@ -237,7 +215,7 @@ class RuntimeRun:
             return None, None
         from grader.checks.context import CheckContext
 
-        route = CheckContext(ws=self.ws, params={}).api_route()
+        route = CheckContext(ws=self.ws, params={}).api_route
         if route is None:
             return None, None
         d = route.target.directive if route.target else route.location
@@ -578,13 +556,16 @@ class RuntimeRun:
         return PhaseOutcome([self._at_compose(Status.PASS, "pass", count=self.opt.scale_up, new=len(new),
                                               requests=sent)], details)
 
-    def _under_load(self, action: Callable[[], tuple[bool, str]], settle: float = 2.0) -> tuple[bool, str, Any]:
+    def _under_load(self, action: Callable[[], tuple[bool, str]], settle: float = 2.0,
+                    min_requests: int = 200, most: float = 20.0) -> tuple[bool, str, Any]:
+        """Run `action` while requests keep coming; go on a little after it (nginx and DNS catch
+        up then) until at least `min_requests` were sent, so that 99% means something."""
         assert self.client is not None
-        with SteadyLoad(self.client, self.opt.list_path) as load:
+        with SteadyLoad(self.client, self.opt.list_path, workers=4) as load:
             ok, info = action()
-            # Keep the requests going a little after the change, while nginx and DNS catch up.
-            end = time.monotonic() + settle
-            while time.monotonic() < end:
+            start = time.monotonic()
+            while time.monotonic() - start < most and (
+                    time.monotonic() - start < settle or load.tally.sent < min_requests):
                 time.sleep(0.1)
             tally = load.stop()
         return ok, info, tally
@@ -654,4 +635,3 @@ def skipped(reason_key: str, **params: Any) -> dict[str, PhaseOutcome]:
     return {p.slug: PhaseOutcome([Finding(Status.SKIP, reason_key, params)]) for p in PHASES}
 
 
-__all__ = ["PHASES", "BY_SLUG", "RuntimeOptions", "RuntimeRun", "PhaseOutcome", "skipped", "Counters"]

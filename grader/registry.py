@@ -1,0 +1,9 @@
+"""Every check the grader knows, static and runtime, as code -> slug: what a rubric may name."""
+from __future__ import annotations
+
+
+def known_checks() -> dict[str, str]:
+    from grader.checks import MODULES
+    from grader.runtime.phases import PHASES
+
+    return {**{m.CODE: m.SLUG for m in MODULES}, **{p.code: p.slug for p in PHASES}}
