@@ -1,3 +1,4 @@
+"""`python -m grader` runs the grader command."""
 from grader.cli import main
 
 main()

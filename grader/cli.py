@@ -213,6 +213,22 @@ def run(path: str | None, compose_file: str | None, nginx_file: str | None, serv
 
 
 @main.command()
+@fail_cleanly
+def clean() -> None:
+    """Remove every container, network, volume and image that grader runs left behind (a run
+    killed with SIGKILL cannot clean up after itself). Found by the label org.workshop-grader.run;
+    nothing else on the engine is touched."""
+    from grader.runtime.engine import connect, sweep
+
+    removed = sweep(connect())
+    total = sum(len(v) for v in removed.values())
+    for kind, names in removed.items():
+        for name in names:
+            click.echo(f"removed {kind[:-1]} {name}")
+    click.echo(f"{total} left-over object(s) removed" if total else "nothing to clean")
+
+
+@main.command()
 @click.argument("code")
 @rubric_option
 @lang_option

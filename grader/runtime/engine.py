@@ -153,3 +153,43 @@ class Engine:
         except Exception:
             pass
         return problems
+
+
+def sweep(client: Any, keep_run: str | None = None) -> dict[str, list[str]]:
+    """Remove everything any grader run left behind (found by the run label): containers
+    first, then networks, volumes and images. Returns what was removed, by kind."""
+    label = {"label": [RUN_LABEL]}
+    removed: dict[str, list[str]] = {"containers": [], "networks": [], "volumes": [], "images": []}
+
+    def mine(obj: Any) -> bool:
+        labels = (obj.attrs.get("Labels") or obj.attrs.get("Config", {}).get("Labels") or {})
+        return keep_run is None or labels.get(RUN_LABEL) != keep_run
+
+    for c in client.containers.list(all=True, filters=label):
+        if mine(c):
+            c.remove(force=True, v=True)
+            removed["containers"].append(c.name)
+    for n in client.networks.list(filters=label):
+        if mine(n):
+            n.remove()
+            removed["networks"].append(n.name)
+    for v in client.volumes.list(filters=label):
+        if mine(v):
+            v.remove(force=True)
+            removed["volumes"].append(v.name)
+    for i in client.images.list(filters={"label": RUN_LABEL}):
+        if mine(i):
+            client.images.remove(i.id, force=True)
+            removed["images"].extend(i.tags or [i.short_id])
+    return removed
+
+
+def labelled(client: Any) -> dict[str, list[str]]:
+    """Everything on the engine that carries the run label, by kind."""
+    label = {"label": [RUN_LABEL]}
+    return {
+        "containers": [c.name for c in client.containers.list(all=True, filters=label)],
+        "networks": [n.name for n in client.networks.list(filters=label)],
+        "volumes": [v.name for v in client.volumes.list(filters=label)],
+        "images": [t for i in client.images.list(filters={"label": RUN_LABEL}) for t in (i.tags or [i.short_id])],
+    }

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from grader.compose.model import ComposeModel
 from grader.runtime.engine import RUN_LABEL
+from grader.submission.yamlfile import YMap, YScalar
 
 
 @dataclass(frozen=True)
@@ -55,4 +56,18 @@ def render_override(model: ComposeModel, project: str, run_id: str, frontend: st
             lines.append(f"    mem_limit: {_q(limits.memory)}")
             lines.append(f"    cpus: {limits.cpus}")
         lines.append(f"    pids_limit: {limits.pids}")
+    # Networks and volumes carry the run's label too, so `grader clean` finds what a killed
+    # run left. `default` is only created when a service uses it.
+    label = f"labels: {{{_q(RUN_LABEL)}: {_q(run_id)}}}"
+    lines.append("networks:")
+    for key in sorted(set(model.networks) | {"default"}):
+        if not model.networks.get(key) or not model.networks[key].external:
+            lines.append(f"  {_q(key)}: {{{label}}}")
+    volumes = model.root.get("volumes")
+    if isinstance(volumes, YMap) and volumes.items:
+        lines.append("volumes:")
+        for key, spec in volumes.items.items():
+            external = isinstance(spec, YMap) and isinstance(spec.get("external"), YScalar) and spec.get("external").value
+            if not external:
+                lines.append(f"  {_q(key)}: {{{label}}}")
     return "\n".join(lines) + "\n"

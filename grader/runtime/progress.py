@@ -20,13 +20,18 @@ class Progress:
 
 
 class PlainProgress(Progress):
-    def __init__(self, stream: TextIO = sys.stderr):
+    def __init__(self, stream: TextIO | None = sys.stderr):
         self.stream = stream
         self.started = time.monotonic()
         self.last = ""
 
     def _say(self, text: str) -> None:
-        print(f"[{time.monotonic() - self.started:6.1f}s] {text}", file=self.stream, flush=True)
+        if self.stream is None:
+            return
+        try:
+            print(f"[{time.monotonic() - self.started:6.1f}s] {text}", file=self.stream, flush=True)
+        except (OSError, ValueError):  # the reader went away: go on, silently, and still clean up
+            self.stream = None
 
     def phase(self, slug: str) -> None:
         self._say(f"{slug} …")

@@ -139,6 +139,8 @@ class Gate:
         ctx = _text(node) if not isinstance(node, YMap) else (_text(node.get("context")) or ".")
         if ctx is None:
             return
+        if isinstance(node, YMap) and "context" in node.items:
+            line = node.line_of("context")
         if "://" in ctx or ctx.startswith(("git@", "github.com/")):
             yield self.hazard(f"{where} builds from a remote context {ctx!r}; only the submission's own "
                               "folders are built", line)

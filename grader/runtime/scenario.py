@@ -139,6 +139,7 @@ class RuntimeRun:
                                             self.backend, self.opt.limits), "utf-8")
         compose_path = self.ws.root.resolve(self.ws.compose_rel or "")
         self.compose = ComposeProject(argv, self.project, [compose_path, override], compose_path.parent)
+        self.progress.status(f"Compose project {self.project} (compose {_version})")
         try:
             with _signals_raise():
                 self._phases()
@@ -180,18 +181,34 @@ class RuntimeRun:
         return o is not None and all(f.status in (Status.PASS, Status.WARN) for f in o.findings)
 
     def _clean(self) -> None:
+        """Down the project, then remove by label whatever `down` left. Each step guarded: a
+        failing one must not keep the next from running."""
         assert self.compose is not None and self.engine is not None
-        self.progress.status("removing the run's containers, networks, volumes and images")
+        steps: list[tuple[str, Callable[[], Any]]] = [
+            ("progress", lambda: self.progress.status("removing the run's containers, networks, volumes and images")),
+            ("compose down", self._down),
+            ("remove", lambda: self.cleanup_problems.extend(self.engine.remove_all(self.run_id))),  # type: ignore[union-attr]
+            ("check", self._check_left),
+            ("temporary files", lambda: self._tmp.cleanup() if self._tmp else None),
+            ("progress", self.progress.close),
+        ]
+        for what, step in steps:
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001 - report and go on to the next step
+                self.cleanup_problems.append(f"{what}: {e.__class__.__name__}: {e}")
+
+    def _down(self) -> None:
+        assert self.compose is not None
         down = self.compose.run("down", "--volumes", "--remove-orphans", "--timeout", "3", timeout=180)
         if not down.ok:
             self.cleanup_problems.append(f"compose down: {tail(down.output, 3)}")
-        self.cleanup_problems += self.engine.remove_all(self.run_id)
+
+    def _check_left(self) -> None:
+        assert self.engine is not None
         left = {k: v for k, v in self.engine.leftovers(self.run_id).items() if v}
         if left:
             self.cleanup_problems.append(f"still present: {left}")
-        if self._tmp is not None:
-            self._tmp.cleanup()
-        self.progress.close()
 
     # -- helpers --------------------------------------------------------------------------------
     def _compose(self, *args: str, timeout: float) -> CommandResult:
@@ -284,7 +301,7 @@ class RuntimeRun:
         r = self._compose("build", timeout=self.opt.build_timeout)
         if r.ok:
             return PhaseOutcome([self._at_compose(Status.PASS, "pass", seconds=f"{r.seconds:.1f}")],
-                                output=tail(r.output, 15))
+                                output=tail(r.output, 5))
         if r.timed_out:
             return PhaseOutcome([self._at_compose(Status.FAIL, "timeout", seconds=f"{self.opt.build_timeout:g}")],
                                 output=tail(r.output, 40))
@@ -361,7 +378,9 @@ class RuntimeRun:
         if ok:
             return PhaseOutcome([self._at_compose(Status.PASS, "pass", count=want)], details)
         svc = self.model.service(self.backend)
-        bad = next((r for r in replicas if r.status != "running" or r.health == "unhealthy"), None)
+        # The replica to show: one not running, else unhealthy, else the one restarted most.
+        bad = max(replicas, key=lambda r: (r.status != "running", r.health == "unhealthy", r.restart_count),
+                  default=None)
         out = None
         if bad is not None and self.engine is not None:
             out, _ = self.engine.logs(bad.id, 8 * 1024)

@@ -1,0 +1,223 @@
+"""Runtime checks on a real Docker engine: workshop/ passes every phase; each fixture fails
+exactly the phase it targets; the safety gate refuses before anything starts; nothing a run
+creates is left behind, even after Ctrl-C in the middle of `up`.
+
+These tests start real containers. They need what scripts/setup-runtime.sh prepares (a
+Docker engine, Compose v2, the nginx:1.30 and python:3.13-slim images) and fail, never skip,
+without it."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_path
+
+pytestmark = pytest.mark.runtime
+
+IMAGES = ("nginx:1.30", "python:3.13-slim")
+RUNTIME_SLUGS = ("runtime.build", "runtime.up-scaled", "runtime.replicas", "runtime.api",
+                 "runtime.shared-state", "runtime.load-spread", "runtime.scale-up", "runtime.scale-down",
+                 "runtime.restart-one", "runtime.logs", "runtime.api-contract")
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    try:
+        import docker
+
+        client = docker.from_env()
+        client.ping()
+    except Exception as e:  # noqa: BLE001
+        pytest.fail(f"no Docker engine ({e}); runtime tests need one: run scripts/setup-runtime.sh")
+    missing = [i for i in IMAGES if not client.images.list(name=i)]
+    if missing:
+        pytest.fail(f"images {missing} are missing: run scripts/setup-runtime.sh")
+    return client
+
+
+def labelled(client) -> dict[str, list[str]]:
+    from grader.runtime.engine import labelled as find
+
+    return {k: v for k, v in find(client).items() if v}
+
+
+@pytest.fixture(autouse=True)
+def nothing_left(docker_client):
+    """Before: no earlier run's objects. After: none of this test's either; whatever a failed
+    test left is removed (then the test fails), so one failure does not spill into the next."""
+    from grader.runtime.engine import sweep
+
+    assert labelled(docker_client) == {}, "objects of an earlier grader run are present; run `grader clean`"
+    yield
+    left = labelled(docker_client)
+    sweep(docker_client)
+    assert left == {}, f"the run left these behind: {left}"
+
+
+def grader(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LANG": "C.UTF-8"}
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+
+
+def run_json(path: Path, *extra: str) -> tuple[int, dict, str]:
+    p = grader("run", str(path), "--format", "json", "--lang", "en", "--progress", "plain", *extra)
+    assert p.stdout, f"no report; stderr:\n{p.stderr}"
+    return p.returncode, json.loads(p.stdout), p.stderr
+
+
+def statuses(report: dict) -> dict[str, str]:
+    return {r["check"]: r["status"] for r in report["results"]}
+
+
+def failed(report: dict) -> set[str]:
+    return {slug for slug, st in statuses(report).items() if st == "fail"}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_workshop_passes_every_runtime_check(ws: Path) -> None:
+    code, report, stderr = run_json(ws, "--openapi", str(shared_path("reference", "contoso-api", "openapi.yaml")))
+    assert statuses(report) == {slug: "pass" for slug in RUNTIME_SLUGS}, stderr
+    assert code == 0 and report["passed"]
+    results = {r["check"]: r for r in report["results"]}
+    shares = [d for d in results["runtime.load-spread"]["details"] if "share" in d]
+    assert len(shares) == 3 and abs(sum(d["share"] for d in shares) - 1) < 0.01
+    assert all(d["share"] >= 0.5 / 3 for d in shares)
+    logs = results["runtime.logs"]["details"]
+    assert len(logs) == 3 and all("GET /api/posts" in d["output"] for d in logs)
+    assert "requests succeeded (100.0%)" in results["runtime.scale-down"]["details"][0]["message"] or \
+        float(re.search(r"\((\d+\.\d)%\)", results["runtime.scale-down"]["details"][0]["message"]).group(1)) >= 99
+    assert len([d for d in results["runtime.api-contract"]["details"] if d["status"] == "pass"]) == 12
+
+
+def test_literal_proxy_pass_fails_scale_up_only(ws: Path) -> None:
+    edit(ws / "frontend" / "nginx.conf", "proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;")
+    code, report, _ = run_json(ws)
+    assert failed(report) == {"runtime.scale-up"} and code == 1
+    r = {x["check"]: x for x in report["results"]}["runtime.scale-up"]
+    assert r["file"] == "frontend/nginx.conf" and r["line"] == 19
+    assert "got no request" in r["message"] and "resolver" in r["hint"]
+
+
+def test_one_sqlite_file_per_replica_fails_shared_state_only(ws: Path) -> None:
+    edit(ws / "docker-compose.yml", "DATABASE_PATH=/data/contoso.db", "DATABASE_PATH=/tmp/contoso.db")
+    code, report, _ = run_json(ws)
+    assert failed(report) == {"runtime.shared-state"} and code == 1
+    r = {x["check"]: x for x in report["results"]}["runtime.shared-state"]
+    assert "do not share one database" in r["message"] and r["file"] == "docker-compose.yml"
+
+
+def test_nginx_proxying_to_the_wrong_port_fails_api(ws: Path) -> None:
+    edit(ws / "frontend" / "nginx.conf", "http://backend:8080;", "http://backend:8081;")
+    code, report, _ = run_json(ws, "--ready-timeout", "15")
+    st = statuses(report)
+    assert failed(report) == {"runtime.api"} and code == 1
+    assert {st[s] for s in ("runtime.build", "runtime.up-scaled", "runtime.replicas", "runtime.logs")} == {"pass"}
+    assert {st[s] for s in ("runtime.shared-state", "runtime.load-spread", "runtime.scale-up")} == {"skip"}
+    r = {x["check"]: x for x in report["results"]}["runtime.api"]
+    assert "502" in r["message"] and r["file"] == "frontend/nginx.conf" and r["line"] == 19
+
+
+def test_container_name_fails_up_scaled_at_its_line(ws: Path) -> None:
+    edit(ws / "docker-compose.yml", "  backend:\n", "  backend:\n    container_name: socialapp-backend\n")
+    code, report, _ = run_json(ws)
+    assert failed(report) == {"runtime.up-scaled"} and code == 1
+    r = {x["check"]: x for x in report["results"]}["runtime.up-scaled"]
+    assert (r["file"], r["line"]) == ("docker-compose.yml", 25)
+    assert "socialapp-backend" in r["message"]
+    assert statuses(report)["runtime.replicas"] == "skip"
+
+
+def test_backend_exiting_at_start_fails_replicas_with_its_log(ws: Path) -> None:
+    edit(ws / "docker-compose.yml", "    expose:\n",
+         "    command: [\"python\", \"-c\", \"raise SystemExit('cannot open the database')\"]\n    expose:\n")
+    code, report, _ = run_json(ws)
+    assert failed(report) == {"runtime.replicas"} and code == 1
+    r = {x["check"]: x for x in report["results"]}["runtime.replicas"]
+    assert "cannot open the database" in (r["output"] or "")
+    assert statuses(report)["runtime.logs"] == "pass"
+
+
+UNSAFE = {
+    "privileged": ("    restart: unless-stopped\n", "    privileged: true\n", "privileged"),
+    "docker socket": ("      - backend-data:/data\n", "      - /var/run/docker.sock:/var/run/docker.sock\n",
+                      "socket"),
+    "host path": ("      - backend-data:/data\n", "      - /etc:/host-etc:ro\n", "outside the submission"),
+    "parent path": ("      - backend-data:/data\n", "      - ../..:/up\n", "outside the submission"),
+    "host network": ("    restart: unless-stopped\n", "    network_mode: host\n", "network_mode: host"),
+    "host pid": ("    restart: unless-stopped\n", "    pid: host\n", "pid: host"),
+    "capability": ("    restart: unless-stopped\n", "    cap_add: [SYS_ADMIN]\n", "SYS_ADMIN"),
+    "unconfined": ("    restart: unless-stopped\n", "    security_opt: [\"seccomp:unconfined\"]\n", "security"),
+    "device": ("    restart: unless-stopped\n", "    devices: [\"/dev/kmsg:/dev/kmsg\"]\n", "devices"),
+    "build context": ("      context: ./backend\n", "      context: ../../\n", "build context"),
+    "env_file": ("    restart: unless-stopped\n", "    env_file: /etc/hostname\n", "env_file"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNSAFE))
+def test_safety_gate_refuses_before_anything_starts(ws: Path, name: str, docker_client) -> None:
+    old, new, words = UNSAFE[name]
+    text = (ws / "docker-compose.yml").read_text()
+    # Into the backend service: the last occurrence of `old` is the backend's.
+    i = text.rindex(old) if old != "      context: ./backend\n" else text.index(old)
+    added = text[:i] + (old + new if old.endswith("unless-stopped\n") else new) + text[i + len(old):]
+    (ws / "docker-compose.yml").write_text(added)
+    line = added[: added.index(new)].count("\n") + 1
+    images_before = {i.id for i in docker_client.images.list()}
+    start = time.monotonic()
+    p = grader("run", str(ws), "--progress", "plain")
+    assert p.returncode == 2, p.stderr
+    assert f"docker-compose.yml:{line}: refused to run" in p.stderr and words in p.stderr
+    assert "Traceback" not in p.stderr and time.monotonic() - start < 15
+    assert {i.id for i in docker_client.images.list()} == images_before  # nothing was built
+    assert labelled(docker_client) == {}
+
+
+def test_allow_unsafe_lets_a_trusted_file_past_the_gate(ws: Path) -> None:
+    edit(ws / "docker-compose.yml", "    restart: unless-stopped\n\nnetworks:",
+         "    restart: unless-stopped\n    cap_add: [SYS_PTRACE]\n\nnetworks:")
+    code, report, _ = run_json(ws, "--allow-unsafe", "--ready-timeout", "30")
+    assert statuses(report)["runtime.api"] == "pass"
+
+
+def test_ctrl_c_during_up_removes_everything(ws: Path, docker_client) -> None:
+    # A slow-starting frontend keeps `up` busy long enough to be interrupted in the middle.
+    edit(ws / "docker-compose.yml", "    depends_on:\n      - backend\n",
+         "    depends_on:\n      backend:\n        condition: service_healthy\n")
+    edit(ws / "docker-compose.yml", "    restart: unless-stopped\n\nnetworks:",
+         "    restart: unless-stopped\n    healthcheck:\n      test: [\"CMD\", \"sleep\", \"30\"]\n"
+         "      interval: 60s\n      start_period: 60s\n\nnetworks:")
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "LANG": "C.UTF-8"})
+    project = None
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        m = re.search(r"Compose project (grader-[0-9a-f]+)", line)
+        project = project or (m.group(1) if m else None)
+        if "runtime.up-scaled …" in line:
+            break
+    assert project
+    deadline = time.monotonic() + 30
+    while not docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"}):
+        assert time.monotonic() < deadline, "up never created a container"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait(120) == 130, rest
+    assert "interrupted" in rest
+    assert labelled(docker_client) == {}
+    assert docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"}) == []
