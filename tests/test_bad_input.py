@@ -273,7 +273,7 @@ def test_instructor_can_make_a_check_advisory_or_off(ws: Path, tmp_path: Path) -
 
 def test_slash_comment_in_nginx(ws: Path) -> None:
     p = ws / NGINX
-    p.write_text(p.read_text().replace("proxy_connect_timeout 2s;", "proxy_connect_timeout 2s; // fail fast"))
+    p.write_text(p.read_text().replace("proxy_connect_timeout 1s;", "proxy_connect_timeout 1s; // fail fast"))
     r = check(ws)
     assert r.exit_code == 2
     assert "'//' starts no comment" in r.stderr

@@ -176,7 +176,7 @@ def no_keepalive_tuning(ws: Path) -> None:
 
 
 def default_connect_timeout(ws: Path) -> None:
-    edit(ws / NGINX, "        proxy_connect_timeout 2s;\n", "")
+    edit(ws / NGINX, "        proxy_connect_timeout 1s;\n", "")
 
 
 def regex_location_wins(ws: Path) -> None:
@@ -185,7 +185,7 @@ def regex_location_wins(ws: Path) -> None:
                                               "        proxy_set_header Host $host;\n        proxy_set_header X-Real-IP $remote_addr;\n"
                                               "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
                                               "        proxy_set_header X-Forwarded-Proto $scheme;\n        proxy_http_version 1.1;\n"
-                                              "        proxy_set_header Connection \"\";\n        proxy_connect_timeout 2s;\n    }\n\n"
+                                              "        proxy_set_header Connection \"\";\n        proxy_connect_timeout 1s;\n    }\n\n"
                                               "    location /api/ {\n")
 
 

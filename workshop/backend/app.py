@@ -221,8 +221,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt: str, *args: object) -> None:
         # One line per request on stdout, with this replica's name: `docker compose logs backend`
-        # shows which replica served what.
-        print(f"{HOSTNAME} {self.address_string()} {fmt % args}", flush=True)
+        # shows which replica served what. One write per line: requests are served on several
+        # threads, and print() writes the text and the newline separately.
+        sys.stdout.write(f"{HOSTNAME} {self.address_string()} {fmt % args}\n")
+        sys.stdout.flush()
 
 
 def stop(signum: int, frame: object) -> None:
