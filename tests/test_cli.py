@@ -88,3 +88,57 @@ def test_static_run_never_imports_docker() -> None:
 def test_module_entry_point() -> None:
     p = subprocess.run([sys.executable, "-m", "grader", "check", str(WORKSHOP)], capture_output=True, text=True)
     assert p.returncode == 0 and "PASS" in p.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_runtime_phase_is_explained(lang: str) -> None:
+    from grader.runtime.phases import PHASES
+
+    for phase in PHASES:
+        r = run("explain", phase.code, "--lang", lang)
+        assert r.exit_code == 0, phase.code
+        assert phase.slug in r.output and r.output.count("## ") >= 2
+        assert run("explain", phase.slug, "--lang", lang).output == r.output
+
+
+def test_every_message_key_a_runtime_phase_can_yield_is_in_the_rubric() -> None:
+    import re
+
+    from grader.registry import known_checks
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(None, known_checks())
+    common = set(rubric.data["common_messages"])
+    runtime_keys = set()
+    for spec in rubric.checks:
+        if spec.slug.startswith("runtime."):
+            runtime_keys |= set(spec.data["messages"])
+    keys = set()
+    for name in ("scenario.py", "contract.py"):
+        source = (REPO / "grader" / "runtime" / name).read_text()
+        keys |= set(re.findall(r"Status\.\w+, \"(\w+)\"", source))
+        keys |= set(re.findall(r"key = \"(\w+)\"", source))
+        keys |= {k for pair in re.findall(r"\{(\"\w+\": \"\w+\"(?:, \"\w+\": \"\w+\")*)\}\[why\]", source)
+                 for k in re.findall(r": \"(\w+)\"", pair)}
+    assert len(keys) > 25
+    assert keys - runtime_keys - common == set()
+
+
+def test_no_docker_daemon_is_exit_4_with_the_reason(ws: Path) -> None:
+    p = subprocess.run([sys.executable, "-m", "grader", "run", str(ws)], capture_output=True, text=True,
+                       env={**__import__("os").environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    assert p.returncode == 4, p.stderr
+    assert "Docker engine does not answer" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_compose_v1_alone_is_exit_4_naming_it(ws: Path, tmp_path: Path) -> None:
+    # A PATH whose only Compose is a v1 `docker-compose` (and no `docker` CLI).
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "docker-compose"
+    fake.write_text("#!/bin/sh\necho 1.29.2\n")
+    fake.chmod(0o755)
+    env = {**__import__("os").environ, "PATH": str(bin_dir)}
+    p = subprocess.run([sys.executable, "-m", "grader", "run", str(ws)], capture_output=True, text=True, env=env)
+    assert p.returncode == 4, p.stderr
+    assert "only Compose v1 was found (docker-compose 1.29.2)" in p.stderr

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_path
+from conftest import shared_path
 
 pytestmark = pytest.mark.runtime
 

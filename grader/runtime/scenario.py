@@ -301,6 +301,7 @@ class RuntimeRun:
             self.progress.status(f"{len(served)}/{len(ids)} got requests")
             if len(served) == len(ids):
                 break
+            time.sleep(0.2)  # a steady trickle, not a flood, while nginx's DNS cache runs out
         return served, sent
 
     # -- phases ---------------------------------------------------------------------------------
