@@ -15,6 +15,7 @@ import click
 
 from grader import __version__
 from grader.errors import InputError, Interrupted, RuntimeSetupError
+from grader.report.context import FORMATS
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -109,9 +110,13 @@ def submission_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--service", "services", multiple=True, metavar="ROLE=NAME",
                      help="Which service plays a role (backend, frontend); repeatable."),
         rubric_option, lang_option,
-        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
-        click.option("--output", "output", type=click.Path(dir_okay=False, writable=True),
-                     help="Write the report to FILE."),
+        click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+                     help="Report format on stdout (or in the --output FILE)."),
+        click.option("--output", "outputs", multiple=True, metavar="[FORMAT=]FILE",
+                     help="Write the --format report to FILE instead of stdout; FORMAT=FILE writes another "
+                          "format too (repeatable), e.g. --output sarif=grader.sarif --output junit=junit.xml."),
+        click.option("--exit-zero", is_flag=True,
+                     help="Exit 0 whatever the grade (for steps that upload a report); input errors still exit 2."),
         click.option("--no-color", is_flag=True, help="No colour, even on a terminal."),
     ]):
         fn = opt(fn)
@@ -137,12 +142,32 @@ def runtime_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def parse_outputs(fmt: str, values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]]:
+    """(file for the --format report or None for stdout, [(format, file), ...])."""
+    main_file = None
+    extra = []
+    for v in values:
+        name, eq, file = v.partition("=")
+        if eq and name in FORMATS:
+            if not file:
+                raise click.BadParameter(f"{v!r}: give a file after =", param_hint="--output")
+            extra.append((name, file))
+        elif main_file is None:
+            main_file = v
+        else:
+            raise click.BadParameter(f"{v!r}: only one plain FILE; name the format of others as FORMAT=FILE "
+                                     f"({', '.join(FORMATS)})", param_hint="--output")
+    return main_file, extra
+
+
 def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str | None,
                      services: tuple[str, ...], rubric: str | None, lang: str | None, fmt: str,
-                     output: str | None, no_color: bool, runtime: bool, static: bool = True,
+                     outputs: tuple[str, ...], no_color: bool, exit_zero: bool, runtime: bool, static: bool = True,
                      runtime_args: dict[str, Any] | None = None) -> None:
     from grader.grade import grade
+    from grader.report import render
 
+    output, extra_outputs = parse_outputs(fmt, outputs)
     if path is None:
         path = str(Path(compose_file).parent) if compose_file else "workshop"
     lang = lang or default_lang()
@@ -164,16 +189,11 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
                                      allow_unsafe=allow_unsafe)
         report.results.extend(results)
         report.notes.extend(notes)
-    if fmt == "json":
-        from grader.report import json as json_report
-
-        text = json_report.render(report)
-    else:
-        from grader.report import text as text_report
-
-        to_tty = output is None and sys.stdout.isatty()
-        text = text_report.render(report, rub.title(lang), color=to_tty and not no_color
-                                  and "NO_COLOR" not in os.environ)
+    to_tty = output is None and sys.stdout.isatty()
+    color = to_tty and not no_color and "NO_COLOR" not in os.environ
+    for other_fmt, file in extra_outputs:
+        Path(file).write_text(render(other_fmt, report, rub, lang), encoding="utf-8")
+    text = render(fmt, report, rub, lang, color=color)
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
@@ -182,7 +202,7 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
         if note.level in ("error", "warning"):  # one clear line each on stderr, whatever the format
             where = f"{note.file}:{note.line}" if note.file and note.line else (note.file or str(path))
             click.echo(f"grader: {where}: {note.message}", err=True)
-    sys.exit(report.exit_code)
+    sys.exit(0 if exit_zero and report.exit_code == 1 else report.exit_code)
 
 
 @main.command()
@@ -191,10 +211,10 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
 @runtime_options
 @fail_cleanly
 def check(path: str | None, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
-          rubric: str | None, lang: str | None, fmt: str, output: str | None, no_color: bool,
-          runtime: bool, **runtime_args: Any) -> None:
+          rubric: str | None, lang: str | None, fmt: str, outputs: tuple[str, ...], exit_zero: bool,
+          no_color: bool, runtime: bool, **runtime_args: Any) -> None:
     """Grade the workspace at PATH (default: ./workshop)."""
-    _grade_and_print(path, compose_file, nginx_file, services, rubric, lang, fmt, output, no_color,
+    _grade_and_print(path, compose_file, nginx_file, services, rubric, lang, fmt, outputs, no_color, exit_zero,
                      runtime=runtime, runtime_args=runtime_args)
 
 
@@ -203,12 +223,12 @@ def check(path: str | None, compose_file: str | None, nginx_file: str | None, se
 @runtime_options
 @fail_cleanly
 def run(path: str | None, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
-        rubric: str | None, lang: str | None, fmt: str, output: str | None, no_color: bool,
-        **runtime_args: Any) -> None:
+        rubric: str | None, lang: str | None, fmt: str, outputs: tuple[str, ...], exit_zero: bool,
+        no_color: bool, **runtime_args: Any) -> None:
     """Only the runtime checks: build the stack at PATH, scale the backend to 3, check the API
     through the frontend, the load spread, scaling to 5 and 2, and a restart of one replica.
     Needs a Docker engine and Compose v2; everything the run creates is removed at the end."""
-    _grade_and_print(path, compose_file, nginx_file, services, rubric, lang, fmt, output, no_color,
+    _grade_and_print(path, compose_file, nginx_file, services, rubric, lang, fmt, outputs, no_color, exit_zero,
                      runtime=True, static=False, runtime_args=runtime_args)
 
 
