@@ -26,7 +26,10 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
                           time=f"{total_time:.3f}", timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"))
     props = ET.SubElement(suite, "properties")
     for name in ("submission", "score", "max_score", "passed"):
-        ET.SubElement(props, "property", name=name, value=str(doc[name]))
+        value = doc[name]
+        text = ("true" if value else "false") if isinstance(value, bool) else (
+            f"{value:g}" if isinstance(value, float) else str(value))
+        ET.SubElement(props, "property", name=name, value=text)
     for r in results:
         attrs = {"classname": f"{doc['rubric']}.{group(r)}", "name": f"{r['code']} {r['check']}: {r['title']}",
                  "time": f"{r.get('seconds') or 0.0:.3f}"}

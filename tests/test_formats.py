@@ -1,0 +1,190 @@
+"""Every output format on workshop/ and on a failing copy: golden files (UPDATE_GOLDEN=1 writes
+them), SARIF validated against the 2.1.0 schema, JUnit parsed back, the Classroom payload
+decoded, results.json keys, and no workflow command injected by a learner's text."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, WORKSHOP, run, shared_path
+
+GOLDEN = REPO / "tests" / "golden"
+FORMATS = ("text", "json", "junit", "sarif", "github", "classroom", "gradescope", "markdown")
+
+
+def make_cases(root: Path) -> None:
+    shutil.copytree(WORKSHOP, root / "good")
+    bad = root / "bad"
+    shutil.copytree(WORKSHOP, bad)
+    compose = bad / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
+    nginx = bad / "frontend" / "nginx.conf"
+    nginx.write_text(nginx.read_text().replace("proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;"))
+
+
+@pytest.fixture
+def cases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    make_cases(tmp_path)
+    monkeypatch.chdir(tmp_path)  # paths in reports are relative to the repository, here tmp_path
+    return tmp_path
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r'timestamp="[^"]+"', 'timestamp="T"', text)
+    text = re.sub(r"stop-commands::[0-9a-f]{32}", "stop-commands::TOKEN", text)
+    return re.sub(r"^::[0-9a-f]{32}::$", "::TOKEN::", text, flags=re.M)
+
+
+def grade(case: str, fmt: str, *extra: str, env: dict[str, str] | None = None):
+    return run("check", case, "--format", fmt, "--lang", "en", "--no-color", *extra,
+               env={"LANG": "C.UTF-8", **(env or {})})
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("case", ["good", "bad"])
+def test_golden(cases: Path, case: str, fmt: str) -> None:
+    r = grade(case, fmt)
+    assert r.exit_code == (0 if case == "good" else 1)
+    got = normalise(r.stdout)
+    golden = GOLDEN / f"{case}.{fmt}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(got)
+    assert golden.exists(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 once"
+    assert got == golden.read_text()
+
+
+@pytest.mark.parametrize("case", ["good", "bad"])
+def test_sarif_is_valid_2_1_0_with_stable_rules(cases: Path, case: str) -> None:
+    import jsonschema
+
+    schema = json.loads(shared_path("reference", "schemas", "sarif-schema-2.1.0.json").read_text())
+    sarif = json.loads(grade(case, "sarif").stdout)
+    jsonschema.Draft7Validator(schema).validate(sarif)
+    run0 = sarif["runs"][0]
+    rules = run0["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules][:3] == ["C101", "C102", "C103"]
+    assert all(r["shortDescription"]["text"] and r["fullDescription"]["text"] and r["help"]["text"] for r in rules)
+    if case == "bad":
+        found = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                  r["locations"][0]["physicalLocation"]["region"]["startLine"], r["level"]) for r in run0["results"]}
+        assert found == {("C101", "bad/docker-compose.yml", 25, "error"), ("N102", "bad/frontend/nginx.conf", 19, "error")}
+        for r in run0["results"]:
+            assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+    else:
+        assert run0["results"] == []
+
+
+def test_junit_parses_back_with_a_testcase_per_check(cases: Path) -> None:
+    root = ET.fromstring(grade("bad", "junit").stdout)
+    suite = root.find("testsuite")
+    cases_ = suite.findall("testcase")
+    assert suite.get("name") == "step-06-horizontal-scaling" and len(cases_) == int(suite.get("tests")) == 14
+    failures = {c.get("name").split()[0]: c for c in cases_ if c.find("failure") is not None}
+    assert set(failures) == {"C101", "N102"} and suite.get("failures") == "2"
+    c101 = failures["C101"]
+    assert c101.get("classname") == "step-06-horizontal-scaling.compose"
+    assert c101.get("file") == "bad/docker-compose.yml" and c101.get("line") == "25"
+    assert "fix: Delete the `container_name:` line" in c101.find("failure").text
+
+
+def test_classroom_payload_decodes_with_points_per_check(cases: Path) -> None:
+    from grader.grade import grade as grade_submission
+    from grader.registry import known_checks
+    from grader.report.classroom import encoded
+    from grader.report.context import FormatContext
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(None, known_checks())
+    report, _ = grade_submission("bad", rubric)
+    payload = json.loads(base64.b64decode(encoded(report.to_dict(), FormatContext.for_submission(rubric, "en", "bad"))))
+    assert payload["version"] == 1 and payload["status"] == "fail" and payload["max_score"] == 110
+    assert sum(t["score"] for t in payload["tests"]) == report.score == 85
+    failed = [t for t in payload["tests"] if t["status"] == "fail"]
+    assert {(t["test_code"], t["filename"], t["line_no"]) for t in failed} == {
+        ("compose.backend-no-container-name", "bad/docker-compose.yml", 25),
+        ("nginx.dynamic-backend-resolution", "bad/frontend/nginx.conf", 19)}
+    assert all({"name", "status", "score", "message", "test_code", "filename", "line_no", "duration"} <= set(t)
+               for t in payload["tests"])
+
+
+def test_gradescope_results_json_keys(cases: Path) -> None:
+    res = json.loads(grade("bad", "gradescope").stdout)
+    assert {"score", "execution_time", "output", "output_format", "tests", "visibility"} <= set(res)
+    assert res["score"] == 85 and len(res["tests"]) == 14
+    for t in res["tests"]:
+        assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(t)
+        assert t["status"] in ("passed", "failed") and t["visibility"] == "visible"
+    assert sum(t["score"] for t in res["tests"]) == res["score"]
+
+
+def test_several_formats_at_once_and_exit_zero(cases: Path) -> None:
+    r = grade("bad", "text", "--output", "sarif=out.sarif", "--output", "junit=out.xml", "--output", "report.txt",
+              "--exit-zero")
+    assert r.exit_code == 0 and r.stdout == ""
+    assert "FAIL" in Path("report.txt").read_text()
+    assert json.loads(Path("out.sarif").read_text())["version"] == "2.1.0"
+    ET.parse("out.xml")
+    assert grade("bad", "json").exit_code == 1  # without --exit-zero the code means the same in every format
+
+
+def runner_commands(stdout: str) -> list[str]:
+    """Workflow commands as the Actions runner sees them: lines starting with `::`, except
+    between `::stop-commands::TOKEN` and `::TOKEN::`."""
+    commands, stopped = [], None
+    for line in stdout.splitlines():
+        if stopped:
+            if line == f"::{stopped}::":
+                stopped = None
+            continue
+        if line.startswith("::stop-commands::"):
+            stopped = line.split("::")[2]
+            continue
+        if line.startswith("::"):
+            commands.append(line)
+    return commands
+
+
+def test_learner_text_cannot_inject_workflow_commands(cases: Path) -> None:
+    compose = Path("bad/docker-compose.yml")
+    # A value with line breaks: in the text report its lines start with `::`.
+    compose.write_text(compose.read_text().replace(
+        "container_name: socialapp-backend", 'container_name: "x\\n::error::pwned\\n::stop-commands::abc"'))
+    out = grade("bad", "github").stdout
+    commands = runner_commands(out)
+    assert commands, out
+    assert "\n::error::pwned\n" in out  # printed, but only where commands are off
+    assert "%0A::error::pwned%0A" in out  # or as escaped data inside our annotation
+    assert not any(c.startswith(("::error::pwned", "::stop-commands::abc")) for c in commands)
+    names = {c[2:].split(" ", 1)[0].split("::", 1)[0] for c in commands}
+    assert names <= {"group", "endgroup", "error", "warning"}
+
+
+def test_github_step_summary_and_outputs(cases: Path, tmp_path: Path) -> None:
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
+    r = grade("bad", "github", env={"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)})
+    assert r.exit_code == 1
+    table = summary.read_text()
+    assert table.count("\n| ") == 15 and "`bad/docker-compose.yml:25`" in table  # header + 14 checks
+    assert outputs.read_text().splitlines() == ["score=85", "max-score=110", "passed=false"]
+
+
+def test_step_summary_is_cut_under_the_limit() -> None:
+    from grader.report.context import FormatContext
+    from grader.report.markdown import render
+    from grader.registry import known_checks
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(None, known_checks())
+    doc = {"rubric": "r", "submission": "s", "passed": False, "score": 0, "max_score": 1, "notes": [],
+           "results": [{"check": "compose.x", "code": "C101", "status": "fail", "points": 0, "max_points": 1,
+                        "title": "t", "file": "f", "line": i, "message": "m" * 500, "hint": "h"} for i in range(1, 3000)]}
+    text = render(doc, FormatContext(rubric, "en"), limit=100_000)
+    assert len(text.encode()) <= 100_000 and text.endswith("the full report is in the job log)_\n")
