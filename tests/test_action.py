@@ -1,0 +1,118 @@
+"""The GitHub Action, run locally as the runner runs a composite action: each step's `run`
+script under bash, with `${{ ... }}` expressions replaced, the step's env, and the GITHUB_*
+files and variables the runner sets. Asserts the annotations, outputs and step summary."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, WORKSHOP
+
+ACTION = yaml.safe_load((REPO / "action.yml").read_text())
+
+
+def expand(text: str, inputs: dict[str, str]) -> str:
+    def value(m: re.Match[str]) -> str:
+        expr = m.group(1).strip()
+        if expr == "github.action_path":
+            return str(REPO)
+        if expr.startswith("inputs."):
+            return inputs[expr.removeprefix("inputs.")]
+        raise AssertionError(f"unexpected expression {expr}")
+
+    return re.sub(r"\$\{\{(.*?)\}\}", value, text)
+
+
+def condition(expr: str, inputs: dict[str, str]) -> bool:
+    m = re.fullmatch(r"inputs\.([\w-]+) == '(\w+)'", expr.strip())
+    assert m, f"condition not understood: {expr}"
+    return inputs[m.group(1)] == m.group(2)
+
+
+def run_action(repo: Path, tmp: Path, **given: str) -> tuple[int, str, dict[str, str], str]:
+    inputs = {k: str(v.get("default", "")) for k, v in ACTION["inputs"].items()}
+    inputs.update({k.replace("_", "-"): v for k, v in given.items()})
+    output_file, summary = tmp / "github_output", tmp / "step_summary"
+    output_file.touch()
+    summary.touch()
+    steps: dict[str, dict[str, str]] = {}
+    stdout, code = "", 0
+    for step in ACTION["runs"]["steps"]:
+        if "if" in step and not condition(step["if"], inputs):
+            continue
+        if step["id"] == "install":
+            # Already installed in this environment; the step must install the action's own folder.
+            assert "pip install" in step["run"] and step["env"]["ACTION_PATH"] == "${{ github.action_path }}"
+            continue
+        env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_WORKFLOW": "grade", "GITHUB_WORKSPACE": str(repo),
+               "GITHUB_OUTPUT": str(output_file), "GITHUB_STEP_SUMMARY": str(summary), "RUNNER_TEMP": str(tmp),
+               "CI": "true", "LANG": "C.UTF-8"}
+        env.update({k: expand(str(v), inputs) for k, v in (step.get("env") or {}).items()})
+        before = output_file.read_text()
+        p = subprocess.run(["bash", "-e", "-c", expand(step["run"], inputs)], cwd=repo, env=env,
+                           capture_output=True, text=True, timeout=900)
+        stdout += p.stdout
+        new = output_file.read_text()[len(before):]
+        steps[step["id"]] = dict(ln.split("=", 1) for ln in new.splitlines() if "=" in ln)
+        code = p.returncode
+        if code != 0:
+            break
+    # `${{ steps.grade.outputs.score }}`: the value the grade step wrote to GITHUB_OUTPUT.
+    outputs = {}
+    for name, spec in ACTION["outputs"].items():
+        m = re.fullmatch(r"\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}", spec["value"])
+        assert m, spec["value"]
+        outputs[name] = steps.get(m.group(1), {}).get(m.group(2), "")
+    return code, stdout, outputs, summary.read_text()
+
+
+@pytest.fixture
+def learner_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(WORKSHOP, repo)
+    compose = repo / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
+    return repo
+
+
+def test_action_annotates_sets_outputs_and_fails_the_job(learner_repo: Path, tmp_path: Path) -> None:
+    code, stdout, outputs, summary = run_action(learner_repo, tmp_path, sarif="grader.sarif")
+    assert code == 1
+    assert ("::error file=docker-compose.yml,line=25,title=C101 The backend has no container_name::"
+            "Service backend sets container_name: socialapp-backend") in stdout
+    assert outputs["score"] == "100" and outputs["max-score"] == "110" and outputs["passed"] == "false"
+    classroom = json.loads(base64.b64decode(outputs["result"]))
+    assert classroom["version"] == 1 and classroom["status"] == "fail" and classroom["max_score"] == 110
+    assert "| ❌ | C101 The backend has no container_name | 0/10 | `docker-compose.yml:25` |" in summary
+    assert json.loads((learner_repo / "grader.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "C101"
+
+
+def test_action_fail_on_error_false_keeps_the_job_green(learner_repo: Path, tmp_path: Path) -> None:
+    code, stdout, outputs, _ = run_action(learner_repo, tmp_path, **{"fail_on_error": "false"})
+    assert code == 0 and outputs["passed"] == "false" and "::error file=docker-compose.yml" in stdout
+
+
+def test_action_on_a_passing_workspace_in_a_subfolder(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(WORKSHOP, repo / "step06")
+    code, stdout, outputs, summary = run_action(repo, tmp_path, path="step06", lang="ko")
+    assert code == 0 and outputs["passed"] == "true" and outputs["score"] == "110"
+    assert "::error" not in stdout and "통과" in summary and "`step06/docker-compose.yml" in summary
+
+
+@pytest.mark.runtime
+def test_action_with_runtime_runs_the_stack(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(WORKSHOP, repo)
+    code, stdout, outputs, summary = run_action(repo, tmp_path, runtime="true")
+    assert code == 0, stdout
+    assert outputs["score"] == "200" and outputs["passed"] == "true"
+    assert "R107 New replicas get traffic without restarting nginx" in summary
