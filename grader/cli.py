@@ -233,6 +233,65 @@ def run(path: str | None, compose_file: str | None, nginx_file: str | None, serv
 
 
 @main.command()
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("grades"),
+              show_default=True, help="Folder for the gradebook, feedback files, reports and report.html.")
+@rubric_option
+@lang_option
+@click.option("--jobs", type=int, default=0, help="Static grading processes (default: every core).")
+@click.option("--runtime", is_flag=True, help="Also run each stack (see `grader run`).")
+@click.option("--stacks", type=int, default=1, show_default=True, help="With --runtime: stacks running at once.")
+@click.option("--time-limit", type=float, default=600, show_default=True, metavar="SECONDS",
+              help="With --runtime: time limit per submission.")
+@click.option("--clone-timeout", type=float, default=60, show_default=True, metavar="SECONDS")
+@click.option("--resume", is_flag=True, help="Skip learners whose commit and rubric did not change since the last run.")
+@click.option("--progress", "progress_mode", type=click.Choice(["auto", "plain", "rich", "none"]), default="auto")
+@fail_cleanly
+def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: int, runtime: bool, stacks: int,
+          time_limit: float, clone_timeout: float, resume: bool, progress_mode: str) -> None:
+    """Grade a class: TARGET is a folder with one folder per learner, or a CSV roster
+    `student,repo[,ref]` (repo: a local folder or repository, or a git URL, cloned shallowly).
+    Writes OUT/gradebook.csv and .json, OUT/feedback/<id>.md, OUT/reports/<id>.json and
+    OUT/report.html. A submission that cannot be fetched or graded is a row with its error."""
+    from grader.batch.outputs import write_all
+    from grader.batch.progress import BatchProgress
+    from grader.batch.run import Batch, BatchOptions
+
+    lang = lang or default_lang()
+    rub = load(rubric)
+    opt = BatchOptions(out=out, rubric=rubric, lang=lang, jobs=jobs, runtime=runtime, stacks=stacks,
+                       time_limit=time_limit, clone_timeout=clone_timeout, resume=resume)
+    rows = Batch(target, opt, rub, BatchProgress(progress_mode)).run()
+    paths = write_all(out, rows, rub, lang)
+    counts = {v: sum(1 for r in rows if r.verdict == v) for v in ("pass", "fail", "error", "not-graded")}
+    reused = sum(1 for r in rows if r.reused)
+    click.echo(f"{len(rows)} learners: {counts['pass']} pass, {counts['fail']} fail, {counts['error']} input errors, "
+               f"{counts['not-graded']} not graded" + (f" ({reused} unchanged, not regraded)" if resume else ""))
+    click.echo(f"gradebook: {paths['csv']}  report: {paths['html']}  feedback: {paths['feedback']}/")
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("grades"),
+              show_default=True)
+@rubric_option
+@lang_option
+@fail_cleanly
+def aggregate(reports: tuple[Path, ...], out: Path, rubric: str | None, lang: str | None) -> None:
+    """Merge JSON reports made elsewhere (files, or folders searched for *.json, e.g. the Action's
+    artifacts) into one gradebook and HTML report. The learner id is the file name, or its
+    folder's name for a generic name such as grader-report.json."""
+    from grader.batch.aggregate import load_reports
+    from grader.batch.outputs import write_all
+
+    lang = lang or default_lang()
+    rub = load(rubric)
+    rows = load_reports(list(reports))
+    paths = write_all(out, rows, rub, lang)
+    click.echo(f"{len(rows)} reports merged; gradebook: {paths['csv']}  report: {paths['html']}")
+
+
+@main.command()
 @fail_cleanly
 def clean() -> None:
     """Remove every container, network, volume and image that grader runs left behind (a run

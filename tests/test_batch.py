@@ -1,0 +1,200 @@
+"""Batch grading over a generated class of 60: copies of workshop/ with mistakes, broken files,
+local bare repositories, a git URL that does not exist and a clone that never finishes. 60
+rows with the right verdicts; --resume regrades nothing; the HTML report renders in a real
+headless browser; `grader aggregate` merges reports made elsewhere."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import WORKSHOP, run
+
+# (name, what to change, expected verdict, the checks expected to fail)
+MISTAKES = [
+    ("ok", None, "pass", set()),
+    ("container-name", ("docker-compose.yml", "  backend:\n", "  backend:\n    container_name: be\n"), "fail", {"C101"}),
+    ("backend-port", ("docker-compose.yml", "    expose:\n      - \"8080\"\n", "    ports:\n      - \"8080:8080\"\n"),
+     "fail", {"C102"}),
+    ("literal-proxy", ("frontend/nginx.conf", "proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;"),
+     "fail", {"N102"}),
+    ("healthy", ("docker-compose.yml", "    depends_on:\n      - backend\n",
+                 "    depends_on:\n      backend:\n        condition: service_healthy\n"), "fail", {"C107"}),
+    ("broken-yaml", ("docker-compose.yml", "services:\n", "services: [\n"), "error", None),
+]
+
+
+def write_submission(dest: Path, mistake) -> None:
+    shutil.copytree(WORKSHOP, dest)
+    if mistake is None:
+        return
+    rel, old, new = mistake
+    p = dest / rel
+    text = p.read_text()
+    assert old in text, (rel, old)
+    p.write_text(text.replace(old, new, 1))
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+def bare_repo(src: Path, dest: Path) -> Path:
+    git("init", "-q", "-b", "main", cwd=src)
+    git("add", "-A", cwd=src)
+    git("commit", "-q", "-m", "step 06", cwd=src)
+    subprocess.run(["git", "clone", "-q", "--bare", str(src), str(dest)], check=True, capture_output=True)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def silent_server():
+    """A TCP server that accepts and never answers: a clone from it hangs until the timeout."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(srv.accept()[0])
+            except OSError:
+                continue
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    yield srv.getsockname()[1]
+    stop.set()
+    t.join(2)
+    for c in held:
+        c.close()
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory: pytest.TempPathFactory, silent_server: int):
+    """60 learners in a CSV roster: 50 folders and 8 bare repositories cycling through the
+    mistakes, one URL that does not exist, one clone that hangs. Returns (roster, expected)."""
+    root = tmp_path_factory.mktemp("class")
+    expected: dict[str, tuple[str, set[str] | None]] = {}
+    rows = [("student", "repo", "ref")]
+    for i in range(58):
+        name, mistake, verdict, fails = MISTAKES[i % len(MISTAKES)]
+        sid = f"s{i:02d}-{name}"
+        src = root / "work" / sid
+        write_submission(src, mistake)
+        if i % 7 == 0:  # some learners hand in a repository
+            repo = bare_repo(src, root / "repos" / f"{sid}.git")
+            rows.append((sid, str(repo), "main"))
+        else:
+            rows.append((sid, str(src.relative_to(root)), ""))
+        expected[sid] = (verdict, fails)
+    rows.append(("s58-missing", "file:///nonexistent/learner.git", ""))
+    expected["s58-missing"] = ("not-graded", None)
+    rows.append(("s59-hangs", f"http://127.0.0.1:{silent_server}/learner.git", ""))
+    expected["s59-hangs"] = ("not-graded", None)
+    roster = root / "roster.csv"
+    with open(roster, "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return roster, expected
+
+
+def test_a_class_of_60_gets_60_rows_with_the_right_verdicts(klass, tmp_path: Path) -> None:
+    roster, expected = klass
+    out = tmp_path / "grades"
+    r = run("batch", str(roster), "--out", str(out), "--clone-timeout", "3", "--progress", "plain", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    book = list(csv.DictReader(open(out / "gradebook.csv")))
+    assert len(book) == 60
+    by_id = {row["id"]: row for row in book}
+    assert set(by_id) == set(expected)
+    for sid, (verdict, fails) in expected.items():
+        row = by_id[sid]
+        assert row["verdict"] == verdict, (sid, row)
+        if fails is not None:
+            failed = {code for code in ("C101", "C102", "C107", "N102") if row[code] == "0"}
+            assert failed == fails, (sid, row)
+            assert row["commit"]
+    assert "did not finish within 3 s" in by_id["s59-hangs"]["error"]
+    assert "clone of file:///nonexistent/learner.git failed" in by_id["s58-missing"]["error"]
+    assert by_id["s05-broken-yaml"]["error"].startswith("YAML syntax error")
+    # Feedback to hand back, and the same rows as JSON.
+    assert "C101" in (out / "feedback" / "s01-container-name.md").read_text()
+    assert len(json.loads((out / "gradebook.json").read_text())) == 60
+    assert "60 learners: 10 pass, 39 fail, 9 input errors, 2 not graded" in r.output
+
+    # --resume: nothing changed, nothing is regraded (only the two unfetchable are tried again).
+    again = run("batch", str(roster), "--out", str(out), "--clone-timeout", "3", "--progress", "plain", "--resume")
+    assert "(58 unchanged, not regraded)" in again.output
+    assert list(csv.DictReader(open(out / "gradebook.csv"))) == book or all(
+        a["verdict"] == b["verdict"] and a["score"] == b["score"]
+        for a, b in zip(book, csv.DictReader(open(out / "gradebook.csv"))))
+
+
+def test_resume_regrades_a_learner_who_changed(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    write_submission(subs / "ann", None)
+    write_submission(subs / "bob", None)
+    out = tmp_path / "out"
+    assert run("batch", str(subs), "--out", str(out), "--progress", "none").exit_code == 0
+    compose = subs / "bob" / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: be\n", 1))
+    r = run("batch", str(subs), "--out", str(out), "--progress", "none", "--resume")
+    assert "(1 unchanged, not regraded)" in r.output
+    book = {row["id"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
+    assert book["ann"]["verdict"] == "pass" and book["bob"]["verdict"] == "fail"
+
+
+def test_html_report_renders_in_a_headless_browser(klass, tmp_path: Path) -> None:
+    from PIL import Image
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("chromium is missing: scripts/setup.sh installs it")
+    roster, _ = klass
+    out = tmp_path / "grades"
+    run("batch", str(roster), "--out", str(out), "--clone-timeout", "3", "--progress", "none", "--lang", "en")
+    page = (out / "report.html").as_uri()
+    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,900"]
+    dom = subprocess.run([chromium, *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
+    assert 'id="summary" class="cards" data-learners="60" data-passed="10"' in dom
+    assert dom.count('class="bar"') == 14
+    shot = tmp_path / "report.png"
+    subprocess.run([chromium, *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120)
+    img = Image.open(shot).convert("RGB")
+    assert img.size == (1200, 900)
+    colours = {c for _, c in img.getcolors(maxcolors=1 << 22)}
+    # The summary cards (white on the grey page) and the chart's bars were drawn.
+    assert (255, 255, 255) in colours and (246, 248, 250) in colours
+    assert {(26, 127, 55), (207, 34, 46)} & colours, "no pass-rate bar was drawn"
+    card = img.crop((60, 110, 200, 170))
+    assert len(card.getcolors(maxcolors=1 << 16)) > 20, "the first summary card has no text"
+
+
+def test_aggregate_merges_reports_made_elsewhere(tmp_path: Path) -> None:
+    arts = tmp_path / "artifacts"
+    for sid, mistake in (("alice", None), ("bob", MISTAKES[1][1])):
+        write_submission(tmp_path / sid, mistake)
+        (arts / sid).mkdir(parents=True)
+        r = run("check", str(tmp_path / sid), "--format", "json", "--output", str(arts / sid / "grader-report.json"))
+        assert r.exit_code in (0, 1)
+    out = tmp_path / "merged"
+    r = run("aggregate", str(arts), "--out", str(out))
+    assert r.exit_code == 0, r.output
+    book = {row["id"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
+    assert book["alice"]["verdict"] == "pass" and book["bob"]["verdict"] == "fail" and book["bob"]["C101"] == "0"
+    assert "bob" in (out / "report.html").read_text()
+    bad = tmp_path / "not-a-report.json"
+    bad.write_text("{}")
+    r = run("aggregate", str(bad), "--out", str(out))
+    assert r.exit_code == 2 and "not a grader report" in r.stderr
