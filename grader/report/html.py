@@ -115,7 +115,9 @@ def render(rows: list[Any], rubric: Rubric, lang: str = "en") -> str:
     out.append(f"<table id=\"learners\"><tr><th>{escape(t['learner'])}</th><th>{escape(t['verdict'])}</th>"
                f"<th>{escape(t['score'])}</th><th>{escape(t['failing'])}</th></tr>")
     for r in rows:
-        failing = [res["code"] for res in (r.report or {}).get("results", []) if res["status"] in ("fail", "error")]
+        failing = [res["code"] for res in (r.report or {}).get("results", []) if res["status"] == "fail"]
+        if r.verdict in ("error", "not-graded"):
+            failing = [r.error or ""]  # why it could not be graded says more than a list of codes
         score = f"{r.score:g}/{r.max_score:g}" if r.report else "—"
         out.append(f'<tr><td><a href="#l-{escape(r.id)}">{escape(r.id)}</a></td><td>{_verdict(r.verdict)}</td>'
                    f"<td>{score}</td><td>{escape(', '.join(failing) or (r.error or ''))}</td></tr>")
