@@ -43,3 +43,21 @@ def grade_json(path: Path, *extra: str) -> tuple[int, dict]:
 
 def by_slug(report: dict) -> dict[str, dict]:
     return {r["check"]: r for r in report["results"]}
+
+
+# -- fuzzing: a fixed budget, a seed chosen per run and printed when a fuzz test fails -------
+def pytest_configure(config) -> None:
+    import random
+
+    if hasattr(config.option, "hypothesis_seed") and config.option.hypothesis_seed is None:
+        config.option.hypothesis_seed = random.randrange(2**32)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and "test_fuzz" in item.nodeid:
+        seed = item.config.option.hypothesis_seed
+        report.sections.append(("fuzz seed", f"reproduce with: python3 -m pytest {item.nodeid} "
+                                             f"--hypothesis-seed={seed}"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -221,3 +222,61 @@ def test_ctrl_c_during_up_removes_everything(ws: Path, docker_client) -> None:
     assert "interrupted" in rest
     assert labelled(docker_client) == {}
     assert docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"}) == []
+
+
+def _start_and_kill_during_up(ws: Path, docker_client) -> str:
+    """Start `grader run`, wait until its stack has containers, SIGKILL it. Returns the project."""
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "LANG": "C.UTF-8"})
+    project = None
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        m = re.search(r"Compose project (grader-[0-9a-f]+)", line)
+        if m:
+            project = m.group(1)
+            break
+    assert project
+    deadline = time.monotonic() + 60
+    label = {"label": f"com.docker.compose.project={project}"}
+    while len(docker_client.containers.list(all=True, filters=label)) < 4:
+        assert time.monotonic() < deadline, "the stack never came up"
+        time.sleep(0.1)
+    proc.kill()
+    proc.wait(10)
+    assert labelled(docker_client)["containers"]  # SIGKILL: nothing could clean up
+    return project
+
+
+def test_sigkill_mid_run_then_grader_clean_leaves_nothing(ws: Path, docker_client) -> None:
+    _start_and_kill_during_up(ws, docker_client)
+    p = grader("clean")
+    assert p.returncode == 0 and "left-over object(s) removed" in p.stdout
+    assert labelled(docker_client) == {}
+    assert grader("clean").stdout.strip() == "nothing to clean"
+
+
+def test_a_new_run_sweeps_what_a_killed_run_left(ws: Path, docker_client, tmp_path: Path) -> None:
+    stale = _start_and_kill_during_up(ws, docker_client)
+    other = tmp_path / "other"
+    shutil.copytree(ws, other)
+    edit(other / "docker-compose.yml", "  backend:\n", "  backend:\n    container_name: socialapp-backend\n")
+    code, report, stderr = run_json(other)  # fails fast at up-scaled, after the start-up sweep
+    assert "removed what earlier killed runs left" in stderr
+    assert docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={stale}"}) == []
+    assert labelled(docker_client) == {}
+
+
+@pytest.mark.parametrize("name,command", [
+    ("fork bomb", "bomb() { bomb | bomb & }; bomb"),
+    ("log flood", "yes 'flooding the log'"),
+])
+def test_a_hostile_backend_ends_as_a_failed_check(ws: Path, name: str, command: str) -> None:
+    edit(ws / "docker-compose.yml", "    expose:\n", f"    command: [\"sh\", \"-c\", \"{command}\"]\n    expose:\n")
+    start = time.monotonic()
+    code, report, stderr = run_json(ws, "--ready-timeout", "10")
+    assert code == 1 and report["passed"] is False
+    assert failed(report) & {"runtime.replicas", "runtime.api"}, statuses(report)
+    assert time.monotonic() - start < 120
+    logs = {x["check"]: x for x in report["results"]}["runtime.logs"]
+    assert all(len(d.get("output", "")) <= 64 * 1024 for d in logs["details"])

@@ -72,8 +72,14 @@ class _Parser:
         for err in payload["errors"]:
             msg = err["error"].replace(tmp, rel)
             # crossplane appends " in FILE:LINE"; we say where ourselves
-            msg = msg.split(f" in {rel}:")[0]
-            raise InputError(f"nginx syntax error: {msg}", rel, err.get("line"))
+            msg = msg.split(f" in {rel}:")[0].strip()
+            line = err.get("line")
+            if not msg:
+                # crossplane reports a file that ends inside a directive or block with no text
+                # and no line: say what nginx would say, at the file's last line.
+                msg = 'unexpected end of file, expecting ";" or "}"'
+                line = line or max(1, len(sf.text.rstrip("\n").splitlines()))
+            raise InputError(f"nginx syntax error: {msg}", rel, line)
         parsed = payload["config"][0]["parsed"] if payload["config"] else []
         return self._convert(parsed, rel, stack + (rel,))
 

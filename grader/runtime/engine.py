@@ -14,7 +14,32 @@ from grader.errors import RuntimeSetupError
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 NUMBER_LABEL = "com.docker.compose.container-number"
-RUN_LABEL = "org.workshop-grader.run"  # on every container and image a run creates
+RUN_LABEL = "org.workshop-grader.run"  # on every container, network, volume and image a run creates
+OWNER_LABEL = "org.workshop-grader.owner"  # host:pid of the grader process running it
+
+
+def owner() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(value: str | None) -> bool:
+    """False only when the owner is a process on this host that no longer exists."""
+    import os
+    import socket
+
+    host, _, pid = (value or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's run, or unknown: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def connect(timeout: float = 30.0) -> Any:
@@ -181,15 +206,17 @@ class Engine:
         return problems
 
 
-def sweep(client: Any, keep_run: str | None = None) -> dict[str, list[str]]:
-    """Remove everything any grader run left behind (found by the run label): containers
-    first, then networks, volumes and images. Returns what was removed, by kind."""
+def sweep(client: Any, stale_only: bool = False) -> dict[str, list[str]]:
+    """Remove what grader runs left behind (found by the run label): containers first, then
+    networks, volumes and images. stale_only: only runs whose owning grader process on this
+    host is gone (what a new run sweeps at start-up; runs going on in parallel are kept).
+    Returns what was removed, by kind."""
     label = {"label": [RUN_LABEL]}
     removed: dict[str, list[str]] = {"containers": [], "networks": [], "volumes": [], "images": []}
 
     def mine(obj: Any) -> bool:
         labels = (obj.attrs.get("Labels") or obj.attrs.get("Config", {}).get("Labels") or {})
-        return keep_run is None or labels.get(RUN_LABEL) != keep_run
+        return not stale_only or not _owner_alive(labels.get(OWNER_LABEL))
 
     for c in client.containers.list(all=True, filters=label):
         if mine(c):

@@ -15,14 +15,14 @@ import json
 from dataclasses import dataclass
 
 from grader.compose.model import ComposeModel
-from grader.runtime.engine import RUN_LABEL
+from grader.runtime.engine import OWNER_LABEL, RUN_LABEL, owner
 from grader.submission.yamlfile import YMap, YScalar
 
 
 @dataclass(frozen=True)
 class Limits:
     memory: str = "512m"
-    cpus: float = 1.0
+    cpus: float = 0.5
     pids: int = 256
     log_max_size: str = "2m"
 
@@ -39,12 +39,14 @@ def image_name(project: str, service: str) -> str:
 def render_override(model: ComposeModel, project: str, run_id: str, frontend: str | None,
                     backend: str | None, limits: Limits = Limits()) -> str:
     lines = ["# Written by the grader for one run; the learner's files are not changed.", "services:"]
+    # The run's id, and which grader process owns it: a later run sweeps runs whose owner died.
+    labels = f"labels: {{{_q(RUN_LABEL)}: {_q(run_id)}, {_q(OWNER_LABEL)}: {_q(owner())}}}"
     for name, svc in model.services.items():
         lines.append(f"  {_q(name)}:")
-        lines.append(f"    labels: {{{_q(RUN_LABEL)}: {_q(run_id)}}}")
+        lines.append(f"    {labels}")
         if svc.build is not None:
             lines.append(f"    image: {_q(image_name(project, name))}")
-            lines.append(f"    build: {{labels: {{{_q(RUN_LABEL)}: {_q(run_id)}}}}}")
+            lines.append(f"    build: {{{labels}}}")
         if svc.ports and name != backend:
             lines.append("    ports: !override")
             for port in svc.ports:
@@ -58,7 +60,7 @@ def render_override(model: ComposeModel, project: str, run_id: str, frontend: st
         lines.append(f"    pids_limit: {limits.pids}")
     # Networks and volumes carry the run's label too, so `grader clean` finds what a killed
     # run left. `default` is only created when a service uses it.
-    label = f"labels: {{{_q(RUN_LABEL)}: {_q(run_id)}}}"
+    label = labels
     lines.append("networks:")
     for key in sorted(set(model.networks) | {"default"}):
         if not model.networks.get(key) or not model.networks[key].external:

@@ -21,7 +21,7 @@ from typing import Any
 from grader.errors import Interrupted
 from grader.results import Finding, Status
 from grader.runtime.compose_cli import CommandResult, ComposeProject, find_compose
-from grader.runtime.engine import Engine, Replica, connect
+from grader.runtime.engine import Engine, Replica, connect, sweep
 from grader.runtime.http import Client, Response, SteadyLoad
 from grader.runtime.override import Limits, render_override
 from grader.runtime.phases import PHASES
@@ -133,7 +133,12 @@ class RuntimeRun:
     # -- the run -------------------------------------------------------------------------------
     def run(self) -> dict[str, PhaseOutcome]:
         argv, _version = find_compose()
-        self.engine = Engine(connect(), self.project)
+        client = connect()
+        # Runs whose grader was killed (SIGKILL, a power cut) cannot clean up; the next run does.
+        stale = sweep(client, stale_only=True)
+        if any(stale.values()):
+            self.progress.status(f"removed what earlier killed runs left: {sum(len(v) for v in stale.values())} objects")
+        self.engine = Engine(client, self.project)
         self._tmp = tempfile.TemporaryDirectory(prefix="grader-run-")
         override = Path(self._tmp.name) / "grader-override.yml"
         override.write_text(render_override(self.model, self.project, self.run_id, self.frontend,
