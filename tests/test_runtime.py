@@ -194,28 +194,36 @@ def test_allow_unsafe_lets_a_trusted_file_past_the_gate(ws: Path) -> None:
     assert statuses(report)["runtime.api"] == "pass"
 
 
+def _start_run(ws: Path, docker_client, containers: int) -> tuple[subprocess.Popen[str], str]:
+    """Start `grader run` and wait until its project has `containers` containers (so it is in
+    the middle of `up` or past it). Returns the process and the Compose project name."""
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "LANG": "C.UTF-8"})
+    assert proc.stderr is not None
+    project = None
+    for line in proc.stderr:
+        if m := re.search(r"Compose project (grader-[0-9a-f]+)", line):
+            project = m.group(1)
+            break
+    assert project
+    deadline = time.monotonic() + 60
+    label = {"label": f"com.docker.compose.project={project}"}
+    while len(docker_client.containers.list(all=True, filters=label)) < containers:
+        assert time.monotonic() < deadline, "the stack never came up"
+        time.sleep(0.1)
+    return proc, project
+
+
 def test_ctrl_c_during_up_removes_everything(ws: Path, docker_client) -> None:
-    # A slow-starting frontend keeps `up` busy long enough to be interrupted in the middle.
+    # A backend whose healthcheck never passes in time keeps `up` waiting: the frontend
+    # depends on it being healthy. Ctrl-C lands in the middle of `up`.
     edit(ws / "docker-compose.yml", "    depends_on:\n      - backend\n",
          "    depends_on:\n      backend:\n        condition: service_healthy\n")
     edit(ws / "docker-compose.yml", "    restart: unless-stopped\n\nnetworks:",
          "    restart: unless-stopped\n    healthcheck:\n      test: [\"CMD\", \"sleep\", \"30\"]\n"
          "      interval: 60s\n      start_period: 60s\n\nnetworks:")
-    proc = subprocess.Popen([sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "LANG": "C.UTF-8"})
-    project = None
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        m = re.search(r"Compose project (grader-[0-9a-f]+)", line)
-        project = project or (m.group(1) if m else None)
-        if "runtime.up-scaled …" in line:
-            break
-    assert project
-    deadline = time.monotonic() + 30
-    while not docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"}):
-        assert time.monotonic() < deadline, "up never created a container"
-        time.sleep(0.1)
+    proc, project = _start_run(ws, docker_client, containers=1)
     proc.send_signal(signal.SIGINT)
     rest = proc.stderr.read()
     assert proc.wait(120) == 130, rest
@@ -225,23 +233,8 @@ def test_ctrl_c_during_up_removes_everything(ws: Path, docker_client) -> None:
 
 
 def _start_and_kill_during_up(ws: Path, docker_client) -> str:
-    """Start `grader run`, wait until its stack has containers, SIGKILL it. Returns the project."""
-    proc = subprocess.Popen([sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "LANG": "C.UTF-8"})
-    project = None
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        m = re.search(r"Compose project (grader-[0-9a-f]+)", line)
-        if m:
-            project = m.group(1)
-            break
-    assert project
-    deadline = time.monotonic() + 60
-    label = {"label": f"com.docker.compose.project={project}"}
-    while len(docker_client.containers.list(all=True, filters=label)) < 4:
-        assert time.monotonic() < deadline, "the stack never came up"
-        time.sleep(0.1)
+    """Start `grader run`, wait until its stack has its containers, SIGKILL it. Returns the project."""
+    proc, project = _start_run(ws, docker_client, containers=4)
     proc.kill()
     proc.wait(10)
     assert labelled(docker_client)["containers"]  # SIGKILL: nothing could clean up
