@@ -40,17 +40,24 @@ def main() -> None:
     compose = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True).stdout.strip()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"Docker {docker}, Compose {compose}")
+    rows = [
+        ("static check of workshop/ vs gixy-ng on its nginx.conf",
+         grab(r"grader check [(][^)]*[)]\s+([\d.]+)", static) + " s",
+         grab(r"gixy-ng [(][^)]*[)]\s+([\d.]+)", static) + " s",
+         grab(r"ratio grader/gixy: ([\d.]+)", static)),
+        (f"{args.count} submissions: grader batch vs grader check once per submission (one process each)",
+         grab(r"all cores[)]\s+[\d.]+ s\s+([\d.]+ ms)", batch) + "/submission",
+         grab(r"one at a time\s+[\d.]+ s\s+([\d.]+ ms)", batch) + "/submission",
+         grab(r"batch/one-at-a-time: ([\d.]+)", batch)),
+        ("runtime scenario on workshop/ vs the same steps as a shell script",
+         grab(r"total [(]wall[)]\s+([\d.]+)", runtime) + " s",
+         grab(r"total [(]wall[)]\s+[\d.]+\s+([\d.]+)", runtime) + " s",
+         grab(r"ratio grader/script: ([\d.]+)", runtime)),
+    ]
     print("| what | grader | baseline | ratio |")
     print("|---|---|---|---|")
-    print(f"| static check of workshop/ vs gixy-ng on its nginx.conf | {grab(r'grader check [(][^)]*[)]\s+([\d.]+)', static)} s "
-          f"| {grab(r'gixy-ng [(][^)]*[)]\s+([\d.]+)', static)} s | {grab(r'ratio grader/gixy: ([\d.]+)', static)} |")
-    print(f"| {args.count} submissions: grader batch vs grader check per process, one at a time "
-          f"| {grab(r'all cores\)\s+[\d.]+ s\s+([\d.]+ ms)', batch)}/submission "
-          f"| {grab(r'one at a time\s+[\d.]+ s\s+([\d.]+ ms)', batch)}/submission "
-          f"| {grab(r'batch/one-at-a-time: ([\d.]+)', batch)} |")
-    print(f"| runtime scenario on workshop/ vs the same steps as a shell script "
-          f"| {grab(r'total \(wall\)\s+([\d.]+)', runtime)} s | {grab(r'total \(wall\)\s+[\d.]+\s+([\d.]+)', runtime)} s "
-          f"| {grab(r'ratio grader/script: ([\d.]+)', runtime)} |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
     print()
     print(static.strip())
     print(batch.strip())

@@ -198,3 +198,24 @@ def test_aggregate_merges_reports_made_elsewhere(tmp_path: Path) -> None:
     bad.write_text("{}")
     r = run("aggregate", str(bad), "--out", str(out))
     assert r.exit_code == 2 and "not a grader report" in r.stderr
+
+
+@pytest.mark.runtime
+def test_batch_with_runtime_runs_two_stacks_at_once(tmp_path: Path) -> None:
+    """Two learners' stacks side by side: own projects, own ports, own time limit; nothing left."""
+    from grader.runtime.engine import connect, labelled
+
+    subs = tmp_path / "subs"
+    write_submission(subs / "ok", None)
+    write_submission(subs / "named", MISTAKES[1][1])
+    out = tmp_path / "out"
+    r = run("batch", str(subs), "--out", str(out), "--runtime", "--stacks", "2", "--time-limit", "300",
+            "--progress", "plain", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    book = {row["id"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
+    assert book["ok"]["verdict"] == "pass" and book["ok"]["R107"] == "10" and book["ok"]["score"] == "200"
+    assert book["named"]["verdict"] == "fail" and book["named"]["R102"] == "0" and book["named"]["C101"] == "0"
+    report = json.loads((out / "reports" / "named.json").read_text())
+    up = {x["check"]: x for x in report["results"]}["runtime.up-scaled"]
+    assert up["line"] == 25 and "container_name" in up["message"]
+    assert {k: v for k, v in labelled(connect()).items() if v} == {}
