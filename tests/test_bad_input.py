@@ -69,74 +69,67 @@ def test_no_compose_file(ws: Path) -> None:
     assert "no compose file found" in r.stderr
 
 
-@pytest.mark.parametrize("arg", ["/etc/passwd", "../../../../../../etc/passwd"])
-def test_include_outside_is_refused_and_never_read(ws: Path, arg: str) -> None:
+def include_before_server(ws: Path, target: str) -> None:
     p = ws / NGINX
-    p.write_text(p.read_text().replace("server {", f"include {arg};\nserver {{", 1))
+    p.write_text(p.read_text().replace("server {", f"include {target};\nserver {{", 1))
+
+
+def refused(ws: Path, *never: str):
+    """Grade ws: exit 2, one line per problem, and none of `never` anywhere in the output."""
     r = check(ws)
     assert r.exit_code == 2
+    assert_never_read(r, *never)
+    return r
+
+
+@pytest.mark.parametrize("arg", ["/etc/passwd", "../../../../../../etc/passwd"])
+def test_include_outside_is_refused_and_never_read(ws: Path, arg: str) -> None:
+    include_before_server(ws, arg)
+    r = refused(ws, "root:x:0:0", "/bin/bash")
     assert "points outside the submission" in r.stderr
-    assert_never_read(r, "root:x:0:0", "/bin/bash")
 
 
 def test_include_of_planted_secret_via_relative_path(ws: Path, secret: Path) -> None:
-    p = ws / NGINX
-    p.write_text(p.read_text().replace("server {", "include ../../secret.conf;\nserver {", 1))
-    r = check(ws)
-    assert r.exit_code == 2
-    assert_never_read(r, SECRET)
+    include_before_server(ws, "../../secret.conf")
+    refused(ws, SECRET)
 
 
 def test_include_glob_outside_is_refused(ws: Path, secret: Path) -> None:
-    p = ws / NGINX
-    p.write_text(p.read_text().replace("server {", "include ../../*.conf;\nserver {", 1))
-    r = check(ws)
-    assert r.exit_code == 2
-    assert_never_read(r, SECRET)
+    include_before_server(ws, "../../*.conf")
+    refused(ws, SECRET)
 
 
 def test_symlinked_nginx_conf_is_refused(ws: Path, secret: Path) -> None:
     (ws / NGINX).unlink()
     os.symlink(secret, ws / NGINX)
-    r = check(ws)
-    assert r.exit_code == 2
+    r = refused(ws, SECRET)
     assert "outside the submission" in r.output
-    assert_never_read(r, SECRET)
 
 
 def test_symlink_to_etc_passwd_is_refused(ws: Path) -> None:
     (ws / NGINX).unlink()
     os.symlink("/etc/passwd", ws / NGINX)
-    r = check(ws)
-    assert r.exit_code == 2
-    assert_never_read(r, "root:x:0:0")
+    refused(ws, "root:x:0:0")
 
 
 def test_symlinked_include_inside_pointing_out(ws: Path, secret: Path) -> None:
     os.symlink(secret, ws / "frontend" / "extra.conf")
-    p = ws / NGINX
-    p.write_text(p.read_text().replace("server {", "include extra.conf;\nserver {", 1))
-    r = check(ws)
-    assert r.exit_code == 2
-    assert_never_read(r, SECRET)
+    include_before_server(ws, "extra.conf")
+    refused(ws, SECRET)
 
 
 def test_env_file_outside_is_not_read(ws: Path, secret: Path) -> None:
     p = ws / "docker-compose.yml"
     p.write_text(p.read_text().replace("    environment:\n", "    env_file: ../secret.conf\n    environment:\n", 1))
-    r = check(ws)
-    assert r.exit_code == 2
+    r = refused(ws, SECRET)
     assert "env_file" in r.stderr and "outside the submission" in r.stderr
-    assert_never_read(r, SECRET)
 
 
 def test_symlinked_env_file_is_not_read(ws: Path, secret: Path) -> None:
     os.symlink(secret, ws / "backend" / "db.env")
     p = ws / "docker-compose.yml"
     p.write_text(p.read_text().replace("    environment:\n", "    env_file: ./backend/db.env\n    environment:\n", 1))
-    r = check(ws)
-    assert r.exit_code == 2
-    assert_never_read(r, SECRET)
+    refused(ws, SECRET)
 
 
 def test_image_provided_include_is_noted_not_an_error(ws: Path) -> None:

@@ -11,10 +11,11 @@ NEEDS = ("compose",)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
+    if (missing := ctx.missing_role("backend")) is not None:
+        yield missing
+        return
     backend = ctx.backend
-    if backend is None:
-        yield ctx.no_backend()
-    elif backend.container_name is not None:
+    if backend.container_name is not None:
         yield ctx.at_compose(Status.FAIL, "fail", backend.container_name.line,
                              service=backend.name, value=backend.container_name.value)
     else:

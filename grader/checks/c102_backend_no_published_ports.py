@@ -12,8 +12,8 @@ NEEDS = ("compose",)
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
-    if backend is None:
-        yield ctx.no_backend()
+    if (missing := ctx.missing_role("backend")) is not None:
+        yield missing
         return
     fixed = [p for p in backend.ports if p.published]
     if fixed:

@@ -12,8 +12,8 @@ NEEDS = ("compose",)
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     front = ctx.frontend
-    if front is None:
-        yield ctx.no_frontend()
+    if (missing := ctx.missing_role("frontend")) is not None:
+        yield missing
         return
     count = front.replica_count()
     if count is not None and count > 1:

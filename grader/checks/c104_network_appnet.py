@@ -13,11 +13,8 @@ NAME = "appnet"
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend, front = ctx.backend, ctx.frontend
-    if backend is None:
-        yield ctx.no_backend()
-        return
-    if front is None:
-        yield ctx.no_frontend()
+    if (missing := ctx.missing_role("backend", "frontend")) is not None:
+        yield missing
         return
     compose = ctx.compose
     appnet_keys = [k for k in set(compose.networks) | set(backend.network_keys()) | set(front.network_keys())

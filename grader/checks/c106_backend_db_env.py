@@ -39,8 +39,8 @@ def db_services(ctx: CheckContext) -> set[str]:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
-    if backend is None:
-        yield ctx.no_backend()
+    if (missing := ctx.missing_role("backend")) is not None:
+        yield missing
         return
     for key in (backend.command, backend.entrypoint):
         if key is not None and DB_VALUE.search(str(key.value)):

@@ -13,11 +13,8 @@ NEEDS = ("compose",)
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend, front = ctx.backend, ctx.frontend
-    if backend is None:
-        yield ctx.no_backend()
-        return
-    if front is None:
-        yield ctx.no_frontend()
+    if (missing := ctx.missing_role("backend", "frontend")) is not None:
+        yield missing
         return
     dep = next((d for d in front.depends_on if d.service == backend.name), None)
     if dep is None:

@@ -13,8 +13,8 @@ NEEDS = ("compose", "nginx")
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     front = ctx.frontend
-    if front is None:
-        yield ctx.no_frontend()
+    if (missing := ctx.missing_role("frontend")) is not None:
+        yield missing
         return
     if not front.ports:
         yield ctx.at_compose(Status.SKIP, "no_ports", front.line, service=front.name)

@@ -69,6 +69,16 @@ class CheckContext:
             return Finding(status, key, params, self.ws.nginx_rel, None)
         return Finding(status, key, params, node.file, node.line)
 
+    def missing_role(self, *roles: str) -> Finding | None:
+        """The finding for the first of `roles` (backend, frontend) the compose file lacks;
+        None when all are there. Checks start with it instead of testing each role."""
+        for role in roles:
+            if role == "backend" and self.backend is None:
+                return self.no_backend()
+            if role == "frontend" and self.frontend is None:
+                return self.no_frontend()
+        return None
+
     def no_backend(self) -> Finding:
         return self.at_compose(Status.FAIL, "no_backend", None, services=", ".join(self.compose.services))
 

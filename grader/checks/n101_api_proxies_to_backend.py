@@ -34,8 +34,8 @@ def classify(ctx: CheckContext, host: str, backend: str) -> tuple[str, dict]:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
-    if backend is None:
-        yield ctx.no_backend()
+    if (missing := ctx.missing_role("backend")) is not None:
+        yield missing
         return
     route = ctx.api_route
     if route is None or route.target is None:

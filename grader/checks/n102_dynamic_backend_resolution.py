@@ -1,7 +1,7 @@
 """N2: nginx keeps finding replicas as they come and go. A host written literally in
 proxy_pass (or an upstream server without `resolve`) is looked up once, at start-up: replicas
 added later never get traffic, and removed ones cause errors until nginx reloads."""
-from typing import Iterator
+from typing import Any, Iterator
 
 from grader.checks.context import CheckContext
 from grader.nginx.model import VAR_RE
@@ -20,6 +20,16 @@ def _resolver_ok(ctx: CheckContext, resolver) -> bool:
     return any(a.split(":")[0] == DOCKER_DNS or VAR_RE.search(a) for a in addrs)
 
 
+def _through_resolver(ctx: CheckContext, scope: Any, missing: Finding, passed: Finding) -> Finding:
+    """Names resolved at run time need a resolver in effect at `scope`, and it must be Docker's."""
+    resolver = ctx.nginx.resolver_at(scope)
+    if resolver is None:
+        return missing
+    if not _resolver_ok(ctx, resolver):
+        return ctx.at(Status.FAIL, "resolver_not_docker", resolver, resolver=" ".join(resolver.args))
+    return passed
+
+
 def check(ctx: CheckContext) -> Iterator[Finding]:
     route = ctx.api_route
     if route is None or route.target is None:
@@ -34,22 +44,15 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(Status.FAIL, "upstream_static", {"upstream": up.name, "host": s.host if s else ""},
                     s.file if s else up.directive.file, s.line if s else up.directive.line)
             return
-        resolver = ctx.nginx.resolver_at(up.directive)
-        if resolver is None:
-            yield ctx.at(Status.FAIL, "no_resolver", up.directive, upstream=up.name)
-        elif not _resolver_ok(ctx, resolver):
-            yield ctx.at(Status.FAIL, "resolver_not_docker", resolver, resolver=" ".join(resolver.args))
-        else:
-            yield ctx.at(Status.PASS, "pass_upstream", up.directive, upstream=up.name)
+        yield _through_resolver(ctx, up.directive,
+                                missing=ctx.at(Status.FAIL, "no_resolver", up.directive, upstream=up.name),
+                                passed=ctx.at(Status.PASS, "pass_upstream", up.directive, upstream=up.name))
         return
     if t.has_variables:
         resolver = ctx.nginx.resolver_at(route.location)
-        if resolver is None:
-            yield ctx.at(Status.FAIL, "variable_no_resolver", t.directive, raw=t.raw)
-        elif not _resolver_ok(ctx, resolver):
-            yield ctx.at(Status.FAIL, "resolver_not_docker", resolver, resolver=" ".join(resolver.args))
-        else:
-            yield ctx.at(Status.PASS, "pass_variable", t.directive, raw=t.raw,
-                         resolver=" ".join(resolver.args))
+        yield _through_resolver(ctx, route.location,
+                                missing=ctx.at(Status.FAIL, "variable_no_resolver", t.directive, raw=t.raw),
+                                passed=ctx.at(Status.PASS, "pass_variable", t.directive, raw=t.raw,
+                                              resolver=" ".join(resolver.args) if resolver else ""))
         return
     yield ctx.at(Status.FAIL, "literal", t.directive, raw=t.raw, host=t.host or t.raw)

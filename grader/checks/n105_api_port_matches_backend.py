@@ -50,8 +50,8 @@ def listening_ports(ctx: CheckContext, backend: Service) -> tuple[set[int], str]
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
-    if backend is None:
-        yield ctx.no_backend()
+    if (missing := ctx.missing_role("backend")) is not None:
+        yield missing
         return
     route = ctx.api_route
     if route is None or route.target is None or route.target.url is None:
