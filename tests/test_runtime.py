@@ -273,3 +273,12 @@ def test_a_hostile_backend_ends_as_a_failed_check(ws: Path, name: str, command: 
     assert time.monotonic() - start < 120
     logs = {x["check"]: x for x in report["results"]}["runtime.logs"]
     assert all(len(d.get("output", "")) <= 64 * 1024 for d in logs["details"])
+
+
+def test_a_fixed_backend_host_port_fails_up_scaled_at_its_line(ws: Path) -> None:
+    edit(ws / "docker-compose.yml", "    expose:\n      - \"8080\"\n", "    ports:\n      - \"18999:8080\"\n")
+    code, report, _ = run_json(ws)
+    assert failed(report) == {"runtime.up-scaled"} and code == 1
+    r = {x["check"]: x for x in report["results"]}["runtime.up-scaled"]
+    assert (r["file"], r["line"]) == ("docker-compose.yml", 28)
+    assert "fixed host port" in r["message"] and "port is already allocated" in r["message"]

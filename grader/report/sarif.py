@@ -52,7 +52,6 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "workshop-grader", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": "https://github.com/workshop-grader/workshop-grader",
                                 "rules": [_rule(s, ctx.lang) for s in specs]}},
             "automationDetails": {"id": f"workshop-grader/{doc['rubric']}/"},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root"}}},
