@@ -279,20 +279,23 @@ class RuntimeRun:
             return sum(pool.map(lambda _: client.get(path).ok, range(requests)))
 
     def _traffic(self, ids: list[str], requests: int) -> tuple[dict[str, int], int]:
-        """Send `requests` GETs and measure the bytes each container sent meanwhile (Docker's
-        per-container network counters). Returns (bytes per id, successes)."""
+        """Send `requests` GETs and measure the bytes each container received meanwhile (its
+        network counters, read through the Docker API). Received, not sent: every replica gets
+        the same request from nginx, but answers differ in size (a replica with its own empty
+        database answers `[]`), so bytes sent would not count requests fairly.
+        Returns (bytes per id, successes)."""
         assert self.engine is not None
         before = self.engine.counters(ids)
         ok = self._burst(requests)
         after = self.engine.counters(ids)
-        return {i: after[i].tx_bytes - before[i].tx_bytes for i in ids if i in before and i in after}, ok
+        return {i: after[i].rx_bytes - before[i].rx_bytes for i in ids if i in before and i in after}, ok
 
     def _until_served(self, ids: list[str], timeout: float, batch: int = 12) -> tuple[set[str], int]:
-        """Send batches until each container in `ids` has answered at least one request's worth
+        """Send batches until each container in `ids` has received at least one request's worth
         of bytes, or the timeout. Returns the ids that did and how many requests were sent.
         No pause between batches: the requests themselves pace the loop."""
         assert self.engine is not None
-        threshold = max(self.bytes_per_request * 0.9, 256.0)
+        threshold = max(self.bytes_per_request * 0.9, 200.0)  # one request's worth, well above ARP noise
         start = self.engine.counters(ids)
         served: set[str] = set()
         sent = 0
@@ -302,7 +305,7 @@ class RuntimeRun:
             sent += batch
             now = self.engine.counters(ids)
             served = {i for i in ids if i in now and i in start
-                      and now[i].tx_bytes - start[i].tx_bytes >= threshold}
+                      and now[i].rx_bytes - start[i].rx_bytes >= threshold}
             self.progress.status(f"{len(served)}/{len(ids)} got requests")
             if len(served) == len(ids):
                 break
