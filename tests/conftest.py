@@ -61,3 +61,23 @@ def pytest_runtest_makereport(item, call):
         seed = item.config.option.hypothesis_seed
         report.sections.append(("fuzz seed", f"reproduce with: python3 -m pytest {item.nodeid} "
                                              f"--hypothesis-seed={seed}"))
+
+
+# -- runtime tests: nothing of a run may stay behind ------------------------------------------
+@pytest.fixture(autouse=True)
+def nothing_left_on_the_engine(request):
+    """For tests marked `runtime`: before, no other run's objects (an interrupted earlier session's
+    are swept, its grader being gone); after, none of this test's either. Whatever a failed test
+    left is removed and the test fails, so one failure does not spill into the next."""
+    if request.node.get_closest_marker("runtime") is None:
+        yield
+        return
+    from grader.runtime.engine import connect, labelled, sweep
+
+    client = connect()
+    sweep(client, stale_only=True)
+    assert not any(labelled(client).values()), "objects of a grader run still going are present"
+    yield
+    left = {k: v for k, v in labelled(client).items() if v}
+    sweep(client)
+    assert left == {}, f"the run left these behind: {left}"

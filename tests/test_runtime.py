@@ -50,19 +50,6 @@ def labelled(client) -> dict[str, list[str]]:
     return {k: v for k, v in find(client).items() if v}
 
 
-@pytest.fixture(autouse=True)
-def nothing_left(docker_client):
-    """Before: no earlier run's objects. After: none of this test's either; whatever a failed
-    test left is removed (then the test fails), so one failure does not spill into the next."""
-    from grader.runtime.engine import sweep
-
-    assert labelled(docker_client) == {}, "objects of an earlier grader run are present; run `grader clean`"
-    yield
-    left = labelled(docker_client)
-    sweep(docker_client)
-    assert left == {}, f"the run left these behind: {left}"
-
-
 def grader(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LANG": "C.UTF-8"}
     return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
