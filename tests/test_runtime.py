@@ -183,22 +183,28 @@ def test_allow_unsafe_lets_a_trusted_file_past_the_gate(ws: Path) -> None:
 
 def _start_run(ws: Path, docker_client, containers: int) -> tuple[subprocess.Popen[str], str]:
     """Start `grader run` and wait until its project has `containers` containers (so it is in
-    the middle of `up` or past it). Returns the process and the Compose project name."""
+    the middle of `up` or past it). Returns the process and the Compose project name; the
+    process is killed if it never gets there, so no run outlives its test."""
     proc = subprocess.Popen([sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "LANG": "C.UTF-8"})
-    assert proc.stderr is not None
-    project = None
-    for line in proc.stderr:
-        if m := re.search(r"Compose project (grader-[0-9a-f]+)", line):
-            project = m.group(1)
-            break
-    assert project
-    deadline = time.monotonic() + 60
-    label = {"label": f"com.docker.compose.project={project}"}
-    while len(docker_client.containers.list(all=True, filters=label)) < containers:
-        assert time.monotonic() < deadline, "the stack never came up"
-        time.sleep(0.1)
+    try:
+        assert proc.stderr is not None
+        project = None
+        for line in proc.stderr:
+            if m := re.search(r"Compose project (grader-[0-9a-f]+)", line):
+                project = m.group(1)
+                break
+        assert project
+        deadline = time.monotonic() + 60
+        label = {"label": f"com.docker.compose.project={project}"}
+        while len(docker_client.api.containers(all=True, filters=label)) < containers:
+            assert time.monotonic() < deadline, "the stack never came up"
+            time.sleep(0.1)
+    except BaseException:
+        proc.send_signal(signal.SIGINT)  # it cleans up after itself
+        proc.wait(120)
+        raise
     return proc, project
 
 
@@ -216,7 +222,7 @@ def test_ctrl_c_during_up_removes_everything(ws: Path, docker_client) -> None:
     assert proc.wait(120) == 130, rest
     assert "interrupted" in rest
     assert labelled(docker_client) == {}
-    assert docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={project}"}) == []
+    assert docker_client.api.containers(all=True, filters={"label": f"com.docker.compose.project={project}"}) == []
 
 
 def _start_and_kill_during_up(ws: Path, docker_client) -> str:
@@ -243,7 +249,7 @@ def test_a_new_run_sweeps_what_a_killed_run_left(ws: Path, docker_client, tmp_pa
     edit(other / "docker-compose.yml", "  backend:\n", "  backend:\n    container_name: socialapp-backend\n")
     code, report, stderr = run_json(other)  # fails fast at up-scaled, after the start-up sweep
     assert "removed what earlier killed runs left" in stderr
-    assert docker_client.containers.list(all=True, filters={"label": f"com.docker.compose.project={stale}"}) == []
+    assert docker_client.api.containers(all=True, filters={"label": f"com.docker.compose.project={stale}"}) == []
     assert labelled(docker_client) == {}
 
 

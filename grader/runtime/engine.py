@@ -42,6 +42,21 @@ def _owner_alive(value: str | None) -> bool:
     return True
 
 
+def list_containers(client: Any, filters: dict[str, Any], all: bool = True) -> list[Any]:
+    """Containers matching `filters`, each inspected. One removed between the listing and its
+    inspection (Compose scaling down, a run cleaning up) is left out: the SDK's
+    `containers.list` would raise NotFound for it."""
+    from docker.errors import NotFound
+
+    found = []
+    for summary in client.api.containers(all=all, filters=filters):
+        try:
+            found.append(client.containers.get(summary["Id"]))
+        except NotFound:
+            continue
+    return found
+
+
 def connect(timeout: float = 30.0) -> Any:
     import docker  # only runtime grading needs the SDK
 
@@ -87,7 +102,7 @@ class Engine:
         labels = [f"{PROJECT_LABEL}={self.project}"]
         if service:
             labels.append(f"{SERVICE_LABEL}={service}")
-        found = self.client.containers.list(all=all, filters={"label": labels})
+        found = list_containers(self.client, {"label": labels}, all=all)
         return sorted(found, key=lambda c: int(c.labels.get(NUMBER_LABEL, "0") or 0))
 
     def replicas(self, service: str) -> list[Replica]:
@@ -167,7 +182,7 @@ class Engine:
         """What the project and run still have on the engine, by kind."""
         proj = {"label": [f"{PROJECT_LABEL}={self.project}"]}
         return {
-            "containers": [c.name for c in self.client.containers.list(all=True, filters=proj)],
+            "containers": [c.name for c in list_containers(self.client, proj)],
             "networks": [n.name for n in self.client.networks.list(filters=proj)],
             "volumes": [v.name for v in self.client.volumes.list(filters=proj)],
             "images": [t for i in self.client.images.list(filters={"label": f"{RUN_LABEL}={run_id}"})
@@ -179,7 +194,7 @@ class Engine:
         project, images labelled with the run. Returns what could not be removed."""
         problems = []
         proj = {"label": [f"{PROJECT_LABEL}={self.project}"]}
-        for c in self.client.containers.list(all=True, filters=proj):
+        for c in list_containers(self.client, proj):
             try:
                 c.remove(force=True, v=True)
             except Exception as e:
@@ -218,22 +233,25 @@ def sweep(client: Any, stale_only: bool = False) -> dict[str, list[str]]:
         labels = (obj.attrs.get("Labels") or obj.attrs.get("Config", {}).get("Labels") or {})
         return not stale_only or not _owner_alive(labels.get(OWNER_LABEL))
 
-    for c in client.containers.list(all=True, filters=label):
+    def remove(kind: str, name: str, action: Any) -> None:
+        try:
+            action()
+        except Exception:  # gone meanwhile, or still in use: left for the next sweep
+            return
+        removed[kind].append(name)
+
+    for c in list_containers(client, label):
         if mine(c):
-            c.remove(force=True, v=True)
-            removed["containers"].append(c.name)
+            remove("containers", c.name, lambda c=c: c.remove(force=True, v=True))
     for n in client.networks.list(filters=label):
         if mine(n):
-            n.remove()
-            removed["networks"].append(n.name)
+            remove("networks", n.name, n.remove)
     for v in client.volumes.list(filters=label):
         if mine(v):
-            v.remove(force=True)
-            removed["volumes"].append(v.name)
+            remove("volumes", v.name, lambda v=v: v.remove(force=True))
     for i in client.images.list(filters={"label": RUN_LABEL}):
         if mine(i):
-            client.images.remove(i.id, force=True)
-            removed["images"].extend(i.tags or [i.short_id])
+            remove("images", ", ".join(i.tags or [i.short_id]), lambda i=i: client.images.remove(i.id, force=True))
     return removed
 
 
@@ -241,7 +259,7 @@ def labelled(client: Any) -> dict[str, list[str]]:
     """Everything on the engine that carries the run label, by kind."""
     label = {"label": [RUN_LABEL]}
     return {
-        "containers": [c.name for c in client.containers.list(all=True, filters=label)],
+        "containers": [c.name for c in list_containers(client, label)],
         "networks": [n.name for n in client.networks.list(filters=label)],
         "volumes": [v.name for v in client.volumes.list(filters=label)],
         "images": [t for i in client.images.list(filters={"label": RUN_LABEL}) for t in (i.tags or [i.short_id])],
