@@ -76,8 +76,8 @@ def nothing_left_on_the_engine(request):
 
     client = connect()
     sweep(client, stale_only=True)
-    assert not any(labelled(client).values()), "objects of a grader run still going are present"
+    assert labelled(client) == {}, "objects of a grader run still going are present"
     yield
-    left = {k: v for k, v in labelled(client).items() if v}
+    left = labelled(client)
     sweep(client)
     assert left == {}, f"the run left these behind: {left}"

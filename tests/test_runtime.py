@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import shared_path
+from grader.runtime.engine import labelled
 
 pytestmark = pytest.mark.runtime
 
@@ -44,12 +45,6 @@ def docker_client():
     return client
 
 
-def labelled(client) -> dict[str, list[str]]:
-    from grader.runtime.engine import labelled as find
-
-    return {k: v for k, v in find(client).items() if v}
-
-
 def grader(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LANG": "C.UTF-8"}
     return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
@@ -64,6 +59,10 @@ def run_json(path: Path, *extra: str) -> tuple[int, dict, str]:
 
 def statuses(report: dict) -> dict[str, str]:
     return {r["check"]: r["status"] for r in report["results"]}
+
+
+def result(report: dict, slug: str) -> dict:
+    return next(r for r in report["results"] if r["check"] == slug)
 
 
 def failed(report: dict) -> set[str]:
@@ -95,7 +94,7 @@ def test_literal_proxy_pass_fails_scale_up_only(ws: Path) -> None:
     edit(ws / "frontend" / "nginx.conf", "proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;")
     code, report, _ = run_json(ws)
     assert failed(report) == {"runtime.scale-up"} and code == 1
-    r = {x["check"]: x for x in report["results"]}["runtime.scale-up"]
+    r = result(report, "runtime.scale-up")
     assert r["file"] == "frontend/nginx.conf" and r["line"] == 19
     assert "got no request" in r["message"] and "resolver" in r["hint"]
 
@@ -104,7 +103,7 @@ def test_one_sqlite_file_per_replica_fails_shared_state_only(ws: Path) -> None:
     edit(ws / "docker-compose.yml", "DATABASE_PATH=/data/contoso.db", "DATABASE_PATH=/tmp/contoso.db")
     code, report, _ = run_json(ws)
     assert failed(report) == {"runtime.shared-state"} and code == 1
-    r = {x["check"]: x for x in report["results"]}["runtime.shared-state"]
+    r = result(report, "runtime.shared-state")
     assert "do not share one database" in r["message"] and r["file"] == "docker-compose.yml"
 
 
@@ -115,7 +114,7 @@ def test_nginx_proxying_to_the_wrong_port_fails_api(ws: Path) -> None:
     assert failed(report) == {"runtime.api"} and code == 1
     assert {st[s] for s in ("runtime.build", "runtime.up-scaled", "runtime.replicas", "runtime.logs")} == {"pass"}
     assert {st[s] for s in ("runtime.shared-state", "runtime.load-spread", "runtime.scale-up")} == {"skip"}
-    r = {x["check"]: x for x in report["results"]}["runtime.api"]
+    r = result(report, "runtime.api")
     assert "502" in r["message"] and r["file"] == "frontend/nginx.conf" and r["line"] == 19
 
 
@@ -123,7 +122,7 @@ def test_container_name_fails_up_scaled_at_its_line(ws: Path) -> None:
     edit(ws / "docker-compose.yml", "  backend:\n", "  backend:\n    container_name: socialapp-backend\n")
     code, report, _ = run_json(ws)
     assert failed(report) == {"runtime.up-scaled"} and code == 1
-    r = {x["check"]: x for x in report["results"]}["runtime.up-scaled"]
+    r = result(report, "runtime.up-scaled")
     assert (r["file"], r["line"]) == ("docker-compose.yml", 25)
     assert "socialapp-backend" in r["message"]
     assert statuses(report)["runtime.replicas"] == "skip"
@@ -134,7 +133,7 @@ def test_backend_exiting_at_start_fails_replicas_with_its_log(ws: Path) -> None:
          "    command: [\"python\", \"-c\", \"raise SystemExit('cannot open the database')\"]\n    expose:\n")
     code, report, _ = run_json(ws)
     assert failed(report) == {"runtime.replicas"} and code == 1
-    r = {x["check"]: x for x in report["results"]}["runtime.replicas"]
+    r = result(report, "runtime.replicas")
     assert "cannot open the database" in (r["output"] or "")
     assert statuses(report)["runtime.logs"] == "pass"
 
@@ -264,7 +263,7 @@ def test_a_hostile_backend_ends_as_a_failed_check(ws: Path, name: str, command: 
     assert code == 1 and report["passed"] is False
     assert failed(report) & {"runtime.replicas", "runtime.api"}, statuses(report)
     assert time.monotonic() - start < 120
-    logs = {x["check"]: x for x in report["results"]}["runtime.logs"]
+    logs = result(report, "runtime.logs")
     assert all(len(d.get("output", "")) <= 64 * 1024 for d in logs["details"])
 
 
@@ -272,6 +271,6 @@ def test_a_fixed_backend_host_port_fails_up_scaled_at_its_line(ws: Path) -> None
     edit(ws / "docker-compose.yml", "    expose:\n      - \"8080\"\n", "    ports:\n      - \"18999:8080\"\n")
     code, report, _ = run_json(ws)
     assert failed(report) == {"runtime.up-scaled"} and code == 1
-    r = {x["check"]: x for x in report["results"]}["runtime.up-scaled"]
+    r = result(report, "runtime.up-scaled")
     assert (r["file"], r["line"]) == ("docker-compose.yml", 28)
     assert "fixed host port" in r["message"] and "port is already allocated" in r["message"]

@@ -178,55 +178,23 @@ class Engine:
     def restart(self, container_id: str, timeout: int = 10) -> None:
         self.client.api.restart(container_id, timeout=timeout)
 
-    def leftovers(self, run_id: str) -> dict[str, list[str]]:
-        """What the project and run still have on the engine, by kind."""
-        proj = {"label": [f"{PROJECT_LABEL}={self.project}"]}
-        return {
-            "containers": [c.name for c in list_containers(self.client, proj)],
-            "networks": [n.name for n in self.client.networks.list(filters=proj)],
-            "volumes": [v.name for v in self.client.volumes.list(filters=proj)],
-            "images": [t for i in self.client.images.list(filters={"label": f"{RUN_LABEL}={run_id}"})
-                       for t in (i.tags or [i.short_id])],
-        }
 
-    def remove_all(self, run_id: str) -> list[str]:
-        """Remove what `compose down` may have left: containers, networks and volumes of the
-        project, images labelled with the run. Returns what could not be removed."""
-        problems = []
-        proj = {"label": [f"{PROJECT_LABEL}={self.project}"]}
-        for c in list_containers(self.client, proj):
-            try:
-                c.remove(force=True, v=True)
-            except Exception as e:
-                problems.append(f"container {c.name}: {e}")
-        for n in self.client.networks.list(filters=proj):
-            try:
-                n.remove()
-            except Exception as e:
-                problems.append(f"network {n.name}: {e}")
-        for v in self.client.volumes.list(filters=proj):
-            try:
-                v.remove(force=True)
-            except Exception as e:
-                problems.append(f"volume {v.name}: {e}")
-        for img in self.client.images.list(filters={"label": f"{RUN_LABEL}={run_id}"}):
-            try:
-                self.client.images.remove(img.id, force=True)
-            except Exception as e:
-                problems.append(f"image {img.tags or img.short_id}: {e}")
-        try:  # build cache layers of removed images
-            self.client.images.prune(filters={"dangling": True, "label": f"{RUN_LABEL}={run_id}"})
-        except Exception:
-            pass
-        return problems
+def _selectors(project: str | None, run_id: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Label filters for (containers, networks, volumes) and for images. One run's own: its
+    Compose project, and the images labelled with its id. Otherwise: anything of any run."""
+    objects = {"label": [f"{PROJECT_LABEL}={project}" if project else RUN_LABEL]}
+    images = {"label": f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL}
+    return objects, images
 
 
-def sweep(client: Any, stale_only: bool = False) -> dict[str, list[str]]:
-    """Remove what grader runs left behind (found by the run label): containers first, then
-    networks, volumes and images. stale_only: only runs whose owning grader process on this
-    host is gone (what a new run sweeps at start-up; runs going on in parallel are kept).
-    Returns what was removed, by kind."""
-    label = {"label": [RUN_LABEL]}
+def sweep(client: Any, stale_only: bool = False, project: str | None = None, run_id: str | None = None,
+          problems: list[str] | None = None) -> dict[str, list[str]]:
+    """Remove what grader runs left: containers first, then networks, volumes and images.
+    project/run_id: only that run's (its own clean-up after `compose down`); stale_only: only
+    runs whose owning grader process on this host is gone (what a new run sweeps at start-up;
+    runs going on in parallel are kept). What cannot be removed is left for a later sweep and
+    said in `problems` when given. Returns what was removed, by kind."""
+    objects, images = _selectors(project, run_id)
     removed: dict[str, list[str]] = {"containers": [], "networks": [], "volumes": [], "images": []}
 
     def mine(obj: Any) -> bool:
@@ -236,31 +204,40 @@ def sweep(client: Any, stale_only: bool = False) -> dict[str, list[str]]:
     def remove(kind: str, name: str, action: Any) -> None:
         try:
             action()
-        except Exception:  # gone meanwhile, or still in use: left for the next sweep
+        except Exception as e:  # gone meanwhile, or still in use
+            if problems is not None:
+                problems.append(f"{kind[:-1]} {name}: {e}")
             return
         removed[kind].append(name)
 
-    for c in list_containers(client, label):
+    for c in list_containers(client, objects):
         if mine(c):
             remove("containers", c.name, lambda c=c: c.remove(force=True, v=True))
-    for n in client.networks.list(filters=label):
+    for n in client.networks.list(filters=objects):
         if mine(n):
             remove("networks", n.name, n.remove)
-    for v in client.volumes.list(filters=label):
+    for v in client.volumes.list(filters=objects):
         if mine(v):
             remove("volumes", v.name, lambda v=v: v.remove(force=True))
-    for i in client.images.list(filters={"label": RUN_LABEL}):
+    for i in client.images.list(filters=images):
         if mine(i):
             remove("images", ", ".join(i.tags or [i.short_id]), lambda i=i: client.images.remove(i.id, force=True))
+    if run_id:
+        try:  # build cache layers of the run's removed images
+            client.images.prune(filters={"dangling": True, "label": f"{RUN_LABEL}={run_id}"})
+        except Exception:
+            pass
     return removed
 
 
-def labelled(client: Any) -> dict[str, list[str]]:
-    """Everything on the engine that carries the run label, by kind."""
-    label = {"label": [RUN_LABEL]}
-    return {
-        "containers": [c.name for c in list_containers(client, label)],
-        "networks": [n.name for n in client.networks.list(filters=label)],
-        "volumes": [v.name for v in client.volumes.list(filters=label)],
-        "images": [t for i in client.images.list(filters={"label": RUN_LABEL}) for t in (i.tags or [i.short_id])],
+def labelled(client: Any, project: str | None = None, run_id: str | None = None) -> dict[str, list[str]]:
+    """What is on the engine of one run (project/run_id) or of any run, by kind; kinds with
+    nothing are left out, so an empty dict means nothing is there."""
+    objects, images = _selectors(project, run_id)
+    found = {
+        "containers": [c.name for c in list_containers(client, objects)],
+        "networks": [n.name for n in client.networks.list(filters=objects)],
+        "volumes": [v.name for v in client.volumes.list(filters=objects)],
+        "images": [t for i in client.images.list(filters=images) for t in (i.tags or [i.short_id])],
     }
+    return {kind: names for kind, names in found.items() if names}

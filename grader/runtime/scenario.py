@@ -5,14 +5,15 @@ turns them into results with the learner's texts.
 Nothing here sleeps for a fixed time: every wait polls with backoff up to a timeout."""
 from __future__ import annotations
 
+import posixpath
 import re
 import secrets
 import signal
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 from grader.errors import Interrupted
 from grader.results import Finding, Status
 from grader.runtime.compose_cli import CommandResult, ComposeProject, find_compose
-from grader.runtime.engine import Engine, Replica, connect, sweep
+from grader.runtime.engine import Engine, Replica, connect, labelled, sweep
 from grader.runtime.http import Client, Response, SteadyLoad
 from grader.runtime.override import Limits, render_override
 from grader.runtime.phases import PHASES
@@ -57,8 +58,6 @@ class PhaseOutcome:
     details: list[dict[str, Any]] = field(default_factory=list)
     output: str | None = None
     seconds: float = 0.0
-
-
 
 
 def backoff(timeout: float, first: float = 0.2, most: float = 2.0) -> Iterator[float]:
@@ -193,7 +192,8 @@ class RuntimeRun:
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("progress", lambda: self.progress.status("removing the run's containers, networks, volumes and images")),
             ("compose down", self._down),
-            ("remove", lambda: self.cleanup_problems.extend(self.engine.remove_all(self.run_id))),  # type: ignore[union-attr]
+            ("remove", lambda: sweep(self.engine.client, project=self.project, run_id=self.run_id,  # type: ignore[union-attr]
+                                     problems=self.cleanup_problems)),
             ("check", self._check_left),
             ("temporary files", lambda: self._tmp.cleanup() if self._tmp else None),
             ("progress", self.progress.close),
@@ -212,7 +212,7 @@ class RuntimeRun:
 
     def _check_left(self) -> None:
         assert self.engine is not None
-        left = {k: v for k, v in self.engine.leftovers(self.run_id).items() if v}
+        left = labelled(self.engine.client, project=self.project, run_id=self.run_id)
         if left:
             self.cleanup_problems.append(f"still present: {left}")
 
@@ -348,8 +348,6 @@ class RuntimeRun:
         svc = self.model.service(service)
         if svc is None or svc.build is None:
             return f"[{service}] {instruction}", None, None
-        import posixpath
-
         df_rel = posixpath.normpath(posixpath.join(self.ws.compose_dir or ".", svc.build.context, svc.build.dockerfile))
         try:
             text = self.ws.root.read(df_rel).text
@@ -357,9 +355,9 @@ class RuntimeRun:
             return f"[{service}] {instruction}", None, None
         wanted = " ".join(instruction.split())
         for i, src in enumerate(text.splitlines(), 1):
-            if src.strip() and " ".join(src.split()) in wanted or wanted in " ".join(src.split()):
-                if src.strip() and not src.lstrip().startswith("#"):
-                    return f"[{service}] {instruction}", df_rel, i
+            line = " ".join(src.split())
+            if line and not line.startswith("#") and (line in wanted or wanted in line):
+                return f"[{service}] {instruction}", df_rel, i
         return f"[{service}] {instruction}", df_rel, None
 
     def up_scaled(self) -> PhaseOutcome:
