@@ -177,7 +177,7 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
     if not static:
         report.results = []
     if runtime:
-        from grader.grade import run_runtime, runtime_options as options_from
+        from grader.grade import add_runtime, runtime_options as options_from
         from grader.runtime.progress import make_progress
 
         args = dict(runtime_args or {})
@@ -185,10 +185,7 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
         mode = args.pop("progress_mode", "auto")
         if args.get("openapi"):
             args["openapi"] = Path(args["openapi"])
-        results, notes = run_runtime(ws, rub, lang, options_from(rub, **args), make_progress(mode),
-                                     allow_unsafe=allow_unsafe)
-        report.results.extend(results)
-        report.notes.extend(notes)
+        add_runtime(report, ws, rub, options_from(rub, **args), make_progress(mode), allow_unsafe=allow_unsafe)
     to_tty = output is None and sys.stdout.isatty()
     color = to_tty and not no_color and "NO_COLOR" not in os.environ
     for other_fmt, file in extra_outputs:

@@ -88,13 +88,13 @@ def runtime_options(rubric: Rubric, **overrides: Any) -> Any:
     return RuntimeOptions(**values)
 
 
-def run_runtime(ws: Workspace, rubric: Rubric, lang: str, options: Any, progress: Any = None,
-                allow_unsafe: bool = False) -> tuple[list[Result], list[Note]]:
-    """Run the stack and score each runtime phase. The safety gate raises (exit 2) before
-    anything starts; a missing compose file or role skips every phase with the reason."""
+def add_runtime(report: Report, ws: Workspace, rubric: Rubric, options: Any, progress: Any = None,
+                allow_unsafe: bool = False) -> None:
+    """Run the stack and add each runtime phase, scored, to the report (and the run's cleanup
+    trouble to its notes). The safety gate raises (exit 2) before anything starts; a missing
+    compose file or role skips every phase with the reason."""
     from grader.runtime.scenario import RuntimeRun, skipped
 
-    notes: list[Note] = []
     reason = None
     if ws.compose is None:
         reason = "the compose file could not be read"
@@ -109,16 +109,13 @@ def run_runtime(ws: Workspace, rubric: Rubric, lang: str, options: Any, progress
             check_safety(ws.root, ws.compose_rel or "", ws.compose.root)
         run = RuntimeRun(ws, options, progress)
         outcomes = run.run()
-        for problem in run.cleanup_problems:
-            notes.append(Note("warning", f"cleanup: {problem}"))
-    results = []
+        report.notes.extend(Note("warning", f"cleanup: {problem}") for problem in run.cleanup_problems)
     for spec in rubric.checks:
         outcome = outcomes.get(spec.slug)
         if not spec.enabled or outcome is None:
             continue
-        result = score(rubric, spec, outcome.findings, lang)
+        result = score(rubric, spec, outcome.findings, report.lang)
         result.details = outcome.details + result.details
         result.output = outcome.output
         result.seconds = round(outcome.seconds, 2)
-        results.append(result)
-    return results, notes
+        report.results.append(result)

@@ -10,7 +10,7 @@ import os
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,6 @@ class BatchOptions:
     time_limit: float = 600.0  # per submission, runtime
     clone_timeout: float = 60.0
     resume: bool = False
-    runtime_args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,16 +125,10 @@ class Batch:
                     self.progress.advance(sub.id, old.verdict + " (unchanged)")
                 else:
                     todo.append(sub)
-        for sub, result in self._static(todo):
-            if self.opt.runtime and result.get("report") and result["report"]["exit_code"] != 2:
-                continue  # finished after its runtime part
+        # With runtime, each submission is graded statically right before its stack runs.
+        for sub, result in (self._runtime(todo) if self.opt.runtime else self._static(todo)):
             rows[sub.id] = self._keep(sub, result)
             self.progress.advance(sub.id, rows[sub.id].verdict)
-        if self.opt.runtime:
-            pending = [s for s in todo if s.id not in rows]
-            for sub, result in self._runtime(pending):
-                rows[sub.id] = self._keep(sub, result)
-                self.progress.advance(sub.id, rows[sub.id].verdict)
         self.state_path.write_text(json.dumps(self.state, indent=1), "utf-8")
         self.progress.finish()
         return [rows[s.id] for s in subs]
@@ -180,16 +173,15 @@ class Batch:
 
     def _runtime(self, subs: list[Submission]):
         """Static and runtime together, `stacks` submissions at a time."""
-        from grader.grade import grade, run_runtime, runtime_options
+        from grader.grade import add_runtime, grade, runtime_options
         from grader.runtime.progress import Progress
 
         def one(sub: Submission) -> dict[str, Any]:
             try:
                 report, ws = grade(str(sub.path), self.rubric, lang=self.opt.lang)
-                options = runtime_options(self.rubric, total_timeout=self.opt.time_limit, **self.opt.runtime_args)
-                results, notes = run_runtime(ws, self.rubric, self.opt.lang, options, Progress())
-                report.results.extend(results)
-                report.notes.extend(notes)
+                if report.exit_code != 2:  # a submission that cannot be read is not run
+                    options = runtime_options(self.rubric, total_timeout=self.opt.time_limit)
+                    add_runtime(report, ws, self.rubric, options, Progress())
                 return {"report": report.to_dict()}
             except Exception as e:  # noqa: BLE001 - the gate's refusal, a daemon gone: a row, not a stop
                 from grader.errors import InputError
