@@ -31,6 +31,13 @@ class FormatContext:
             return None
         return posixpath.normpath(posixpath.join(self.prefix, file)) if self.prefix else file
 
+    def where(self, item: dict[str, Any]) -> str:
+        """`uri:line`, `uri`, or "" for a result (or note) that points nowhere."""
+        uri = self.uri(item.get("file"))
+        if not uri:
+            return ""
+        return f"{uri}:{item['line']}" if item.get("line") else uri
+
 
 def group(result: dict[str, Any]) -> str:
     """compose | nginx | runtime: the part of the submission a check is about."""

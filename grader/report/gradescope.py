@@ -13,7 +13,7 @@ from grader.report.markdown import render as markdown
 def render(doc: dict[str, Any], ctx: FormatContext) -> str:
     tests = []
     for i, r in enumerate(doc["results"], 1):
-        where = f"{ctx.uri(r['file'])}:{r['line']}: " if r.get("file") and r.get("line") else ""
+        where = f"{ctx.where(r)}: " if r.get("file") and r.get("line") else ""
         output = f"{where}{r['message']}" + (f"\n\nFix: {r['hint']}" if r.get("hint") else "")
         if r.get("output") and r["status"] != "pass":
             output += "\n\n" + r["output"]

@@ -38,7 +38,7 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
         if r.get("line"):
             attrs["line"] = str(r["line"])
         case = ET.SubElement(suite, "testcase", attrs)
-        where = f"{ctx.uri(r['file'])}:{r['line']}: " if r.get("file") and r.get("line") else ""
+        where = f"{ctx.where(r)}: " if r.get("file") and r.get("line") else ""
         body = _clean(f"{where}{r['message']}" + (f"\nfix: {r['hint']}" if r.get("hint") else ""))
         if r["status"] == "fail":
             ET.SubElement(case, "failure", message=_clean(r["message"]), type=r["code"]).text = body

@@ -27,8 +27,7 @@ def render(doc: dict[str, Any], ctx: FormatContext, limit: int | None = None) ->
              f"**{score} {doc['score']:g}/{doc['max_score']:g}** · `{cell(doc['submission'])}`", "",
              f"| | {check} | {pts} | {where} | {found} | {fix} |", "|---|---|---|---|---|---|"]
     for r in doc["results"]:
-        loc = f"`{cell(ctx.uri(r['file']))}:{r['line']}`" if r.get("file") and r.get("line") else (
-            f"`{cell(ctx.uri(r['file']))}`" if r.get("file") else "")
+        loc = f"`{cell(ctx.where(r))}`" if r.get("file") else ""
         points = f"{r['points']:g}/{r['max_points']:g}" if r["max_points"] else ""
         row = (f"| {MARK[r['status']]} | {r['code']} {cell(r['title'])} | {points} | {loc} | "
                f"{cell(r['message']) if r['status'] != 'pass' else ''} | {cell(r.get('hint') or '')} |")
