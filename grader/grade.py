@@ -79,7 +79,7 @@ def runtime_options(rubric: Rubric, **overrides: Any) -> Any:
     """RuntimeOptions from the rubric's `runtime:` section, then the command line's overrides."""
     from dataclasses import fields
 
-    from grader.runtime.scenario import RuntimeOptions
+    from grader.runtime.stack import RuntimeOptions
 
     names = {f.name for f in fields(RuntimeOptions)}
     values = {k: v for k, v in rubric.runtime.items() if k in names}

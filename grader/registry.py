@@ -6,4 +6,4 @@ def known_checks() -> dict[str, str]:
     from grader.checks import MODULES
     from grader.runtime.phases import PHASES
 
-    return {**{m.CODE: m.SLUG for m in MODULES}, **{p.code: p.slug for p in PHASES}}
+    return {**{m.CODE: m.SLUG for m in MODULES}, **{p.CODE: p.SLUG for p in PHASES}}

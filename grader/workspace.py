@@ -13,7 +13,7 @@ from pathlib import Path
 
 from grader.compose.model import COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Service, load_compose
 from grader.errors import InputError, OutsideRootError
-from grader.nginx.model import NginxConfig
+from grader.nginx.model import ApiRoute, NginxConfig
 from grader.nginx.parse import NGINX_PREFIX, ConfigSource, parse_nginx
 from grader.results import Note
 from grader.submission.dockerfile import Dockerfile, parse_dockerfile
@@ -36,6 +36,9 @@ class Workspace:
     roles: dict[str, str | None] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     api_path: str = "/api/posts"
+    # The server/location serving api_path and its proxy target: worked out once, here, for
+    # the checks, the role inference and the runtime alike.
+    api_route: ApiRoute | None = None
 
     @property
     def compose_dir(self) -> str:
@@ -193,21 +196,18 @@ def _entries(src: ConfigSource) -> list[str]:
 def infer_backend(ws: Workspace) -> str | None:
     assert ws.compose is not None
     services = ws.compose.services
-    if ws.nginx is not None:
-        route = ws.nginx.api_route(ws.api_path, _published_targets(ws))
-        if route is not None:
-            target = ws.nginx.proxy_target(route[1])
-            hosts = []
-            if target is not None and target.upstream is not None:
-                hosts = [s.host for s in target.upstream.servers]
-            elif target is not None and target.host:
-                hosts = [target.host]
-            for h in hosts:
-                if h in services and h != ws.roles.get("frontend"):
-                    return h
-                by_cn = ws.compose.by_container_name(h)
-                if by_cn is not None and by_cn.name != ws.roles.get("frontend"):
-                    return by_cn.name
+    target = ws.api_route.target if ws.api_route else None
+    hosts = []
+    if target is not None and target.upstream is not None:
+        hosts = [s.host for s in target.upstream.servers]
+    elif target is not None and target.host:
+        hosts = [target.host]
+    for h in hosts:
+        if h in services and h != ws.roles.get("frontend"):
+            return h
+        by_cn = ws.compose.by_container_name(h)
+        if by_cn is not None and by_cn.name != ws.roles.get("frontend"):
+            return by_cn.name
     return "backend" if "backend" in services else None
 
 
@@ -254,6 +254,10 @@ def load_workspace(path: str | Path, compose: str | None = None, nginx: str | No
         ws.notes.extend(ws.nginx.notes)
     except InputError as e:
         ws.nginx_error = e
+    if ws.nginx is not None:
+        found = ws.nginx.api_route(ws.api_path, _published_targets(ws))
+        if found is not None:
+            ws.api_route = ApiRoute(found[0], found[1], ws.nginx.proxy_target(found[1]))
     if ws.compose is not None:
         ws.roles["backend"] = services.get("backend") or infer_backend(ws)
     return ws

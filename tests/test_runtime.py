@@ -21,6 +21,7 @@ import pytest
 
 from conftest import shared_path
 from grader.runtime.engine import labelled
+from runtime_fixtures import FIXTURES, edit, materialize
 
 pytestmark = pytest.mark.runtime
 
@@ -69,10 +70,8 @@ def failed(report: dict) -> set[str]:
     return {slug for slug, st in statuses(report).items() if st == "fail"}
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
+def fixture(tmp_path: Path, name: str) -> Path:
+    return materialize(name, tmp_path / name)
 
 
 def test_workshop_passes_every_runtime_check(ws: Path) -> None:
@@ -90,26 +89,30 @@ def test_workshop_passes_every_runtime_check(ws: Path) -> None:
     assert len([d for d in results["runtime.api-contract"]["details"] if d["status"] == "pass"]) == 12
 
 
-def test_literal_proxy_pass_fails_scale_up_only(ws: Path) -> None:
-    edit(ws / "frontend" / "nginx.conf", "proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;")
-    code, report, _ = run_json(ws)
+def test_literal_proxy_pass_fails_scale_up_only(tmp_path: Path) -> None:
+    """nginx resolves a literal name once: the new replicas accept no connection at all, and
+    restart-one is not judged (it follows from the same mistake), the same way every run."""
+    code, report, _ = run_json(fixture(tmp_path, "literal-proxy-pass"))
     assert failed(report) == {"runtime.scale-up"} and code == 1
     r = result(report, "runtime.scale-up")
     assert r["file"] == "frontend/nginx.conf" and r["line"] == 19
-    assert "got no request" in r["message"] and "resolver" in r["hint"]
+    assert "accepted no connection" in r["message"] and "once" in r["message"] and "resolver" in r["hint"]
+    new = [d for d in r["details"] if "served" in d]
+    assert len(new) == 2 and all(d["connections"] == 0 for d in new), new
+    restart = result(report, "runtime.restart-one")
+    assert restart["status"] == "skip" and "R107" in restart["message"]
+    assert (restart["file"], restart["line"]) == ("frontend/nginx.conf", 19)
 
 
-def test_one_sqlite_file_per_replica_fails_shared_state_only(ws: Path) -> None:
-    edit(ws / "docker-compose.yml", "DATABASE_PATH=/data/contoso.db", "DATABASE_PATH=/tmp/contoso.db")
-    code, report, _ = run_json(ws)
+def test_one_sqlite_file_per_replica_fails_shared_state_only(tmp_path: Path) -> None:
+    code, report, _ = run_json(fixture(tmp_path, "sqlite-per-replica"))
     assert failed(report) == {"runtime.shared-state"} and code == 1
     r = result(report, "runtime.shared-state")
     assert "do not share one database" in r["message"] and r["file"] == "docker-compose.yml"
 
 
-def test_nginx_proxying_to_the_wrong_port_fails_api(ws: Path) -> None:
-    edit(ws / "frontend" / "nginx.conf", "http://backend:8080;", "http://backend:8081;")
-    code, report, _ = run_json(ws, "--ready-timeout", "15")
+def test_nginx_proxying_to_the_wrong_port_fails_api(tmp_path: Path) -> None:
+    code, report, _ = run_json(fixture(tmp_path, "wrong-backend-port"), "--ready-timeout", "15")
     st = statuses(report)
     assert failed(report) == {"runtime.api"} and code == 1
     assert {st[s] for s in ("runtime.build", "runtime.up-scaled", "runtime.replicas", "runtime.logs")} == {"pass"}
@@ -118,9 +121,8 @@ def test_nginx_proxying_to_the_wrong_port_fails_api(ws: Path) -> None:
     assert "502" in r["message"] and r["file"] == "frontend/nginx.conf" and r["line"] == 19
 
 
-def test_container_name_fails_up_scaled_at_its_line(ws: Path) -> None:
-    edit(ws / "docker-compose.yml", "  backend:\n", "  backend:\n    container_name: socialapp-backend\n")
-    code, report, _ = run_json(ws)
+def test_container_name_fails_up_scaled_at_its_line(tmp_path: Path) -> None:
+    code, report, _ = run_json(fixture(tmp_path, "container-name"))
     assert failed(report) == {"runtime.up-scaled"} and code == 1
     r = result(report, "runtime.up-scaled")
     assert (r["file"], r["line"]) == ("docker-compose.yml", 25)
@@ -128,10 +130,8 @@ def test_container_name_fails_up_scaled_at_its_line(ws: Path) -> None:
     assert statuses(report)["runtime.replicas"] == "skip"
 
 
-def test_backend_exiting_at_start_fails_replicas_with_its_log(ws: Path) -> None:
-    edit(ws / "docker-compose.yml", "    expose:\n",
-         "    command: [\"python\", \"-c\", \"raise SystemExit('cannot open the database')\"]\n    expose:\n")
-    code, report, _ = run_json(ws)
+def test_backend_exiting_at_start_fails_replicas_with_its_log(tmp_path: Path) -> None:
+    code, report, _ = run_json(fixture(tmp_path, "backend-exits"))
     assert failed(report) == {"runtime.replicas"} and code == 1
     r = result(report, "runtime.replicas")
     assert "cannot open the database" in (r["output"] or "")
@@ -267,10 +267,61 @@ def test_a_hostile_backend_ends_as_a_failed_check(ws: Path, name: str, command: 
     assert all(len(d.get("output", "")) <= 64 * 1024 for d in logs["details"])
 
 
-def test_a_fixed_backend_host_port_fails_up_scaled_at_its_line(ws: Path) -> None:
-    edit(ws / "docker-compose.yml", "    expose:\n      - \"8080\"\n", "    ports:\n      - \"18999:8080\"\n")
-    code, report, _ = run_json(ws)
+def test_a_fixed_backend_host_port_fails_up_scaled_at_its_line(tmp_path: Path) -> None:
+    code, report, _ = run_json(fixture(tmp_path, "fixed-backend-port"))
     assert failed(report) == {"runtime.up-scaled"} and code == 1
     r = result(report, "runtime.up-scaled")
     assert (r["file"], r["line"]) == ("docker-compose.yml", 28)
     assert "fixed host port" in r["message"] and "port is already allocated" in r["message"]
+
+
+def test_an_idle_replica_counts_zero_whatever_else_reaches_it(docker_client) -> None:
+    """The measure behind load-spread, scale-up and restart-one: a container that no request
+    reaches counts zero connections over the whole wait, although DNS look-ups of its name, UDP
+    packets to it, refused TCP connections to a closed port, and the grader's own exec and
+    inspect calls reach it meanwhile; three real connections count exactly three."""
+    from grader.runtime.engine import Engine, OWNER_LABEL, RUN_LABEL, accepted_between, owner
+
+    labels = {RUN_LABEL: "measure-test", OWNER_LABEL: owner(), "com.docker.compose.project": "grader-measure-test"}
+    net = docker_client.networks.create("grader-measure-test", labels=labels)
+    made = []
+    try:
+        idle = docker_client.containers.run("python:3.13-slim", ["python", "-m", "http.server", "8080"],
+                                            name="grader-measure-idle", network=net.name, labels=labels, detach=True)
+        made.append(idle)
+        noise = ("import socket, time\n"
+                 "end = time.time() + 6\n"
+                 "while time.time() < end:\n"
+                 "    socket.getaddrinfo('grader-measure-idle', 8080)\n"
+                 "    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b'x', ('grader-measure-idle', 9)); u.close()\n"
+                 "    t = socket.socket(); t.settimeout(1)\n"
+                 "    try: t.connect(('grader-measure-idle', 9))\n"
+                 "    except OSError: pass\n"
+                 "    t.close(); time.sleep(0.05)\n")
+        engine = Engine(docker_client, "grader-measure-test")
+        deadline = time.monotonic() + 30
+        while engine.accepted([idle.id]).get(idle.id) is None:
+            assert time.monotonic() < deadline, "the idle container never became readable"
+            time.sleep(0.2)
+        before, t0 = engine.accepted([idle.id])[idle.id], time.monotonic()
+        client = docker_client.containers.run("python:3.13-slim", ["python", "-c", noise], name="grader-measure-noise",
+                                              network=net.name, labels=labels, detach=True)
+        made.append(client)
+        while client.reload() or client.status != "exited":
+            engine.accepted([idle.id])  # the grader's own exec and inspect calls, many times
+            engine.addresses(idle.id)
+            assert time.monotonic() < deadline + 30, "the noise container did not finish"
+        assert client.wait()["StatusCode"] == 0, client.logs()
+        after = engine.accepted([idle.id])[idle.id]
+        assert accepted_between(before, after, time.monotonic() - t0) == 0
+        asker = docker_client.containers.run(
+            "python:3.13-slim", ["python", "-c", "import urllib.request as u\nfor _ in range(3): "
+                                 "u.urlopen('http://grader-measure-idle:8080/').read()"],
+            name="grader-measure-asker", network=net.name, labels=labels, detach=True)
+        made.append(asker)
+        assert asker.wait(timeout=60)["StatusCode"] == 0
+        assert accepted_between(after, engine.accepted([idle.id])[idle.id], 1.0) == 3
+    finally:
+        for c in made:
+            c.remove(force=True)
+        net.remove()

@@ -3,20 +3,12 @@ A check never opens a file."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from grader.compose.model import ComposeModel, Service
-from grader.nginx.model import Directive, NginxConfig, ProxyTarget
+from grader.nginx.model import ApiRoute, Directive, NginxConfig
 from grader.results import Finding, Status
 from grader.workspace import Workspace
-
-
-@dataclass
-class ApiRoute:
-    server: Directive
-    location: Directive
-    target: ProxyTarget | None
 
 
 @dataclass
@@ -48,17 +40,11 @@ class CheckContext:
 
     @property
     def api_path(self) -> str:
-        return str(self.params.get("api_path", "/api/posts"))
+        return self.ws.api_path
 
-    @cached_property
+    @property
     def api_route(self) -> ApiRoute | None:
-        front = self.frontend
-        ports = [n for p in front.ports for n in p.target_numbers()] if front else []
-        found = self.nginx.api_route(self.api_path, ports)
-        if found is None:
-            return None
-        server, location = found
-        return ApiRoute(server, location, self.nginx.proxy_target(location))
+        return self.ws.api_route
 
     # -- findings ----------------------------------------------------------------------------
     def at_compose(self, status: Status, key: str, line: int | None, **params: Any) -> Finding:

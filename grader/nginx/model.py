@@ -76,6 +76,37 @@ class ProxyTarget:
     unknown: list[str] = field(default_factory=list)
 
 
+@dataclass
+class ApiRoute:
+    """The server and location that serve the API path, and what their proxy_pass reaches."""
+
+    server: Directive
+    location: Directive
+    target: ProxyTarget | None
+
+    @property
+    def proxy_directive(self) -> Directive:
+        """Where a failure of the route is written: the proxy_pass, else the location."""
+        return self.target.directive if self.target else self.location
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How nginx finds the backend's addresses for the API route.
+
+    once:    a name written literally (or an upstream server without `resolve`) is looked up
+             when nginx starts; replicas added later are never reached, removed ones stay.
+    runtime: a variable in proxy_pass, or upstream servers with `resolve`: nginx asks the
+             resolver again once an answer is older than `valid` (resolver valid=, else the
+             answer's TTL).
+    unknown: the files do not say (no proxy_pass found, a value from the environment)."""
+
+    mode: str
+    host: str | None = None
+    valid: float | None = None  # seconds; None: the DNS answer's own TTL
+    resolver: Directive | None = None
+
+
 def split_host_port(text: str) -> tuple[str, int | None]:
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
@@ -257,6 +288,24 @@ class NginxConfig:
 
     def resolver_at(self, node: Directive) -> Directive | None:
         return self.effective_one(node, "resolver")
+
+    def resolution(self, route: ApiRoute | None) -> Resolution:
+        t = route.target if route else None
+        if t is None or (t.host is None and t.upstream is None):
+            return Resolution("unknown")
+        if t.upstream is not None:
+            if not t.upstream.servers or any(not s.resolve for s in t.upstream.servers):
+                return Resolution("once", t.upstream.name)
+            resolver = self.resolver_at(t.upstream.directive)
+        elif t.has_variables:
+            resolver = self.resolver_at(route.location)  # type: ignore[union-attr]
+        else:
+            return Resolution("once", t.host)
+        valid = None
+        for arg in resolver.args if resolver else []:
+            if arg.startswith("valid="):
+                valid = parse_duration(arg[len("valid="):])
+        return Resolution("runtime", t.host or (t.upstream.name if t.upstream else None), valid, resolver)
 
     def api_route(self, uri: str, listen_ports: list[int] | None = None) -> tuple[Directive, Directive] | None:
         """The (server, location) that serves `uri`: among servers listening on one of

@@ -87,9 +87,33 @@ class Replica:
 
 
 @dataclass(frozen=True)
-class Counters:
-    rx_bytes: int
-    tx_bytes: int
+class Accepted:
+    """A reading of one container's network namespace: how many TCP connections it has
+    accepted since it started (the kernel's Tcp PassiveOpens), and the healthchecks Docker had
+    run by then. Only a peer connecting to a listening socket moves the count: ARP, DNS,
+    broadcasts and the grader's own exec and inspect calls never do."""
+    connections: int
+    health_runs: frozenset[str] = frozenset()  # start times of the healthchecks Docker keeps (last 5)
+    health_interval: float | None = None  # seconds, when the container has a healthcheck
+
+
+def accepted_between(before: Accepted, after: Accepted, seconds: float) -> int:
+    """Connections accepted between two readings, less one for each healthcheck run meanwhile:
+    a healthcheck that asks the app over loopback is a connection no request made. Docker keeps
+    the last five runs; when all five are new, the rest are estimated from the interval."""
+    runs = len(after.health_runs - before.health_runs)
+    if runs and runs == len(after.health_runs) and after.health_interval:
+        runs = max(runs, int(seconds / after.health_interval) + 1)
+    return max(0, after.connections - before.connections - runs)
+
+
+def _passive_opens(snmp: str) -> int | None:
+    """Tcp PassiveOpens from /proc/net/snmp: a header line and a value line, both `Tcp:`."""
+    rows = [line.split()[1:] for line in snmp.splitlines() if line.startswith("Tcp:")]
+    if len(rows) < 2 or "PassiveOpens" not in rows[0]:
+        return None
+    value = rows[1][rows[0].index("PassiveOpens")]
+    return int(value) if value.isdigit() else None
 
 
 class Engine:
@@ -124,46 +148,52 @@ class Engine:
                     return int(b["HostPort"])
         return None
 
-    def counters(self, container_ids: list[str]) -> dict[str, Counters]:
-        """Network bytes per container, read in parallel. The engine's stats endpoint answers
-        at its next 1-second sample, so the kernel's own counters are read first, through an
-        exec of `cat /proc/net/dev`; stats is the fallback for an image without `cat`."""
-        def one(cid: str) -> tuple[str, Counters | None]:
-            if cid not in self._no_exec:
-                found = self._proc_net_dev(cid)
-                if found is not None:
-                    return cid, found
+    def accepted(self, container_ids: list[str]) -> dict[str, Accepted]:
+        """A reading of each container's accepted TCP connections, in parallel. The namespace's
+        /proc/net/snmp is read through an exec of `cat` (any image with a shell's tools); for an
+        image without `cat`, from the host's /proc of the container's process, where the
+        grader runs beside the engine. A container that cannot be read is left out."""
+        def one(cid: str) -> tuple[str, Accepted | None]:
+            text = None if cid in self._no_exec else self._exec_cat(cid, "/proc/net/snmp")
+            if text is None:
                 self._no_exec.add(cid)
             try:
-                stats = self.client.api.stats(cid, stream=False, one_shot=True)
+                attrs = self.client.api.inspect_container(cid)
             except Exception:
                 return cid, None
-            nets = stats.get("networks") or {}
-            return cid, Counters(sum(n.get("rx_bytes", 0) for n in nets.values()),
-                                 sum(n.get("tx_bytes", 0) for n in nets.values()))
+            if text is None:
+                text = _read_host_proc(attrs.get("State", {}).get("Pid"))
+            count = _passive_opens(text or "")
+            if count is None:
+                return cid, None
+            health = attrs.get("State", {}).get("Health") or {}
+            check = (attrs.get("Config") or {}).get("Healthcheck") or {}
+            interval = (check.get("Interval") or 30_000_000_000) / 1e9 if check.get("Test") else None
+            return cid, Accepted(count, frozenset(h.get("Start", "") for h in health.get("Log") or []), interval)
 
         if not container_ids:
             return {}
         with ThreadPoolExecutor(max_workers=min(8, len(container_ids))) as pool:
-            return {cid: c for cid, c in pool.map(one, container_ids) if c is not None}
+            return {cid: a for cid, a in pool.map(one, container_ids) if a is not None}
 
-    def _proc_net_dev(self, cid: str) -> Counters | None:
+    def _exec_cat(self, cid: str, path: str) -> str | None:
         try:
-            exec_id = self.client.api.exec_create(cid, ["cat", "/proc/net/dev"], stdout=True, stderr=False)
+            exec_id = self.client.api.exec_create(cid, ["cat", path], stdout=True, stderr=False)
             out = self.client.api.exec_start(exec_id)
             if self.client.api.exec_inspect(exec_id).get("ExitCode") != 0:
                 return None
         except Exception:
             return None
-        rx = tx = 0
-        for line in out.decode("ascii", "replace").splitlines()[2:]:
-            name, _, fields = line.partition(":")
-            values = fields.split()
-            if name.strip() == "lo" or len(values) < 9:
-                continue
-            rx += int(values[0])
-            tx += int(values[8])
-        return Counters(rx, tx)
+        return out.decode("ascii", "replace")
+
+    def addresses(self, container_id: str) -> list[str]:
+        """The container's IPv4 addresses on its networks, now."""
+        try:
+            attrs = self.client.api.inspect_container(container_id)
+        except Exception:
+            return []
+        nets = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
+        return sorted(n.get("IPAddress") for n in nets.values() if n.get("IPAddress"))
 
     def logs(self, container_id: str, max_bytes: int) -> tuple[str, bool]:
         """The tail of a container's logs (stdout and stderr), at most max_bytes; and whether
@@ -177,6 +207,16 @@ class Engine:
 
     def restart(self, container_id: str, timeout: int = 10) -> None:
         self.client.api.restart(container_id, timeout=timeout)
+
+
+def _read_host_proc(pid: Any) -> str | None:
+    if not isinstance(pid, int) or pid <= 0:
+        return None
+    try:
+        with open(f"/proc/{pid}/net/snmp", encoding="ascii") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def _selectors(project: str | None, run_id: str | None) -> tuple[dict[str, Any], dict[str, Any]]:

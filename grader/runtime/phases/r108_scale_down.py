@@ -1,0 +1,36 @@
+"""R8: the app keeps answering while the backend is scaled down under steady requests: nginx
+must stop using removed replicas and retry another one instead of answering 502."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from grader.results import Status
+from grader.runtime.outcome import PhaseOutcome, tail
+
+if TYPE_CHECKING:
+    from grader.runtime.stack import Stack
+
+CODE = "R108"
+SLUG = "runtime.scale-down"
+NEEDS = ("runtime.api",)
+KEYS = ("pass", "scale_failed", "count", "fail")
+
+
+def run(stack: Stack) -> PhaseOutcome:
+    count = stack.opt.scale_down
+
+    def action() -> tuple[bool, str]:
+        r = stack.scale(count)
+        return r.ok, tail(r.output, 1)
+
+    ok, info, tally = stack.under_load(action)
+    if not ok:
+        return PhaseOutcome([stack.at_compose(Status.FAIL, "scale_failed", count=count, error=info)])
+    params: dict[str, Any] = {"count": count}
+    status, details = stack.load_verdict(tally, params)
+    running = len(stack.running())
+    if status is Status.PASS and running != count:
+        return PhaseOutcome([stack.at_compose(Status.FAIL, "count", want=count, running=running)], details)
+    if status is Status.PASS:
+        return PhaseOutcome([stack.at_compose(Status.PASS, "pass", **params)], details)
+    return PhaseOutcome([stack.at_route(Status.FAIL, "fail", **params)], details)

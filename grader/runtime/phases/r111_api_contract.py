@@ -1,0 +1,95 @@
+"""R5 (advisory): the API answers as its OpenAPI document says. The document is the one given
+with --openapi, else the submission's own (openapi.yaml/.yml/.json at its top, in backend/ or
+in docs/). schemathesis exercises each operation through the frontend in its own process,
+with a JUnit report: one testcase per operation, a <failure> for each that broke a check."""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import yaml
+
+from grader.results import Status
+from grader.runtime.outcome import PhaseOutcome, tail
+
+if TYPE_CHECKING:
+    from grader.runtime.stack import Stack
+
+CODE = "R111"
+SLUG = "runtime.api-contract"
+NEEDS = ("runtime.api",)
+KEYS = ("pass", "fail", "no_openapi", "unavailable", "error")
+
+# Checks about what the server answers; not the ones about which inputs it must refuse, which
+# the workshop app is not asked to enforce beyond its documented 400s.
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+OWN_DOCUMENTS = tuple(f"{folder}openapi.{ext}" for folder in ("", "backend/", "docs/")
+                      for ext in ("yaml", "yml", "json"))
+TIMEOUT = 300.0
+
+
+def document(stack: Stack) -> tuple[Path | None, str | None]:
+    """(path, how it is named in the report) of the OpenAPI document to check against."""
+    if stack.opt.openapi is not None:
+        return stack.opt.openapi, str(stack.opt.openapi)
+    base = stack.ws.compose_dir
+    for rel in OWN_DOCUMENTS:
+        rel = f"{base}/{rel}" if base else rel
+        if stack.ws.root.exists(rel):
+            return stack.ws.root.resolve(rel), rel
+    return None, None
+
+
+def _base_path(spec: Path) -> str:
+    try:
+        doc = yaml.safe_load(spec.read_text("utf-8"))
+        url = (doc.get("servers") or [{}])[0].get("url", "")
+        return urlsplit(url).path.rstrip("/")
+    except (OSError, yaml.YAMLError, AttributeError, IndexError):
+        return ""
+
+
+def run(stack: Stack) -> PhaseOutcome:
+    spec, named = document(stack)
+    if spec is None:
+        return PhaseOutcome([stack.at_compose(Status.SKIP, "no_openapi")])
+    if importlib.util.find_spec("schemathesis") is None:
+        return PhaseOutcome([stack.at_compose(Status.SKIP, "unavailable")])
+    assert stack.client is not None
+    with tempfile.TemporaryDirectory(prefix="grader-contract-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        argv = [sys.executable, "-m", "schemathesis.cli", "run", str(spec.resolve()),
+                "--url", f"{stack.client.base}{_base_path(spec)}", "--checks", CHECKS,
+                "--phases", "examples,fuzzing", "--max-examples", str(stack.opt.contract_examples),
+                "--request-timeout", "10", "--seed", "6", "--no-color",
+                "--report", "junit", "--report-junit-path", str(junit)]
+        stack.progress.status(f"schemathesis against {named} …")
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return PhaseOutcome([stack.at_compose(Status.FAIL, "error", error=f"no result within {TIMEOUT:g} s")])
+        if not junit.exists():
+            return PhaseOutcome([stack.at_compose(Status.FAIL, "error", error=tail(proc.stdout + proc.stderr, 1))],
+                                output=tail(proc.stdout + proc.stderr, 30))
+        cases = list(ET.parse(junit).getroot().iter("testcase"))
+    details, failed = [], []
+    for case in cases:
+        name = case.get("name", "?")
+        problems = [f.get("message") or (f.text or "").strip().splitlines()[0]
+                    for f in list(case.iter("failure")) + list(case.iter("error"))]
+        if problems:
+            failed.append(name)
+            details.append({"operation": name, "status": "fail", "message": f"{name}: {problems[0][:300]}"})
+        else:
+            details.append({"operation": name, "status": "pass", "message": f"{name}: ok"})
+    if failed:
+        return PhaseOutcome([stack.at_compose(Status.FAIL, "fail", failed=len(failed), operations=len(cases),
+                                              names=", ".join(failed), document=named)], details, tail(proc.stdout, 40))
+    return PhaseOutcome([stack.at_compose(Status.PASS, "pass", operations=len(cases), document=named)], details)

@@ -1,0 +1,259 @@
+"""The stack under test, as the phases see it: the Compose project, the Docker engine, the HTTP
+client through the frontend, the deadline, the options, and what the submission's files say
+about the run (roles, the API's route through nginx and how nginx resolves the backend).
+
+Phases read and act through this object only; they never import each other or the scenario."""
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.nginx.model import Resolution
+from grader.results import Finding, Status
+from grader.runtime.compose_cli import CommandResult, ComposeProject
+from grader.runtime.engine import Accepted, Engine, Replica, accepted_between
+from grader.runtime.http import Client, LoadTally, SteadyLoad
+from grader.runtime.outcome import PhaseOutcome, backoff
+from grader.runtime.override import Limits
+from grader.runtime.progress import Progress
+from grader.workspace import Workspace
+
+# Docker's embedded DNS gives every answer this TTL; nginx caches that long without valid=.
+DOCKER_DNS_TTL = 600.0
+# nginx's default fail_timeout: a server that failed once is not tried again for this long.
+FAIL_TIMEOUT = 10.0
+
+
+@dataclass
+class RuntimeOptions:
+    replicas: int = 3
+    scale_up: int = 5
+    scale_down: int = 2
+    requests: int = 90  # requests whose spread over the replicas is measured
+    min_success: float = 0.99  # of requests while replicas come and go
+    fair_share: float = 0.5  # each replica gets at least this fraction of an even share
+    build_timeout: float = 900.0
+    up_timeout: float = 180.0
+    ready_timeout: float = 60.0  # replicas running, the API answering
+    # New or restarted replicas must get a request within the resolver's validity plus this
+    # margin (nginx asks again on the first request after expiry; Docker's DNS answers at once).
+    traffic_margin: float = 5.0
+    # The longest validity the grader waits out; a longer one is judged by requests, not waited for.
+    longest_valid: float = 30.0
+    # Requests per replica that show a replica nginx knows gets traffic: round robin reaches
+    # each known address once every len(addresses) requests; six rounds leave a wide margin.
+    rounds: int = 6
+    total_timeout: float = 1800.0
+    log_bytes: int = 64 * 1024  # kept per replica
+    list_path: str = "/api/posts"
+    create_path: str = "/api/posts"
+    create_body: dict[str, Any] = field(default_factory=lambda: {"username": "grader", "content": "{marker}"})
+    limits: Limits = field(default_factory=Limits)
+    openapi: Path | None = None
+    contract_examples: int = 5
+
+
+@dataclass(frozen=True)
+class TrafficWait:
+    """How long to wait for a replica nginx should reach: a time bound where nginx re-resolves
+    soon enough to wait for it, else a number of requests (the outcome is already decided by
+    the config, and the requests only confirm it)."""
+    seconds: float | None
+    requests: int | None
+    reason: str  # once | long-valid | valid | unknown
+    valid: float | None = None
+
+    @property
+    def describe(self) -> str:
+        return f"{self.seconds:g} s" if self.seconds is not None else f"{self.requests} requests"
+
+
+class Stack:
+    def __init__(self, ws: Workspace, options: RuntimeOptions, engine: Engine, compose: ComposeProject,
+                 run_id: str, progress: Progress | None = None):
+        self.ws = ws
+        self.opt = options
+        self.engine = engine
+        self.compose = compose
+        self.run_id = run_id
+        self.progress = progress or Progress()
+        self.model = ws.compose
+        assert self.model is not None
+        self.backend = ws.roles.get("backend")
+        self.frontend = ws.roles.get("frontend")
+        self.client: Client | None = None  # set once the frontend's port is known (runtime.api)
+        self.outcomes: dict[str, PhaseOutcome] = {}
+        self.deadline = time.monotonic() + options.total_timeout
+        self.resolution = ws.nginx.resolution(ws.api_route) if ws.nginx is not None else Resolution("unknown")
+
+    # -- what the files say ---------------------------------------------------------------------
+    def at_compose(self, status: Status, key: str, line: int | None = None, /, **params: Any) -> Finding:
+        return Finding(status, key, params, self.ws.compose_rel, line)
+
+    def at_route(self, status: Status, key: str, /, **params: Any) -> Finding:
+        """A finding at the API's proxy_pass: for failures nginx's config is the cause of."""
+        route = self.ws.api_route
+        if route is None:
+            return Finding(status, key, params, self.ws.compose_rel, None)
+        d = route.proxy_directive
+        return Finding(status, key, params, d.file, d.line)
+
+    def passed(self, slug: str) -> bool:
+        o = self.outcomes.get(slug)
+        return o is not None and all(f.status in (Status.PASS, Status.WARN) for f in o.findings)
+
+    def traffic_wait(self, replicas: int) -> TrafficWait:
+        """The bound for new or restarted replicas to get requests, from how nginx resolves."""
+        res = self.resolution
+        by_requests = self.opt.rounds * replicas
+        if res.mode == "once":
+            return TrafficWait(None, by_requests, "once")
+        if res.mode == "runtime":
+            valid = res.valid if res.valid is not None else DOCKER_DNS_TTL
+            if valid > self.opt.longest_valid:
+                return TrafficWait(None, by_requests, "long-valid", valid)
+            return TrafficWait(valid + self.opt.traffic_margin, None, "valid", valid)
+        return TrafficWait(self.opt.longest_valid + self.opt.traffic_margin, None, "unknown")
+
+    def rejoin_wait(self, moved: bool) -> TrafficWait:
+        """The bound for a restarted replica to get requests again. At the same address nginx
+        may skip it for fail_timeout after the failures of its restart; at a new address nginx
+        must ask DNS again, as for a new replica."""
+        replicas = len(self.running())
+        wait = self.traffic_wait(replicas)
+        if wait.seconds is not None:
+            return TrafficWait(max(wait.seconds, FAIL_TIMEOUT + self.opt.traffic_margin), None, wait.reason, wait.valid)
+        if moved:
+            return wait
+        return TrafficWait(FAIL_TIMEOUT + self.opt.traffic_margin, None, "same address")
+
+    # -- Compose --------------------------------------------------------------------------------
+    def compose_run(self, *args: str, timeout: float) -> CommandResult:
+        return self.compose.run(*args, timeout=min(timeout, max(1.0, self.deadline - time.monotonic())),
+                                on_line=lambda line: self.progress.output(line[:100]))
+
+    def scale(self, count: int) -> CommandResult:
+        # Only the backend service is named, so Compose leaves the frontend (nginx) running as is.
+        return self.compose_run("up", "--detach", "--no-build", "--no-recreate", "--no-deps",
+                                "--scale", f"{self.backend}={count}", self.backend or "",
+                                timeout=self.opt.up_timeout)
+
+    # -- containers -----------------------------------------------------------------------------
+    def replicas(self) -> list[Replica]:
+        assert self.backend is not None
+        return self.engine.replicas(self.backend)
+
+    def running(self) -> list[Replica]:
+        return [r for r in self.replicas() if r.status == "running"]
+
+    def frontend_started(self) -> dict[str, str]:
+        return {c.id: c.attrs.get("State", {}).get("StartedAt", "") for c in self.engine.containers(self.frontend)}
+
+    def wait_replicas(self, want: int, timeout: float) -> tuple[bool, list[Replica], str]:
+        """Until `want` replicas run steadily (and are healthy when they have a healthcheck).
+        Gives up early when a replica exits or keeps restarting."""
+        previous: dict[str, str] = {}
+        replicas: list[Replica] = []
+        for _ in backoff(timeout, first=0.3, most=1.0):
+            replicas = self.replicas()
+            ready = [r for r in replicas if r.status == "running" and r.health in (None, "healthy")]
+            self.progress.status(f"{len(ready)}/{want} replicas ready")
+            broken = [r for r in replicas if r.status in ("exited", "dead") or r.restart_count >= 2
+                      or r.health == "unhealthy"]
+            if broken:
+                return False, replicas, "broken"
+            started = {r.id: r.started_at for r in ready}
+            if len(ready) == want and started == previous:
+                return True, replicas, "ready"
+            previous = started if len(ready) == want else {}
+        return False, replicas, "timeout"
+
+    @staticmethod
+    def replica_details(replicas: list[Replica]) -> list[dict[str, Any]]:
+        return [{"replica": r.name, "status": r.status, "health": r.health, "exit_code": r.exit_code,
+                 "restarts": r.restart_count,
+                 "message": f"{r.name}: {r.status}" + (f" ({r.health})" if r.health else "")
+                 + (f", exit code {r.exit_code}" if r.status == "exited" else "")
+                 + (f", restarted {r.restart_count}x" if r.restart_count else "")}
+                for r in replicas]
+
+    # -- requests and what the replicas accepted -------------------------------------------------
+    def burst(self, requests: int) -> int:
+        """Send `requests` GETs through the frontend, four at a time; returns how many succeeded."""
+        assert self.client is not None
+        client, path = self.client, self.opt.list_path
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return sum(pool.map(lambda _: client.get(path).ok, range(requests)))
+
+    def read_accepted(self, ids: list[str]) -> tuple[dict[str, Accepted], float]:
+        return self.engine.accepted(ids), time.monotonic()
+
+    def accepted_since(self, start: tuple[dict[str, Accepted], float], ids: list[str]) -> dict[str, int]:
+        """Connections each container accepted since the reading `start` (None: unreadable)."""
+        before, t0 = start
+        now, t1 = self.read_accepted(ids)
+        return {i: accepted_between(before[i], now[i], t1 - t0) for i in ids if i in before and i in now}
+
+    def measured(self, requests: int, ids: list[str]) -> tuple[dict[str, int], int]:
+        """Send `requests` GETs and count the connections each container accepted meanwhile.
+        Returns (connections per id, successes)."""
+        start = self.read_accepted(ids)
+        ok = self.burst(requests)
+        return self.accepted_since(start, ids), ok
+
+    def until_served(self, ids: list[str], wait: TrafficWait, batch: int = 12) -> tuple[dict[str, int], int, float]:
+        """Send batches of requests until every container in `ids` has accepted a connection, or
+        the wait's bound (time or requests) is reached. Returns the connections per id, the
+        requests sent and the seconds taken. A steady trickle, not a flood: nginx asks DNS again
+        on the first request after its cached answer expires."""
+        start = self.read_accepted(ids)
+        began = time.monotonic()
+        counts: dict[str, int] = {}
+        sent = 0
+        while True:
+            self.burst(batch)
+            sent += batch
+            counts = self.accepted_since(start, ids)
+            served = sum(1 for i in ids if counts.get(i, 0) > 0)
+            self.progress.status(f"{served}/{len(ids)} accepted requests")
+            elapsed = time.monotonic() - began
+            if served == len(ids):
+                break
+            if wait.requests is not None and sent >= wait.requests:
+                break
+            if wait.seconds is not None and elapsed >= wait.seconds:
+                break
+            if time.monotonic() > self.deadline:
+                break
+            time.sleep(0.2)
+        return counts, sent, time.monotonic() - began
+
+    @staticmethod
+    def spread_floor(fair_share: float, replicas: int) -> float:
+        return fair_share / replicas if replicas else math.inf
+
+    # -- steady load while replicas come and go ---------------------------------------------------
+    def under_load(self, action: Any, settle: float = 2.0, min_requests: int = 50,
+                   most: float = 12.0) -> tuple[bool, str, LoadTally]:
+        """Run `action` while requests keep coming; go on a little after it (nginx and DNS catch
+        up then) until at least `min_requests` were sent, so that 99% means something."""
+        assert self.client is not None
+        with SteadyLoad(self.client, self.opt.list_path, workers=8) as load:
+            ok, info = action()
+            start = time.monotonic()
+            while time.monotonic() - start < most and (
+                    time.monotonic() - start < settle or load.tally.sent < min_requests):
+                time.sleep(0.1)
+            tally = load.stop()
+        return ok, info, tally
+
+    def load_verdict(self, tally: LoadTally, params: dict[str, Any]) -> tuple[Status, list[dict[str, Any]]]:
+        rate = tally.success_rate
+        details = [{"message": f"{tally.succeeded}/{tally.sent} requests succeeded ({rate:.1%})"}]
+        details += [{"message": f"{n}x {what}"} for what, n in tally.failures.most_common(5)]
+        params.update(ok=tally.succeeded, sent=tally.sent, rate=f"{rate:.1%}", need=f"{self.opt.min_success:.0%}")
+        return (Status.PASS if tally.sent and rate >= self.opt.min_success else Status.FAIL), details

@@ -1,0 +1,35 @@
+"""The runtime test fixtures: each a copy of workshop/ with one mistake, as edits (file, old,
+new). tests/test_runtime.py grades them, and benchmarks/runtime_repeat.py grades them many
+times to show that each gets the same verdict every time."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+WORKSHOP = Path(__file__).resolve().parent.parent / "workshop"
+
+FIXTURES: dict[str, list[tuple[str, str, str]]] = {
+    "literal-proxy-pass": [("frontend/nginx.conf", "proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;")],
+    "sqlite-per-replica": [("docker-compose.yml", "DATABASE_PATH=/data/contoso.db", "DATABASE_PATH=/tmp/contoso.db")],
+    "wrong-backend-port": [("frontend/nginx.conf", "http://backend:8080;", "http://backend:8081;")],
+    "container-name": [("docker-compose.yml", "  backend:\n", "  backend:\n    container_name: socialapp-backend\n")],
+    "backend-exits": [("docker-compose.yml", "    expose:\n",
+                       "    command: [\"python\", \"-c\", \"raise SystemExit('cannot open the database')\"]\n"
+                       "    expose:\n")],
+    "fixed-backend-port": [("docker-compose.yml", "    expose:\n      - \"8080\"\n",
+                            "    ports:\n      - \"18999:8080\"\n")],
+}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def materialize(name: str, dest: Path) -> Path:
+    """A copy of workshop/ at `dest` with fixture `name`'s edits applied."""
+    shutil.copytree(WORKSHOP, dest)
+    for rel, old, new in FIXTURES[name]:
+        edit(dest / rel, old, new)
+    return dest
