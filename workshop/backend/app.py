@@ -50,9 +50,11 @@ def init_db() -> None:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, error: str, message: str, details: list[str] | None = None):
+    def __init__(self, status: int, error: str, message: str, details: list[str] | None = None,
+                 allow: tuple[str, ...] = ()):
         super().__init__(message)
         self.status, self.error, self.message, self.details = status, error, message, details
+        self.allow = allow
 
 
 def post_json(db: sqlite3.Connection, row: sqlite3.Row) -> dict:
@@ -166,11 +168,26 @@ def route(method: str, path: str, body: object, db: sqlite3.Connection) -> tuple
         if method == "DELETE":
             db.execute("DELETE FROM likes WHERE post_id = ?", (pid,))
             return 204, None
-    if re.fullmatch(r"/api/posts(/[^/]+(/comments(/[^/]+)?|/likes)?)?", path):
-        if re.search(r"/posts/(?![0-9a-fA-F-]{36}(/|$))", path):
-            raise ApiError(404, "NOT_FOUND", "The requested resource was not found")
-        raise ApiError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}")
+    allowed = allowed_methods(path)
+    if allowed:
+        raise ApiError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}", allow=allowed)
     raise ApiError(404, "NOT_FOUND", "The requested resource was not found")
+
+
+# The resources and the methods each answers; a path that names none of them (an id that is not
+# a UUID included) is 404, a known path with another method 405 with its Allow header.
+RESOURCES = (
+    (r"/api/posts", ("GET", "POST")),
+    (rf"/api/posts/{UUID}", ("GET", "PATCH", "DELETE")),
+    (rf"/api/posts/{UUID}/comments", ("GET", "POST")),
+    (rf"/api/posts/{UUID}/comments/{UUID}", ("GET", "PATCH", "DELETE")),
+    (rf"/api/posts/{UUID}/likes", ("POST", "DELETE")),
+    (r"/api/health", ("GET",)),
+)
+
+
+def allowed_methods(path: str) -> tuple[str, ...]:
+    return next((methods for pattern, methods in RESOURCES if re.fullmatch(pattern, path)), ())
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -179,6 +196,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         path = self.path.split("?", 1)[0].rstrip("/") or "/"
+        headers: dict[str, str] = {}
         try:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -195,6 +213,8 @@ class Handler(BaseHTTPRequestHandler):
             status, payload = e.status, {"error": e.error, "message": e.message}
             if e.details:
                 payload["details"] = e.details
+            if e.allow:
+                headers["Allow"] = ", ".join(e.allow)
         except Exception as e:  # noqa: BLE001 - the contract's 500
             print(f"error: {e!r}", file=sys.stderr, flush=True)
             status, payload = 500, {"error": "INTERNAL_ERROR", "message": "An unexpected error occurred"}
@@ -204,6 +224,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("X-Served-By", HOSTNAME)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -218,6 +240,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._handle("DELETE")
+
+    # Methods no resource answers: 405 with the path's Allow header (404 for an unknown path),
+    # not the standard library's 501.
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_OPTIONS(self) -> None:
+        self._handle("OPTIONS")
+
+    def do_TRACE(self) -> None:
+        self._handle("TRACE")
 
     def log_message(self, fmt: str, *args: object) -> None:
         # One line per request on stdout, with this replica's name: `docker compose logs backend`
