@@ -12,6 +12,7 @@ Exits 1 when any check differs between runs."""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+print = functools.partial(print, flush=True)  # noqa: A001 - progress shows while runs go on
 sys.path.insert(0, str(REPO / "tests"))
 from runtime_fixtures import FIXTURES, materialize  # noqa: E402
 
