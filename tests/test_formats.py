@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, WORKSHOP, run, shared_path
 
 GOLDEN = REPO / "tests" / "golden"
-FORMATS = ("text", "json", "junit", "sarif", "github", "classroom", "gradescope", "markdown")
+FORMATS = ("text", "json", "junit", "sarif", "github", "gh-classroom-reporter", "gradescope", "markdown")
 
 
 def make_cases(root: Path) -> None:
@@ -92,7 +92,7 @@ def test_junit_parses_back_with_a_testcase_per_check(cases: Path) -> None:
     c101 = failures["C101"]
     assert c101.get("classname") == "step-06-horizontal-scaling.compose"
     assert c101.get("file") == "bad/docker-compose.yml" and c101.get("line") == "25"
-    assert "fix: Delete the `container_name:` line" in c101.find("failure").text
+    assert "Fix: Delete the `container_name:` line" in c101.find("failure").text
 
 
 def test_classroom_payload_decodes_with_points_per_check(cases: Path) -> None:
