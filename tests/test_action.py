@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,68 @@ def test_action_with_runtime_runs_the_stack(tmp_path: Path) -> None:
     assert code == 0, stdout
     assert outputs["score"] == "200" and outputs["passed"] == "true"
     assert "R107 New replicas get traffic without restarting nginx" in summary
+
+
+# -- Classroom 50: examples/classroom50/autograder.py ---------------------------------------
+AUTOGRADER = REPO / "examples" / "classroom50" / "autograder.py"
+
+
+def run_autograder(checkout: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """As Classroom 50's runner calls it: `python autograder.py` in the learner's checkout with
+    the runner's variables; the grader is importable already (this checkout on PYTHONPATH), so
+    installing is skipped and everything else runs for real."""
+    from test_formats import CLASSROOM50_ENV
+
+    env = {**os.environ, **CLASSROOM50_ENV, "WORKSHOP_GRADER_INSTALLED": "1", "PYTHONPATH": str(REPO),
+           "LANG": "C.UTF-8", **extra}
+    return subprocess.run([sys.executable, str(AUTOGRADER)], cwd=checkout, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_autograder_grades_a_learner_checkout(tmp_path: Path) -> None:
+    from test_formats import assert_classroom50_valid
+
+    checkout = tmp_path / "checkout"
+    shutil.copytree(WORKSHOP, checkout)
+    (checkout / "result.json").write_text('{"score": 999}')  # a learner's own file is not handed in
+    p = run_autograder(checkout)
+    assert p.returncode == 0, p.stderr
+    result = json.loads((checkout / "result.json").read_text())
+    assert_classroom50_valid(result)
+    assert result["score"] == result["max-score"] == 110
+    body = (checkout / "release-body.md").read_text()
+    assert "✅" in body and "110/110" in body
+
+
+def test_autograder_on_a_broken_checkout_still_writes_a_failing_grade(tmp_path: Path) -> None:
+    from test_formats import assert_classroom50_valid
+
+    checkout = tmp_path / "checkout"
+    shutil.copytree(WORKSHOP, checkout)
+    (checkout / "docker-compose.yml").write_text("services:\n  backend: [\n")
+    (checkout / "grader").mkdir()  # a learner's `grader` package must not replace the grader
+    (checkout / "grader" / "__init__.py").write_text("raise SystemExit('learner code ran')\n")
+    (checkout / "grader" / "__main__.py").write_text("raise SystemExit('learner code ran')\n")
+    fake_bin = tmp_path / "bin"  # runtime asked for, but no Docker engine answers
+    fake_bin.mkdir()
+    (fake_bin / "docker").write_text("#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n")
+    (fake_bin / "docker").chmod(0o755)
+    p = run_autograder(checkout, WORKSHOP_GRADER_RUNTIME="true", PATH=f"{fake_bin}:/usr/bin:/bin")
+    assert p.returncode == 0, p.stderr
+    assert "learner code ran" not in p.stderr
+    assert "no Docker engine answers here: grading the files only" in p.stderr
+    result = json.loads((checkout / "result.json").read_text())
+    assert_classroom50_valid(result)
+    assert result["max-score"] == 110 and result["score"] < 110
+    assert all(t["code"][0] in "CN" for t in result["tests"])  # the files only, no runtime phase
+    c101 = next(t for t in result["tests"] if t["code"] == "C101")
+    assert not c101["passed"] and "YAML syntax error" in c101["message"]
+    assert "YAML syntax error" in (checkout / "release-body.md").read_text()
+
+
+def test_autograder_without_the_runner_variables_records_no_grade(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    shutil.copytree(WORKSHOP, checkout)
+    p = run_autograder(checkout, OWNER="")
+    assert p.returncode == 2 and "OWNER" in p.stderr
+    assert not (checkout / "result.json").exists()
