@@ -341,9 +341,11 @@ def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: i
 @lang_option
 @fail_cleanly
 def aggregate(reports: tuple[Path, ...], out: Path, rubric: str | None, lang: str | None) -> None:
-    """Merge JSON reports made elsewhere (files, or folders searched for *.json, e.g. the Action's
-    artifacts) into one gradebook and HTML report. The learner id is the file name, or its
-    folder's name for a generic name such as grader-report.json."""
+    """Merge reports made elsewhere into one gradebook (a column per check), feedback files and
+    HTML report: the grader's JSON reports (e.g. the Action's artifacts) and Classroom 50's
+    result.json files (what `gh teacher download` writes, a folder per learner). REPORTS are
+    files or folders searched for *.json. The learner id is the file name, or its folder's
+    name for a generic name such as grader-report.json or result.json."""
     from grader.batch.aggregate import load_reports
     from grader.batch.outputs import write_all
 

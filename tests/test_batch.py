@@ -219,3 +219,41 @@ def test_batch_with_runtime_runs_two_stacks_at_once(tmp_path: Path) -> None:
     up = {x["check"]: x for x in report["results"]}["runtime.up-scaled"]
     assert up["line"] == 25 and "container_name" in up["message"]
     assert labelled(connect()) == {}
+
+
+def test_aggregate_reads_what_gh_teacher_download_writes(tmp_path: Path) -> None:
+    """A folder per learner with Classroom 50's result.json (as the classroom50 format writes
+    it): a gradebook with a column per check, feedback with the fix, the HTML report."""
+    from test_formats import CLASSROOM50_ENV
+
+    download = tmp_path / "download"
+    for sid, mistake in (("alice", None), ("bob", MISTAKES[1][1])):
+        write_submission(tmp_path / sid, mistake)
+        (download / sid).mkdir(parents=True)
+        r = run("check", str(tmp_path / sid), "--format", "classroom50", "--lang", "en",
+                "--output", str(download / sid / "result.json"), env={**CLASSROOM50_ENV, "OWNER": sid})
+        assert r.exit_code == 0, r.stderr
+        (download / sid / "package.json").write_text('{"name": "not a report"}')  # passed over
+    broken = tmp_path / "carol"
+    write_submission(broken, None)
+    (broken / "docker-compose.yml").write_text("services: [\n")
+    (download / "carol").mkdir()
+    run("check", str(broken), "--format", "classroom50", "--output", str(download / "carol" / "result.json"),
+        env=CLASSROOM50_ENV)
+    out = tmp_path / "grades"
+    r = run("aggregate", str(download), "--out", str(out), "--lang", "en")
+    assert r.exit_code == 0, r.output
+    book = {row["id"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
+    assert set(book) == {"alice", "bob", "carol"}
+    assert book["alice"]["verdict"] == "pass" and book["alice"]["score"] == "110" and book["alice"]["C101"] == "10"
+    assert book["bob"]["verdict"] == "fail" and book["bob"]["C101"] == "0" and book["bob"]["N101"] == "10"
+    assert book["carol"]["verdict"] == "error" and book["carol"]["C101"] == "0"
+    assert book["alice"]["commit"] == CLASSROOM50_ENV["COMMIT_URL"]
+    feedback = (out / "feedback" / "bob.md").read_text()
+    assert "container_name" in feedback and "Delete the `container_name:` line" in feedback
+    assert "bob" in (out / "report.html").read_text()
+
+    (download / "dave").mkdir()
+    (download / "dave" / "result.json").write_text('{"schema": "something/else"}')
+    r = run("aggregate", str(download), "--out", str(out))
+    assert r.exit_code == 2 and "not a grader report" in r.stderr and "dave" in r.stderr
