@@ -293,3 +293,86 @@ def test_classroom_is_a_deprecated_alias_of_gh_classroom_reporter(cases: Path) -
     assert "deprecated" not in new.stderr
     assert grade("bad", "text", "--output", "classroom=c.json").exit_code == 1
     assert json.loads(Path("c.json").read_text())["version"] == 1
+
+
+# -- what a learner's file may hold --------------------------------------------------------
+def test_junit_parses_whatever_unicode_a_learner_file_holds(cases: Path) -> None:
+    """U+FFFE, U+FFFF and control characters are not XML 1.0: replaced, so the file parses."""
+    from junitparser import JUnitXml
+    from lxml import etree
+
+    compose = Path("bad/docker-compose.yml")
+    compose.write_text(compose.read_text().replace("container_name: socialapp-backend",
+                                                   'container_name: "be\\uFFFE\\uFFFF\\x01\\uD7FF"'))
+    nginx = Path("bad/frontend/nginx.conf")
+    nginx.write_text(nginx.read_text().replace("http://backend:8080", "http://backend\ufffe\uffff:8080"))
+    r = grade("bad", "junit", "--output", "junit=out.xml")
+    assert r.exit_code == 1
+    raw = Path("out.xml").read_bytes()
+    assert "\ufffe".encode() not in raw and "\uffff".encode() not in raw and b"\x01" not in raw
+    root = etree.fromstring(raw)  # lxml refuses what XML 1.0 forbids
+    messages = {c.get("name").split()[0]: c.find("failure").get("message")
+                for c in root.iter("testcase") if c.find("failure") is not None}
+    assert "be\ufffd\ufffd\ufffd\ud7ff" in messages["C101"]  # replaced, the rest kept
+    assert "backend\ufffd\ufffd" in messages["N102"]
+    suites = JUnitXml.fromfile("out.xml")
+    failed = {case.name.split()[0] for suite in suites for case in suite if case.result}
+    assert {"C101", "N102"} <= failed
+
+
+def test_sarif_uris_are_percent_encoded_and_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jsonschema
+
+    make_cases(tmp_path)
+    (tmp_path / "bad").rename(tmp_path / "sp ace%")
+    monkeypatch.chdir(tmp_path)
+    sarif = json.loads(grade("sp ace%", "sarif").stdout)
+    schema = json.loads(shared_path("reference", "schemas", "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(sarif)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    assert uris == {"sp%20ace%25/docker-compose.yml", "sp%20ace%25/frontend/nginx.conf"}
+
+
+def several_findings(root: Path) -> None:
+    """N104 finds two things at once: no HTTP/1.1 and no connect timeout."""
+    nginx = root / "frontend" / "nginx.conf"
+    text = nginx.read_text()
+    assert "proxy_http_version 1.1;" in text and "proxy_connect_timeout 1s;" in text
+    nginx.write_text(text.replace("proxy_http_version 1.1;", "").replace("proxy_connect_timeout 1s;", ""))
+
+
+def test_markdown_keeps_every_finding_of_a_check(cases: Path) -> None:
+    several_findings(Path("bad"))
+    doc = json.loads(grade("bad", "json").stdout)
+    n104 = next(r for r in doc["results"] if r["code"] == "N104")
+    messages = [n104["message"]] + [d["message"] for d in n104["details"]]
+    assert len(messages) == 2
+    row = next(line for line in grade("bad", "markdown").stdout.splitlines() if "| N104 " in line)
+    for message in messages:
+        assert cell_text(message) in row
+    assert "`bad/frontend/nginx.conf:" in row.split("|")[5]  # the second finding keeps its place
+    for fmt in ("github", "junit"):  # the other formats with a text per check
+        out = grade("bad", fmt).stdout
+        assert all(m in out for m in messages), fmt
+    for fmt in ("gradescope", "gh-classroom-reporter"):
+        out = grade("bad", fmt).stdout
+        assert all(json.dumps(m, ensure_ascii=False)[1:-1] in out for m in messages), fmt
+
+
+def cell_text(message: str) -> str:
+    from grader.report.markdown import cell
+
+    return cell(message)
+
+
+def test_batch_feedback_keeps_every_finding_of_a_check(tmp_path: Path) -> None:
+    subs = tmp_path / "subs"
+    shutil.copytree(WORKSHOP, subs / "alice")
+    several_findings(subs / "alice")
+    r = run("batch", str(subs), "--out", str(tmp_path / "out"), "--lang", "en", "--progress", "none")
+    assert r.exit_code == 0, r.output
+    report = json.loads((tmp_path / "out" / "reports" / "alice.json").read_text())
+    n104 = next(x for x in report["results"] if x["code"] == "N104")
+    feedback = (tmp_path / "out" / "feedback" / "alice.md").read_text()
+    for message in [n104["message"]] + [d["message"] for d in n104["details"]]:
+        assert cell_text(message) in feedback
