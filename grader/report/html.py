@@ -20,8 +20,9 @@ TEXT = {
            "fix": "Fix", "times": "learners", "none": "No check failed for anyone.", "class": "Class",
            "check": "Check", "where": "Where", "message": "What was found",
            "nobody": "No learner could be graded yet, so there are no rates or mistakes to show.",
-           "basis": "Rates, mistakes, mean and median count the {n} graded learners; the {m} whose "
-                    "submission could not be graded or fetched are listed below with the reason."},
+           "basis": "Rates, mistakes, mean and median count the {n} graded learners. Learners whose "
+                    "submission could not be graded or fetched ({m}) are counted apart and listed below "
+                    "with the reason."},
     "ko": {"learners": "명", "passed": "통과", "mean": "평균 점수", "median": "중앙값", "not_graded": "채점 안 됨",
            "rates": "검사별 통과율", "mistakes": "가장 흔한 실수", "learner": "학습자", "verdict": "결과",
            "score": "점수", "failing": "통과 못 한 검사", "fix": "고치는 법", "times": "명",
@@ -52,6 +53,7 @@ details table{border:0}
 summary{cursor:pointer;font-weight:600;overflow-wrap:anywhere}
 code{background:#eff1f3;border-radius:4px;padding:0 4px;overflow-wrap:anywhere}
 .fix{color:#0550ae}
+td.n{white-space:nowrap;overflow-wrap:normal}
 .note{color:#57606a}
 #pass-rates{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:4px 12px;align-items:center}
 #pass-rates .label{font-size:13px;overflow-wrap:anywhere}
@@ -133,7 +135,7 @@ def render(rows: list[Any], rubric: Rubric, lang: str = "en") -> str:
         out.append(f"<table id=\"mistakes\"><tr><th>{escape(t['check'])}</th><th>#</th><th>{escape(t['fix'])}</th></tr>")
         for code, n in mistakes.most_common(8):
             out.append(f"<tr><td><b>{escape(code)}</b> {escape(titles.get(code, ''))}</td>"
-                       f"<td>{n}/{len(graded)}</td><td class=\"fix\">{escape(fixes.get(code, ''))}</td></tr>")
+                       f"<td class=\"n\">{n}/{len(graded)}</td><td class=\"fix\">{escape(fixes.get(code, ''))}</td></tr>")
         out.append("</table>")
     else:
         out.append(f"<p>{escape(t['none'])}</p>")
@@ -147,7 +149,7 @@ def render(rows: list[Any], rubric: Rubric, lang: str = "en") -> str:
             failing = [r.error or ""]  # why it could not be graded says more than a list of codes
         score = f"{r.score:g}/{r.max_score:g}" if r in graded else "—"
         out.append(f'<tr><td><a href="#l-{escape(r.id)}">{escape(r.id)}</a></td><td>{_verdict(r.verdict)}</td>'
-                   f"<td>{score}</td><td>{escape(', '.join(failing) or (r.error or ''))}</td></tr>")
+                   f"<td class=\"n\">{score}</td><td>{escape(', '.join(failing) or (r.error or ''))}</td></tr>")
     out.append("</table>")
 
     for r in rows:
