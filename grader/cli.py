@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import Any, Callable
@@ -15,7 +16,7 @@ import click
 
 from grader import __version__
 from grader.errors import InputError, Interrupted, RuntimeSetupError
-from grader.report.context import FORMATS
+from grader.report import ALIASES, FORMATS, canonical
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -110,8 +111,10 @@ def submission_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--service", "services", multiple=True, metavar="ROLE=NAME",
                      help="Which service plays a role (backend, frontend); repeatable."),
         rubric_option, lang_option,
-        click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
-                     help="Report format on stdout (or in the --output FILE)."),
+        click.option("--format", "fmt", type=click.Choice([*FORMATS, *ALIASES]), default="text", show_default=True,
+                     help="Report format on stdout (or in the --output FILE). classroom50 writes Classroom 50's "
+                          "result.json and exits 0 when the grade is recorded, even for input that cannot be "
+                          "graded; `classroom` is the old name of gh-classroom-reporter."),
         click.option("--output", "outputs", multiple=True, metavar="[FORMAT=]FILE",
                      help="Write the --format report to FILE instead of stdout; FORMAT=FILE writes another "
                           "format too (repeatable), e.g. --output sarif=grader.sarif --output junit=junit.xml."),
@@ -148,7 +151,7 @@ def parse_outputs(fmt: str, values: tuple[str, ...]) -> tuple[str | None, list[t
     extra = []
     for v in values:
         name, eq, file = v.partition("=")
-        if eq and name in FORMATS:
+        if eq and (name in FORMATS or name in ALIASES):
             if not file:
                 raise click.BadParameter(f"{v!r}: give a file after =", param_hint="--output")
             extra.append((name, file))
@@ -160,23 +163,63 @@ def parse_outputs(fmt: str, values: tuple[str, ...]) -> tuple[str | None, list[t
     return main_file, extra
 
 
+def deprecated(name: str) -> str:
+    """The format's name now; a note on stderr when an old name was used."""
+    if name in ALIASES:
+        click.echo(f"grader: format {name!r} is deprecated; use {ALIASES[name]!r} (the old GitHub Classroom "
+                   "reporter) or 'classroom50'", err=True)
+    return canonical(name)
+
+
+def error_results(rubric: Any, lang: str, error: InputError, have: set[str], runtime: bool) -> list[Any]:
+    """The checks not graded because of `error`, each an error result with the reason, so a
+    consumer that needs a grade (Classroom 50) gets one with every check and why it failed."""
+    from grader.results import Result, Status
+
+    out = []
+    for spec in rubric.checks:
+        if not spec.enabled or spec.slug in have or spec.slug.startswith("runtime.") != runtime:
+            continue
+        out.append(Result(spec.slug, spec.code, Status.ERROR, 0.0, spec.points, spec.required,
+                          spec.text("title", lang), error.file, error.line,
+                          rubric.message(spec, "input_error", lang, {"error": str(error)}), None))
+    return out
+
+
 def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str | None,
                      services: tuple[str, ...], rubric: str | None, lang: str | None, fmt: str,
                      outputs: tuple[str, ...], no_color: bool, exit_zero: bool, runtime: bool, static: bool = True,
                      runtime_args: dict[str, Any] | None = None) -> None:
     from grader.grade import grade
-    from grader.report import render
+    from grader.report import FormatContext, render
+    from grader.results import Note, Report
 
     output, extra_outputs = parse_outputs(fmt, outputs)
+    fmt = deprecated(fmt)
+    extra_outputs = [(deprecated(name), file) for name, file in extra_outputs]
+    # Classroom 50 records a grade only from a valid result.json and exit 0: input that cannot
+    # be graded is a failing grade with the reason, not an error without one.
+    grade_anyway = fmt == "classroom50"
+    if "classroom50" in (fmt, *(name for name, _ in extra_outputs)):
+        from grader.report.classroom50 import identity
+
+        identity(os.environ)  # the runner's variables, before any work
     if path is None:
         path = str(Path(compose_file).parent) if compose_file else "workshop"
     lang = lang or default_lang()
     rub = load(rubric)
-    report, ws = grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
-                       services=parse_services(services))
+    try:
+        report, ws = grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
+                           services=parse_services(services))
+    except InputError as e:
+        if not grade_anyway:
+            raise
+        report, ws = Report(rub.id, str(path), lang, [], [Note("error", e.message, e.file, e.line)]), None
+        report.results = error_results(rub, lang, e, set(), runtime=False) + (
+            error_results(rub, lang, e, set(), runtime=True) if runtime else [])
     if not static:
-        report.results = []
-    if runtime:
+        report.results = [r for r in report.results if r.check.startswith("runtime.")]
+    if runtime and ws is not None:
         from grader.grade import add_runtime, runtime_options as options_from
         from grader.runtime.progress import make_progress
 
@@ -185,21 +228,44 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
         mode = args.pop("progress_mode", "auto")
         if args.get("openapi"):
             args["openapi"] = Path(args["openapi"])
-        add_runtime(report, ws, rub, options_from(rub, **args), make_progress(mode), allow_unsafe=allow_unsafe)
+        try:
+            add_runtime(report, ws, rub, options_from(rub, **args), make_progress(mode), allow_unsafe=allow_unsafe)
+        except InputError as e:  # the safety gate refused the compose file
+            if not grade_anyway:
+                raise
+            report.notes.append(Note("error", e.message, e.file, e.line))
+            report.results += error_results(rub, lang, e, {r.check for r in report.results}, runtime=True)
     to_tty = output is None and sys.stdout.isatty()
     color = to_tty and not no_color and "NO_COLOR" not in os.environ
+    doc = report.to_dict()
+    ctx = FormatContext.for_submission(rub, lang, report.submission, env=os.environ)
     for other_fmt, file in extra_outputs:
-        Path(file).write_text(render(other_fmt, report, rub, lang), encoding="utf-8")
-    text = render(fmt, report, rub, lang, color=color)
+        Path(file).write_text(render(other_fmt, doc, ctx), encoding="utf-8")
+    text = render(fmt, doc, replace(ctx, color=color))
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+    if "github" in (fmt, *(name for name, _ in extra_outputs)):
+        write_step_files(doc, ctx)
     for note in report.notes:
         if note.level in ("error", "warning"):  # one clear line each on stderr, whatever the format
             where = f"{note.file}:{note.line}" if note.file and note.line else (note.file or str(path))
             click.echo(f"grader: {where}: {note.message}", err=True)
+    if grade_anyway:
+        sys.exit(0)
     sys.exit(0 if exit_zero and report.exit_code == 1 else report.exit_code)
+
+
+def write_step_files(doc: dict[str, Any], ctx: Any) -> None:
+    """The step summary and outputs of the github format, appended to the files the Actions
+    runner names in GITHUB_STEP_SUMMARY and GITHUB_OUTPUT (when it names them)."""
+    from grader.report.github import step_files
+
+    for var, text in step_files(doc, ctx).items():
+        if os.environ.get(var):
+            with open(os.environ[var], "a", encoding="utf-8") as f:
+                f.write(text)
 
 
 @main.command()
@@ -275,9 +341,11 @@ def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: i
 @lang_option
 @fail_cleanly
 def aggregate(reports: tuple[Path, ...], out: Path, rubric: str | None, lang: str | None) -> None:
-    """Merge JSON reports made elsewhere (files, or folders searched for *.json, e.g. the Action's
-    artifacts) into one gradebook and HTML report. The learner id is the file name, or its
-    folder's name for a generic name such as grader-report.json."""
+    """Merge reports made elsewhere into one gradebook (a column per check), feedback files and
+    HTML report: the grader's JSON reports (e.g. the Action's artifacts) and Classroom 50's
+    result.json files (what `gh teacher download` writes, a folder per learner). REPORTS are
+    files or folders searched for *.json. The learner id is the file name, or its folder's
+    name for a generic name such as grader-report.json or result.json."""
     from grader.batch.aggregate import load_reports
     from grader.batch.outputs import write_all
 

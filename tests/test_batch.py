@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -219,3 +220,140 @@ def test_batch_with_runtime_runs_two_stacks_at_once(tmp_path: Path) -> None:
     up = {x["check"]: x for x in report["results"]}["runtime.up-scaled"]
     assert up["line"] == 25 and "container_name" in up["message"]
     assert labelled(connect()) == {}
+
+
+def test_aggregate_reads_what_gh_teacher_download_writes(tmp_path: Path) -> None:
+    """A folder per learner with Classroom 50's result.json (as the classroom50 format writes
+    it): a gradebook with a column per check, feedback with the fix, the HTML report."""
+    from test_formats import CLASSROOM50_ENV
+
+    download = tmp_path / "download"
+    for sid, mistake in (("alice", None), ("bob", MISTAKES[1][1])):
+        write_submission(tmp_path / sid, mistake)
+        (download / sid).mkdir(parents=True)
+        r = run("check", str(tmp_path / sid), "--format", "classroom50", "--lang", "en",
+                "--output", str(download / sid / "result.json"), env={**CLASSROOM50_ENV, "OWNER": sid})
+        assert r.exit_code == 0, r.stderr
+        (download / sid / "package.json").write_text('{"name": "not a report"}')  # passed over
+    broken = tmp_path / "carol"
+    write_submission(broken, None)
+    (broken / "docker-compose.yml").write_text("services: [\n")
+    (download / "carol").mkdir()
+    run("check", str(broken), "--format", "classroom50", "--output", str(download / "carol" / "result.json"),
+        env=CLASSROOM50_ENV)
+    out = tmp_path / "grades"
+    r = run("aggregate", str(download), "--out", str(out), "--lang", "en")
+    assert r.exit_code == 0, r.output
+    book = {row["id"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
+    assert set(book) == {"alice", "bob", "carol"}
+    assert book["alice"]["verdict"] == "pass" and book["alice"]["score"] == "110" and book["alice"]["C101"] == "10"
+    assert book["bob"]["verdict"] == "fail" and book["bob"]["C101"] == "0" and book["bob"]["N101"] == "10"
+    assert book["carol"]["verdict"] == "error" and book["carol"]["C101"] == "0"
+    assert book["alice"]["commit"] == CLASSROOM50_ENV["COMMIT_URL"]
+    feedback = (out / "feedback" / "bob.md").read_text()
+    assert "container_name" in feedback and "Delete the `container_name:` line" in feedback
+    assert "bob" in (out / "report.html").read_text()
+
+    (download / "dave").mkdir()
+    (download / "dave" / "result.json").write_text('{"schema": "something/else"}')
+    r = run("aggregate", str(download), "--out", str(out))
+    assert r.exit_code == 2 and "not a grader report" in r.stderr and "dave" in r.stderr
+
+
+MEASURE = """<script>
+window.addEventListener('load', () => {
+  const frame = document.getElementById('phone'), doc = frame.contentDocument, win = frame.contentWindow;
+  doc.querySelectorAll('details').forEach(d => d.open = true);
+  const vw = doc.documentElement.clientWidth, over = [];
+  doc.querySelectorAll('body *').forEach(e => {
+    const r = e.getBoundingClientRect();
+    if (r.width && (r.right > vw + 0.5 || r.left < -0.5))
+      over.push(e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className + ':' + Math.round(r.right));
+  });
+  document.body.setAttribute('data-viewport', vw);
+  document.body.setAttribute('data-scroll-width', doc.documentElement.scrollWidth);
+  document.body.setAttribute('data-overflow', over.slice(0, 20).join(' '));
+  document.body.setAttribute('data-page', doc.documentElement.outerHTML.replace(/"/g, "'"));
+});
+</script>"""
+
+
+def layout_at(html: Path, width: int, tmp_path: Path) -> dict[str, str]:
+    """The page as headless Chromium lays it out `width` px wide, every learner's section open:
+    the viewport, the page's scroll width and the elements that stick out. Chromium's window is
+    at least 500 px wide, so the report is shown in a frame of `width` px (its own viewport, so
+    its media queries apply) inside a page that measures it; the report itself has no script."""
+    from html import escape
+
+    from PIL import Image
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("chromium is missing: scripts/setup.sh installs it")
+    text = html.read_text()
+    assert "<script" not in text  # the report opens offline, without scripts
+    probe = tmp_path / f"probe-{html.stem}.html"
+    probe.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe id="phone" '
+                     f'style="border:0;display:block;width:{width}px;height:844px" srcdoc="{escape(text)}"></iframe>'
+                     f"{MEASURE}</body></html>")
+    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=800,900"]
+    dom = subprocess.run([chromium, *flags, "--dump-dom", probe.as_uri()], capture_output=True, text=True,
+                         timeout=120).stdout
+    m = re.search(r'<body [^>]*data-viewport="(\d+)" data-scroll-width="(\d+)" data-overflow="([^"]*)" '
+                  r'data-page="([^"]*)"', dom)
+    assert m, dom[:500]
+    shot = tmp_path / f"{html.stem}-{width}.png"
+    subprocess.run([chromium, *flags, f"--screenshot={shot}", probe.as_uri()], capture_output=True, timeout=120)
+    Image.open(shot).crop((0, 0, width, 844)).save(shot)  # what the phone shows
+    return {"viewport": m.group(1), "scroll_width": m.group(2), "overflow": m.group(3),
+            "dom": m.group(4).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("'", '"'),
+            "shot": str(shot)}
+
+
+def test_html_report_fits_a_390_px_phone(tmp_path: Path) -> None:
+    from PIL import Image
+
+    subs = tmp_path / "subs"
+    write_submission(subs / "a-learner-with-a-rather-long-identifier-from-the-roster", None)
+    for sid, mistake, _, _ in MISTAKES[1:4]:
+        write_submission(subs / sid, mistake)
+    broken = subs / "broken-yaml"
+    write_submission(broken, None)
+    (broken / "docker-compose.yml").write_text("services:\n  backend: [\n")
+    out = tmp_path / "grades"
+    r = run("batch", str(subs), "--out", str(out), "--progress", "none", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    got = layout_at(out / "report.html", 390, tmp_path)
+    assert got["viewport"] == "390" and int(got["scroll_width"]) <= 390, got["scroll_width"]
+    assert got["overflow"] == "", got["overflow"]
+    assert Image.open(got["shot"]).size == (390, 844)
+    dom = got["dom"]
+    # The ungradable learner is counted apart, not as a 0 in the mean or a mistake in the rates.
+    assert 'data-learners="5" data-passed="1" data-graded="4" data-not-graded="1"' in dom
+    assert dom.count('class="bar"') == 14 and "could not be graded or fetched (1) are counted apart" in dom
+    assert "YAML syntax error" in dom
+
+
+def test_html_report_for_no_learners_and_for_none_graded(tmp_path: Path) -> None:
+    from grader.batch.run import Row
+    from grader.registry import known_checks
+    from grader.report import html
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(None, known_checks())
+    empty = tmp_path / "empty.html"
+    empty.write_text(html.render([], rubric, "en"))
+    got = layout_at(empty, 390, tmp_path)
+    assert got["overflow"] == "" and int(got["scroll_width"]) <= 390
+    assert 'data-learners="0" data-passed="0" data-graded="0" data-not-graded="0"' in got["dom"]
+    assert 'id="nobody"' in got["dom"] and 'class="bar"' not in got["dom"]
+    assert "<b>—</b>mean score" in got["dom"] and "No check failed for anyone" not in got["dom"]
+
+    rows = [Row("gone", "not-graded", 0, 0, None, "2026-11-25T00:00:00Z", None, error="clone failed"),
+            Row("broken", "error", 30, 110, None, "2026-11-25T00:00:00Z",
+                {"results": [{"check": "compose.x", "code": "C101", "status": "error", "points": 0, "max_points": 10,
+                              "title": "t", "file": "docker-compose.yml", "line": 3, "message": "YAML syntax error",
+                              "hint": None}]}, error="YAML syntax error")]
+    page = html.render(rows, rubric, "en")
+    assert 'data-learners="2" data-passed="0" data-graded="0" data-not-graded="2"' in page
+    assert 'id="nobody"' in page and "<td class=\"n\">—</td>" in page and "clone failed" in page and "YAML syntax error" in page

@@ -49,12 +49,17 @@ def rubric():
     return _RUBRIC
 
 
+# what Classroom 50's runner sets, for the classroom50 format
+CLASSROOM50_ENV = {"CLASSROOM": "c", "ASSIGNMENT": "a", "OWNER": "o", "SUBMISSION_TAG": "submit/1",
+                   "COMMIT_URL": "u", "RELEASE_URL": "u", "REVIEW_URL": "u"}
+
+
 def grade_folder(path: Path) -> str:
     """'report' or 'input-error'; anything else raises, which is the bug the fuzzing looks for.
     The report is also rendered in every format and the compose file put through the gate."""
     from grader.errors import InputError
     from grader.grade import grade
-    from grader.report import FORMATS, render
+    from grader.report import FORMATS, FormatContext, render
     from grader.runtime.safety import Gate
 
     start = time.monotonic()
@@ -62,8 +67,9 @@ def grade_folder(path: Path) -> str:
         report, ws = grade(path, rubric())
     except InputError:
         return "input-error"
+    ctx = FormatContext.for_submission(rubric(), "en", str(path), env=CLASSROOM50_ENV)
     for fmt in FORMATS:
-        render(fmt, report, rubric(), "en")
+        render(fmt, report.to_dict(), ctx)
     for note in report.notes:  # an input error always says what is wrong, not just where
         text = note.message.strip()
         assert text and not text.endswith(":"), f"empty error message: {note}"

@@ -1,27 +1,40 @@
-"""Output formats, all built from the one JSON result model (`Report.to_dict()`)."""
+"""Output formats: one registry, `name -> render(doc, ctx) -> str`, used by the CLI, batch and
+the tests alike. `doc` is the one JSON result model (`Report.to_dict()`), `ctx` a
+`FormatContext`. A renderer returns text and writes nothing; writing files (the GitHub step
+summary and outputs among them) is the caller's job. Modules are imported when first used, so
+the static path loads only the format it prints."""
 from __future__ import annotations
 
-from grader.report.context import FORMATS, FormatContext
-from grader.results import Report
-from grader.rubric import Rubric
+from importlib import import_module
+from typing import Any, Callable
 
-__all__ = ["FORMATS", "render"]
+from grader.report.context import FormatContext
+
+__all__ = ["ALIASES", "FORMATS", "FormatContext", "canonical", "render", "renderer"]
+
+# name -> module holding `render(doc, ctx) -> str`
+FORMATS: dict[str, str] = {
+    "text": "grader.report.text",
+    "json": "grader.report.json",
+    "junit": "grader.report.junit",
+    "sarif": "grader.report.sarif",
+    "github": "grader.report.github",
+    "classroom50": "grader.report.classroom50",
+    "gh-classroom-reporter": "grader.report.classroom",
+    "gradescope": "grader.report.gradescope",
+    "markdown": "grader.report.markdown",
+}
+# deprecated name -> its name now
+ALIASES: dict[str, str] = {"classroom": "gh-classroom-reporter"}
 
 
-def render(fmt: str, report: Report, rubric: Rubric, lang: str, color: bool = False) -> str:
-    from grader.report import text
+def canonical(name: str) -> str:
+    return ALIASES.get(name, name)
 
-    if fmt == "text":
-        return text.render(report, rubric.title(lang), color=color)
-    doc = report.to_dict()
-    if fmt == "json":
-        from grader.report import json as json_report
 
-        return json_report.render(report)
-    ctx = FormatContext.for_submission(rubric, lang, report.submission)
-    if fmt == "github":
-        from grader.report import github
+def renderer(name: str) -> Callable[[dict[str, Any], FormatContext], str]:
+    return import_module(FORMATS[canonical(name)]).render
 
-        return github.render(doc, ctx, text.render(report, rubric.title(lang)))
-    module = __import__(f"grader.report.{fmt}", fromlist=["render"])
-    return module.render(doc, ctx)
+
+def render(name: str, doc: dict[str, Any], ctx: FormatContext) -> str:
+    return renderer(name)(doc, ctx)

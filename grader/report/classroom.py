@@ -1,4 +1,4 @@
-"""GitHub Classroom's autograding result, as classroom-resources/autograding-grading-reporter
+"""`gh-classroom-reporter` (formerly `classroom`): GitHub Classroom's autograding result, as classroom-resources/autograding-grading-reporter
 reads it from a runner's `result` output (base64 of this JSON): version 1, a status, the
 maximum score and one test per check with its points, so Classroom shows our score and
 per-check feedback."""
@@ -18,7 +18,7 @@ def payload(doc: dict[str, Any], ctx: FormatContext) -> dict[str, Any]:
     for r in doc["results"]:
         if r["status"] == "skip":
             continue  # a check that does not apply has no points to give
-        message = r["message"] + (f"\nFix: {r['hint']}" if r.get("hint") and r["status"] != "pass" else "")
+        message = ctx.with_fix(ctx.full_message(r), r)
         tests.append({
             "name": f"{r['code']} {r['title']}",
             "status": STATUS[r["status"]],

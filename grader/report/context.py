@@ -1,30 +1,38 @@
-"""What every output format needs besides the JSON report: the rubric (for rule texts) and
-how to turn a submission-relative path into one relative to the repository (for SARIF and
-GitHub annotations, which point into the checked-out repository)."""
+"""What every output format needs besides the JSON report: the rubric (for rule texts), the
+language, how to turn a submission-relative path into one relative to the repository (for
+SARIF and GitHub annotations, which point into the checked-out repository), and the
+environment a consumer's identity comes from (Classroom 50). Also the few compositions every
+format shares, so they are written once: "message + fix", and every finding of a check."""
 from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Mapping
 
-from grader.rubric import Rubric
+if TYPE_CHECKING:
+    from grader.rubric import Rubric
 
-FORMATS = ("text", "json", "junit", "sarif", "github", "classroom", "gradescope", "markdown")
+FIX_LABEL = {"en": "Fix", "ko": "고치는 법"}
 
 
 @dataclass
 class FormatContext:
-    rubric: Rubric
+    rubric: "Rubric"
     lang: str
     prefix: str = ""  # the submission's folder relative to the repository root ("" when it is the root)
     title: str = ""
+    color: bool = False  # the text format on a terminal
+    env: Mapping[str, str] = field(default_factory=dict)  # variables a consumer names its run with
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @classmethod
-    def for_submission(cls, rubric: Rubric, lang: str, submission: str) -> "FormatContext":
+    def for_submission(cls, rubric: "Rubric", lang: str, submission: str, color: bool = False,
+                       env: Mapping[str, str] | None = None) -> "FormatContext":
         rel = os.path.relpath(os.path.abspath(submission), os.getcwd())
         prefix = "" if rel == "." or rel.startswith("..") else rel.replace(os.sep, "/")
-        return cls(rubric, lang, prefix, rubric.title(lang))
+        return cls(rubric, lang, prefix, rubric.title(lang), color, dict(env or {}))
 
     def uri(self, file: str | None) -> str | None:
         if not file:
@@ -37,6 +45,34 @@ class FormatContext:
         if not uri:
             return ""
         return f"{uri}:{item['line']}" if item.get("line") else uri
+
+    @property
+    def fix_label(self) -> str:
+        return FIX_LABEL.get(self.lang, FIX_LABEL["en"])
+
+    def with_fix(self, text: str, result: dict[str, Any], sep: str = "\n") -> str:
+        """`text`, then the fix on its own line, labelled in the report's language, when the
+        result has one; the one place a format joins a message and its fix."""
+        hint = result.get("hint")
+        return f"{text}{sep}{self.fix_label}: {hint}" if hint else text
+
+    def findings(self, result: dict[str, Any]) -> list[tuple[str, str]]:
+        """Every finding of a check that did not pass, as (where, message): the worst first,
+        then the others (`details` with a status), so no format keeps only the first."""
+        out = [(self.where(result), result["message"])]
+        for d in result.get("details") or []:
+            if d.get("status") and d["status"] != "pass" and d.get("message"):
+                out.append((self.where(d), d["message"]))
+        return out
+
+    def full_message(self, result: dict[str, Any]) -> str:
+        """Every finding, one per line, for formats with one text field per check: the first as
+        its message (the check's own file and line are fields of their own), the others as
+        `where: message`."""
+        lines = []
+        for i, (where, message) in enumerate(self.findings(result)):
+            lines.append(f"{where}: {message}" if where and i else message)
+        return "\n".join(lines)
 
 
 def group(result: dict[str, Any]) -> str:

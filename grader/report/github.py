@@ -1,18 +1,18 @@
 """GitHub Actions workflow commands: one `::error`/`::warning` annotation per check that did not
 pass, at its file and line, escaped as the runner expects. The runner shows only 10 errors and
-10 warnings per step, so with GITHUB_STEP_SUMMARY set the whole table goes there too (under
-its 1 MiB limit), and with GITHUB_OUTPUT set the score is a step output.
+10 warnings per step, so `step_files` gives the whole table for GITHUB_STEP_SUMMARY (under its
+1 MiB limit) and the score for GITHUB_OUTPUT; the CLI appends them to those files.
 
 Anything a learner controls that is printed as is (the stack's build output and logs, the
 text report) goes between `::stop-commands::<random token>` and `::<token>::`, so it cannot
 inject workflow commands."""
 from __future__ import annotations
 
-import os
 import secrets
+from dataclasses import replace
 from typing import Any
 
-from grader.report import markdown
+from grader.report import markdown, text
 from grader.report.context import FormatContext, not_passing
 
 SUMMARY_LIMIT = 1024 * 1024 - 4096  # GitHub refuses a step summary over 1 MiB
@@ -45,13 +45,14 @@ def quoted(text: str) -> list[str]:
     return [f"::stop-commands::{token}", *text.splitlines(), f"::{token}::"]
 
 
-def render(doc: dict[str, Any], ctx: FormatContext, text_report: str = "") -> str:
+def render(doc: dict[str, Any], ctx: FormatContext) -> str:
+    text_report = text.render(doc, replace(ctx, color=False))
     out = [f"::group::{escape_data(ctx.title or doc['rubric'])}: {doc['score']:g}/{doc['max_score']:g}"]
     if text_report:
         out += quoted(text_report)
     out.append("::endgroup::")
     for r in not_passing(doc):
-        message = r["message"] + (f"\nFix: {r['hint']}" if r.get("hint") else "")
+        message = ctx.with_fix(ctx.full_message(r), r)
         out.append(annotation(COMMAND[r["status"]], message, ctx.uri(r.get("file")), r.get("line"),
                               f"{r['code']} {r['title']}"))
         if r.get("output"):
@@ -62,18 +63,14 @@ def render(doc: dict[str, Any], ctx: FormatContext, text_report: str = "") -> st
         if n["level"] in ("error", "warning"):
             out.append(annotation("error" if n["level"] == "error" else "warning", n["message"],
                                   ctx.uri(n.get("file")), n.get("line"), "workshop-grader"))
-    write_step_files(doc, ctx)
     return "\n".join(out) + "\n"
 
 
-def write_step_files(doc: dict[str, Any], ctx: FormatContext) -> None:
-    """The step summary (the full table) and outputs, where the runner asks for them."""
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as f:
-            f.write(markdown.render(doc, ctx, limit=SUMMARY_LIMIT))
-    outputs = os.environ.get("GITHUB_OUTPUT")
-    if outputs:
-        with open(outputs, "a", encoding="utf-8") as f:
-            f.write(f"score={doc['score']:g}\nmax-score={doc['max_score']:g}\n"
-                    f"passed={'true' if doc['passed'] else 'false'}\n")
+def step_files(doc: dict[str, Any], ctx: FormatContext) -> dict[str, str]:
+    """What to append to the files the runner names in GITHUB_STEP_SUMMARY (the full table)
+    and GITHUB_OUTPUT (score, max-score, passed)."""
+    return {
+        "GITHUB_STEP_SUMMARY": markdown.render(doc, ctx, limit=SUMMARY_LIMIT),
+        "GITHUB_OUTPUT": (f"score={doc['score']:g}\nmax-score={doc['max_score']:g}\n"
+                          f"passed={'true' if doc['passed'] else 'false'}\n"),
+    }

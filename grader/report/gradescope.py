@@ -14,7 +14,7 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
     tests = []
     for i, r in enumerate(doc["results"], 1):
         where = f"{ctx.where(r)}: " if r.get("file") and r.get("line") else ""
-        output = f"{where}{r['message']}" + (f"\n\nFix: {r['hint']}" if r.get("hint") else "")
+        output = ctx.with_fix(f"{where}{ctx.full_message(r)}", r, sep="\n\n")
         if r.get("output") and r["status"] != "pass":
             output += "\n\n" + r["output"]
         tests.append({

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from grader.results import Report
+from grader.report.context import FormatContext
 
 
-def render(report: Report) -> str:
-    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+def render(doc: dict[str, Any], ctx: FormatContext) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

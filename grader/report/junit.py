@@ -1,8 +1,13 @@
 """JUnit XML in the Jenkins/Ant shape (testsuites > testsuite > testcase), which Jenkins,
 GitLab and the GitHub JUnit actions read: one testsuite per rubric, one testcase per check
-with classname, name, file and time; a failure carries the message and the fix."""
+with classname, name, file and time; a failure carries every finding and the fix.
+
+XML 1.0 cannot hold every character a learner's file (or the stack's output) may contain: the
+control characters, lone surrogates, U+FFFE and U+FFFF are replaced with U+FFFD in the whole
+document, so any input gives XML that parses."""
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from typing import Any
@@ -10,9 +15,12 @@ from typing import Any
 from grader.report.context import FormatContext, group
 
 
-def _clean(text: str) -> str:
-    # XML 1.0 cannot hold most control characters; a learner's build output may contain them.
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+# Everything outside XML 1.0's Char production.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    return NOT_XML.sub("\ufffd", text)
 
 
 def render(doc: dict[str, Any], ctx: FormatContext) -> str:
@@ -39,19 +47,19 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
             attrs["line"] = str(r["line"])
         case = ET.SubElement(suite, "testcase", attrs)
         where = f"{ctx.where(r)}: " if r.get("file") and r.get("line") else ""
-        body = _clean(f"{where}{r['message']}" + (f"\nfix: {r['hint']}" if r.get("hint") else ""))
+        body = ctx.with_fix(f"{where}{ctx.full_message(r)}", r)
         if r["status"] == "fail":
-            ET.SubElement(case, "failure", message=_clean(r["message"]), type=r["code"]).text = body
+            ET.SubElement(case, "failure", message=r["message"], type=r["code"]).text = body
         elif r["status"] == "error":
-            ET.SubElement(case, "error", message=_clean(r["message"]), type=r["code"]).text = body
+            ET.SubElement(case, "error", message=r["message"], type=r["code"]).text = body
         elif r["status"] == "skip":
-            ET.SubElement(case, "skipped", message=_clean(r["message"]))
+            ET.SubElement(case, "skipped", message=r["message"])
         out = []
         if r["status"] == "warn":
             out.append(f"warning: {body}")
         if r.get("output"):
             out.append(r["output"])
         if out:
-            ET.SubElement(case, "system-out").text = _clean("\n".join(out))
+            ET.SubElement(case, "system-out").text = "\n".join(out)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_safe(ET.tostring(suites, encoding="unicode")) + "\n"

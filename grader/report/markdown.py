@@ -20,6 +20,15 @@ def cell(text: Any) -> str:
     return s.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
 
 
+def found_cell(result: dict[str, Any], ctx: FormatContext) -> str:
+    """Every finding of the check: the first (its place is in the Where column), then each
+    other one with its own place."""
+    parts = []
+    for i, (where, message) in enumerate(ctx.findings(result)):
+        parts.append(f"`{cell(where)}`: {cell(message)}" if i and where else cell(message))
+    return "<br>".join(parts)
+
+
 def render(doc: dict[str, Any], ctx: FormatContext, limit: int | None = None) -> str:
     check, pts, where, found, fix, score, ok, ko = HEAD.get(ctx.lang, HEAD["en"])
     verdict = f"✅ {ok}" if doc["passed"] else f"❌ {ko}"
@@ -30,7 +39,7 @@ def render(doc: dict[str, Any], ctx: FormatContext, limit: int | None = None) ->
         loc = f"`{cell(ctx.where(r))}`" if r.get("file") else ""
         points = f"{r['points']:g}/{r['max_points']:g}" if r["max_points"] else ""
         row = (f"| {MARK[r['status']]} | {r['code']} {cell(r['title'])} | {points} | {loc} | "
-               f"{cell(r['message']) if r['status'] != 'pass' else ''} | {cell(r.get('hint') or '')} |")
+               f"{found_cell(r, ctx) if r['status'] != 'pass' else ''} | {cell(r.get('hint') or '')} |")
         lines.append(row)
     for n in doc.get("notes", []):
         if n["level"] in ("error", "warning"):

@@ -1,10 +1,12 @@
 """SARIF 2.1.0 as GitHub code scanning accepts it: stable rule ids (the check codes), rules
 with short and full descriptions and help (the `grader explain` page), one result per check
-that did not pass, with a repository-relative uri, a start line and a level."""
+that did not pass, with a repository-relative uri (percent-encoded, as a URI reference must
+be: a folder `sp ace%` is `sp%20ace%25`), a start line and a level."""
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from grader import __version__
 from grader.report.context import FormatContext, not_passing
@@ -38,13 +40,13 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
         result: dict[str, Any] = {
             "ruleId": r["code"],
             "level": LEVEL[r["status"]],
-            "message": {"text": r["message"] + (f"\nFix: {r['hint']}" if r.get("hint") else "")},
+            "message": {"text": ctx.with_fix(ctx.full_message(r), r)},
         }
         if r["code"] in index:
             result["ruleIndex"] = index[r["code"]]
         if file:
             result["locations"] = [{"physicalLocation": {
-                "artifactLocation": {"uri": ctx.uri(file), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": quote(ctx.uri(file) or ""), "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": int(r.get("line") or 1)}}}]
         results.append(result)
     sarif = {

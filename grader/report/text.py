@@ -1,13 +1,15 @@
-"""The terminal report: results grouped by file, `file:line`, a mark per check, the fix for
-what failed, and the score. Colour only when asked (a TTY without --no-color)."""
+"""The terminal report: results grouped by file, `file:line`, a mark per check, every finding
+of what failed, the fix, and the score. Colour only when asked (a TTY without --no-color)."""
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
-from grader.results import Report, Status
+from grader.report.context import FormatContext
 
-MARKS = {Status.PASS: ("✓", "green"), Status.FAIL: ("✗", "red"), Status.WARN: ("!", "yellow"),
-         Status.SKIP: ("-", "bright_black"), Status.ERROR: ("E", "magenta")}
+MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "warn": ("!", "yellow"),
+         "skip": ("-", "bright_black"), "error": ("E", "magenta")}
 LABELS = {
     "en": {"score": "Score", "passed": "passed", "failed": "failed", "warned": "warnings",
            "errors": "could not be graded", "fix": "fix", "notes": "Notes", "verdict_pass": "PASS",
@@ -20,7 +22,12 @@ LABELS = {
 }
 
 
-def _runtime_details(details: list[dict]) -> list[str]:
+def _where(item: dict[str, Any]) -> str:
+    file, line = item.get("file"), item.get("line")
+    return f"{file}:{line}" if file and line else (file or "")
+
+
+def _runtime_details(details: list[dict[str, Any]]) -> list[str]:
     out = []
     for d in details:
         line = f"        · {d['message']}"
@@ -32,60 +39,56 @@ def _runtime_details(details: list[dict]) -> list[str]:
     return out
 
 
-def _without_details(r):
-    from dataclasses import replace
-
-    return replace(r, details=[])
-
-
-def render(report: Report, title: str, color: bool = False) -> str:
-    L = LABELS.get(report.lang, LABELS["en"])
+def render(doc: dict[str, Any], ctx: FormatContext) -> str:
+    L = LABELS.get(doc["lang"], LABELS["en"])
 
     def style(text: str, fg: str | None = None, bold: bool = False) -> str:
-        return click.style(text, fg=fg, bold=bold) if color else text
+        return click.style(text, fg=fg, bold=bold) if ctx.color else text
 
-    out = [style(f"{title} — {report.submission}", bold=True), ""]
-    groups: dict[str, list] = {}
-    for r in report.results:
+    title = ctx.title or doc["rubric"]
+    out = [style(f"{title} — {doc['submission']}", bold=True), ""]
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in doc["results"]:
         # Runtime phases are about the running stack, not one file: one group of their own.
-        key = L["runtime"] if r.check.startswith("runtime.") else (r.file or L["other"])
-        groups.setdefault(key, []).append(r)
+        runtime = r["check"].startswith("runtime.")
+        groups.setdefault(L["runtime"] if runtime else (r.get("file") or L["other"]), []).append(r)
     for file, results in groups.items():
         out.append(style(file, bold=True))
         for r in results:
-            mark, fg = MARKS[r.status]
-            where = f"{r.file}:{r.line}" if r.file and r.line else (r.file or "")
-            pts = f"{r.points:g}/{r.max_points:g}" if r.max_points else ""
-            out.append(f"  {style(mark, fg, bold=True)} {r.code} {r.title}  {style(pts, 'bright_black')}")
-            if r.check.startswith("runtime.") and r.status is Status.PASS:
-                out.append(f"      {r.message}")
-                out.extend(_runtime_details(r.details))
-            elif r.status is not Status.PASS:
-                out.append(f"      {where}: {r.message}" if where else f"      {r.message}")
-                if r.check.startswith("runtime."):
-                    out.extend(_runtime_details(r.details))
-                    if r.output:
-                        out.extend(f"      │ {line}" for line in r.output.splitlines()[-12:])
-                    r = _without_details(r)
-                for d in r.details:
-                    dwhere = f"{d['file']}:{d['line']}" if d.get("file") and d.get("line") else d.get("file") or ""
-                    out.append(f"      {dwhere}: {d['message']}")
-                if r.hint:
-                    out.append(f"      {style(L['fix'], 'cyan')}: {r.hint}")
+            mark, fg = MARKS[r["status"]]
+            where = _where(r)
+            pts = f"{r['points']:g}/{r['max_points']:g}" if r["max_points"] else ""
+            out.append(f"  {style(mark, fg, bold=True)} {r['code']} {r['title']}  {style(pts, 'bright_black')}")
+            details = r.get("details") or []
+            if r["check"].startswith("runtime.") and r["status"] == "pass":
+                out.append(f"      {r['message']}")
+                out.extend(_runtime_details(details))
+            elif r["status"] != "pass":
+                out.append(f"      {where}: {r['message']}" if where else f"      {r['message']}")
+                if r["check"].startswith("runtime."):
+                    out.extend(_runtime_details(details))
+                    if r.get("output"):
+                        out.extend(f"      │ {line}" for line in r["output"].splitlines()[-12:])
+                    details = []
+                for d in details:
+                    out.append(f"      {_where(d)}: {d['message']}")
+                if r.get("hint"):
+                    out.append(f"      {style(L['fix'], 'cyan')}: {r['hint']}")
         out.append("")
-    if report.notes:
+    if doc.get("notes"):
         out.append(style(L["notes"], bold=True))
-        for n in report.notes:
-            where = f"{n.file}:{n.line}: " if n.file and n.line else (f"{n.file}: " if n.file else "")
-            mark = style("E", "magenta", bold=True) if n.level == "error" else "i"
-            out.append(f"  {mark} {where}{n.message}")
+        for n in doc["notes"]:
+            where = f"{_where(n)}: " if n.get("file") else ""
+            mark = style("E", "magenta", bold=True) if n["level"] == "error" else "i"
+            out.append(f"  {mark} {where}{n['message']}")
         out.append("")
-    counts = {s: sum(1 for r in report.results if r.status is s) for s in Status}
-    verdict = L["verdict_error"] if report.input_error else (L["verdict_pass"] if report.passed else L["verdict_fail"])
-    vfg = "magenta" if report.input_error else ("green" if report.passed else "red")
-    summary = (f"{L['score']} {report.score:g}/{report.max_score:g} · {counts[Status.PASS]} {L['passed']}, "
-               f"{counts[Status.FAIL]} {L['failed']}, {counts[Status.WARN]} {L['warned']}")
-    if counts[Status.ERROR]:
-        summary += f", {counts[Status.ERROR]} {L['errors']}"
+    counts = {s: sum(1 for r in doc["results"] if r["status"] == s) for s in MARKS}
+    input_error = doc["exit_code"] == 2
+    verdict = L["verdict_error"] if input_error else (L["verdict_pass"] if doc["passed"] else L["verdict_fail"])
+    vfg = "magenta" if input_error else ("green" if doc["passed"] else "red")
+    summary = (f"{L['score']} {doc['score']:g}/{doc['max_score']:g} · {counts['pass']} {L['passed']}, "
+               f"{counts['fail']} {L['failed']}, {counts['warn']} {L['warned']}")
+    if counts["error"]:
+        summary += f", {counts['error']} {L['errors']}"
     out.append(f"{summary} → {style(verdict, vfg, bold=True)}")
     return "\n".join(out) + "\n"
