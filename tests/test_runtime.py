@@ -331,7 +331,12 @@ def test_an_idle_replica_counts_zero_whatever_else_reaches_it(docker_client) -> 
             name="grader-measure-asker", network=net.name, labels=labels, detach=True)
         made.append(asker)
         assert asker.wait(timeout=60)["StatusCode"] == 0
-        assert accepted_between(after, engine.accepted([idle.id])[idle.id], 1.0) == 3
+        final = engine.accepted([idle.id])[idle.id]
+        assert accepted_between(after, final, 1.0) == 3
+        # Both ways of reading agree: the host's /proc of the container's process, and an exec.
+        from grader.runtime.engine import _passive_opens
+
+        assert _passive_opens(engine._exec_cat(idle.id, "/proc/net/snmp") or "") == final.connections
     finally:
         for c in made:
             c.remove(force=True)

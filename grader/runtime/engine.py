@@ -150,19 +150,20 @@ class Engine:
 
     def accepted(self, container_ids: list[str]) -> dict[str, Accepted]:
         """A reading of each container's accepted TCP connections, in parallel. The namespace's
-        /proc/net/snmp is read through an exec of `cat` (any image with a shell's tools); for an
-        image without `cat`, from the host's /proc of the container's process, where the
-        grader runs beside the engine. A container that cannot be read is left out."""
+        /proc/net/snmp is read from the host's /proc of the container's process where the grader
+        runs beside the engine (checked: that process's root holds the container's hostname),
+        else through an exec of `cat` in the container. A container that cannot be read is
+        left out."""
         def one(cid: str) -> tuple[str, Accepted | None]:
-            text = None if cid in self._no_exec else self._exec_cat(cid, "/proc/net/snmp")
-            if text is None:
-                self._no_exec.add(cid)
             try:
                 attrs = self.client.api.inspect_container(cid)
             except Exception:
                 return cid, None
-            if text is None:
-                text = _read_host_proc(attrs.get("State", {}).get("Pid"))
+            text = _read_host_proc(attrs)
+            if text is None and cid not in self._no_exec:
+                text = self._exec_cat(cid, "/proc/net/snmp")
+                if text is None:
+                    self._no_exec.add(cid)
             count = _passive_opens(text or "")
             if count is None:
                 return cid, None
@@ -209,13 +210,21 @@ class Engine:
         self.client.api.restart(container_id, timeout=timeout)
 
 
-def _read_host_proc(pid: Any) -> str | None:
-    if not isinstance(pid, int) or pid <= 0:
+def _read_host_proc(attrs: dict[str, Any]) -> str | None:
+    """/proc/net/snmp of a container's process as the host sees it; None where the grader does
+    not run beside the engine (a remote or rootless engine, the grader in another container):
+    the pid must lead to a root whose /etc/hostname is the container's."""
+    pid = (attrs.get("State") or {}).get("Pid")
+    hostname = (attrs.get("Config") or {}).get("Hostname")
+    if not isinstance(pid, int) or pid <= 0 or not hostname:
         return None
     try:
+        with open(f"/proc/{pid}/root/etc/hostname", encoding="utf-8") as f:
+            if f.read().strip() != hostname:
+                return None
         with open(f"/proc/{pid}/net/snmp", encoding="ascii") as f:
             return f.read()
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return None
 
 

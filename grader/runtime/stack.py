@@ -229,7 +229,7 @@ class Stack:
                 break
             if time.monotonic() > self.deadline:
                 break
-            time.sleep(0.2)
+            time.sleep(0.05)
         return counts, sent, time.monotonic() - began
 
     @staticmethod
