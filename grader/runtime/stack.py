@@ -39,6 +39,9 @@ class RuntimeOptions:
     build_timeout: float = 900.0
     up_timeout: float = 180.0
     ready_timeout: float = 60.0  # replicas running, the API answering
+    # How long the first replicas must run unchanged to count as running: a backend that exits
+    # or restarts at start does so well within it.
+    steady: float = 1.0
     # New or restarted replicas must get a request within the resolver's validity plus this
     # margin (nginx asks again on the first request after expiry; Docker's DNS answers at once).
     traffic_margin: float = 5.0
@@ -70,6 +73,21 @@ class TrafficWait:
     @property
     def describe(self) -> str:
         return f"{self.seconds:g} s" if self.seconds is not None else f"{self.requests} requests"
+
+
+def _running_for(started_at: str) -> float:
+    """Seconds since an engine timestamp (RFC 3339 with nanoseconds); 0 when it cannot be read."""
+    import re
+    from datetime import datetime
+
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", started_at or "")
+    if not m:
+        return 0.0
+    text = m.group(1) + (m.group(2) or "")[:7] + ("+00:00" if m.group(3) == "Z" else m.group(3))
+    try:
+        return max(0.0, time.time() - datetime.fromisoformat(text).timestamp())
+    except ValueError:
+        return 0.0
 
 
 class Stack:
@@ -153,12 +171,12 @@ class Stack:
     def frontend_started(self) -> dict[str, str]:
         return {c.id: c.attrs.get("State", {}).get("StartedAt", "") for c in self.engine.containers(self.frontend)}
 
-    def wait_replicas(self, want: int, timeout: float) -> tuple[bool, list[Replica], str]:
-        """Until `want` replicas run steadily (and are healthy when they have a healthcheck).
-        Gives up early when a replica exits or keeps restarting."""
-        previous: dict[str, str] = {}
+    def wait_replicas(self, want: int, timeout: float, steady: float = 0.3) -> tuple[bool, list[Replica], str]:
+        """Until `want` replicas are running (healthy, when they have a healthcheck) and each has
+        run for `steady` seconds since it last started (the engine's start time, so a replica
+        that restarted starts over). Gives up at once when a replica exits or keeps restarting."""
         replicas: list[Replica] = []
-        for _ in backoff(timeout, first=0.3, most=1.0):
+        for _ in backoff(timeout, first=0.1, most=0.5):
             replicas = self.replicas()
             ready = [r for r in replicas if r.status == "running" and r.health in (None, "healthy")]
             self.progress.status(f"{len(ready)}/{want} replicas ready")
@@ -166,10 +184,8 @@ class Stack:
                       or r.health == "unhealthy"]
             if broken:
                 return False, replicas, "broken"
-            started = {r.id: r.started_at for r in ready}
-            if len(ready) == want and started == previous:
+            if len(ready) == want and all(_running_for(r.started_at) >= steady for r in ready):
                 return True, replicas, "ready"
-            previous = started if len(ready) == want else {}
         return False, replicas, "timeout"
 
     @staticmethod
@@ -237,7 +253,7 @@ class Stack:
         return fair_share / replicas if replicas else math.inf
 
     # -- steady load while replicas come and go ---------------------------------------------------
-    def under_load(self, action: Any, settle: float = 2.0, min_requests: int = 50,
+    def under_load(self, action: Any, settle: float = 1.0, min_requests: int = 50,
                    most: float = 12.0) -> tuple[bool, str, LoadTally]:
         """Run `action` while requests keep coming; go on a little after it (nginx and DNS catch
         up then) until at least `min_requests` were sent, so that 99% means something."""

@@ -18,7 +18,7 @@ KEYS = ("pass", "broken", "timeout")
 
 def run(stack: Stack) -> PhaseOutcome:
     want = stack.opt.replicas
-    ok, replicas, why = stack.wait_replicas(want, stack.opt.ready_timeout)
+    ok, replicas, why = stack.wait_replicas(want, stack.opt.ready_timeout, stack.opt.steady)
     details = stack.replica_details(replicas)
     if ok:
         return PhaseOutcome([stack.at_compose(Status.PASS, "pass", count=want)], details)
