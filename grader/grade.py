@@ -63,7 +63,7 @@ def run_checks(ws: Workspace, rubric: Rubric, lang: str) -> list[Result]:
 def grade(path: str | Path, rubric: Rubric, lang: str = "en", compose: str | None = None,
           nginx: str | None = None, services: dict[str, str] | None = None) -> tuple[Report, Workspace]:
     ws = load_workspace(path, compose=compose, nginx=nginx, services=services,
-                        api_path=str(rubric.params.get("api_path", "/api/posts")))
+                        api_path=rubric.api_path)
     results = run_checks(ws, rubric, lang)
     notes: list[Note] = list(ws.notes)
     for err in (ws.compose_error, ws.nginx_error):
@@ -83,7 +83,8 @@ def runtime_options(rubric: Rubric, **overrides: Any) -> Any:
 
     names = {f.name for f in fields(RuntimeOptions)}
     values = {k: v for k, v in rubric.runtime.items() if k in names}
-    values.setdefault("list_path", str(rubric.params.get("api_path", "/api/posts")))
+    values.setdefault("list_path", rubric.api_path)
+    values.setdefault("create_path", rubric.api_path)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return RuntimeOptions(**values)
 

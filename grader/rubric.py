@@ -28,6 +28,8 @@ def rubric_dirs() -> list[Path]:
     return [d for d in (here, installed) if d.is_dir()]
 
 
+DEFAULT_API_PATH = "/api/posts"  # the workshop app's list of posts
+
 @dataclass
 class CheckSpec:
     code: str
@@ -52,6 +54,11 @@ class Rubric:
     @property
     def params(self) -> dict[str, Any]:
         return dict(self.data.get("params") or {})
+
+    @property
+    def api_path(self) -> str:
+        """The request whose route through nginx is checked and which the runtime sends."""
+        return str(self.params.get("api_path", DEFAULT_API_PATH))
 
     @property
     def runtime(self) -> dict[str, Any]:

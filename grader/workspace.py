@@ -16,6 +16,7 @@ from grader.errors import InputError, OutsideRootError
 from grader.nginx.model import ApiRoute, NginxConfig
 from grader.nginx.parse import NGINX_PREFIX, ConfigSource, parse_nginx
 from grader.results import Note
+from grader.rubric import DEFAULT_API_PATH
 from grader.submission.dockerfile import Dockerfile, parse_dockerfile
 from grader.submission.reader import SubmissionRoot
 from grader.submission.yamlfile import load_yaml
@@ -35,7 +36,7 @@ class Workspace:
     dockerfiles: dict[str, Dockerfile] = field(default_factory=dict)
     roles: dict[str, str | None] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
-    api_path: str = "/api/posts"
+    api_path: str = DEFAULT_API_PATH
     # The server/location serving api_path and its proxy target: worked out once, here, for
     # the checks, the role inference and the runtime alike.
     api_route: ApiRoute | None = None
@@ -217,7 +218,7 @@ def _published_targets(ws: Workspace) -> list[int]:
 
 
 def load_workspace(path: str | Path, compose: str | None = None, nginx: str | None = None,
-                   services: dict[str, str] | None = None, api_path: str = "/api/posts") -> Workspace:
+                   services: dict[str, str] | None = None, api_path: str = DEFAULT_API_PATH) -> Workspace:
     root_path = Path(path)
     if not root_path.exists():
         raise InputError("submission folder not found", str(path))

@@ -14,6 +14,7 @@ from typing import Any
 
 from grader.nginx.model import Resolution
 from grader.results import Finding, Status
+from grader.rubric import DEFAULT_API_PATH
 from grader.runtime.compose_cli import CommandResult, ComposeProject
 from grader.runtime.engine import Accepted, Engine, Replica, accepted_between
 from grader.runtime.http import Client, LoadTally, SteadyLoad
@@ -52,8 +53,8 @@ class RuntimeOptions:
     rounds: int = 6
     total_timeout: float = 1800.0
     log_bytes: int = 64 * 1024  # kept per replica
-    list_path: str = "/api/posts"
-    create_path: str = "/api/posts"
+    list_path: str = DEFAULT_API_PATH
+    create_path: str = DEFAULT_API_PATH
     create_body: dict[str, Any] = field(default_factory=lambda: {"username": "grader", "content": "{marker}"})
     limits: Limits = field(default_factory=Limits)
     openapi: Path | None = None
