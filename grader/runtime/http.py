@@ -125,7 +125,11 @@ class SteadyLoad:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.halt()
+
+    def halt(self) -> None:
+        """Send no new request; those in flight finish on their own (stop() waits for them)."""
+        self._stop.set()
 
     def stop(self) -> LoadTally:
         self._stop.set()

@@ -125,6 +125,13 @@ class Stack:
         o = self.outcomes.get(slug)
         return o is not None and all(f.status in (Status.PASS, Status.WARN) for f in o.findings)
 
+    def stale_addresses(self) -> bool:
+        """Whether scale-up showed that nginx keeps the backend addresses it found earlier: then
+        what later phases see depends on which addresses Docker and Compose hand out, not on the
+        files, and they say that they follow from R107 instead of judging."""
+        up = self.outcomes.get("runtime.scale-up")
+        return up is not None and bool(up.facts.get("stale_addresses"))
+
     def traffic_wait(self, replicas: int) -> TrafficWait:
         """The bound for new or restarted replicas to get requests, from how nginx resolves."""
         res = self.resolution
@@ -255,18 +262,26 @@ class Stack:
 
     # -- steady load while replicas come and go ---------------------------------------------------
     def under_load(self, action: Any, settle: float = 1.0, min_requests: int = 50,
-                   most: float = 12.0) -> tuple[bool, str, LoadTally]:
+                   most: float = 12.0) -> tuple[bool, str, SteadyLoad]:
         """Run `action` while requests keep coming; go on a little after it (nginx and DNS catch
-        up then) until at least `min_requests` were sent, so that 99% means something."""
+        up then) until at least `min_requests` were sent, so that 99% means something. Returns
+        the load halted, not stopped: the requests still in flight may take nginx's retries to
+        finish, and the caller goes on with its next step meanwhile; `load.stop()` then waits
+        for them and gives the tally, every request counted."""
         assert self.client is not None
-        with SteadyLoad(self.client, self.opt.list_path, workers=8) as load:
-            ok, info = action()
-            start = time.monotonic()
-            while time.monotonic() - start < most and (
-                    time.monotonic() - start < settle or load.tally.sent < min_requests):
-                time.sleep(0.1)
-            tally = load.stop()
-        return ok, info, tally
+        load = SteadyLoad(self.client, self.opt.list_path, workers=8)
+        try:
+            with load:
+                ok, info = action()
+                start = time.monotonic()
+                while time.monotonic() - start < most and (
+                        time.monotonic() - start < settle or load.tally.sent < min_requests):
+                    time.sleep(0.1)
+                load.halt()
+        except BaseException:
+            load.stop()
+            raise
+        return ok, info, load
 
     def load_verdict(self, tally: LoadTally, params: dict[str, Any]) -> tuple[Status, list[dict[str, Any]]]:
         rate = tally.success_rate

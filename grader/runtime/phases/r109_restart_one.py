@@ -22,8 +22,7 @@ KEYS = ("pass", "follows_scale_up", "count", "not_back", "fail", "unmeasured", "
 
 
 def run(stack: Stack) -> PhaseOutcome:
-    up = stack.outcomes.get("runtime.scale-up")
-    if up is not None and up.facts.get("stale_addresses"):
+    if stack.stale_addresses():
         return PhaseOutcome([stack.at_route(Status.SKIP, "follows_scale_up", host=stack.resolution.host or "backend")])
     replicas = stack.running()
     if not replicas:
@@ -39,20 +38,23 @@ def run(stack: Stack) -> PhaseOutcome:
         ready, _, _ = stack.wait_replicas(len(replicas), stack.opt.ready_timeout)
         return ready, ""
 
-    ok, _, tally = stack.under_load(action)
-    params: dict[str, Any] = {"replica": victim.name}
-    status, details = stack.load_verdict(tally, params)
+    ok, _, load = stack.under_load(action)
     if not ok:
+        _, details = stack.load_verdict(load.stop(), {})
         return PhaseOutcome([stack.at_compose(Status.FAIL, "not_back", replica=victim.name,
                                               seconds=f"{stack.opt.ready_timeout:g}")], details)
-    if status is not Status.PASS:
-        return PhaseOutcome([stack.at_route(Status.FAIL, "fail", **params)], details)
     address_after = stack.engine.addresses(victim.id)
     moved = address_after != address_before
+    wait = stack.rejoin_wait(moved)
+    # Whether the restarted replica takes requests again is watched while the steady load's
+    # last requests finish; their outcome is counted all the same before any verdict.
+    counts, sent, took = stack.until_served([victim.id], wait)
+    params: dict[str, Any] = {"replica": victim.name}
+    status, details = stack.load_verdict(load.stop(), params)
+    if status is not Status.PASS:
+        return PhaseOutcome([stack.at_route(Status.FAIL, "fail", **params)], details)
     details.append({"message": f"{victim.name}: address {', '.join(address_before) or '?'} before, "
                                f"{', '.join(address_after) or '?'} after the restart"})
-    wait = stack.rejoin_wait(moved)
-    counts, sent, took = stack.until_served([victim.id], wait)
     if victim.id not in counts:
         return PhaseOutcome([stack.at_compose(Status.FAIL, "unmeasured", replicas=victim.name)], details)
     details.append({"message": f"{victim.name}: accepted {counts[victim.id]} connections in {took:.1f} s "
