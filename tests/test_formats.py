@@ -27,6 +27,11 @@ def make_cases(root: Path) -> None:
     compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
     nginx = bad / "frontend" / "nginx.conf"
     nginx.write_text(nginx.read_text().replace("proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;"))
+    # One cause, one finding: the backend renamed, so nothing names it; the checks that need it are blocked.
+    blocked = root / "blocked"
+    shutil.copytree(WORKSHOP, blocked)
+    compose = blocked / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("  backend:\n", "  api:\n", 1).replace("      - backend\n", "      - api\n"))
 
 
 @pytest.fixture
@@ -48,7 +53,7 @@ def grade(case: str, fmt: str, *extra: str, env: dict[str, str] | None = None):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("case", ["good", "bad"])
+@pytest.mark.parametrize("case", ["good", "bad", "blocked"])
 def test_golden(cases: Path, case: str, fmt: str) -> None:
     r = grade(case, fmt)
     assert r.exit_code == (0 if case == "good" else 1)
@@ -70,7 +75,7 @@ def test_sarif_is_valid_2_1_0_with_stable_rules(cases: Path, case: str) -> None:
     jsonschema.Draft7Validator(schema).validate(sarif)
     run0 = sarif["runs"][0]
     rules = run0["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules][:3] == ["C101", "C102", "C103"]
+    assert [r["id"] for r in rules][:3] == ["C100", "C101", "C102"]
     assert all(r["shortDescription"]["text"] and r["fullDescription"]["text"] and r["help"]["text"] for r in rules)
     if case == "bad":
         found = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
@@ -86,7 +91,7 @@ def test_junit_parses_back_with_a_testcase_per_check(cases: Path) -> None:
     root = ET.fromstring(grade("bad", "junit").stdout)
     suite = root.find("testsuite")
     cases_ = suite.findall("testcase")
-    assert suite.get("name") == "step-06-horizontal-scaling" and len(cases_) == int(suite.get("tests")) == 14
+    assert suite.get("name") == "step-06-horizontal-scaling" and len(cases_) == int(suite.get("tests")) == 16
     failures = {c.get("name").split()[0]: c for c in cases_ if c.find("failure") is not None}
     assert set(failures) == {"C101", "N102"} and suite.get("failures") == "2"
     c101 = failures["C101"]
@@ -118,7 +123,7 @@ def test_classroom_payload_decodes_with_points_per_check(cases: Path) -> None:
 def test_gradescope_results_json_keys(cases: Path) -> None:
     res = json.loads(grade("bad", "gradescope").stdout)
     assert {"score", "execution_time", "output", "output_format", "tests", "visibility"} <= set(res)
-    assert res["score"] == 85 and len(res["tests"]) == 14
+    assert res["score"] == 85 and len(res["tests"]) == 16
     for t in res["tests"]:
         assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(t)
         assert t["status"] in ("passed", "failed") and t["visibility"] == "visible"
@@ -172,7 +177,7 @@ def test_github_step_summary_and_outputs(cases: Path, tmp_path: Path) -> None:
     r = grade("bad", "github", env={"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)})
     assert r.exit_code == 1
     table = summary.read_text()
-    assert table.count("\n| ") == 15 and "`bad/docker-compose.yml:25`" in table  # header + 14 checks
+    assert table.count("\n| ") == 17 and "`bad/docker-compose.yml:25`" in table  # header + 16 checks
     assert outputs.read_text().splitlines() == ["score=85", "max-score=110", "passed=false"]
 
 

@@ -7,14 +7,11 @@ from grader.results import Finding, Status
 CODE = "C102"
 SLUG = "compose.backend-no-published-ports"
 ASK = "C2"
-NEEDS = ("compose",)
+NEEDS = ("backend",)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
-    if (missing := ctx.missing_role("backend")) is not None:
-        yield missing
-        return
     fixed = [p for p in backend.ports if p.published]
     if fixed:
         # A fixed host port can be bound by one replica only: the 2nd fails to start.

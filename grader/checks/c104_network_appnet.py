@@ -7,15 +7,12 @@ from grader.results import Finding, Status
 CODE = "C104"
 SLUG = "compose.network-appnet"
 ASK = "C4"
-NEEDS = ("compose",)
+NEEDS = ("backend", "frontend")
 NAME = "appnet"
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend, front = ctx.backend, ctx.frontend
-    if (missing := ctx.missing_role("backend", "frontend")) is not None:
-        yield missing
-        return
     compose = ctx.compose
     appnet_keys = [k for k in set(compose.networks) | set(backend.network_keys()) | set(front.network_keys())
                    if NAME in (k, compose.network(k).name)]

@@ -10,7 +10,7 @@ from grader.results import Finding, Status
 CODE = "N102"
 SLUG = "nginx.dynamic-backend-resolution"
 ASK = "N2"
-NEEDS = ("nginx",)
+NEEDS = ("api_route",)
 DOCKER_DNS = "127.0.0.11"
 
 
@@ -32,9 +32,6 @@ def _through_resolver(ctx: CheckContext, scope: Any, missing: Finding, passed: F
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     route = ctx.api_route
-    if route is None or route.target is None:
-        yield ctx.no_api_route()
-        return
     t = route.target
     if t.upstream is not None:
         up = t.upstream
