@@ -115,9 +115,9 @@ def test_action_annotates_sets_outputs_and_fails_the_job(learner_repo: Path, tmp
     assert code == 1
     assert ("::error file=docker-compose.yml,line=25,title=C101 The backend has no container_name::"
             "Service backend sets container_name: socialapp-backend") in stdout
-    assert outputs["score"] == "100" and outputs["max-score"] == "110" and outputs["passed"] == "false"
+    assert outputs["score"] == "110" and outputs["max-score"] == "120" and outputs["passed"] == "false"
     classroom = json.loads(base64.b64decode(outputs["result"]))
-    assert classroom["version"] == 1 and classroom["status"] == "fail" and classroom["max_score"] == 110
+    assert classroom["version"] == 1 and classroom["status"] == "fail" and classroom["max_score"] == 120
     assert "| ❌ | C101 The backend has no container_name | 0/10 | `docker-compose.yml:25` |" in summary
     assert json.loads((learner_repo / "grader.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "C101"
 
@@ -131,7 +131,7 @@ def test_action_on_a_passing_workspace_in_a_subfolder(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(WORKSHOP, repo / "step06")
     code, stdout, outputs, summary = run_action(repo, tmp_path, path="step06", lang="ko")
-    assert code == 0 and outputs["passed"] == "true" and outputs["score"] == "110"
+    assert code == 0 and outputs["passed"] == "true" and outputs["score"] == "120"
     assert "::error" not in stdout and "통과" in summary and "`step06/docker-compose.yml" in summary
 
 

@@ -169,7 +169,7 @@ def test_html_report_renders_in_a_headless_browser(klass, tmp_path: Path) -> Non
     flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,900"]
     dom = subprocess.run([chromium, *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
     assert 'id="summary" class="cards" data-learners="60" data-passed="10"' in dom
-    assert dom.count('class="bar"') == 16
+    assert dom.count('class="bar"') == 17
     shot = tmp_path / "report.png"
     subprocess.run([chromium, *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120)
     img = Image.open(shot).convert("RGB")

@@ -91,7 +91,7 @@ def test_junit_parses_back_with_a_testcase_per_check(cases: Path) -> None:
     root = ET.fromstring(grade("bad", "junit").stdout)
     suite = root.find("testsuite")
     cases_ = suite.findall("testcase")
-    assert suite.get("name") == "step-06-horizontal-scaling" and len(cases_) == int(suite.get("tests")) == 16
+    assert suite.get("name") == "step-06-horizontal-scaling" and len(cases_) == int(suite.get("tests")) == 17
     failures = {c.get("name").split()[0]: c for c in cases_ if c.find("failure") is not None}
     assert set(failures) == {"C101", "N102"} and suite.get("failures") == "2"
     c101 = failures["C101"]
@@ -110,8 +110,8 @@ def test_classroom_payload_decodes_with_points_per_check(cases: Path) -> None:
     rubric = load_rubric(None, known_checks())
     report, _ = grade_submission("bad", rubric)
     payload = json.loads(base64.b64decode(encoded(report.to_dict(), FormatContext.for_submission(rubric, "en", "bad"))))
-    assert payload["version"] == 1 and payload["status"] == "fail" and payload["max_score"] == 110
-    assert sum(t["score"] for t in payload["tests"]) == report.score == 85
+    assert payload["version"] == 1 and payload["status"] == "fail" and payload["max_score"] == 120
+    assert sum(t["score"] for t in payload["tests"]) == report.score == 95
     failed = [t for t in payload["tests"] if t["status"] == "fail"]
     assert {(t["test_code"], t["filename"], t["line_no"]) for t in failed} == {
         ("compose.backend-no-container-name", "bad/docker-compose.yml", 25),
@@ -123,7 +123,7 @@ def test_classroom_payload_decodes_with_points_per_check(cases: Path) -> None:
 def test_gradescope_results_json_keys(cases: Path) -> None:
     res = json.loads(grade("bad", "gradescope").stdout)
     assert {"score", "execution_time", "output", "output_format", "tests", "visibility"} <= set(res)
-    assert res["score"] == 85 and len(res["tests"]) == 16
+    assert res["score"] == 95 and len(res["tests"]) == 17
     for t in res["tests"]:
         assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(t)
         assert t["status"] in ("passed", "failed") and t["visibility"] == "visible"
@@ -177,8 +177,8 @@ def test_github_step_summary_and_outputs(cases: Path, tmp_path: Path) -> None:
     r = grade("bad", "github", env={"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)})
     assert r.exit_code == 1
     table = summary.read_text()
-    assert table.count("\n| ") == 17 and "`bad/docker-compose.yml:25`" in table  # header + 16 checks
-    assert outputs.read_text().splitlines() == ["score=85", "max-score=110", "passed=false"]
+    assert table.count("\n| ") == 18 and "`bad/docker-compose.yml:25`" in table  # header + 17 checks
+    assert outputs.read_text().splitlines() == ["score=95", "max-score=120", "passed=false"]
 
 
 def test_step_summary_is_cut_under_the_limit() -> None:

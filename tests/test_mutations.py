@@ -81,6 +81,42 @@ def db_env_from_env_file(ws: Path) -> None:
     (ws / "backend" / "db.env").write_text("# database\nDATABASE_PATH=/data/contoso.db\n", encoding="utf-8")
 
 
+BACKEND_VOLUME = "    volumes:\n      - backend-data:/data\n"
+
+
+def sqlite_per_replica(ws: Path) -> None:
+    # The file moves off the shared volume: each replica writes its own /tmp/contoso.db.
+    edit(ws / COMPOSE, "DATABASE_PATH=/data/contoso.db", "DATABASE_PATH=/tmp/contoso.db")
+
+
+def sqlite_volume_dropped(ws: Path) -> None:
+    edit(ws / COMPOSE, BACKEND_VOLUME, "")
+
+
+def sqlite_anonymous_volume(ws: Path) -> None:
+    edit(ws / COMPOSE, "      - backend-data:/data\n", "      - /data\n")
+
+
+def sqlite_bind_mount(ws: Path) -> None:
+    edit(ws / COMPOSE, "      - backend-data:/data\n", "      - ./data:/data\n")
+
+
+def sqlite_url_on_the_volume(ws: Path) -> None:
+    edit(ws / COMPOSE, "DATABASE_PATH=/data/contoso.db", "DATABASE_URL=sqlite:////data/contoso.db")
+
+
+def sqlite_path_in_the_image(ws: Path) -> None:
+    edit(ws / COMPOSE, "      - DATABASE_PATH=/data/contoso.db\n", "")
+    edit(ws / "backend" / "Dockerfile", "WORKDIR /app\n", "WORKDIR /app\nENV DATABASE_PATH=contoso.db\n")
+
+
+def database_service(ws: Path) -> None:
+    edit(ws / COMPOSE, "      - DATABASE_PATH=/data/contoso.db\n", "      - DATABASE_URL=postgresql://app@db:5432/app\n")
+    edit(ws / COMPOSE, BACKEND_VOLUME, "")
+    edit(ws / COMPOSE, "\nnetworks:\n", "\n  db:\n    image: postgres:16\n    volumes:\n      - backend-data:/var/lib/postgresql/data\n"
+                                       "    networks:\n      - appnet\n\nnetworks:\n")
+
+
 def service_healthy(ws: Path) -> None:
     edit(ws / COMPOSE, "    depends_on:\n      - backend\n",
          "    depends_on:\n      backend:\n        condition: service_healthy\n")
@@ -224,8 +260,15 @@ MUTATIONS: list[tuple[Callable[[Path], None], dict[str, str]]] = [
     (frontend_off_appnet, {"compose.network-appnet": "fail"}),
     (no_scaling_comment, {"compose.scaling-comment": "fail"}),
     (db_in_command, {"compose.backend-db-env": "fail"}),
-    (no_db_env, {"compose.backend-db-env": "fail"}),
+    (no_db_env, {"compose.backend-db-env": "fail", "compose.backend-shared-database": "skip"}),
     (db_env_from_env_file, {}),
+    (sqlite_per_replica, {"compose.backend-shared-database": "fail"}),
+    (sqlite_volume_dropped, {"compose.backend-shared-database": "fail"}),
+    (sqlite_anonymous_volume, {"compose.backend-shared-database": "fail"}),
+    (sqlite_bind_mount, {}),
+    (sqlite_url_on_the_volume, {}),
+    (sqlite_path_in_the_image, {"compose.backend-db-env": "fail", "compose.backend-shared-database": "fail"}),
+    (database_service, {}),
     (service_healthy, {"compose.frontend-depends-on-backend": "fail"}),
     (no_depends_on, {"compose.frontend-depends-on-backend": "fail"}),
     (frontend_scaled, {"compose.frontend-single-published": "fail"}),

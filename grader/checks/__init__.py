@@ -18,6 +18,7 @@ CHECK_MODULES = (
     "c107_frontend_depends_on_backend",
     "c108_no_obsolete_version",
     "c109_frontend_port_matches_listen",
+    "c110_backend_shared_database",
     "n100_api_location",
     "n101_api_proxies_to_backend",
     "n102_dynamic_backend_resolution",
