@@ -233,16 +233,16 @@ def test_classroom50_passing_submission(cases: Path) -> None:
     r, result = classroom50("good")
     assert r.exit_code == 0, r.stderr
     assert_classroom50_valid(result)
-    assert result["score"] == result["max-score"] == 110 and len(result["tests"]) == 14
+    assert result["score"] == result["max-score"] == 120 and len(result["tests"]) == 17
     assert all(t["passed"] for t in result["tests"])
-    assert result["tests"][0]["test-name"] == "C101 The backend has no container_name"
+    assert result["tests"][1]["test-name"] == "C101 The backend has no container_name"
 
 
 def test_classroom50_failing_submission_one_test_per_check(cases: Path) -> None:
     r, result = classroom50("bad")
     assert r.exit_code == 0  # a failed grade is still a grade: the runner records it
     assert_classroom50_valid(result)
-    assert result["score"] == 85 and result["max-score"] == 110
+    assert result["score"] == 95 and result["max-score"] == 120
     failed = {t["code"]: t for t in result["tests"] if not t["passed"]}
     assert set(failed) == {"C101", "N102"}
     c101 = failed["C101"]
@@ -258,16 +258,19 @@ def test_classroom50_ungradable_submission_is_a_failing_grade_with_the_reason(ca
     r, result = classroom50("bad")
     assert r.exit_code == 0, r.stderr
     assert_classroom50_valid(result)
-    assert result["max-score"] == 110 and result["score"] < 110
+    assert result["max-score"] == 120 and result["score"] < 120
+    # One finding says why (C100); the checks that need the file are blocked by it, no points.
+    c100 = next(t for t in result["tests"] if t["code"] == "C100")
+    assert not c100["passed"] and c100["status"] == "error"
+    assert "YAML syntax error" in c100["message"] and c100["file"] == "bad/docker-compose.yml"
     c101 = next(t for t in result["tests"] if t["code"] == "C101")
-    assert not c101["passed"] and c101["score"] == 0
-    assert "YAML syntax error" in c101["message"] and c101["file"] == "bad/docker-compose.yml"
+    assert not c101["passed"] and c101["score"] == 0 and c101["status"] == "blocked" and "C100" in c101["message"]
     assert "YAML syntax error" in r.stderr  # and the reason on stderr, as in every format
 
     r, result = classroom50("missing-folder")
     assert r.exit_code == 0
     assert_classroom50_valid(result)
-    assert result["score"] == 0 and result["max-score"] == 110 and len(result["tests"]) == 14
+    assert result["score"] == 0 and result["max-score"] == 120 and len(result["tests"]) == 17
     assert all(not t["passed"] and "submission folder not found" in t["message"] for t in result["tests"])
 
 
