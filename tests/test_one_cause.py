@@ -128,3 +128,18 @@ def test_blocked_is_not_an_annotation_or_a_sarif_result(ws: Path) -> None:
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["C100"]
     github = run("check", str(ws), "--format", "github", "--lang", "en").stdout
     assert [ln.split(" ", 1)[0] for ln in github.splitlines() if ln.startswith("::error")] == ["::error"]
+
+
+def test_a_project_loaded_in_part_names_the_file_not_the_backend(ws: Path) -> None:
+    # A loader that keeps what it could read and the error of what it could not (an included
+    # file that is missing) gets that error as the one cause of the missing backend.
+    from grader.checks.context import CheckContext
+    from grader.errors import InputError
+    from grader.workspace import load_workspace
+
+    rename_backend(ws)
+    workspace = load_workspace(ws)
+    workspace.compose_error = InputError("include: backend.yml: file not found", "docker-compose.yml", 3)
+    cause = CheckContext(workspace).cause("backend")
+    assert cause is not None and cause.key == "input_error"
+    assert "backend.yml" in cause.params["error"] and (cause.file, cause.line) == ("docker-compose.yml", 3)

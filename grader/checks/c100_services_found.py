@@ -19,7 +19,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         return
     causes = [c for c in (ctx.cause("backend"), ctx.cause("frontend")) if c is not None]
     if causes:
-        yield from causes
+        yield causes[0]
+        if len(causes) > 1 and causes[1] != causes[0]:  # one file missing is one finding, not two
+            yield causes[1]
         return
     backend, front = ctx.backend, ctx.frontend
     yield ctx.at_compose(Status.PASS, "pass", backend.line, backend=backend.name, frontend=front.name)

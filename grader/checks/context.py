@@ -111,6 +111,10 @@ class CheckContext:
                 if s.name != front and not is_database_service(s)]
 
     def no_backend(self) -> Finding:
+        if self.ws.compose_error is not None:
+            # The project was loaded only in part (a file it includes could not be read): that
+            # file, not the backend's name, is why the backend is not there.
+            return self._input_error(self.ws.compose_error, "")
         services = ", ".join(self.compose.services)
         candidates = self._candidates()
         one = candidates[0] if len(candidates) == 1 else None
@@ -133,6 +137,8 @@ class CheckContext:
         return [(t.host, t.directive)] if t.host else []
 
     def no_frontend(self) -> Finding:
+        if self.ws.compose_error is not None:
+            return self._input_error(self.ws.compose_error, "")
         return self.at_compose(Status.FAIL, "no_frontend", self._services_line(),
                                services=", ".join(self.compose.services))
 
