@@ -56,14 +56,6 @@ class CheckContext:
             return Finding(status, key, params, self.ws.nginx_rel, None)
         return Finding(status, key, params, node.file, node.line)
 
-    def missing_role(self, *roles: str) -> Finding | None:
-        """The finding for the first of `roles` (backend, frontend) the compose file lacks;
-        None when all are there."""
-        for role in roles:
-            if (cause := self.cause(role)) is not None:
-                return cause
-        return None
-
     # -- what a check needs ----------------------------------------------------------------
     def unmet(self, needs: tuple[str, ...]) -> tuple[str, Finding] | None:
         """The first of `needs` that is missing, as (need, the finding that says why). A role
@@ -133,7 +125,7 @@ class CheckContext:
         if t is None or t.url is None:
             return []
         if t.upstream is not None:
-            return [(s.host, s) for s in t.upstream.servers if s.host]  # type: ignore[misc]
+            return [(s.host, s) for s in t.upstream.servers if s.host]
         return [(t.host, t.directive)] if t.host else []
 
     def no_frontend(self) -> Finding:
