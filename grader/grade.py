@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from grader.checks import BY_CODE
+from grader.checks import BY_CODE, PROVIDERS
 from grader.checks.context import CheckContext
-from grader.errors import InputError
 from grader.results import Finding, Note, Report, Result, Status
 from grader.rubric import CheckSpec, Rubric
 from grader.workspace import Workspace, load_workspace
@@ -29,34 +27,40 @@ def score(rubric: Rubric, spec: CheckSpec, findings: list[Finding], lang: str) -
         check=spec.slug, code=spec.code, status=status, points=points, max_points=max_points,
         required=spec.required, title=spec.text("title", lang), file=worst.file, line=worst.line,
         message=rubric.message(spec, worst.key, lang, worst.params),
-        hint=spec.text("fix", lang) if status not in (Status.PASS, Status.SKIP) else None,
+        hint=rubric.fix(spec, worst.key, lang, worst.params) if status not in (Status.PASS, Status.SKIP) else None,
         details=details,
     )
 
 
-def _blocked(ws: Workspace, module: ModuleType) -> InputError | None:
-    if "compose" in module.NEEDS and ws.compose is None:
-        return ws.compose_error or InputError("no compose file")
-    if "nginx" in module.NEEDS and ws.nginx is None:
-        return ws.nginx_error or InputError("no nginx config")
-    return None
+def blocked(rubric: Rubric, spec: CheckSpec, need: str, provider: str, cause: Finding, lang: str) -> Result:
+    """A check that cannot run because `need` is missing: no points, no fix of its own; the
+    provider's finding (`cause`) says why, once, with the fix. It points where the cause does."""
+    message = rubric.message(spec, f"blocked_{need}", lang, {"code": provider})
+    return Result(spec.slug, spec.code, Status.BLOCKED, 0.0, spec.points, spec.required, spec.text("title", lang),
+                  cause.file, cause.line, message, None, blocked_by=provider)
 
 
 def run_checks(ws: Workspace, rubric: Rubric, lang: str) -> list[Result]:
+    """Each check runs only with what it NEEDS. A missing need is told once, by the check that
+    PROVIDES it; the others that need it are blocked by that check. When the rubric leaves the
+    provider out, the cause is scored as the needing check's own finding instead."""
     ctx = CheckContext(ws=ws, params=rubric.params)
+    enabled = {s.code for s in rubric.checks if s.enabled and s.code in BY_CODE}
     results = []
     for spec in rubric.checks:
-        if not spec.enabled or spec.code not in BY_CODE:
+        if spec.code not in enabled:
             continue
         module = BY_CODE[spec.code]
-        blocked = _blocked(ws, module)
-        if blocked is not None:
-            msg = rubric.message(spec, "input_error", lang, {"error": str(blocked)})
-            results.append(Result(spec.slug, spec.code, Status.ERROR, 0.0, spec.points, spec.required,
-                                  spec.text("title", lang), blocked.file, blocked.line, msg, None))
+        unmet = ctx.unmet(module.NEEDS)
+        if unmet is None:
+            results.append(score(rubric, spec, list(module.check(ctx)), lang))
             continue
-        findings = list(module.check(ctx))
-        results.append(score(rubric, spec, findings, lang))
+        need, cause = unmet
+        provider = PROVIDERS.get(need)
+        if provider in enabled and provider != spec.code:
+            results.append(blocked(rubric, spec, need, provider, cause, lang))
+        else:
+            results.append(score(rubric, spec, [cause], lang))
     return results
 
 

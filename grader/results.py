@@ -18,13 +18,14 @@ class Status(str, Enum):
     WARN = "warn"
     SKIP = "skip"
     ERROR = "error"
+    BLOCKED = "blocked"  # not checked: what it needs is missing, and another check says so
 
     @property
     def severity(self) -> int:
         return _SEVERITY[self]
 
 
-_SEVERITY = {Status.PASS: 0, Status.SKIP: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3}
+_SEVERITY = {Status.PASS: 0, Status.SKIP: 0, Status.BLOCKED: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3}
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Result:
     details: list[dict[str, Any]] = field(default_factory=list)
     output: str | None = None  # runtime phases keep the stack's own output here
     seconds: float | None = None  # how long a runtime phase took
+    blocked_by: str | None = None  # status blocked: the code of the check whose finding says why
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -75,6 +77,8 @@ class Result:
             d["output"] = self.output
         if self.seconds is not None:
             d["seconds"] = self.seconds
+        if self.blocked_by is not None:
+            d["blocked_by"] = self.blocked_by
         return d
 
 
@@ -117,7 +121,7 @@ class Report:
     @property
     def passed(self) -> bool:
         return not self.input_error and not any(
-            r.required and r.status is Status.FAIL for r in self.results
+            r.required and r.status in (Status.FAIL, Status.BLOCKED) for r in self.results
         )
 
     @property

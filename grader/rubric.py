@@ -74,8 +74,22 @@ class Rubric:
                 return c
         return None
 
+    def _texts(self, spec: CheckSpec, key: str) -> dict[str, Any] | None:
+        return spec.data["messages"].get(key) or (self.data.get("common_messages") or {}).get(key)
+
+    def fix(self, spec: CheckSpec, key: str, lang: str, params: dict[str, Any]) -> str:
+        """The fix for what message `key` says: its own `fix:` when it has one (the check's fix
+        would be wrong for that cause), else the check's."""
+        own = (self._texts(spec, key) or {}).get("fix")
+        if not own:
+            return spec.text("fix", lang)
+        try:
+            return own[lang].strip().format(**params)
+        except (KeyError, IndexError, ValueError):
+            return own[lang].strip()
+
     def message(self, spec: CheckSpec, key: str, lang: str, params: dict[str, Any]) -> str:
-        texts = spec.data["messages"].get(key) or (self.data.get("common_messages") or {}).get(key)
+        texts = self._texts(spec, key)
         if texts is None:
             return f"[{spec.code}:{key}] " + ", ".join(f"{k}={v}" for k, v in params.items())
         try:

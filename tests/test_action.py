@@ -115,9 +115,9 @@ def test_action_annotates_sets_outputs_and_fails_the_job(learner_repo: Path, tmp
     assert code == 1
     assert ("::error file=docker-compose.yml,line=25,title=C101 The backend has no container_name::"
             "Service backend sets container_name: socialapp-backend") in stdout
-    assert outputs["score"] == "100" and outputs["max-score"] == "110" and outputs["passed"] == "false"
+    assert outputs["score"] == "110" and outputs["max-score"] == "120" and outputs["passed"] == "false"
     classroom = json.loads(base64.b64decode(outputs["result"]))
-    assert classroom["version"] == 1 and classroom["status"] == "fail" and classroom["max_score"] == 110
+    assert classroom["version"] == 1 and classroom["status"] == "fail" and classroom["max_score"] == 120
     assert "| ❌ | C101 The backend has no container_name | 0/10 | `docker-compose.yml:25` |" in summary
     assert json.loads((learner_repo / "grader.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "C101"
 
@@ -131,7 +131,7 @@ def test_action_on_a_passing_workspace_in_a_subfolder(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(WORKSHOP, repo / "step06")
     code, stdout, outputs, summary = run_action(repo, tmp_path, path="step06", lang="ko")
-    assert code == 0 and outputs["passed"] == "true" and outputs["score"] == "110"
+    assert code == 0 and outputs["passed"] == "true" and outputs["score"] == "120"
     assert "::error" not in stdout and "통과" in summary and "`step06/docker-compose.yml" in summary
 
 
@@ -157,9 +157,11 @@ def test_reporter_flow_records_a_grade_for_a_broken_compose_file(learner_repo: P
     code, stdout, outputs, summary = run_action(learner_repo, tmp_path, **grader["with"] | {"runtime": "false"})
     assert code == 0 and outputs["exit-code"] == "2"  # fail-on-error: false keeps the job going
     result = json.loads(base64.b64decode(outputs["result"]))  # what the reporter records
-    assert result["status"] == "error" and result["max_score"] == 110
+    assert result["status"] == "error" and result["max_score"] == 120
+    c100 = next(t for t in result["tests"] if t["name"].startswith("C100"))
+    assert c100["status"] == "error" and "YAML syntax error" in c100["message"]
     c101 = next(t for t in result["tests"] if t["name"].startswith("C101"))
-    assert c101["status"] == "error" and "YAML syntax error" in c101["message"]
+    assert c101["status"] == "fail" and c101["score"] == 0 and "C100" in c101["message"]  # blocked by it
     assert "::error file=docker-compose.yml,line=3" in stdout and "YAML syntax error" in summary
     # With fail-on-error left on, the job fails, and the outputs are still set for the reporter.
     code, _, outputs, _ = run_action(learner_repo, tmp_path)
@@ -269,9 +271,9 @@ def test_autograder_grades_a_learner_checkout(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     result = json.loads((checkout / "result.json").read_text())
     assert_classroom50_valid(result)
-    assert result["score"] == result["max-score"] == 110
+    assert result["score"] == result["max-score"] == 120
     body = (checkout / "release-body.md").read_text()
-    assert "✅" in body and "110/110" in body
+    assert "✅" in body and "120/120" in body
 
 
 def test_autograder_on_a_broken_checkout_still_writes_a_failing_grade(tmp_path: Path) -> None:
@@ -293,10 +295,10 @@ def test_autograder_on_a_broken_checkout_still_writes_a_failing_grade(tmp_path: 
     assert "no Docker engine answers here: grading the files only" in p.stderr
     result = json.loads((checkout / "result.json").read_text())
     assert_classroom50_valid(result)
-    assert result["max-score"] == 110 and result["score"] < 110
+    assert result["max-score"] == 120 and result["score"] < 120
     assert all(t["code"][0] in "CN" for t in result["tests"])  # the files only, no runtime phase
-    c101 = next(t for t in result["tests"] if t["code"] == "C101")
-    assert not c101["passed"] and "YAML syntax error" in c101["message"]
+    c100 = next(t for t in result["tests"] if t["code"] == "C100")
+    assert not c100["passed"] and "YAML syntax error" in c100["message"]
     assert "YAML syntax error" in (checkout / "release-body.md").read_text()
 
 

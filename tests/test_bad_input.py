@@ -51,8 +51,12 @@ def test_nginx_syntax_error_still_grades_compose(ws: Path) -> None:
     report = json.loads(r.stdout)
     results = by_slug(report)
     assert results["compose.backend-no-container-name"]["status"] == "pass"
-    assert results["nginx.proxy-headers"]["status"] == "error"
-    assert results["nginx.proxy-headers"]["file"] == NGINX and results["nginx.proxy-headers"]["line"]
+    # One finding says the config cannot be read; the checks that need it are blocked by it.
+    assert results["nginx.api-location"]["status"] == "error"
+    assert results["nginx.api-location"]["file"] == NGINX and results["nginx.api-location"]["line"]
+    assert results["nginx.proxy-headers"]["status"] == "blocked"
+    assert results["nginx.proxy-headers"]["blocked_by"] == "N100" and results["nginx.proxy-headers"]["hint"] is None
+    assert [r["code"] for r in report["results"] if r["status"] == "error"] == ["N100"]
     assert f"{NGINX}:" in r.stderr
 
 
@@ -243,7 +247,7 @@ def rubric_variant(tmp_path: Path, name: str, old: str, new: str) -> Path:
 def test_broken_rubric_names_the_key(ws: Path, tmp_path: Path) -> None:
     bad = rubric_variant(tmp_path, "bad", "    points: 10\n", "    points: ten\n")
     r = check(ws, "--rubric", str(bad))
-    assert r.exit_code == 2 and "checks/0/points" in r.stderr
+    assert r.exit_code == 2 and "checks/1/points" in r.stderr
 
 
 def test_rubric_with_unknown_code(ws: Path, tmp_path: Path) -> None:

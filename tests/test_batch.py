@@ -169,7 +169,7 @@ def test_html_report_renders_in_a_headless_browser(klass, tmp_path: Path) -> Non
     flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,900"]
     dom = subprocess.run([chromium, *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
     assert 'id="summary" class="cards" data-learners="60" data-passed="10"' in dom
-    assert dom.count('class="bar"') == 14
+    assert dom.count('class="bar"') == 17
     shot = tmp_path / "report.png"
     subprocess.run([chromium, *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120)
     img = Image.open(shot).convert("RGB")
@@ -246,7 +246,7 @@ def test_aggregate_reads_what_gh_teacher_download_writes(tmp_path: Path) -> None
     assert r.exit_code == 0, r.output
     book = {row["id"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
     assert set(book) == {"alice", "bob", "carol"}
-    assert book["alice"]["verdict"] == "pass" and book["alice"]["score"] == "110" and book["alice"]["C101"] == "10"
+    assert book["alice"]["verdict"] == "pass" and book["alice"]["score"] == "120" and book["alice"]["C101"] == "10"
     assert book["bob"]["verdict"] == "fail" and book["bob"]["C101"] == "0" and book["bob"]["N101"] == "10"
     assert book["carol"]["verdict"] == "error" and book["carol"]["C101"] == "0"
     assert book["alice"]["commit"] == CLASSROOM50_ENV["COMMIT_URL"]
@@ -330,7 +330,7 @@ def test_html_report_fits_a_390_px_phone(tmp_path: Path) -> None:
     dom = got["dom"]
     # The ungradable learner is counted apart, not as a 0 in the mean or a mistake in the rates.
     assert 'data-learners="5" data-passed="1" data-graded="4" data-not-graded="1"' in dom
-    assert dom.count('class="bar"') == 14 and "could not be graded or fetched (1) are counted apart" in dom
+    assert dom.count('class="bar"') == 17 and "could not be graded or fetched (1) are counted apart" in dom
     assert "YAML syntax error" in dom
 
 

@@ -27,6 +27,11 @@ def make_cases(root: Path) -> None:
     compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
     nginx = bad / "frontend" / "nginx.conf"
     nginx.write_text(nginx.read_text().replace("proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;"))
+    # One cause, one finding: the backend renamed, so nothing names it; the checks that need it are blocked.
+    blocked = root / "blocked"
+    shutil.copytree(WORKSHOP, blocked)
+    compose = blocked / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("  backend:\n", "  api:\n", 1).replace("      - backend\n", "      - api\n"))
 
 
 @pytest.fixture
@@ -48,7 +53,7 @@ def grade(case: str, fmt: str, *extra: str, env: dict[str, str] | None = None):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("case", ["good", "bad"])
+@pytest.mark.parametrize("case", ["good", "bad", "blocked"])
 def test_golden(cases: Path, case: str, fmt: str) -> None:
     r = grade(case, fmt)
     assert r.exit_code == (0 if case == "good" else 1)
@@ -70,7 +75,7 @@ def test_sarif_is_valid_2_1_0_with_stable_rules(cases: Path, case: str) -> None:
     jsonschema.Draft7Validator(schema).validate(sarif)
     run0 = sarif["runs"][0]
     rules = run0["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules][:3] == ["C101", "C102", "C103"]
+    assert [r["id"] for r in rules][:3] == ["C100", "C101", "C102"]
     assert all(r["shortDescription"]["text"] and r["fullDescription"]["text"] and r["help"]["text"] for r in rules)
     if case == "bad":
         found = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
@@ -86,7 +91,7 @@ def test_junit_parses_back_with_a_testcase_per_check(cases: Path) -> None:
     root = ET.fromstring(grade("bad", "junit").stdout)
     suite = root.find("testsuite")
     cases_ = suite.findall("testcase")
-    assert suite.get("name") == "step-06-horizontal-scaling" and len(cases_) == int(suite.get("tests")) == 14
+    assert suite.get("name") == "step-06-horizontal-scaling" and len(cases_) == int(suite.get("tests")) == 17
     failures = {c.get("name").split()[0]: c for c in cases_ if c.find("failure") is not None}
     assert set(failures) == {"C101", "N102"} and suite.get("failures") == "2"
     c101 = failures["C101"]
@@ -105,8 +110,8 @@ def test_classroom_payload_decodes_with_points_per_check(cases: Path) -> None:
     rubric = load_rubric(None, known_checks())
     report, _ = grade_submission("bad", rubric)
     payload = json.loads(base64.b64decode(encoded(report.to_dict(), FormatContext.for_submission(rubric, "en", "bad"))))
-    assert payload["version"] == 1 and payload["status"] == "fail" and payload["max_score"] == 110
-    assert sum(t["score"] for t in payload["tests"]) == report.score == 85
+    assert payload["version"] == 1 and payload["status"] == "fail" and payload["max_score"] == 120
+    assert sum(t["score"] for t in payload["tests"]) == report.score == 95
     failed = [t for t in payload["tests"] if t["status"] == "fail"]
     assert {(t["test_code"], t["filename"], t["line_no"]) for t in failed} == {
         ("compose.backend-no-container-name", "bad/docker-compose.yml", 25),
@@ -118,7 +123,7 @@ def test_classroom_payload_decodes_with_points_per_check(cases: Path) -> None:
 def test_gradescope_results_json_keys(cases: Path) -> None:
     res = json.loads(grade("bad", "gradescope").stdout)
     assert {"score", "execution_time", "output", "output_format", "tests", "visibility"} <= set(res)
-    assert res["score"] == 85 and len(res["tests"]) == 14
+    assert res["score"] == 95 and len(res["tests"]) == 17
     for t in res["tests"]:
         assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(t)
         assert t["status"] in ("passed", "failed") and t["visibility"] == "visible"
@@ -172,8 +177,8 @@ def test_github_step_summary_and_outputs(cases: Path, tmp_path: Path) -> None:
     r = grade("bad", "github", env={"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)})
     assert r.exit_code == 1
     table = summary.read_text()
-    assert table.count("\n| ") == 15 and "`bad/docker-compose.yml:25`" in table  # header + 14 checks
-    assert outputs.read_text().splitlines() == ["score=85", "max-score=110", "passed=false"]
+    assert table.count("\n| ") == 18 and "`bad/docker-compose.yml:25`" in table  # header + 17 checks
+    assert outputs.read_text().splitlines() == ["score=95", "max-score=120", "passed=false"]
 
 
 def test_step_summary_is_cut_under_the_limit() -> None:
@@ -228,16 +233,16 @@ def test_classroom50_passing_submission(cases: Path) -> None:
     r, result = classroom50("good")
     assert r.exit_code == 0, r.stderr
     assert_classroom50_valid(result)
-    assert result["score"] == result["max-score"] == 110 and len(result["tests"]) == 14
+    assert result["score"] == result["max-score"] == 120 and len(result["tests"]) == 17
     assert all(t["passed"] for t in result["tests"])
-    assert result["tests"][0]["test-name"] == "C101 The backend has no container_name"
+    assert result["tests"][1]["test-name"] == "C101 The backend has no container_name"
 
 
 def test_classroom50_failing_submission_one_test_per_check(cases: Path) -> None:
     r, result = classroom50("bad")
     assert r.exit_code == 0  # a failed grade is still a grade: the runner records it
     assert_classroom50_valid(result)
-    assert result["score"] == 85 and result["max-score"] == 110
+    assert result["score"] == 95 and result["max-score"] == 120
     failed = {t["code"]: t for t in result["tests"] if not t["passed"]}
     assert set(failed) == {"C101", "N102"}
     c101 = failed["C101"]
@@ -253,16 +258,19 @@ def test_classroom50_ungradable_submission_is_a_failing_grade_with_the_reason(ca
     r, result = classroom50("bad")
     assert r.exit_code == 0, r.stderr
     assert_classroom50_valid(result)
-    assert result["max-score"] == 110 and result["score"] < 110
+    assert result["max-score"] == 120 and result["score"] < 120
+    # One finding says why (C100); the checks that need the file are blocked by it, no points.
+    c100 = next(t for t in result["tests"] if t["code"] == "C100")
+    assert not c100["passed"] and c100["status"] == "error"
+    assert "YAML syntax error" in c100["message"] and c100["file"] == "bad/docker-compose.yml"
     c101 = next(t for t in result["tests"] if t["code"] == "C101")
-    assert not c101["passed"] and c101["score"] == 0
-    assert "YAML syntax error" in c101["message"] and c101["file"] == "bad/docker-compose.yml"
+    assert not c101["passed"] and c101["score"] == 0 and c101["status"] == "blocked" and "C100" in c101["message"]
     assert "YAML syntax error" in r.stderr  # and the reason on stderr, as in every format
 
     r, result = classroom50("missing-folder")
     assert r.exit_code == 0
     assert_classroom50_valid(result)
-    assert result["score"] == 0 and result["max-score"] == 110 and len(result["tests"]) == 14
+    assert result["score"] == 0 and result["max-score"] == 120 and len(result["tests"]) == 17
     assert all(not t["passed"] and "submission folder not found" in t["message"] for t in result["tests"])
 
 

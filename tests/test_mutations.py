@@ -81,6 +81,52 @@ def db_env_from_env_file(ws: Path) -> None:
     (ws / "backend" / "db.env").write_text("# database\nDATABASE_PATH=/data/contoso.db\n", encoding="utf-8")
 
 
+BACKEND_VOLUME = "    volumes:\n      - backend-data:/data\n"
+
+
+def sqlite_per_replica(ws: Path) -> None:
+    # The file moves off the shared volume: each replica writes its own /tmp/contoso.db.
+    edit(ws / COMPOSE, "DATABASE_PATH=/data/contoso.db", "DATABASE_PATH=/tmp/contoso.db")
+
+
+def sqlite_volume_dropped(ws: Path) -> None:
+    edit(ws / COMPOSE, BACKEND_VOLUME, "")
+
+
+def sqlite_anonymous_volume(ws: Path) -> None:
+    edit(ws / COMPOSE, "      - backend-data:/data\n", "      - /data\n")
+
+
+def sqlite_bind_mount(ws: Path) -> None:
+    edit(ws / COMPOSE, "      - backend-data:/data\n", "      - ./data:/data\n")
+
+
+def sqlite_url_on_the_volume(ws: Path) -> None:
+    edit(ws / COMPOSE, "DATABASE_PATH=/data/contoso.db", "DATABASE_URL=sqlite:////data/contoso.db")
+
+
+def sqlite_path_in_the_image(ws: Path) -> None:
+    edit(ws / COMPOSE, "      - DATABASE_PATH=/data/contoso.db\n", "")
+    edit(ws / "backend" / "Dockerfile", "WORKDIR /app\n", "WORKDIR /app\nENV DATABASE_PATH=contoso.db\n")
+
+
+def database_service(ws: Path) -> None:
+    edit(ws / COMPOSE, "      - DATABASE_PATH=/data/contoso.db\n", "      - DATABASE_URL=postgresql://app@db:5432/app\n")
+    edit(ws / COMPOSE, BACKEND_VOLUME, "")
+    edit(ws / COMPOSE, "\nnetworks:\n", "\n  db:\n    image: postgres:16\n    volumes:\n      - backend-data:/var/lib/postgresql/data\n"
+                                       "    networks:\n      - appnet\n\nnetworks:\n")
+
+
+def backend_renamed(ws: Path) -> None:
+    # nginx still proxies to `backend`: nothing says which service is the backend.
+    edit(ws / COMPOSE, "  backend:\n", "  api:\n")
+    edit(ws / COMPOSE, "      - backend\n", "      - api\n")
+
+
+def no_api_location(ws: Path) -> None:
+    edit(ws / NGINX, "    location /api/ {\n", "    location /other/ {\n")
+
+
 def service_healthy(ws: Path) -> None:
     edit(ws / COMPOSE, "    depends_on:\n      - backend\n",
          "    depends_on:\n      backend:\n        condition: service_healthy\n")
@@ -224,8 +270,22 @@ MUTATIONS: list[tuple[Callable[[Path], None], dict[str, str]]] = [
     (frontend_off_appnet, {"compose.network-appnet": "fail"}),
     (no_scaling_comment, {"compose.scaling-comment": "fail"}),
     (db_in_command, {"compose.backend-db-env": "fail"}),
-    (no_db_env, {"compose.backend-db-env": "fail"}),
+    (no_db_env, {"compose.backend-db-env": "fail", "compose.backend-shared-database": "skip"}),
     (db_env_from_env_file, {}),
+    (sqlite_per_replica, {"compose.backend-shared-database": "fail"}),
+    (sqlite_volume_dropped, {"compose.backend-shared-database": "fail"}),
+    (sqlite_anonymous_volume, {"compose.backend-shared-database": "fail"}),
+    (sqlite_bind_mount, {}),
+    (sqlite_url_on_the_volume, {}),
+    (sqlite_path_in_the_image, {"compose.backend-db-env": "fail", "compose.backend-shared-database": "fail"}),
+    (database_service, {}),
+    (backend_renamed, {"compose.services-found": "fail", **{slug: "blocked" for slug in (
+        "compose.backend-no-container-name", "compose.backend-no-published-ports", "compose.network-appnet",
+        "compose.backend-db-env", "compose.frontend-depends-on-backend", "compose.backend-shared-database",
+        "nginx.api-proxies-to-backend", "nginx.api-port-matches-backend")}}),
+    (no_api_location, {"nginx.api-location": "fail", **{slug: "blocked" for slug in (
+        "nginx.api-proxies-to-backend", "nginx.dynamic-backend-resolution", "nginx.proxy-headers",
+        "nginx.container-networking", "nginx.api-port-matches-backend")}}),
     (service_healthy, {"compose.frontend-depends-on-backend": "fail"}),
     (no_depends_on, {"compose.frontend-depends-on-backend": "fail"}),
     (frontend_scaled, {"compose.frontend-single-published": "fail"}),
@@ -268,13 +328,16 @@ def test_one_mistake_changes_exactly_its_checks(ws: Path, mutate, expected: dict
     code, report = grade_json(ws)
     changed = {slug: r["status"] for slug, r in by_slug(report).items() if r["status"] != "pass"}
     assert changed == expected
-    required_failed = any(by_slug(report)[s]["required"] and st == "fail" for s, st in expected.items())
+    required_failed = any(by_slug(report)[s]["required"] and st in ("fail", "blocked") for s, st in expected.items())
     assert code == (1 if required_failed else 0)
     for slug, status in expected.items():
         r = by_slug(report)[slug]
         if status in ("fail", "warn"):
             assert r["file"] and r["line"], r
             assert r["hint"], r
+        if status == "blocked":  # no fix of its own: the one finding that blocks it has the fix
+            assert r["hint"] is None and r["points"] == 0 and r["blocked_by"] in {
+                by_slug(report)[s]["code"] for s, st in expected.items() if st == "fail"}, r
 
 
 def test_failures_point_at_the_exact_line(ws: Path) -> None:

@@ -49,7 +49,7 @@ def from_classroom50(result: dict[str, Any], source: Path) -> dict[str, Any]:
         code = str(t.get("code") or name.split(" ", 1)[0] or "?")
         title = name[len(code) + 1:] if name.startswith(code + " ") else name
         passed = bool(t.get("passed"))
-        status = t.get("status") if t.get("status") in ("pass", "fail", "warn", "error") else (
+        status = t.get("status") if t.get("status") in ("pass", "fail", "warn", "error", "blocked") else (
             "pass" if passed else "fail")
         results.append({
             "check": str(t.get("check") or code), "code": code, "status": status,
@@ -59,7 +59,7 @@ def from_classroom50(result: dict[str, Any], source: Path) -> dict[str, Any]:
             "message": str(t.get("message") or ""), "hint": t.get("fix") or None,
         })
     error = any(r["status"] == "error" for r in results)
-    passed = not error and not any(r["required"] and r["status"] == "fail" for r in results)
+    passed = not error and not any(r["required"] and r["status"] in ("fail", "blocked") for r in results)
     return {
         "schema": REPORT_SCHEMA, "rubric": str(result.get("assignment", "")),
         "submission": str(result.get("submission", source.parent.name)), "lang": "en",

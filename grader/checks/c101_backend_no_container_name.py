@@ -7,13 +7,10 @@ from grader.results import Finding, Status
 CODE = "C101"
 SLUG = "compose.backend-no-container-name"
 ASK = "C1"
-NEEDS = ("compose",)
+NEEDS = ("backend",)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
-    if (missing := ctx.missing_role("backend")) is not None:
-        yield missing
-        return
     backend = ctx.backend
     if backend.container_name is not None:
         yield ctx.at_compose(Status.FAIL, "fail", backend.container_name.line,

@@ -7,14 +7,11 @@ from grader.results import Finding, Status
 CODE = "C103"
 SLUG = "compose.frontend-single-published"
 ASK = "C3"
-NEEDS = ("compose",)
+NEEDS = ("frontend",)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     front = ctx.frontend
-    if (missing := ctx.missing_role("frontend")) is not None:
-        yield missing
-        return
     count = front.replica_count()
     if count is not None and count > 1:
         line = (front.replicas or front.scale).line  # type: ignore[union-attr]

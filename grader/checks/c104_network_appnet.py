@@ -7,15 +7,12 @@ from grader.results import Finding, Status
 CODE = "C104"
 SLUG = "compose.network-appnet"
 ASK = "C4"
-NEEDS = ("compose",)
+NEEDS = ("backend", "frontend")
 NAME = "appnet"
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend, front = ctx.backend, ctx.frontend
-    if (missing := ctx.missing_role("backend", "frontend")) is not None:
-        yield missing
-        return
     compose = ctx.compose
     appnet_keys = [k for k in set(compose.networks) | set(backend.network_keys()) | set(front.network_keys())
                    if NAME in (k, compose.network(k).name)]
@@ -26,10 +23,17 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         return
     shared = [k for k in appnet_keys if k in backend.network_keys() and k in front.network_keys()]
     if shared:
-        net = compose.network(shared[0])
+        key = shared[0]
+        if key not in compose.networks:
+            # Compose refuses a service network that is not declared at the top level.
+            yield ctx.at_compose(Status.FAIL, "undeclared", backend.line_of("networks"), network=key)
+            return
+        net = compose.network(key)
         yield ctx.at_compose(Status.PASS, "pass", net.line or backend.line, network=net.key, name=net.name)
         return
-    for svc in (backend, front):
-        if not set(appnet_keys) & set(svc.network_keys()):
-            line = svc.line_of("networks") if svc.networks is not None else svc.line
-            yield ctx.at_compose(Status.FAIL, "not_on", line, service=svc.name, network=appnet_keys[0])
+    # appnet exists: the fix is to join it, not to declare it.
+    off = [svc for svc in (backend, front) if not set(appnet_keys) & set(svc.network_keys())]
+    first = off[0]
+    line = first.line_of("networks") if first.networks is not None else first.line
+    yield ctx.at_compose(Status.FAIL, "not_on", line, service=", ".join(s.name for s in off),
+                         network=appnet_keys[0])

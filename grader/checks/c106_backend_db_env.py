@@ -10,7 +10,7 @@ from grader.results import Finding, Status
 CODE = "C106"
 SLUG = "compose.backend-db-env"
 ASK = "C6"
-NEEDS = ("compose",)
+NEEDS = ("backend",)
 
 DB_NAME_PARTS = ("DATABASE", "DATASOURCE", "MYSQL", "POSTGRES", "MONGO", "SQLITE", "MARIADB",
                  "CONNECTIONSTRING", "JDBC")
@@ -39,9 +39,6 @@ def db_services(ctx: CheckContext) -> set[str]:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
-    if (missing := ctx.missing_role("backend")) is not None:
-        yield missing
-        return
     for key in (backend.command, backend.entrypoint):
         if key is not None and DB_VALUE.search(str(key.value)):
             yield ctx.at_compose(Status.FAIL, "hardcoded", key.line, service=backend.name,

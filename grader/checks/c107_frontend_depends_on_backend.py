@@ -8,14 +8,11 @@ from grader.results import Finding, Status
 CODE = "C107"
 SLUG = "compose.frontend-depends-on-backend"
 ASK = "C7"
-NEEDS = ("compose",)
+NEEDS = ("backend", "frontend")
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend, front = ctx.backend, ctx.frontend
-    if (missing := ctx.missing_role("backend", "frontend")) is not None:
-        yield missing
-        return
     dep = next((d for d in front.depends_on if d.service == backend.name), None)
     if dep is None:
         line = front.depends_on_line or front.line

@@ -8,14 +8,11 @@ from grader.results import Finding, Status
 CODE = "C109"
 SLUG = "compose.frontend-port-matches-listen"
 ASK = None
-NEEDS = ("compose", "nginx")
+NEEDS = ("frontend", "nginx")
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     front = ctx.frontend
-    if (missing := ctx.missing_role("frontend")) is not None:
-        yield missing
-        return
     if not front.ports:
         yield ctx.at_compose(Status.SKIP, "no_ports", front.line, service=front.name)
         return

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.compose.model import ComposeModel, Service
+from grader.errors import InputError
 from grader.nginx.model import ApiRoute, Directive, NginxConfig
 from grader.results import Finding, Status
 from grader.workspace import Workspace
@@ -55,21 +56,83 @@ class CheckContext:
             return Finding(status, key, params, self.ws.nginx_rel, None)
         return Finding(status, key, params, node.file, node.line)
 
-    def missing_role(self, *roles: str) -> Finding | None:
-        """The finding for the first of `roles` (backend, frontend) the compose file lacks;
-        None when all are there. Checks start with it instead of testing each role."""
-        for role in roles:
-            if role == "backend" and self.backend is None:
-                return self.no_backend()
-            if role == "frontend" and self.frontend is None:
-                return self.no_frontend()
+    # -- what a check needs ----------------------------------------------------------------
+    def unmet(self, needs: tuple[str, ...]) -> tuple[str, Finding] | None:
+        """The first of `needs` that is missing, as (need, the finding that says why). A role
+        or the API's location needs its file first: when the file is what is missing, the
+        need named is the file's ("compose", "nginx"), so the blocked check says so."""
+        for need in needs:
+            for basic in (*_UNDER.get(need, ()), need):
+                if (cause := self.cause(basic)) is not None:
+                    return basic, cause
         return None
 
+    def cause(self, need: str) -> Finding | None:
+        """Why `need` (one of NEEDS_KNOWN) is not there, as the one finding that says so and
+        carries the fix; None when it is there. A check that declares the need never runs
+        without it: it is blocked by the check that PROVIDES the need (grader.grade)."""
+        if need == "compose":
+            return self._input_error(self.ws.compose_error, "no compose file") if self.ws.compose is None else None
+        if need == "nginx":
+            return self._input_error(self.ws.nginx_error, "no nginx config") if self.ws.nginx is None else None
+        if need in ("backend", "frontend"):
+            if (cause := self.cause("compose")) is not None:
+                return cause
+            if need == "backend":
+                return self.no_backend() if self.backend is None else None
+            return self.no_frontend() if self.frontend is None else None
+        if need == "api_route":
+            if (cause := self.cause("nginx")) is not None:
+                return cause
+            route = self.api_route
+            return self.no_api_route() if route is None or route.target is None else None
+        raise ValueError(f"unknown need {need!r} (known: {', '.join(NEEDS_KNOWN)})")
+
+    def _input_error(self, err: InputError | None, default: str) -> Finding:
+        err = err or InputError(default)
+        return Finding(Status.ERROR, "input_error", {"error": str(err)}, err.file, err.line)
+
+    def _services_line(self) -> int | None:
+        root = self.compose.root
+        return root.line_of("services") if "services" in root.items else None
+
+    def _candidates(self) -> list[Service]:
+        """Services that could be the backend: all but the frontend and database images."""
+        front = self.ws.roles.get("frontend")
+        return [s for s in self.compose.services.values()
+                if s.name != front and not is_database_service(s)]
+
     def no_backend(self) -> Finding:
-        return self.at_compose(Status.FAIL, "no_backend", None, services=", ".join(self.compose.services))
+        if self.ws.compose_error is not None:
+            # The project was loaded only in part (a file it includes could not be read): that
+            # file, not the backend's name, is why the backend is not there.
+            return self._input_error(self.ws.compose_error, "")
+        services = ", ".join(self.compose.services)
+        candidates = self._candidates()
+        one = candidates[0] if len(candidates) == 1 else None
+        candidate = one.name if one else "NAME"
+        line = one.line if one else self._services_line()
+        route = self.api_route if self.ws.nginx is not None else None
+        hosts = self._proxied_hosts(route)
+        if hosts:
+            host, node = hosts[0]
+            return self.at_compose(Status.FAIL, "backend_unknown_host", line, services=services, host=host,
+                                   where=f"{node.file}:{node.line}", candidate=candidate)
+        return self.at_compose(Status.FAIL, "no_backend", line, services=services, candidate=candidate)
+
+    def _proxied_hosts(self, route: ApiRoute | None) -> list[tuple[str, Any]]:
+        t = route.target if route else None
+        if t is None or t.url is None:
+            return []
+        if t.upstream is not None:
+            return [(s.host, s) for s in t.upstream.servers if s.host]
+        return [(t.host, t.directive)] if t.host else []
 
     def no_frontend(self) -> Finding:
-        return self.at_compose(Status.FAIL, "no_frontend", None, services=", ".join(self.compose.services))
+        if self.ws.compose_error is not None:
+            return self._input_error(self.ws.compose_error, "")
+        return self.at_compose(Status.FAIL, "no_frontend", self._services_line(),
+                               services=", ".join(self.compose.services))
 
     def no_api_route(self) -> Finding:
         route = self.api_route
@@ -78,3 +141,15 @@ class CheckContext:
             return self.at(Status.FAIL, "no_api_location", servers[0] if servers else None, path=self.api_path)
         return self.at(Status.FAIL, "no_proxy_pass", route.location, path=self.api_path,
                        location=" ".join(route.location.args))
+
+
+NEEDS_KNOWN = ("compose", "nginx", "backend", "frontend", "api_route")
+_UNDER = {"backend": ("compose",), "frontend": ("compose",), "api_route": ("nginx",)}
+DB_IMAGES = ("postgres", "mysql", "mariadb", "mongo", "mssql", "cockroach", "couchdb", "cassandra", "redis")
+
+
+def is_database_service(s: Service) -> bool:
+    """A service running a database server (by its image, or named db/database)."""
+    image = str(s.image.value).lower() if s.image else ""
+    name = image.split("@")[0].rsplit("/", 1)[-1].split(":")[0]
+    return any(i in name for i in DB_IMAGES) or s.name.lower() in ("db", "database")

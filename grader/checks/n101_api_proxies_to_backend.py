@@ -10,7 +10,7 @@ from grader.results import Finding, Status
 CODE = "N101"
 SLUG = "nginx.api-proxies-to-backend"
 ASK = "N1"
-NEEDS = ("compose", "nginx")
+NEEDS = ("api_route", "backend")
 
 
 def classify(ctx: CheckContext, host: str, backend: str) -> tuple[str, dict]:
@@ -34,13 +34,7 @@ def classify(ctx: CheckContext, host: str, backend: str) -> tuple[str, dict]:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
-    if (missing := ctx.missing_role("backend")) is not None:
-        yield missing
-        return
     route = ctx.api_route
-    if route is None or route.target is None:
-        yield ctx.no_api_route()
-        return
     t = route.target
     where = t.directive
     if t.url is None:

@@ -10,7 +10,7 @@ from grader.results import Finding, Status
 CODE = "N102"
 SLUG = "nginx.dynamic-backend-resolution"
 ASK = "N2"
-NEEDS = ("nginx",)
+NEEDS = ("api_route",)
 DOCKER_DNS = "127.0.0.11"
 
 
@@ -32,17 +32,17 @@ def _through_resolver(ctx: CheckContext, scope: Any, missing: Finding, passed: F
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     route = ctx.api_route
-    if route is None or route.target is None:
-        yield ctx.no_api_route()
-        return
     t = route.target
     if t.upstream is not None:
         up = t.upstream
         static = [s for s in up.servers if not s.resolve]
         if static or not up.servers:
             s = static[0] if static else None
-            yield Finding(Status.FAIL, "upstream_static", {"upstream": up.name, "host": s.host if s else ""},
-                    s.file if s else up.directive.file, s.line if s else up.directive.line)
+            resolver = ctx.nginx.resolver_at(up.directive)
+            yield Finding(Status.FAIL, "upstream_static",
+                          {"upstream": up.name, "host": s.host if s else "", "port": f":{s.port}" if s and s.port else "",
+                           "resolver": " ".join(resolver.args) if resolver else "127.0.0.11 valid=10s"},
+                          s.file if s else up.directive.file, s.line if s else up.directive.line)
             return
         yield _through_resolver(ctx, up.directive,
                                 missing=ctx.at(Status.FAIL, "no_resolver", up.directive, upstream=up.name),
@@ -54,5 +54,11 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                                 missing=ctx.at(Status.FAIL, "variable_no_resolver", t.directive, raw=t.raw),
                                 passed=ctx.at(Status.PASS, "pass_variable", t.directive, raw=t.raw,
                                               resolver=" ".join(resolver.args) if resolver else ""))
+        return
+    resolver = ctx.nginx.resolver_at(route.location)
+    if resolver is not None:
+        # The learner has a resolver already: say so, and that a literal host does not use it.
+        yield ctx.at(Status.FAIL, "literal_with_resolver", t.directive, raw=t.raw, host=t.host or t.raw,
+                     resolver=" ".join(resolver.args), where=f"{resolver.file}:{resolver.line}")
         return
     yield ctx.at(Status.FAIL, "literal", t.directive, raw=t.raw, host=t.host or t.raw)

@@ -9,15 +9,12 @@ from grader.results import Finding, Status
 CODE = "N103"
 SLUG = "nginx.proxy-headers"
 ASK = "N3"
-NEEDS = ("nginx",)
+NEEDS = ("api_route",)
 DEFAULT_HEADERS = ["Host", "X-Real-IP", "X-Forwarded-For", "X-Forwarded-Proto"]
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     route = ctx.api_route
-    if route is None or route.target is None:
-        yield ctx.no_api_route()
-        return
     wanted = list(ctx.params.get("proxy_headers", DEFAULT_HEADERS))
     loc = route.location
     effective = ctx.nginx.effective_headers(loc)

@@ -10,14 +10,11 @@ from grader.results import Finding, Status
 CODE = "N104"
 SLUG = "nginx.container-networking"
 ASK = "N4"
-NEEDS = ("nginx",)
+NEEDS = ("api_route",)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     route = ctx.api_route
-    if route is None or route.target is None:
-        yield ctx.no_api_route()
-        return
     nginx, loc = ctx.nginx, route.location
     problems = 0
     version = nginx.effective_one(loc, "proxy_http_version")

@@ -10,7 +10,8 @@ from typing import Any
 
 from grader.report.context import FormatContext
 
-STATUS = {"pass": "pass", "warn": "pass", "skip": "pass", "fail": "fail", "error": "error"}
+# blocked: not checked because what it needs is missing; no points, and not a pass
+STATUS = {"pass": "pass", "warn": "pass", "skip": "pass", "fail": "fail", "error": "error", "blocked": "fail"}
 
 
 def payload(doc: dict[str, Any], ctx: FormatContext) -> dict[str, Any]:

@@ -88,8 +88,8 @@ def render(rows: list[Any], rubric: Rubric, lang: str = "en") -> str:
     mistakes: Counter[str] = Counter()
     for r in graded:
         for res in r.report["results"]:
-            if res["status"] in ("skip", "error"):
-                continue  # does not apply, or its file could not be read: neither a pass nor a mistake
+            if res["status"] in ("skip", "error", "blocked"):
+                continue  # does not apply, its file could not be read, or another check's cause blocks it
             per_check.setdefault(res["code"], []).append(res["status"])
             if res["status"] == "fail":
                 mistakes[res["code"]] += 1
@@ -162,7 +162,7 @@ def render(rows: list[Any], rubric: Rubric, lang: str = "en") -> str:
                    f"<th>{escape(t['message'])}</th></tr>")
         for res in r.report["results"]:
             where = f"{res['file']}:{res['line']}" if res.get("file") and res.get("line") else (res.get("file") or "")
-            mark = {"pass": "✓", "fail": "✗", "warn": "!", "skip": "–", "error": "E"}[res["status"]]
+            mark = {"pass": "✓", "fail": "✗", "warn": "!", "skip": "–", "error": "E", "blocked": "⊘"}[res["status"]]
             msg = "<br>".join(escape(f"{w}: {m}" if i and w else m) for i, (w, m) in
                               enumerate(ctx.findings(res))) if res["status"] != "pass" else ""
             if res.get("hint") and res["status"] != "pass":

@@ -25,12 +25,12 @@ def xml_safe(text: str) -> str:
 
 def render(doc: dict[str, Any], ctx: FormatContext) -> str:
     results = doc["results"]
-    count = {s: sum(1 for r in results if r["status"] == s) for s in ("fail", "error", "skip")}
+    count = {s: sum(1 for r in results if r["status"] == s) for s in ("fail", "error", "skip", "blocked")}
     total_time = sum(r.get("seconds") or 0.0 for r in results)
     suites = ET.Element("testsuites", name="workshop-grader", tests=str(len(results)),
                         failures=str(count["fail"]), errors=str(count["error"]), time=f"{total_time:.3f}")
     suite = ET.SubElement(suites, "testsuite", name=doc["rubric"], tests=str(len(results)),
-                          failures=str(count["fail"]), errors=str(count["error"]), skipped=str(count["skip"]),
+                          failures=str(count["fail"]), errors=str(count["error"]), skipped=str(count["skip"] + count["blocked"]),
                           time=f"{total_time:.3f}", timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"))
     props = ET.SubElement(suite, "properties")
     for name in ("submission", "score", "max_score", "passed"):
@@ -52,7 +52,7 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
             ET.SubElement(case, "failure", message=r["message"], type=r["code"]).text = body
         elif r["status"] == "error":
             ET.SubElement(case, "error", message=r["message"], type=r["code"]).text = body
-        elif r["status"] == "skip":
+        elif r["status"] in ("skip", "blocked"):  # blocked: not run; its cause is the failure of blocked_by
             ET.SubElement(case, "skipped", message=r["message"])
         out = []
         if r["status"] == "warn":

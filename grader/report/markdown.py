@@ -6,7 +6,7 @@ from typing import Any
 
 from grader.report.context import FormatContext
 
-MARK = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "➖", "error": "⛔"}
+MARK = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "➖", "error": "⛔", "blocked": "⊘"}
 HEAD = {
     "en": ("Check", "Points", "Where", "What was found", "How to fix", "Score", "passed", "failed"),
     "ko": ("검사", "점수", "위치", "찾은 것", "고치는 법", "점수", "통과", "실패"),
@@ -36,7 +36,7 @@ def render(doc: dict[str, Any], ctx: FormatContext, limit: int | None = None) ->
              f"**{score} {doc['score']:g}/{doc['max_score']:g}** · `{cell(doc['submission'])}`", "",
              f"| | {check} | {pts} | {where} | {found} | {fix} |", "|---|---|---|---|---|---|"]
     for r in doc["results"]:
-        loc = f"`{cell(ctx.where(r))}`" if r.get("file") else ""
+        loc = f"`{cell(ctx.where(r))}`" if r.get("file") and r["status"] != "blocked" else ""
         points = f"{r['points']:g}/{r['max_points']:g}" if r["max_points"] else ""
         row = (f"| {MARK[r['status']]} | {r['code']} {cell(r['title'])} | {points} | {loc} | "
                f"{found_cell(r, ctx) if r['status'] != 'pass' else ''} | {cell(r.get('hint') or '')} |")

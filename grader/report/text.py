@@ -9,14 +9,15 @@ import click
 from grader.report.context import FormatContext
 
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "warn": ("!", "yellow"),
-         "skip": ("-", "bright_black"), "error": ("E", "magenta")}
+         "skip": ("-", "bright_black"), "error": ("E", "magenta"),
+         "blocked": ("⊘", "bright_black")}
 LABELS = {
     "en": {"score": "Score", "passed": "passed", "failed": "failed", "warned": "warnings",
-           "errors": "could not be graded", "fix": "fix", "notes": "Notes", "verdict_pass": "PASS",
+           "errors": "could not be graded", "blocked": "blocked", "fix": "fix", "notes": "Notes", "verdict_pass": "PASS",
            "verdict_fail": "FAIL", "verdict_error": "ERROR (input could not be graded)", "other": "(no file)",
            "runtime": "Runtime (the stack, run with Docker Compose)"},
     "ko": {"score": "점수", "passed": "통과", "failed": "실패", "warned": "경고", "errors": "채점 불가",
-           "fix": "고치는 법", "notes": "참고", "verdict_pass": "통과", "verdict_fail": "실패",
+           "blocked": "막힘", "fix": "고치는 법", "notes": "참고", "verdict_pass": "통과", "verdict_fail": "실패",
            "verdict_error": "오류 (입력을 채점할 수 없음)", "other": "(파일 없음)",
            "runtime": "실행 검사 (Docker Compose 로 스택 실행)"},
 }
@@ -64,7 +65,9 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
                 out.append(f"      {r['message']}")
                 out.extend(_runtime_details(details))
             elif r["status"] != "pass":
-                out.append(f"      {where}: {r['message']}" if where else f"      {r['message']}")
+                # A blocked check points where its cause does; the cause's own line says where.
+                shown = where if r["status"] != "blocked" else ""
+                out.append(f"      {shown}: {r['message']}" if shown else f"      {r['message']}")
                 if r["check"].startswith("runtime."):
                     out.extend(_runtime_details(details))
                     if r.get("output"):
@@ -88,6 +91,8 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
     vfg = "magenta" if input_error else ("green" if doc["passed"] else "red")
     summary = (f"{L['score']} {doc['score']:g}/{doc['max_score']:g} · {counts['pass']} {L['passed']}, "
                f"{counts['fail']} {L['failed']}, {counts['warn']} {L['warned']}")
+    if counts["blocked"]:
+        summary += f", {counts['blocked']} {L['blocked']}"
     if counts["error"]:
         summary += f", {counts['error']} {L['errors']}"
     out.append(f"{summary} → {style(verdict, vfg, bold=True)}")
