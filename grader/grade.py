@@ -27,8 +27,10 @@ def score(rubric: Rubric, spec: CheckSpec, findings: list[Finding], lang: str) -
         check=spec.slug, code=spec.code, status=status, points=points, max_points=max_points,
         required=spec.required, title=spec.text("title", lang), file=worst.file, line=worst.line,
         message=rubric.message(spec, worst.key, lang, worst.params),
-        hint=rubric.fix(spec, worst.key, lang, worst.params) if status not in (Status.PASS, Status.SKIP) else None,
+        hint=rubric.fix(spec, worst.key, lang, worst.params)
+        if status not in (Status.PASS, Status.SKIP, Status.BLOCKED) else None,
         details=details,
+        blocked_by=worst.params.get("blocked_by") if status is Status.BLOCKED else None,
     )
 
 

@@ -113,7 +113,8 @@ def test_literal_proxy_pass_fails_scale_up_only(tmp_path: Path) -> None:
     assert len(new) == 2 and all(d["connections"] == 0 for d in new), new
     for slug in ("runtime.scale-down", "runtime.restart-one"):  # they follow from the same mistake
         r = result(report, slug)
-        assert r["status"] == "skip" and "R107" in r["message"], r
+        assert r["status"] == "blocked" and r["blocked_by"] == "R107" and "R107" in r["message"], r
+        assert r["points"] == 0 and r["max_points"] == 10 and r["hint"] is None
         assert (r["file"], r["line"]) == ("frontend/nginx.conf", 19)
 
 

@@ -29,7 +29,8 @@ RUNTIME_ONLY = {"backend-exits"}
 def runtime_test_of(name: str) -> str:
     """The source of the runtime test that grades fixture `name`."""
     sources = [inspect.getsource(fn) for n, fn in vars(rt).items()
-               if n.startswith("test_") and inspect.isfunction(fn) and f'"{name}"' in inspect.getsource(fn)]
+               if n.startswith("test_") and inspect.isfunction(fn)
+               and f'fixture(tmp_path, "{name}")' in inspect.getsource(fn)]
     assert len(sources) == 1, f"{len(sources)} runtime tests grade fixture {name}"
     return sources[0]
 

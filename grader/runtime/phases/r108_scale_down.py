@@ -23,7 +23,8 @@ KEYS = ("pass", "follows_scale_up", "scale_failed", "count", "fail")
 
 def run(stack: Stack) -> PhaseOutcome:
     if stack.stale_addresses():
-        return PhaseOutcome([stack.at_route(Status.SKIP, "follows_scale_up", host=stack.resolution.host or "backend")])
+        host = stack.resolution.host or "backend"
+        return PhaseOutcome([stack.at_route(Status.BLOCKED, "follows_scale_up", host=host, blocked_by="R107")])
     count = stack.opt.scale_down
 
     def action() -> tuple[bool, str]:

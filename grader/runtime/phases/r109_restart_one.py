@@ -23,7 +23,8 @@ KEYS = ("pass", "follows_scale_up", "count", "not_back", "fail", "unmeasured", "
 
 def run(stack: Stack) -> PhaseOutcome:
     if stack.stale_addresses():
-        return PhaseOutcome([stack.at_route(Status.SKIP, "follows_scale_up", host=stack.resolution.host or "backend")])
+        host = stack.resolution.host or "backend"
+        return PhaseOutcome([stack.at_route(Status.BLOCKED, "follows_scale_up", host=host, blocked_by="R107")])
     replicas = stack.running()
     if not replicas:
         return PhaseOutcome([stack.at_compose(Status.FAIL, "count", want=1, running=0)])
