@@ -83,6 +83,7 @@ def load_compose_files(ws: Workspace, compose: str | None) -> ComposeModel:
         ws.compose_env = read_project_env(root, project_dir)
         files = compose_files(root, project_dir, ws.compose_env)
         ws.compose_rel = files[0][0]
+        project_dir = posixpath.dirname(ws.compose_rel)  # Compose's project folder: the first file's
     project = load_project(root, files, project_dir, ws.compose_env)
     model = load_compose_project(project)
     for e in project.problems + model.refusals:

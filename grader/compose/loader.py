@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from grader.compose.schema import validate
 from grader.errors import InputError, OutsideRootError
 from grader.submission.reader import SubmissionRoot
 from grader.submission.yamlfile import Comment, Line, YMap, YNode, YScalar, YSeq, load_yaml_documents
@@ -430,6 +431,9 @@ class _Loader:
                 continue
             if not isinstance(d.root, YMap):
                 raise InputError("must be a mapping (key: value) at the top", rel, d.root.line)
+            # Compose takes `include:` out first, then checks the document against its schema.
+            validate(YMap(d.root.line, d.root.col, items={k: v for k, v in d.root.items.items() if k != "include"},
+                          key_lines=d.root.key_lines), rel)
             doc = interpolate_node(d.root, env, rel)
             self.rebase(doc, posixpath.dirname(rel))  # paths made relative to the project folder
             out.append(doc)
@@ -603,7 +607,11 @@ class _Loader:
         failed: list[YNode] = []  # kept under `include:` for the runtime gate to see
         if depth >= MAX_INCLUDE_DEPTH:
             raise InputError("include nested too deeply (a cycle?)", rel, doc.line_of("include"))
+        if not isinstance(inc, YSeq) and not _is_null(inc):
+            raise InputError("include must be a list of files", rel, doc.line_of("include"))
         for item in _seq_items(inc):
+            if _is_null(item):
+                continue  # Compose skips an empty entry
             paths: list[tuple[str, int]] = []
             env_files: list[tuple[str, int]] = []
             if isinstance(item, YScalar) and item.value is not None:

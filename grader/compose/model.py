@@ -461,6 +461,8 @@ def _refusals(model: ComposeModel) -> list[InputError]:
         out.append(InputError(msg, getattr(line, "file", None) or model.rel, line))
 
     for s in model.services.values():
+        if s.image is None and s.build is None:
+            refuse(f"service \"{s.name}\" has neither an image nor a build context specified", s.line)
         for d in s.depends_on:
             if d.service not in model.services:
                 why = " (its profile is not enabled)" if d.service in model.inactive else ""
