@@ -65,7 +65,11 @@ CASES: dict[str, dict[str, str | None]] = {
     "extends in the same file": {
         COMPOSE: with_backend("    extends: template\n").replace(
             "networks:\n  appnet:", "  template:\n    image: python:3.13-slim\n    container_name: tmpl\n"
-            "    profiles: [template]\n\nnetworks:\n  appnet:")},
+            "\nnetworks:\n  appnet:")},
+    "extends inherits the base's profile": {
+        COMPOSE: with_backend("    extends: template\n").replace(
+            "networks:\n  appnet:", "  template:\n    image: python:3.13-slim\n    profiles: [template]\n"
+            "\nnetworks:\n  appnet:")},
     "extends with the base in a sub-folder": {
         COMPOSE: BASE.replace("    build:\n      context: ./backend\n",
                               "    extends:\n      file: backend/base.yml\n      service: app\n"),
@@ -109,11 +113,13 @@ CASES: dict[str, dict[str, str | None]] = {
     "!reset in an override": {
         COMPOSE: with_backend("    container_name: socialapp-backend\n    ports:\n      - \"8080:8080\"\n"),
         "docker-compose.override.yml": "services:\n  backend:\n    container_name: !reset null\n    ports: !reset []\n"},
+    "override changes the backend's port": {
+        "docker-compose.override.yml": "services:\n  backend:\n    environment:\n      PORT: \"9090\"\n"},
     "!override in an override": {
         "docker-compose.override.yml": "services:\n  backend:\n    environment: !override\n"
                                        "      DATABASE_PATH: /data/other.db\n      PORT: \"8080\"\n"},
     "override merges lists and maps": {
-        "docker-compose.override.yml": "services:\n  backend:\n    environment:\n      PORT: \"9090\"\n"
+        "docker-compose.override.yml": "services:\n  backend:\n    environment:\n      PORT: \"8080\"\n"
                                        "      EXTRA: \"1\"\n    volumes:\n      - ./seed:/data\n"
                                        "  frontend:\n    ports:\n      - \"80:80\"\n      - \"8443:443\"\n"},
     "several YAML documents": {

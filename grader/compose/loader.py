@@ -715,15 +715,25 @@ def compose_files(root: SubmissionRoot, project_dir: str, env: Env) -> list[tupl
                     raise OutsideRootError(f"COMPOSE_FILE names {part!r}, which points outside the submission; "
                                            "it is not read", cf.file, cf.line) from None
         return out
-    base = next((n for n in DEFAULT_FILES if root.exists(posixpath.join(project_dir, n))), None)
+    base = next((n for n in DEFAULT_FILES if _present(root, posixpath.join(project_dir, n))), None)
     if base is None:
         raise InputError("no compose file found: looked for " + ", ".join(DEFAULT_FILES),
                          project_dir or root.rel(root.root))
     out = [(posixpath.join(project_dir, base), None)]
-    over = next((n for n in OVERRIDE_FILES if root.exists(posixpath.join(project_dir, n))), None)
+    over = next((n for n in OVERRIDE_FILES if _present(root, posixpath.join(project_dir, n))), None)
     if over is not None:
         out.append((posixpath.join(project_dir, over), None))
     return out
+
+
+def _present(root: SubmissionRoot, rel: str) -> bool:
+    """Whether Compose would find the file; a link to a place outside the submission is refused
+    (OutsideRootError), never skipped as if it were not there."""
+    p = root.root / rel
+    if p.is_symlink() or p.exists():
+        root.resolve(rel)
+        return p.is_file()
+    return False
 
 
 def active_profiles(env: Env) -> set[str]:
