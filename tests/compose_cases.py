@@ -149,3 +149,112 @@ def make(dest: Path, name: str) -> Path:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
     return dest
+
+
+# -- generated projects: every feature above, combined at random (seeded) --------------------
+def generated(seed: int) -> dict[str, str]:
+    """One project of random services (each key in its short and long forms, values through
+    every interpolation form), with at random an override file (!reset, !override), a second
+    YAML document, extends (same file and another), include, profiles and a .env."""
+    import random
+
+    import yaml
+
+    rnd = random.Random(seed)
+    names = rnd.sample(["backend", "frontend", "db", "api", "worker"], rnd.randint(1, 4))
+    nets = ["appnet", "back"]
+    files: dict[str, str] = {}
+    env_lines = []
+    for var, values in (("TAG", ["1", "latest", ""]), ("CN", ["one", ""]), ("P", ["8080", "", "9000"]),
+                        ("V", ["x", ""]), ("NET", ["appnet", "custom"])):
+        if rnd.random() < 0.5:
+            env_lines.append(f"{var}={rnd.choice(values)}")
+    if rnd.random() < 0.3:
+        env_lines.append("COMPOSE_PROFILES=" + rnd.choice(["p1", "p2", "p1,p2"]))
+    if env_lines:
+        files[".env"] = "\n".join(env_lines) + "\n"
+    files["e.env"] = "E1=${V:-fromdefault}\nE2='$TAG'\nexport E3=\"q u\"\n"
+
+    def port() -> object:
+        return rnd.choice(["8080", "80:80", "${P:-}:8080", "${P-81}:80", "127.0.0.1:81:80", "8000-8001:80-81",
+                           "9000:80/udp", {"target": 80, "published": "${P:-8081}"}, {"target": 8080},
+                           "${P:?need P}:80", 8080])
+
+    def service(name: str) -> dict:
+        s: dict = {}
+        if rnd.random() < 0.6:
+            s["image"] = rnd.choice(["nginx:${TAG:-1.30}", "python:3.13-slim", "img${TAG}"])
+        else:
+            s["build"] = rnd.choice(["./b", {"context": "./b", "dockerfile": "D"}, {"context": "."}])
+        if rnd.random() < 0.3:
+            s["container_name"] = rnd.choice(["${CN}", "${CN:-}", "${CN:-named}", f"{name}-1"])
+        if rnd.random() < 0.5:
+            s["ports"] = [port() for _ in range(rnd.randint(1, 2))]
+        if rnd.random() < 0.5:
+            if rnd.random() < 0.5:
+                s["environment"] = {"A": rnd.choice(["1", "$$HOME", "${V:+set}", "${V-d}", None, "${V}"]), "B": "2"}
+            else:
+                s["environment"] = ["A=" + rnd.choice(["1", "$$x", "${V:-d}"]), "BARE", "C=${TAG}"]
+        if rnd.random() < 0.25:
+            s["env_file"] = rnd.choice(["e.env", ["e.env", {"path": "opt.env", "required": False}]])
+        if rnd.random() < 0.4:
+            chosen = rnd.sample(nets, rnd.randint(1, 2))
+            s["networks"] = chosen if rnd.random() < 0.5 else {n: None for n in chosen}
+        others = [o for o in names if o != name]
+        if others and rnd.random() < 0.4:
+            dep = rnd.choice(others)
+            s["depends_on"] = [dep] if rnd.random() < 0.5 else {
+                dep: {"condition": rnd.choice(["service_started", "service_healthy"])}}
+        if rnd.random() < 0.4:
+            s["volumes"] = rnd.sample(["data:/data", "./src:/src:ro", "/anon",
+                                       {"type": "bind", "source": "./cfg", "target": "/cfg"}], rnd.randint(1, 2))
+        if rnd.random() < 0.2:
+            s["profiles"] = [rnd.choice(["p1", "p2"])]
+        return s
+
+    doc: dict = {"services": {n: service(n) for n in names}}
+    used = {n for s in doc["services"].values() for n in (s.get("networks") or [])}
+    if used or rnd.random() < 0.3:
+        doc["networks"] = {n: ({"name": "${NET:-appnet}"} if n == "appnet" and rnd.random() < 0.5 else {})
+                           for n in used | {"appnet"}}
+    doc["volumes"] = {"data": {}}
+    if rnd.random() < 0.25:  # extends in the same file or another
+        target = rnd.choice(names)
+        if rnd.random() < 0.5:
+            doc["services"]["tmpl"] = {"image": "base:1", "container_name": "tmpl-${CN:-x}", "ports": ["7000:70"]}
+            doc["services"][target]["extends"] = "tmpl"
+        else:
+            files["common/base.yml"] = yaml.safe_dump({"services": {"base": {
+                "build": "./ctx", "env_file": "base.env", "ports": ["7001:71"], "environment": {"FROM": "base"}}}})
+            files["common/base.env"] = "BASE_ENV=1\n"
+            doc["services"][target]["extends"] = {"file": "common/base.yml", "service": "base"}
+    if rnd.random() < 0.2:  # include
+        files["inc/part.yml"] = yaml.safe_dump({"services": {"included": {
+            "build": "./app", "volumes": ["./data:/d"], "environment": ["X=${TAG:-inc}"]}}})
+        doc = {"include": ["inc/part.yml"], **doc}
+    text = yaml.safe_dump(doc, sort_keys=False)
+    if rnd.random() < 0.2:  # a second document
+        n = rnd.choice(names)
+        text += "---\nservices:\n  %s:\n    environment:\n      SECOND: \"2\"\n" % n
+        if rnd.random() < 0.5:
+            text += "    ports: !reset []\n"
+    files[rnd.choice(["docker-compose.yml", "compose.yaml", "docker-compose.yaml"])] = text
+    if rnd.random() < 0.4:  # an override file
+        n = rnd.choice(names)
+        lines = ["services:", f"  {n}:"]
+        lines.append(rnd.choice(["    container_name: !reset null", "    container_name: over-${CN:-x}",
+                                 "    ports: !override\n      - \"8443:443\"", "    ports:\n      - \"8443:443\"",
+                                 "    ports: !reset []", "    environment:\n      A: overridden",
+                                 "    environment: !override\n      ONLY: \"1\"", "    profiles: !reset []",
+                                 "    volumes:\n      - ./other:/data", "    build: ./over",
+                                 "    depends_on: !reset []"]))
+        files[rnd.choice(["docker-compose.override.yml", "compose.override.yaml"])] = "\n".join(lines) + "\n"
+    return files
+
+
+def write_files(dest: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        p = dest / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return dest

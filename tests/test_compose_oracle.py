@@ -1,8 +1,8 @@
 """The real Compose loader is the reference for the grader's compose model.
 
 For every compose project the tests use (workshop/, each mutation of it, each feature case in
-tests/compose_cases.py, the labelled corpus in ../shared/corpus/dev) and a fixed, seeded sample
-of the fuzz generator's compose files, the grader's effective model (the set of services a plain
+tests/compose_cases.py and seeded random combinations of them, the labelled corpus in
+../shared/corpus/dev) and a fixed, seeded sample of the fuzz generator's compose files, the grader's effective model (the set of services a plain
 `up` starts; their ports, container_name, networks, depends_on, environment, volumes, build)
 must equal what `docker compose config --format json` prints, or both must refuse the project.
 Compose runs with a clean environment (env -i, PATH, a fresh HOME) in the submission's folder,
@@ -28,13 +28,14 @@ from typing import Any
 import pytest
 import yaml
 
-from compose_cases import CASES, make
+from compose_cases import CASES, generated, make, write_files
 from conftest import REPO, SHARED, WORKSHOP, shared_path
 
 pytestmark = pytest.mark.oracle
 
 REFERENCE_VERSION = "2.26.1"
 FUZZ_SAMPLES = int(os.environ.get("GRADER_ORACLE_FUZZ", "400"))
+GENERATED = int(os.environ.get("GRADER_ORACLE_GENERATED", "300"))
 KEPT = REPO / "tests" / "oracle_kept"
 REFUSED = "refused"
 
@@ -190,6 +191,8 @@ def build_cases(tmp: Path) -> list[tuple[str, Path]]:
     corpus = shared_path("corpus", "dev")
     for d in sorted(p for p in corpus.iterdir() if p.is_dir()):
         cases.append((f"corpus {d.name}", d))
+    for seed in range(GENERATED):
+        cases.append((f"generated {seed}", write_files(tmp / f"gen-{seed}", generated(seed))))
     if KEPT.is_dir():
         for d in sorted(p for p in KEPT.iterdir() if p.is_dir()):
             cases.append((f"kept {d.name}", d))

@@ -16,6 +16,7 @@ checked against the submission root.
 """
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -286,10 +287,27 @@ def _plain(node: YNode | None) -> str:
     return "" if node is None else repr(node.plain())
 
 
+def _kv_key(node: YNode) -> str:
+    return _plain(node).partition("=")[0]
+
+
+def _mount_key(node: YNode) -> str:
+    if isinstance(node, YMap):
+        return _plain(node.get("target")) or _plain(node.get("source"))
+    return _plain(node)
+
+
+# Lists Compose keeps unique (compose-go's EnforceUnicity): a later entry with the same key
+# replaces the earlier one, in its place. Compose applies it before the schema's uniqueItems.
 UNIQUE: dict[str, Callable[[YNode], str]] = {
     "ports": _port_key, "volumes": _volume_key, "expose": _plain, "env_file": _env_file_key,
-    "profiles": _plain, "cap_add": _plain, "cap_drop": _plain, "dns": _plain, "devices": _volume_key,
+    "profiles": _plain, "cap_add": _plain, "cap_drop": _plain, "dns": _plain, "dns_opt": _plain,
+    "dns_search": _plain, "devices": _volume_key, "links": _plain, "tmpfs": _plain, "environment": _kv_key,
+    "labels": _kv_key, "annotations": _kv_key, "sysctls": _kv_key, "extra_hosts": _kv_key,
+    "configs": _mount_key, "secrets": _mount_key,
 }
+# Keys written as one value or a list: merged as lists.
+LISTISH = ("env_file", "dns", "dns_search", "tmpfs")
 KV = ("environment", "labels", "annotations", "sysctls", "extra_hosts")
 NAMED = ("depends_on", "networks")
 OVERRIDE = ("command", "entrypoint")
@@ -345,6 +363,8 @@ def merge_value(base: YNode, over: YNode, path: tuple[str, ...]) -> YNode:
         b, o = _name_map(base), _name_map(over)
         if b is not None and o is not None:
             return merge_maps(b, o, path)
+    if in_service and key in LISTISH:
+        return YSeq(base.line, base.col, items=_seq_items(base) + [_strip(i) for i in _seq_items(over)])
     if in_service and key == "build":
         b = base if isinstance(base, YMap) else _context_map(base)
         o = over if isinstance(over, YMap) else _context_map(over)
@@ -388,12 +408,13 @@ def enforce_unicity(services: YMap) -> None:
 @dataclass
 class LoadedProject:
     root: YMap  # the effective project, merged, located
-    files: list[str]  # every compose file read, in order
+    files: list[str]  # every compose file read, in order (included and extended ones too)
     project_dir: str  # root-relative folder the paths are relative to
     env: Env
     comments: list[Comment]
     problems: list[InputError] = field(default_factory=list)  # what could not be loaded; the rest is
     inactive: dict[str, int] = field(default_factory=dict)  # services left out by profiles -> line
+    project_files: list[str] = field(default_factory=list)  # the files Compose picks (what `-f` would name)
 
 
 class _Loader:
@@ -431,7 +452,10 @@ class _Loader:
                 continue
             if not isinstance(d.root, YMap):
                 raise InputError("must be a mapping (key: value) at the top", rel, d.root.line)
-            # Compose takes `include:` out first, then checks the document against its schema.
+            # Compose takes `include:` out and makes lists unique first, then checks the
+            # document against its schema.
+            if isinstance(d.root.get("services"), YMap):
+                enforce_unicity(d.root.get("services"))  # type: ignore[arg-type]
             validate(YMap(d.root.line, d.root.col, items={k: v for k, v in d.root.items.items() if k != "include"},
                           key_lines=d.root.key_lines), rel)
             doc = interpolate_node(d.root, env, rel)
@@ -692,11 +716,10 @@ def _plain_tree(node: YNode) -> object:
 def read_project_env(root: SubmissionRoot, project_dir: str) -> Env:
     env = Env()
     rel = posixpath.join(project_dir, ".env") if project_dir else ".env"
-    if root.exists(rel):
+    # A .env that links out of the submission is refused, not ignored.
+    if _present(root, rel, _listing(root, project_dir)):
         for v in parse_dotenv(root.read(rel).text, rel, env):
             env[v.name] = v
-    else:
-        root.resolve(rel)  # a .env that links out of the submission is refused, not ignored
     return env
 
 
@@ -715,25 +738,36 @@ def compose_files(root: SubmissionRoot, project_dir: str, env: Env) -> list[tupl
                     raise OutsideRootError(f"COMPOSE_FILE names {part!r}, which points outside the submission; "
                                            "it is not read", cf.file, cf.line) from None
         return out
-    base = next((n for n in DEFAULT_FILES if _present(root, posixpath.join(project_dir, n))), None)
+    names = _listing(root, project_dir)
+    base = next((n for n in DEFAULT_FILES if _present(root, posixpath.join(project_dir, n), names)), None)
     if base is None:
         raise InputError("no compose file found: looked for " + ", ".join(DEFAULT_FILES),
                          project_dir or root.rel(root.root))
     out = [(posixpath.join(project_dir, base), None)]
-    over = next((n for n in OVERRIDE_FILES if _present(root, posixpath.join(project_dir, n))), None)
+    over = next((n for n in OVERRIDE_FILES if _present(root, posixpath.join(project_dir, n), names)), None)
     if over is not None:
         out.append((posixpath.join(project_dir, over), None))
     return out
 
 
-def _present(root: SubmissionRoot, rel: str) -> bool:
+def _present(root: SubmissionRoot, rel: str, listing: set[str] | None = None) -> bool:
     """Whether Compose would find the file; a link to a place outside the submission is refused
-    (OutsideRootError), never skipped as if it were not there."""
+    (OutsideRootError), never skipped as if it were not there. `listing` (the folder's names,
+    read once) spares a system call per name that is not there."""
+    if listing is not None and posixpath.basename(rel) not in listing:
+        return False
     p = root.root / rel
     if p.is_symlink() or p.exists():
         root.resolve(rel)
         return p.is_file()
     return False
+
+
+def _listing(root: SubmissionRoot, folder: str) -> set[str] | None:
+    try:
+        return set(os.listdir(root.root / folder))
+    except OSError:
+        return None
 
 
 def active_profiles(env: Env) -> set[str]:
@@ -761,7 +795,8 @@ def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], proj
     services = merged.get("services")
     if isinstance(services, YMap):
         enforce_unicity(services)
-    project = LoadedProject(merged, loader.files, project_dir, env, loader.comments, loader.problems)
+    project = LoadedProject(merged, loader.files, project_dir, env, loader.comments, loader.problems,
+                            project_files=[rel for rel, _ in files])
     _apply_profiles(project)
     return project
 

@@ -176,6 +176,7 @@ class ComposeModel:
     # left out because their profile is not enabled (name -> line); what Compose would refuse
     # in the merged project (undefined network, service or volume), each with file:line.
     files: list[str] = field(default_factory=list)
+    project_files: list[str] = field(default_factory=list)  # the files Compose picks, as `-f` would name them
     inactive: dict[str, int] = field(default_factory=dict)
     refusals: list[InputError] = field(default_factory=list)
     configs: dict[str, ConfigDef] = field(default_factory=dict)
@@ -348,7 +349,11 @@ class _Reader:
             if name != "":  # Compose 2.26 drops an empty container_name (2.40 refuses it)
                 s.container_name = Scalar(name, m.line_of("container_name"))
         if get("ports") is not None:
-            s.ports = [self.port(p) for p in self.seq(get("ports"), "ports").items]
+            ports: dict[tuple, Port] = {}
+            for item in self.seq(get("ports"), "ports").items:
+                p = self.port(item)  # the same port written twice is one port to Compose
+                ports.setdefault((p.host_ip, p.published, p.target, p.protocol), p)
+            s.ports = list(ports.values())
             s.ports_line = m.line_of("ports")
         if get("expose") is not None:
             s.expose = [Scalar(v, line) for v, line in self.str_list(get("expose"), "expose")]
@@ -409,6 +414,7 @@ def load_compose_project(project: "LoadedProject") -> ComposeModel:
     it (refusals) and the services its profiles leave out (inactive)."""
     model = _model(project.files[0], project.root, project.comments)
     model.files = list(project.files)
+    model.project_files = list(project.project_files)
     model.inactive = dict(project.inactive)
     model.refusals = _refusals(model)
     return model
@@ -478,4 +484,38 @@ def _refusals(model: ComposeModel) -> list[InputError]:
         for c in s.configs:
             if c.source not in model.configs:
                 refuse(f"service \"{s.name}\" refers to undefined config \"{c.source}\"", c.line)
+    cycle = _dependency_cycle(model)
+    if cycle:
+        first = model.services[cycle[0]]
+        line = next((d.line for d in first.depends_on if d.service == cycle[1]), first.line)
+        refuse("dependency cycle detected: " + " -> ".join(cycle), line)
     return out
+
+
+def _dependency_cycle(model: ComposeModel) -> list[str] | None:
+    """A depends_on cycle (Compose refuses it), as the names along it, first repeated last."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(name: str) -> list[str] | None:
+        state[name] = 1
+        path.append(name)
+        for d in model.services[name].depends_on:
+            if d.service not in model.services:
+                continue
+            if state.get(d.service) == 1:
+                return path[path.index(d.service):] + [d.service]
+            if d.service not in state:
+                found = visit(d.service)
+                if found:
+                    return found
+        state[name] = 2
+        path.pop()
+        return None
+
+    for name in model.services:
+        if name not in state:
+            found = visit(name)
+            if found:
+                return found
+    return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from grader.errors import InputError
@@ -30,7 +30,7 @@ _NAMES = {"object": "mapping", "array": "list", "string": "string", "integer": "
 
 @lru_cache(maxsize=1)
 def spec() -> dict[str, Any]:
-    return json.loads(resources.files("grader").joinpath("schemas/compose-spec.json").read_text(encoding="utf-8"))
+    return json.loads((Path(__file__).resolve().parent.parent / "schemas" / "compose-spec.json").read_text(encoding="utf-8"))
 
 
 def yaml12(node: YScalar) -> Any:
