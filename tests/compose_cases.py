@@ -132,6 +132,23 @@ CASES: dict[str, dict[str, str | None]] = {
                               "    configs:\n      - source: extra\n        target: /etc/nginx/conf.d/extra.conf\n"
                               "    restart: unless-stopped\n\n  # Backend")
         + "\nconfigs:\n  extra:\n    content: |\n      # port ${NGINX_PORT:-80}\n      server_tokens off;\n"},
+    # -- kept: where the oracle once found the grader and Compose apart ------------------------
+    "the same port written twice": {
+        COMPOSE: BASE.replace('      - "80:80"\n', '      - "80:80"\n      - target: 80\n        published: "80"\n'
+                              '      - "${FRONTEND_PORT:-80}:80"\n')},
+    "duplicate list entries are merged before the schema check": {
+        COMPOSE: BASE.replace('      - "8080"\n', '      - "8080"\n      - "8080"\n')
+        .replace("      - PORT=8080\n", "      - PORT=8080\n      - PORT=8080\n")},
+    "extends merges an env_file given as one value": {
+        COMPOSE: with_backend("    env_file: backend/own.env\n    extends:\n      file: common/base.yml\n"
+                              "      service: base\n"),
+        "backend/own.env": "OWN=1\n", "common/base.yml": "services:\n  base:\n    env_file: base.env\n",
+        "common/base.env": "BASE=1\n"},
+    "a lone dollar and nested defaults": {
+        COMPOSE: BASE.replace("      - PORT=8080\n", "      - PORT=8080\n      - A=a$\n      - B=${X:-${Y:-nested}}\n"
+                              "      - C=$1\n      - D=${X:-}${Y-}$$\n")},
+    "a depends_on cycle": {
+        COMPOSE: with_backend("    depends_on: [frontend]\n")},
     # -- what Compose refuses --------------------------------------------------------------------
     "undefined network": {COMPOSE: BASE.replace("networks:\n  appnet:\n    driver: bridge\n", "")},
     "depends on a missing service": {COMPOSE: BASE.replace("      - backend\n    networks", "      - api\n    networks")},

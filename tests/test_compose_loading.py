@@ -231,3 +231,16 @@ def test_an_override_changing_the_backend_port_fails_n105(tmp_path: Path) -> Non
     ws, code, _, r = graded(tmp_path, "override changes the backend's port")
     assert r["nginx.api-port-matches-backend"]["status"] == "fail"
     assert "9090" in r["nginx.api-port-matches-backend"]["message"]
+
+
+def test_a_depends_on_cycle_is_refused_with_its_line(tmp_path: Path) -> None:
+    ws, code, report, r = graded(tmp_path, "a depends_on cycle")
+    assert code == 2 and any("dependency cycle" in e["message"] for e in errors(report))
+
+
+def test_extends_merges_env_files_of_both(tmp_path: Path) -> None:
+    from grader.workspace import load_workspace
+
+    ws = load_workspace(make(tmp_path / "ws", "extends merges an env_file given as one value"))
+    env = {e.name: (e.value, e.file) for e in ws.role("backend").all_env}
+    assert env["OWN"] == ("1", "backend/own.env") and env["BASE"] == ("1", "common/base.env")

@@ -10,7 +10,7 @@ as a learner runs it (no --project-directory, so COMPOSE_FILE in a sub-folder ke
 two at a time. The reference is the installed plugin, pinned to 2.26.1 (2.26 drops an empty
 container_name, later versions refuse it).
 
-A difference found here is kept as a case in tests/compose_cases.py or oracle_kept/."""
+A difference found here is kept as a case in tests/compose_cases.py (the "kept" section)."""
 from __future__ import annotations
 
 import json
@@ -29,14 +29,13 @@ import pytest
 import yaml
 
 from compose_cases import CASES, generated, make, write_files
-from conftest import REPO, SHARED, WORKSHOP, shared_path
+from conftest import WORKSHOP, shared_path
 
 pytestmark = pytest.mark.oracle
 
 REFERENCE_VERSION = "2.26.1"
 FUZZ_SAMPLES = int(os.environ.get("GRADER_ORACLE_FUZZ", "400"))
 GENERATED = int(os.environ.get("GRADER_ORACLE_GENERATED", "300"))
-KEPT = REPO / "tests" / "oracle_kept"
 REFUSED = "refused"
 
 
@@ -193,9 +192,6 @@ def build_cases(tmp: Path) -> list[tuple[str, Path]]:
         cases.append((f"corpus {d.name}", d))
     for seed in range(GENERATED):
         cases.append((f"generated {seed}", write_files(tmp / f"gen-{seed}", generated(seed))))
-    if KEPT.is_dir():
-        for d in sorted(p for p in KEPT.iterdir() if p.is_dir()):
-            cases.append((f"kept {d.name}", d))
     for i, doc in enumerate(_fuzz_docs(FUZZ_SAMPLES) if FUZZ_SAMPLES else []):
         dest = tmp / f"fuzz-{i}"
         dest.mkdir()

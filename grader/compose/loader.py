@@ -137,8 +137,10 @@ def interpolate_text(text: str, env: Env, rel: str, line: int | None, where: str
             i = end + 1
         else:
             m = NAME.match(text, i + 1)
-            if m is None:
-                raise _bad_format(text, rel, line, where)
+            if m is None:  # a `$` before anything but a name or `{` is kept as written
+                out.append("$")
+                i += 1
+                continue
             out.append(env.lookup(m.group()) or "")
             i = m.end()
     return "".join(out)
