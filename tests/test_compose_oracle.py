@@ -224,8 +224,12 @@ def test_the_effective_model_equals_docker_compose_config(tmp_path: Path) -> Non
         if got != ref:
             differ.append((name, folder, got, ref))
     seconds = time.monotonic() - start
+    kinds: dict[str, int] = {}
+    for name, _ in cases:
+        kinds[name.split()[0]] = kinds.get(name.split()[0], 0) + 1
     print(f"\ncompose oracle: {len(cases)} projects compared with docker compose {REFERENCE_VERSION} config "
-          f"({refused} refused by both), {len(differ)} differ, {seconds:.1f} s")
+          f"({', '.join(f'{k} {v}' for k, v in kinds.items())}; {refused} refused by both), "
+          f"{len(differ)} differ, {seconds:.1f} s")
     for name, folder, got, ref in differ:
         print(f"  DIFFERS {name} ({folder}):\n    grader:  {_short(got)}\n    compose: {_short(ref)}")
     assert not differ, f"{len(differ)} of {len(cases)} projects differ from docker compose config (listed above)"

@@ -209,6 +209,17 @@ def interpolate_node(node: YNode, env: Env, rel: str, path: str = "") -> YNode:
     return node
 
 
+def _copy_maps(node: YNode) -> YNode:
+    """The tree with fresh mappings and lists (scalars shared), as interpolate_node returns it:
+    later steps change mappings in place, never the parsed file."""
+    if isinstance(node, YSeq):
+        return YSeq(node.line, node.col, items=[_copy_maps(i) for i in node.items], tag=node.tag)
+    if isinstance(node, YMap):
+        return YMap(node.line, node.col, items={k: _copy_maps(v) for k, v in node.items.items()},
+                    key_lines=dict(node.key_lines), tag=node.tag)
+    return node
+
+
 def _typed(text: str, quoted: bool) -> object:
     if not quoted and re.fullmatch(r"-?\d+", text):
         return int(text)
@@ -460,7 +471,7 @@ class _Loader:
                 enforce_unicity(d.root.get("services"))  # type: ignore[arg-type]
             validate(YMap(d.root.line, d.root.col, items={k: v for k, v in d.root.items.items() if k != "include"},
                           key_lines=d.root.key_lines), rel)
-            doc = interpolate_node(d.root, env, rel)
+            doc = interpolate_node(d.root, env, rel) if "$" in src.text else _copy_maps(d.root)
             self.rebase(doc, posixpath.dirname(rel))  # paths made relative to the project folder
             out.append(doc)
         return out
