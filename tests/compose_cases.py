@@ -147,6 +147,10 @@ CASES: dict[str, dict[str, str | None]] = {
     "a lone dollar and nested defaults": {
         COMPOSE: BASE.replace("      - PORT=8080\n", "      - PORT=8080\n      - A=a$\n      - B=${X:-${Y:-nested}}\n"
                               "      - C=$1\n      - D=${X:-}${Y-}$$\n")},
+    "a dotenv file in every form": {
+        COMPOSE: with_backend("    env_file: backend/all.env\n"),
+        "backend/all.env": "# comment\nexport A=1\nB = two words # note\nC='$A literal'\nD=\"x $A\\ny\"\nE\nF=\n"
+                           "G=${A}${MISSING:-m}\nH=\"multi\nline\"\n"},
     "a depends_on cycle": {
         COMPOSE: with_backend("    depends_on: [frontend]\n")},
     # -- what Compose refuses --------------------------------------------------------------------
