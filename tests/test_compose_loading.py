@@ -244,3 +244,8 @@ def test_extends_merges_env_files_of_both(tmp_path: Path) -> None:
     ws = load_workspace(make(tmp_path / "ws", "extends merges an env_file given as one value"))
     env = {e.name: (e.value, e.file) for e in ws.role("backend").all_env}
     assert env["OWN"] == ("1", "backend/own.env") and env["BASE"] == ("1", "common/base.env")
+
+
+def test_a_host_port_set_in_env_is_reported_at_the_env_line(tmp_path: Path) -> None:
+    ws, code, _, r = graded(tmp_path, "backend port from .env")
+    assert (r[C102]["file"], r[C102]["line"]) == (".env", 1)

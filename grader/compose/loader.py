@@ -112,7 +112,8 @@ def _closing_quote(body: str, q: str) -> int:
 
 
 # -- interpolation --------------------------------------------------------------------------
-def interpolate_text(text: str, env: Env, rel: str, line: int | None, where: str) -> str:
+def interpolate_text(text: str, env: Env, rel: str, line: int | None, where: str,
+                     used: list[EnvValue] | None = None) -> str:
     """`${X}`, `$X`, `${X:-d}`, `${X-d}`, `${X:?e}`, `${X?e}`, `${X:+r}`, `${X+r}`, `$$`, as
     compose-go's template does it; defaults may hold further references."""
     if "$" not in text:
@@ -133,7 +134,7 @@ def interpolate_text(text: str, env: Env, rel: str, line: int | None, where: str
             end = _matching_brace(text, i + 2)
             if end < 0:
                 raise _bad_format(text, rel, line, where)
-            out.append(_braced(text[i + 2:end], env, rel, line, where, text))
+            out.append(_braced(text[i + 2:end], env, rel, line, where, text, used))
             i = end + 1
         else:
             m = NAME.match(text, i + 1)
@@ -141,7 +142,7 @@ def interpolate_text(text: str, env: Env, rel: str, line: int | None, where: str
                 out.append("$")
                 i += 1
                 continue
-            out.append(env.lookup(m.group()) or "")
+            out.append(_value(env, m.group(), used) or "")
             i = m.end()
     return "".join(out)
 
@@ -162,13 +163,21 @@ def _matching_brace(text: str, start: int) -> int:
     return -1
 
 
-def _braced(body: str, env: Env, rel: str, line: int | None, where: str, whole: str) -> str:
+def _value(env: Env, name: str, used: list[EnvValue] | None) -> str | None:
+    v = env.get(name)
+    if v is not None and used is not None:
+        used.append(v)
+    return v.value if v is not None else None
+
+
+def _braced(body: str, env: Env, rel: str, line: int | None, where: str, whole: str,
+            used: list[EnvValue] | None = None) -> str:
     m = NAME.match(body)
     if m is None:
         raise _bad_format(whole, rel, line, where)
     name, rest = m.group(), body[m.end():]
     if not rest:
-        return env.lookup(name) or ""
+        return _value(env, name, used) or ""
     op = rest[:2] if rest[:2] in (":-", ":?", ":+") else rest[:1]
     if op not in (":-", ":?", ":+", "-", "?", "+"):
         raise _bad_format(whole, rel, line, where)
@@ -176,9 +185,9 @@ def _braced(body: str, env: Env, rel: str, line: int | None, where: str, whole: 
     value = env.lookup(name)
     present = value is not None and (value != "" or ":" not in op)
     if op.endswith("-"):
-        return value if present else interpolate_text(arg, env, rel, line, where)
+        return _value(env, name, used) if present else interpolate_text(arg, env, rel, line, where, used)
     if op.endswith("+"):
-        return interpolate_text(arg, env, rel, line, where) if present else ""
+        return interpolate_text(arg, env, rel, line, where, used) if present else ""
     if not present:
         why = interpolate_text(arg, env, rel, line, where)
         raise InputError(f"required variable {name} is missing a value" + (f": {why}" if why else "")
@@ -196,8 +205,12 @@ def interpolate_node(node: YNode, env: Env, rel: str, path: str = "") -> YNode:
     if isinstance(node, YScalar):
         if not isinstance(node.value, str) or "$" not in node.raw:
             return node
-        text = interpolate_text(node.raw if not node.quoted else str(node.value), env, rel, node.line, path or "a value")
-        return YScalar(node.line, node.col, value=_typed(text, node.quoted), raw=text, quoted=node.quoted, tag=node.tag)
+        used: list[EnvValue] = []
+        text = interpolate_text(node.raw if not node.quoted else str(node.value), env, rel, node.line,
+                                path or "a value", used)
+        # A value that comes from one variable of a dotenv file is where that file sets it.
+        line = used[0].line if len(used) == 1 and getattr(used[0].line, "file", None) and used[0].value else node.line
+        return YScalar(line, node.col, value=_typed(text, node.quoted), raw=text, quoted=node.quoted, tag=node.tag)
     if isinstance(node, YSeq):
         return YSeq(node.line, node.col, items=[interpolate_node(i, env, rel, f"{path}.[]") for i in node.items],
                     tag=node.tag)
