@@ -249,3 +249,24 @@ def test_extends_merges_env_files_of_both(tmp_path: Path) -> None:
 def test_a_host_port_set_in_env_is_reported_at_the_env_line(tmp_path: Path) -> None:
     ws, code, _, r = graded(tmp_path, "backend port from .env")
     assert (r[C102]["file"], r[C102]["line"]) == (".env", 1)
+
+
+def test_configs_content_is_in_the_model_interpolated_with_its_mount(tmp_path: Path) -> None:
+    from grader.workspace import load_workspace
+
+    ws = load_workspace(make(tmp_path / "ws", "configs.content"))
+    extra = ws.compose.configs["extra"]
+    assert extra.content == "# port 80\nserver_tokens off;\n" and extra.file is None
+    (mount,) = ws.role("frontend").configs
+    assert (mount.source, mount.target) == ("extra", "/etc/nginx/conf.d/extra.conf")
+
+
+def test_the_model_knows_its_files_and_the_services_profiles_leave_out(tmp_path: Path) -> None:
+    from grader.workspace import load_workspace
+
+    ws = load_workspace(make(tmp_path / "ws", "debug service in a profile"))
+    assert "debug" not in ws.compose.services and "debug" in ws.compose.inactive
+    ws = load_workspace(make(tmp_path / "ws2", "include defines the backend"))
+    assert ws.compose.project_files == ["docker-compose.yml"]
+    assert ws.compose.files == ["docker-compose.yml", "backend/compose.yml"]
+    assert ws.role("backend").file == "backend/compose.yml" and ws.role("backend").build.context == "./backend"
