@@ -151,6 +151,11 @@ CASES: dict[str, dict[str, str | None]] = {
         COMPOSE: with_backend("    env_file: backend/all.env\n"),
         "backend/all.env": "# comment\nexport A=1\nB = two words # note\nC='$A literal'\nD=\"x $A\\ny\"\nE\nF=\n"
                            "G=${A}${MISSING:-m}\nH=\"multi\nline\"\n"},
+    "an empty override file": {"docker-compose.override.yml": "# nothing yet\n"},
+    "an empty compose file": {COMPOSE: ""},
+    "a compose file without services": {COMPOSE: "name: nothing\n"},
+    "an include of an empty file": {COMPOSE: "include: [empty.yml]\n" + BASE, "empty.yml": ""},
+    "only an include of an empty file": {COMPOSE: "include: [empty.yml]\n", "empty.yml": ""},
     "a depends_on cycle": {
         COMPOSE: with_backend("    depends_on: [frontend]\n")},
     # -- what Compose refuses --------------------------------------------------------------------

@@ -115,3 +115,49 @@ def test_the_schema_accepts_what_compose_accepts_and_names_the_line_of_a_fault()
     with pytest.raises(InputError) as e:
         validate(_root("services:\n  b:\n    image: x\n    ports: {a: 1}\n", "c.yml"), "c.yml")
     assert e.value.line == 4 and "ports" in e.value.message
+
+
+# -- hostile input: every file the loader reads ends in a model or an InputError ---------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FUZZ = settings(max_examples=int(__import__("os").environ.get("GRADER_FUZZ_EXAMPLES", "150")), deadline=None,
+                suppress_health_check=list(HealthCheck))
+PIECES = st.sampled_from(["$", "$$", "${", "}", "${A", ":-", "-", ":?", "?", ":+", "+", "A", "B", "=", "'", '"',
+                          "\\", "\n", "#", " ", "export ", "${A:-${B", "\x00", "é"])
+
+
+@FUZZ
+@given(text=st.lists(PIECES | st.text(max_size=5), max_size=30).map("".join))
+def test_interpolation_and_dotenv_never_crash(text: str) -> None:
+    for call in (lambda: interpolate_text(text, env(A="a", B=""), "c.yml", 1, "x"),
+                 lambda: parse_dotenv(text, ".env")):
+        try:
+            call()
+        except InputError as e:
+            assert e.message.strip()
+
+
+@FUZZ
+@given(override=st.sampled_from(["", "services: {}\n", "services:\n  backend: !reset\n", "services: !reset []\n",
+                                 "services:\n  backend:\n    ports: !override\n", "---\n---\n", "include: [x.yml]\n",
+                                 "services:\n  backend:\n    extends: backend\n", "services:\n  backend:\n    extends:\n"
+                                 "      file: docker-compose.yml\n      service: frontend\n", "x: ${A:?}\n"])
+       | st.text(max_size=80),
+       dotenv=st.text(max_size=60))
+def test_any_override_and_dotenv_end_in_a_model_or_an_input_error(tmp_path_factory, override: str, dotenv: str) -> None:
+    import shutil
+
+    from conftest import WORKSHOP
+    from grader.submission.reader import SubmissionRoot
+    from grader.workspace import Workspace, load_compose_files
+
+    ws_dir = tmp_path_factory.mktemp("o")
+    shutil.copy(WORKSHOP / "docker-compose.yml", ws_dir / "docker-compose.yml")
+    (ws_dir / "docker-compose.override.yml").write_text(override, encoding="utf-8")
+    (ws_dir / ".env").write_text(dotenv, encoding="utf-8")
+    ws = Workspace(root=SubmissionRoot(ws_dir))
+    try:
+        load_compose_files(ws, None)
+    except InputError as e:
+        assert e.message.strip()

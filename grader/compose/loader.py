@@ -497,8 +497,8 @@ class _Loader:
             doc = self.apply_extends(doc, rel, env, depth)
             doc = self.apply_include(doc, rel, env, depth)
             merged = doc if merged is None else merge_maps(merged, doc)
-        if merged is None:
-            raise InputError("is empty: a compose file needs `services:`", rel)
+        if merged is None:  # an empty file adds nothing (an empty project is refused below)
+            return YMap(Line(1, rel), 1)
         return merged
 
     # paths written in a file in another folder, made relative to the project folder
@@ -817,7 +817,8 @@ def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], proj
             raise InputError("file not found", rel)
         one = loader.load_file(rel, env)
         merged = one if merged is None else merge_maps(merged, one)
-    assert merged is not None
+    if merged is None or not merged.items:
+        raise InputError("is empty: a compose file needs `services:`", files[0][0] if files else None)
     services = merged.get("services")
     if isinstance(services, YMap):
         enforce_unicity(services)

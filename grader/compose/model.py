@@ -423,10 +423,8 @@ def load_compose_project(project: "LoadedProject") -> ComposeModel:
 def _model(rel: str, node: YNode, comments: list[Comment]) -> ComposeModel:
     r = _Reader(rel)
     root = r.mapping(node, "the compose file")
-    services_node = root.get("services")
-    if services_node is None:
-        raise InputError("has no `services:` section", rel, 1)
-    services_map = r.mapping(services_node, "services")
+    services_node = root.get("services")  # Compose accepts a project without services
+    services_map = r.mapping(services_node, "services") if services_node is not None else YMap(root.line, root.col)
     services = {name: r.service(name, node, services_map.line_of(name)) for name, node in services_map.items.items()}
     networks: dict[str, Network] = {}
     if root.get("networks") is not None:
