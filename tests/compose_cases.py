@@ -156,6 +156,25 @@ CASES: dict[str, dict[str, str | None]] = {
     "a compose file without services": {COMPOSE: "name: nothing\n"},
     "an include of an empty file": {COMPOSE: "include: [empty.yml]\n" + BASE, "empty.yml": ""},
     "only an include of an empty file": {COMPOSE: "include: [empty.yml]\n", "empty.yml": ""},
+    "depends_on an undefined service that is not required": {
+        COMPOSE: BASE.replace("      - backend\n    networks", "      - backend\n    networks", 1).replace(
+            "    depends_on:\n      - backend\n",
+            "    depends_on:\n      backend:\n        condition: service_started\n      cache:\n        condition: service_started\n"
+            "        required: false\n")},
+    "ipv6, udp and long-form ports": {
+        COMPOSE: BASE.replace('      - "80:80"\n', '      - "[::1]:8080:80"\n      - "127.0.0.1::80"\n      - "53:53/udp"\n'
+                              '      - target: 80\n        host_ip: 0.0.0.0\n        published: 8081\n        protocol: tcp\n'
+                              '        mode: host\n')},
+    "an external network and a network name from .env": {
+        COMPOSE: BASE.replace("    driver: bridge\n", "    name: ${NET}\n    external: true\n"), ".env": "NET=shared\n"},
+    "an extends chain across files": {
+        COMPOSE: with_backend("    extends:\n      file: a/one.yml\n      service: one\n"),
+        "a/one.yml": "services:\n  one:\n    extends:\n      file: ../b/two.yml\n      service: two\n    ports: [\"81:81\"]\n",
+        "b/two.yml": "services:\n  two:\n    build: ./ctx\n    volumes: [\"./data:/data2\"]\n    container_name: two\n"},
+    "volumes long form and anonymous": {
+        COMPOSE: with_backend("    volumes:\n      - type: volume\n        source: backend-data\n        target: /data\n"
+                              "      - /scratch\n      - type: tmpfs\n        target: /tmp\n      - ./logs:/logs:ro\n")
+        .replace("    volumes:\n      - backend-data:/data\n", "", 1)},
     "a depends_on cycle": {
         COMPOSE: with_backend("    depends_on: [frontend]\n")},
     # -- what Compose refuses --------------------------------------------------------------------
