@@ -7,7 +7,6 @@ that need it become `error` results, and the rest is graded.
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 

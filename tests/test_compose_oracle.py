@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import posixpath
-import re
 import shutil
 import subprocess
 import tempfile

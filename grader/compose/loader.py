@@ -20,8 +20,9 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Callable
 
+from grader.compose.interpolation import Env, EnvValue, copy_maps, interpolate_node, interpolate_text, parse_dotenv
+from grader.compose.merge import enforce_unicity, is_null, merge_maps, plain, seq_items
 from grader.compose.schema import validate
 from grader.errors import InputError, OutsideRootError
 from grader.submission.reader import SubmissionRoot
@@ -31,403 +32,9 @@ DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-co
 OVERRIDE_FILES = ("compose.override.yaml", "compose.override.yml", "docker-compose.override.yml",
                   "docker-compose.override.yaml")
 MAX_INCLUDE_DEPTH = 16
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-
-@dataclass
-class EnvValue:
-    """A variable of a dotenv file (the project's .env, an include's, an env_file)."""
-
-    name: str
-    value: str | None  # None: a bare NAME line
-    file: str
-    line: int
-
-
-class Env(dict):
-    """Variables for interpolation: name -> EnvValue. Only what the submission's files set."""
-
-    def lookup(self, name: str) -> str | None:
-        v = self.get(name)
-        return v.value if v is not None else None
-
-
-# -- dotenv ---------------------------------------------------------------------------------
-_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(?:(=|:)\s*(.*))?$")
-
-
-def parse_dotenv(text: str, rel: str, env: Env | None = None) -> list[EnvValue]:
-    """A dotenv file as Compose reads it: `export` and comments allowed, 'single' quotes literal,
-    "double" quotes and bare values interpolated with what is already known; a bare NAME sets
-    nothing. Earlier lines are seen by later ones."""
-    known = Env(env or {})
-    out: list[EnvValue] = []
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        n, raw = i + 1, lines[i]
-        i += 1
-        s = raw.strip()
-        if not s or s.startswith("#"):
-            continue
-        m = _DOTENV_LINE.match(s)
-        if not m:
-            raise InputError(f"line {s[:40]!r} is not NAME=value", rel, n)
-        name, eq, rest = m.group(1), m.group(2), m.group(3) or ""
-        if not eq:
-            continue  # a bare name: taken from the shell running compose, which the grader is not
-        rest = rest.strip()
-        if rest[:1] in ("'", '"'):
-            q = rest[0]
-            body = rest[1:]
-            while q not in body.replace("\\" + q, "") and i < len(lines):  # a value over several lines
-                body += "\n" + lines[i]
-                i += 1
-            end = _closing_quote(body, q)
-            if end < 0:
-                raise InputError(f"value of {name} opens a {q} quote that is never closed", rel, n)
-            value = body[:end]
-            if q == '"':
-                value = (value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\"))
-                value = interpolate_text(value, known, rel, Line(n, rel), name)
-        else:
-            value = re.split(r"\s+#", rest, maxsplit=1)[0].strip()
-            value = interpolate_text(value, known, rel, Line(n, rel), name)
-        ev = EnvValue(name, value, rel, Line(n, rel))
-        known[name] = ev
-        out.append(ev)
-    return out
-
-
-def _closing_quote(body: str, q: str) -> int:
-    i = 0
-    while i < len(body):
-        if body[i] == "\\" and q == '"':
-            i += 2
-            continue
-        if body[i] == q:
-            return i
-        i += 1
-    return -1
-
-
-# -- interpolation --------------------------------------------------------------------------
-def interpolate_text(text: str, env: Env, rel: str, line: int | None, where: str,
-                     used: list[EnvValue] | None = None) -> str:
-    """`${X}`, `$X`, `${X:-d}`, `${X-d}`, `${X:?e}`, `${X?e}`, `${X:+r}`, `${X+r}`, `$$`, as
-    compose-go's template does it; defaults may hold further references."""
-    if "$" not in text:
-        return text
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c != "$":
-            out.append(c)
-            i += 1
-            continue
-        nxt = text[i + 1] if i + 1 < n else ""
-        if nxt == "$":
-            out.append("$")
-            i += 2
-        elif nxt == "{":
-            end = _matching_brace(text, i + 2)
-            if end < 0:
-                raise _bad_format(text, rel, line, where)
-            out.append(_braced(text[i + 2:end], env, rel, line, where, text, used))
-            i = end + 1
-        else:
-            m = NAME.match(text, i + 1)
-            if m is None:  # a `$` before anything but a name or `{` is kept as written
-                out.append("$")
-                i += 1
-                continue
-            out.append(_value(env, m.group(), used) or "")
-            i = m.end()
-    return "".join(out)
-
-
-def _matching_brace(text: str, start: int) -> int:
-    depth = 1
-    i = start
-    while i < len(text):
-        if text.startswith("${", i):
-            depth += 1
-            i += 2
-            continue
-        if text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
-
-
-def _value(env: Env, name: str, used: list[EnvValue] | None) -> str | None:
-    v = env.get(name)
-    if v is not None and used is not None:
-        used.append(v)
-    return v.value if v is not None else None
-
-
-def _braced(body: str, env: Env, rel: str, line: int | None, where: str, whole: str,
-            used: list[EnvValue] | None = None) -> str:
-    m = NAME.match(body)
-    if m is None:
-        raise _bad_format(whole, rel, line, where)
-    name, rest = m.group(), body[m.end():]
-    if not rest:
-        return _value(env, name, used) or ""
-    op = rest[:2] if rest[:2] in (":-", ":?", ":+") else rest[:1]
-    if op not in (":-", ":?", ":+", "-", "?", "+"):
-        raise _bad_format(whole, rel, line, where)
-    arg = rest[len(op):]
-    value = env.lookup(name)
-    present = value is not None and (value != "" or ":" not in op)
-    if op.endswith("-"):
-        return _value(env, name, used) if present else interpolate_text(arg, env, rel, line, where, used)
-    if op.endswith("+"):
-        return interpolate_text(arg, env, rel, line, where, used) if present else ""
-    if not present:
-        why = interpolate_text(arg, env, rel, line, where)
-        raise InputError(f"required variable {name} is missing a value" + (f": {why}" if why else "")
-                         + f" ({where}); set it in .env", rel, line)
-    return value or ""
-
-
-def _bad_format(text: str, rel: str, line: int | None, where: str) -> InputError:
-    return InputError(f"invalid interpolation format for {where}: {text!r}; write $$ for a literal $",
-                      rel, line)
-
-
-def interpolate_node(node: YNode, env: Env, rel: str, path: str = "") -> YNode:
-    """A copy of the tree with every string value interpolated (keys are not)."""
-    if isinstance(node, YScalar):
-        if not isinstance(node.value, str) or "$" not in node.raw:
-            return node
-        used: list[EnvValue] = []
-        text = interpolate_text(node.raw if not node.quoted else str(node.value), env, rel, node.line,
-                                path or "a value", used)
-        # A value that comes from one variable of a dotenv file is where that file sets it.
-        line = used[0].line if len(used) == 1 and getattr(used[0].line, "file", None) and used[0].value else node.line
-        return YScalar(line, node.col, value=_typed(text, node.quoted), raw=text, quoted=node.quoted, tag=node.tag)
-    if isinstance(node, YSeq):
-        return YSeq(node.line, node.col, items=[interpolate_node(i, env, rel, f"{path}.[]") for i in node.items],
-                    tag=node.tag)
-    if isinstance(node, YMap):
-        m = YMap(node.line, node.col, tag=node.tag)
-        m.key_lines = dict(node.key_lines)
-        m.items = {k: interpolate_node(v, env, rel, f"{path}.{k}" if path else k) for k, v in node.items.items()}
-        return m
-    return node
-
-
-def _copy_maps(node: YNode) -> YNode:
-    """The tree with fresh mappings and lists (scalars shared), as interpolate_node returns it:
-    later steps change mappings in place, never the parsed file."""
-    if isinstance(node, YSeq):
-        return YSeq(node.line, node.col, items=[_copy_maps(i) for i in node.items], tag=node.tag)
-    if isinstance(node, YMap):
-        return YMap(node.line, node.col, items={k: _copy_maps(v) for k, v in node.items.items()},
-                    key_lines=dict(node.key_lines), tag=node.tag)
-    return node
-
-
-def _typed(text: str, quoted: bool) -> object:
-    if not quoted and re.fullmatch(r"-?\d+", text):
-        return int(text)
-    return text
-
-
-# -- merging (compose-go override.Merge and EnforceUnicity) ---------------------------------
-def _is_null(node: YNode | None) -> bool:
-    return node is None or (isinstance(node, YScalar) and node.value is None and node.tag is None)
-
-
-def _seq_items(node: YNode | None) -> list[YNode]:
-    if isinstance(node, YSeq):
-        return list(node.items)
-    if _is_null(node):
-        return []
-    return [node]  # type: ignore[list-item]
-
-
-def _kv_map(node: YNode | None) -> YMap | None:
-    """environment/labels/... in mapping form: a list of `K=V` becomes K: V, each entry keeping its line."""
-    if isinstance(node, YMap):
-        return node
-    if isinstance(node, YSeq):
-        m = YMap(node.line, node.col)
-        for item in node.items:
-            if not isinstance(item, YScalar):
-                return None
-            text = item.raw if item.value is not None else ""
-            key, eq, value = text.partition("=")
-            m.items[key] = YScalar(item.line, item.col, value=value if eq else None, raw=value if eq else "",
-                                   quoted=True)
-            m.key_lines[key] = item.line
-        return m
-    return None
-
-
-def _name_map(node: YNode | None) -> YMap | None:
-    """depends_on / networks in mapping form: a list of names becomes name: null."""
-    if isinstance(node, YMap):
-        return node
-    if isinstance(node, YSeq):
-        m = YMap(node.line, node.col)
-        for item in node.items:
-            if not isinstance(item, YScalar):
-                return None
-            key = str(item.raw)
-            m.items[key] = YScalar(item.line, item.col, value=None, raw="")
-            m.key_lines[key] = item.line
-        return m
-    return None
-
-
-def _port_key(node: YNode) -> str:
-    if isinstance(node, YMap):
-        parts = [_plain(node.get(k)) for k in ("host_ip", "published", "target", "protocol")]
-        return "%s:%s:%s/%s" % tuple(parts)
-    return _plain(node)
-
-
-def _volume_key(node: YNode) -> str:
-    if isinstance(node, YMap):
-        return _plain(node.get("target"))
-    text = _plain(node)
-    parts = text.split(":")
-    if len(parts) >= 3 and len(parts[0]) == 1 and parts[1][:1] in ("\\", "/"):
-        parts = [parts[0] + ":" + parts[1]] + parts[2:]
-    return parts[1] if len(parts) > 1 else parts[0]
-
-
-def _env_file_key(node: YNode) -> str:
-    return _plain(node.get("path")) if isinstance(node, YMap) else _plain(node)
-
-
-def _plain(node: YNode | None) -> str:
-    if isinstance(node, YScalar):
-        return "" if node.value is None else str(node.raw if node.raw else node.value)
-    return "" if node is None else repr(node.plain())
-
-
-def _kv_key(node: YNode) -> str:
-    return _plain(node).partition("=")[0]
-
-
-def _mount_key(node: YNode) -> str:
-    if isinstance(node, YMap):
-        return _plain(node.get("target")) or _plain(node.get("source"))
-    return _plain(node)
-
-
-# Lists Compose keeps unique (compose-go's EnforceUnicity): a later entry with the same key
-# replaces the earlier one, in its place. Compose applies it before the schema's uniqueItems.
-UNIQUE: dict[str, Callable[[YNode], str]] = {
-    "ports": _port_key, "volumes": _volume_key, "expose": _plain, "env_file": _env_file_key,
-    "profiles": _plain, "cap_add": _plain, "cap_drop": _plain, "dns": _plain, "dns_opt": _plain,
-    "dns_search": _plain, "devices": _volume_key, "links": _plain, "tmpfs": _plain, "environment": _kv_key,
-    "labels": _kv_key, "annotations": _kv_key, "sysctls": _kv_key, "extra_hosts": _kv_key,
-    "configs": _mount_key, "secrets": _mount_key,
-}
-# Keys written as one value or a list: merged as lists.
-LISTISH = ("env_file", "dns", "dns_search", "tmpfs")
-KV = ("environment", "labels", "annotations", "sysctls", "extra_hosts")
-NAMED = ("depends_on", "networks")
-OVERRIDE = ("command", "entrypoint")
-
-
-def _strip(node: YNode) -> YNode:
-    if node.tag in ("!override", "!reset"):
-        if isinstance(node, YMap):
-            m = YMap(node.line, node.col, items=dict(node.items), key_lines=dict(node.key_lines))
-            return m
-        if isinstance(node, YSeq):
-            return YSeq(node.line, node.col, items=list(node.items))
-        return YScalar(node.line, node.col, value=node.value, raw=node.raw, quoted=node.quoted)
-    return node
-
-
-def merge_maps(base: YMap, over: YMap, path: tuple[str, ...] = ()) -> YMap:
-    """`over` merged onto `base` as Compose merges files and documents: mappings key by key,
-    lists appended (ports, volumes … made unique, the later entry winning), `command` and
-    scalars replaced, a null leaving the base, `!reset` removing and `!override` replacing."""
-    out = YMap(base.line, base.col, items=dict(base.items), key_lines=dict(base.key_lines))
-    for key, value in over.items.items():
-        if value.tag == "!reset":
-            out.items.pop(key, None)
-            out.key_lines.pop(key, None)
-            continue
-        if value.tag == "!override" or key not in out.items:
-            if _is_null(value) and key in out.items:
-                continue
-            out.items[key] = _strip(value)
-            out.key_lines[key] = over.line_of(key)
-            continue
-        merged = merge_value(out.items[key], value, path + (key,))
-        if merged is not out.items[key]:
-            out.items[key] = merged
-            if merged is value or isinstance(merged, YScalar):
-                out.key_lines[key] = over.line_of(key)
-    return out
-
-
-def merge_value(base: YNode, over: YNode, path: tuple[str, ...]) -> YNode:
-    if _is_null(over):
-        return base
-    in_service = len(path) == 3 and path[0] == "services"
-    key = path[-1]
-    if in_service and key in OVERRIDE:
-        return over
-    if in_service and key in KV:
-        b, o = _kv_map(base), _kv_map(over)
-        if b is not None and o is not None:
-            return merge_maps(b, o, path)
-    if in_service and key in NAMED:
-        b, o = _name_map(base), _name_map(over)
-        if b is not None and o is not None:
-            return merge_maps(b, o, path)
-    if in_service and key in LISTISH:
-        return YSeq(base.line, base.col, items=_seq_items(base) + [_strip(i) for i in _seq_items(over)])
-    if in_service and key == "build":
-        b = base if isinstance(base, YMap) else _context_map(base)
-        o = over if isinstance(over, YMap) else _context_map(over)
-        return merge_maps(b, o, path)
-    if isinstance(base, YMap) and isinstance(over, YMap):
-        return merge_maps(base, over, path)
-    if isinstance(base, YSeq) and isinstance(over, YSeq):
-        return YSeq(base.line, base.col, items=base.items + [_strip(i) for i in over.items])
-    return over
-
-
-def _context_map(node: YNode) -> YMap:
-    m = YMap(node.line, node.col)
-    m.items["context"] = node
-    m.key_lines["context"] = node.line
-    return m
-
-
-def enforce_unicity(services: YMap) -> None:
-    for name, svc in services.items.items():
-        if not isinstance(svc, YMap):
-            continue
-        for key, keyfn in UNIQUE.items():
-            node = svc.items.get(key)
-            if not isinstance(node, YSeq):
-                continue
-            seen: dict[str, int] = {}
-            items: list[YNode] = []
-            for item in node.items:
-                k = keyfn(item)
-                if k in seen:
-                    items[seen[k]] = item
-                else:
-                    seen[k] = len(items)
-                    items.append(item)
-            if len(items) != len(node.items):
-                svc.items[key] = YSeq(node.line, node.col, items=items)
+__all__ = ["DEFAULT_FILES", "OVERRIDE_FILES", "Env", "EnvValue", "LoadedProject", "compose_files", "interpolate_text",
+           "load_project", "merge_maps", "parse_dotenv", "read_project_env"]
 
 
 # -- the project ----------------------------------------------------------------------------
@@ -484,7 +91,7 @@ class _Loader:
                 enforce_unicity(d.root.get("services"))  # type: ignore[arg-type]
             validate(YMap(d.root.line, d.root.col, items={k: v for k, v in d.root.items.items() if k != "include"},
                           key_lines=d.root.key_lines), rel)
-            doc = interpolate_node(d.root, env, rel) if "$" in src.text else _copy_maps(d.root)
+            doc = interpolate_node(d.root, env, rel) if "$" in src.text else copy_maps(d.root)
             self.rebase(doc, posixpath.dirname(rel))  # paths made relative to the project folder
             out.append(doc)
         return out
@@ -542,7 +149,7 @@ class _Loader:
         env_file = svc.get("env_file")
         if env_file is not None:
             items = []
-            for item in _seq_items(env_file):
+            for item in seq_items(env_file):
                 if isinstance(item, YMap) and item.get("path") is not None:
                     m = YMap(item.line, item.col, items=dict(item.items), key_lines=dict(item.key_lines))
                     m.items["path"] = self._moved(item.get("path"), file_dir)
@@ -559,7 +166,7 @@ class _Loader:
                     moved = self._moved(YScalar(v.line, v.col, value=source, raw=source), file_dir, bind=True)
                     text = str(moved.raw) + sep + rest
                     items.append(YScalar(v.line, v.col, value=text, raw=text, quoted=True))
-                elif isinstance(v, YMap) and _plain(v.get("type")) == "bind" and v.get("source") is not None:
+                elif isinstance(v, YMap) and plain(v.get("type")) == "bind" and v.get("source") is not None:
                     m = YMap(v.line, v.col, items=dict(v.items), key_lines=dict(v.key_lines))
                     m.items["source"] = self._moved(v.get("source"), file_dir, bind=True)
                     items.append(m)
@@ -602,9 +209,9 @@ class _Loader:
         if isinstance(ext, YScalar) and isinstance(ext.value, str):
             base_name, base_file = ext.value, None
         elif isinstance(ext, YMap) and isinstance(ext.get("service"), YScalar):
-            base_name = _plain(ext.get("service"))
+            base_name = plain(ext.get("service"))
             f = ext.get("file")
-            base_file = _plain(f) if isinstance(f, YScalar) and f.value is not None else None
+            base_file = plain(f) if isinstance(f, YScalar) and f.value is not None else None
         else:
             raise InputError(f"service {name}: extends needs `service:` (and may name a `file:`)", rel, line)
         if depth > MAX_INCLUDE_DEPTH or len(chain) > MAX_INCLUDE_DEPTH:
@@ -657,19 +264,19 @@ class _Loader:
         failed: list[YNode] = []  # kept under `include:` for the runtime gate to see
         if depth >= MAX_INCLUDE_DEPTH:
             raise InputError("include nested too deeply (a cycle?)", rel, doc.line_of("include"))
-        if not isinstance(inc, YSeq) and not _is_null(inc):
+        if not isinstance(inc, YSeq) and not is_null(inc):
             raise InputError("include must be a list of files", rel, doc.line_of("include"))
-        for item in _seq_items(inc):
-            if _is_null(item):
+        for item in seq_items(inc):
+            if is_null(item):
                 continue  # Compose skips an empty entry
             paths: list[tuple[str, int]] = []
             env_files: list[tuple[str, int]] = []
             if isinstance(item, YScalar) and item.value is not None:
-                paths = [(_plain(item), item.line)]
+                paths = [(plain(item), item.line)]
             elif isinstance(item, YMap):
                 p = item.get("path")
-                paths = [(_plain(x), x.line) for x in _seq_items(p) if isinstance(x, YScalar)]
-                env_files = [(_plain(x), x.line) for x in _seq_items(item.get("env_file")) if isinstance(x, YScalar)]
+                paths = [(plain(x), x.line) for x in seq_items(p) if isinstance(x, YScalar)]
+                env_files = [(plain(x), x.line) for x in seq_items(item.get("env_file")) if isinstance(x, YScalar)]
             if not paths:
                 raise InputError("an include entry needs a path", rel, item.line)
             try:
@@ -836,7 +443,7 @@ def _apply_profiles(project: LoadedProject) -> None:
     keep = YMap(services.line, services.col, key_lines=dict(services.key_lines), tag=services.tag)
     for name, svc in services.items.items():
         profiles = svc.get("profiles") if isinstance(svc, YMap) else None
-        names = {_plain(p) for p in _seq_items(profiles)} if profiles is not None else set()
+        names = {plain(p) for p in seq_items(profiles)} if profiles is not None else set()
         if names and not (names & enabled or "*" in enabled):
             project.inactive[name] = services.line_of(name)
             keep.key_lines.pop(name, None)
