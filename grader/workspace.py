@@ -7,11 +7,11 @@ that need it become `error` results, and the rest is graded.
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.compose.model import COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Service, load_compose
+from grader.compose.loader import Env, compose_files, load_project, parse_dotenv, read_project_env
+from grader.compose.model import COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Service, load_compose_project
 from grader.errors import InputError, OutsideRootError
 from grader.nginx.model import ApiRoute, NginxConfig
 from grader.nginx.parse import NGINX_PREFIX, ConfigSource, parse_nginx
@@ -19,7 +19,6 @@ from grader.results import Note
 from grader.rubric import DEFAULT_API_PATH
 from grader.submission.dockerfile import Dockerfile, parse_dockerfile
 from grader.submission.reader import SubmissionRoot
-from grader.submission.yamlfile import load_yaml
 
 ROLES = ("backend", "frontend")
 
@@ -30,6 +29,7 @@ class Workspace:
     compose: ComposeModel | None = None
     compose_rel: str | None = None
     compose_error: InputError | None = None
+    compose_env: Env = field(default_factory=Env)  # the project's .env, for interpolation
     nginx: NginxConfig | None = None
     nginx_source: ConfigSource = field(default_factory=ConfigSource)
     nginx_error: InputError | None = None
@@ -65,17 +65,33 @@ def find_compose(root: SubmissionRoot) -> str:
     raise InputError("no compose file found: looked for " + ", ".join(COMPOSE_FILE_NAMES), root.rel(root.root))
 
 
-def read_env_file(text: str, rel: str) -> list[EnvVar]:
-    out = []
-    for n, line in enumerate(text.split("\n"), start=1):
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        s = re.sub(r"^export\s+", "", s)
-        name, eq, value = s.partition("=")
-        if name.strip():
-            out.append(EnvVar(name.strip(), value.strip().strip("'\"") if eq else None, n, rel))
-    return out
+def read_env_file(text: str, rel: str, env: Env | None = None) -> list[EnvVar]:
+    """An env_file as Compose reads it, interpolated with the project's .env."""
+    return [EnvVar(v.name, v.value, v.line, v.file) for v in parse_dotenv(text, rel, env)]
+
+
+def load_compose_files(ws: Workspace, compose: str | None) -> ComposeModel:
+    """The effective project as Compose loads it (grader.compose.loader): `--compose FILE` is
+    `-f FILE` (no override, no COMPOSE_FILE); else the files Compose picks in the submission.
+    What Compose would refuse, and an include or extends that cannot be read, are error notes
+    (exit 2); the rest is graded."""
+    root = ws.root
+    if compose:
+        ws.compose_rel = _inside(root, compose, "--compose")
+        project_dir = posixpath.dirname(ws.compose_rel)
+        ws.compose_env = read_project_env(root, project_dir)
+        files: list[tuple[str, int | None]] = [(ws.compose_rel, None)]
+    else:
+        project_dir = ""
+        ws.compose_env = read_project_env(root, project_dir)
+        files = compose_files(root, project_dir, ws.compose_env)
+        ws.compose_rel = files[0][0]
+        project_dir = posixpath.dirname(ws.compose_rel)  # Compose's project folder: the first file's
+    project = load_project(root, files, project_dir, ws.compose_env)
+    model = load_compose_project(project)
+    for e in project.problems + model.refusals:
+        _note_error(ws, e)
+    return model
 
 
 def _image_name(image: str) -> str:
@@ -123,18 +139,22 @@ def _load_env_files(ws: Workspace) -> None:
     assert ws.compose is not None
     for s in ws.compose.services.values():
         for ref in s.env_files:
+            where = getattr(ref.line, "file", None) or ws.compose_rel
             try:
                 rel = ws.root.join(ws.compose_dir, ref.path)
                 if not ws.root.exists(rel):
                     ws.root.resolve(rel)  # a link out of the root is refused, not "missing"
-                    ws.notes.append(Note("info", f"env_file {ref.path} of service {s.name} is not in the "
-                                                 "submission; its settings cannot be seen", ws.compose_rel, ref.line))
+                    if ref.required:  # Compose refuses to start without it
+                        _note_error(ws, InputError(f"env_file {ref.path} of service {s.name} is not in the "
+                                                   "submission; Compose refuses to start without it", where, ref.line))
+                    else:
+                        ref.read = True  # `required: false`: Compose goes on without it, so do we
                     continue
-                s.env_from_files.extend(read_env_file(ws.root.read(rel).text, rel))
+                s.env_from_files.extend(read_env_file(ws.root.read(rel).text, rel, ws.compose_env))
                 ref.read = True
             except OutsideRootError as e:
                 _note_error(ws, InputError(f"env_file {ref.path!r} of service {s.name} points outside the "
-                                           "submission; it is not read", ws.compose_rel, ref.line))
+                                           "submission; it is not read", where, ref.line))
             except InputError as e:
                 _note_error(ws, e)
 
@@ -228,9 +248,7 @@ def load_workspace(path: str | Path, compose: str | None = None, nginx: str | No
     ws = Workspace(root=root, api_path=api_path)
     services = services or {}
     try:
-        ws.compose_rel = _inside(root, compose, "--compose") if compose else find_compose(root)
-        doc = load_yaml(root.read(ws.compose_rel).text, ws.compose_rel)
-        ws.compose = load_compose(doc)
+        ws.compose = load_compose_files(ws, compose)
     except InputError as e:
         ws.compose_error = e
     if ws.compose is not None:

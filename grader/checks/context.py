@@ -49,7 +49,9 @@ class CheckContext:
 
     # -- findings ----------------------------------------------------------------------------
     def at_compose(self, status: Status, key: str, line: int | None, **params: Any) -> Finding:
-        return Finding(status, key, params, self.compose_rel, line)
+        # A line read from the project knows its file (the override, an included or extended file).
+        return Finding(status, key, params, getattr(line, "file", None) or self.compose_rel,
+                       int(line) if line is not None else None)
 
     def at(self, status: Status, key: str, node: Directive | None, **params: Any) -> Finding:
         if node is None:

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import InputError
 from grader.submission.yamlfile import Comment, YamlDocument, YMap, YNode, YScalar, YSeq
 
-COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+if TYPE_CHECKING:
+    from grader.compose.loader import LoadedProject
+
+# The order Compose 2.26 tries them in (docker-compose.yml before .yaml).
+COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 
 
 @dataclass
@@ -93,6 +97,24 @@ class Scalar:
 
 
 @dataclass
+class ConfigMount:
+    source: str  # the key of a top-level config
+    target: str  # where it lands in the container ("/<source>" when not given)
+    line: int
+
+
+@dataclass
+class ConfigDef:
+    """A top-level `configs:` entry: a file, or inline `content` (interpolated)."""
+
+    key: str
+    line: int
+    file: str | None = None  # relative to the project folder
+    content: str | None = None
+    content_line: int | None = None
+
+
+@dataclass
 class Service:
     name: str
     line: int
@@ -115,6 +137,13 @@ class Service:
     healthcheck: YNode | None = None
     command: Scalar | None = None
     entrypoint: Scalar | None = None
+    profiles: list[str] = field(default_factory=list)
+    configs: list[ConfigMount] = field(default_factory=list)
+
+    @property
+    def file(self) -> str | None:
+        """The file the service is defined in (its first definition when merged)."""
+        return getattr(self.line, "file", None)
 
     def line_of(self, key: str) -> int:
         return self.node.line_of(key)
@@ -143,6 +172,15 @@ class ComposeModel:
     comments: list[Comment]
     version_line: int | None
     root: YMap
+    # The effective project (grader.compose.loader): every file merged, in order; services
+    # left out because their profile is not enabled (name -> line); what Compose would refuse
+    # in the merged project (undefined network, service or volume), each with file:line.
+    files: list[str] = field(default_factory=list)
+    project_files: list[str] = field(default_factory=list)  # the files Compose picks, as `-f` would name them
+    inactive: dict[str, int] = field(default_factory=dict)
+    refusals: list[InputError] = field(default_factory=list)
+    configs: dict[str, ConfigDef] = field(default_factory=dict)
+    volumes: dict[str, int] = field(default_factory=dict)  # top-level named volumes -> line
 
     def service(self, name: str | None) -> Service | None:
         return self.services.get(name) if name else None
@@ -164,7 +202,8 @@ class _Reader:
         self.rel = rel
 
     def err(self, node: YNode | None, msg: str, line: int | None = None) -> InputError:
-        return InputError(msg, self.rel, line or (node.line if node else None))
+        line = line or (node.line if node else None)
+        return InputError(msg, getattr(line, "file", None) or self.rel, line)
 
     def text(self, node: YNode, what: str) -> str:
         if isinstance(node, YScalar) and node.value is not None and not isinstance(node.value, (list, dict)):
@@ -225,12 +264,13 @@ class _Reader:
         if isinstance(node, YMap):
             for k, v in node.items.items():
                 value = None if (isinstance(v, YScalar) and v.value is None) else self.text(v, f"environment.{k}")
-                out.append(EnvVar(k, value, node.line_of(k), rel))
+                line = node.line_of(k)
+                out.append(EnvVar(k, value, line, getattr(line, "file", None) or rel))
             return out
         for item in self.seq(node, "environment").items:
             entry = self.text(item, "an environment entry")
             name, eq, value = entry.partition("=")
-            out.append(EnvVar(name.strip(), value if eq else None, item.line, rel))
+            out.append(EnvVar(name.strip(), value if eq else None, item.line, getattr(item.line, "file", None) or rel))
         return out
 
     def env_files(self, node: YNode) -> list[EnvFileRef]:
@@ -305,9 +345,15 @@ class _Reader:
         if get("build") is not None:
             s.build = self.build(get("build"))
         if get("container_name") is not None:
-            s.container_name = Scalar(self.text(get("container_name"), "container_name"), m.line_of("container_name"))
+            name = self.text(get("container_name"), "container_name")
+            if name != "":  # Compose 2.26 drops an empty container_name (2.40 refuses it)
+                s.container_name = Scalar(name, m.line_of("container_name"))
         if get("ports") is not None:
-            s.ports = [self.port(p) for p in self.seq(get("ports"), "ports").items]
+            ports: dict[tuple, Port] = {}
+            for item in self.seq(get("ports"), "ports").items:
+                p = self.port(item)  # the same port written twice is one port to Compose
+                ports.setdefault((p.host_ip, p.published, p.target, p.protocol), p)
+            s.ports = list(ports.values())
             s.ports_line = m.line_of("ports")
         if get("expose") is not None:
             s.expose = [Scalar(v, line) for v, line in self.str_list(get("expose"), "expose")]
@@ -338,18 +384,47 @@ class _Reader:
             s.command = self.scalar(get("command"), "command")
         if get("entrypoint") is not None:
             s.entrypoint = self.scalar(get("entrypoint"), "entrypoint")
+        if get("profiles") is not None:
+            s.profiles = [v for v, _ in self.str_list(get("profiles"), "profiles")]
+        if get("configs") is not None:
+            for item in self.seq(get("configs"), "configs").items:
+                if isinstance(item, YMap):
+                    src = item.get("source")
+                    if src is None:
+                        raise self.err(item, "a long-syntax config needs `source`")
+                    source = self.text(src, "configs.source")
+                    tgt = item.get("target")
+                    target = self.text(tgt, "configs.target") if tgt is not None else "/" + source
+                    s.configs.append(ConfigMount(source, target, item.line))
+                else:
+                    source = self.text(item, "a config")
+                    s.configs.append(ConfigMount(source, "/" + source, item.line))
         return s
 
 
 def load_compose(doc: YamlDocument) -> ComposeModel:
-    r = _Reader(doc.rel)
+    """One compose file as written (no override, include, extends or interpolation)."""
     if doc.root is None:
         raise InputError("is empty: a compose file needs `services:`", doc.rel)
-    root = r.mapping(doc.root, "the compose file")
-    services_node = root.get("services")
-    if services_node is None:
-        raise InputError("has no `services:` section", doc.rel, 1)
-    services_map = r.mapping(services_node, "services")
+    return _model(doc.rel, doc.root, doc.comments)
+
+
+def load_compose_project(project: "LoadedProject") -> ComposeModel:
+    """The effective project built by grader.compose.loader, with what Compose would refuse in
+    it (refusals) and the services its profiles leave out (inactive)."""
+    model = _model(project.files[0], project.root, project.comments)
+    model.files = list(project.files)
+    model.project_files = list(project.project_files)
+    model.inactive = dict(project.inactive)
+    model.refusals = _refusals(model)
+    return model
+
+
+def _model(rel: str, node: YNode, comments: list[Comment]) -> ComposeModel:
+    r = _Reader(rel)
+    root = r.mapping(node, "the compose file")
+    services_node = root.get("services")  # Compose accepts a project without services
+    services_map = r.mapping(services_node, "services") if services_node is not None else YMap(root.line, root.col)
     services = {name: r.service(name, node, services_map.line_of(name)) for name, node in services_map.items.items()}
     networks: dict[str, Network] = {}
     if root.get("networks") is not None:
@@ -363,4 +438,82 @@ def load_compose(doc: YamlDocument) -> ComposeModel:
                 external = isinstance(ext, YScalar) and ext.value is True or isinstance(ext, YMap)
             networks[key] = Network(key, name, nets.line_of(key), external)
     version_line = root.line_of("version") if "version" in root.items else None
-    return ComposeModel(doc.rel, services, networks, doc.comments, version_line, root)
+    model = ComposeModel(rel, services, networks, comments, version_line, root)
+    if root.get("volumes") is not None:
+        vols = r.mapping(root.get("volumes"), "volumes")
+        model.volumes = {k: vols.line_of(k) for k in vols.items}
+    if root.get("configs") is not None:
+        cfgs = r.mapping(root.get("configs"), "configs")
+        for key, spec in cfgs.items.items():
+            c = ConfigDef(key, cfgs.line_of(key))
+            if isinstance(spec, YMap):
+                if spec.get("file") is not None:
+                    c.file = r.text(spec.get("file"), "configs.file")
+                if spec.get("content") is not None:
+                    c.content = r.text(spec.get("content"), "configs.content")
+                    c.content_line = spec.get("content").line
+            model.configs[key] = c
+    return model
+
+
+def _refusals(model: ComposeModel) -> list[InputError]:
+    """What `docker compose config` refuses in a project that parsed: a reference to a service,
+    network, volume or config the project does not define (a profile may have left it out)."""
+    out: list[InputError] = []
+
+    def refuse(msg: str, line: int) -> None:
+        out.append(InputError(msg, getattr(line, "file", None) or model.rel, line))
+
+    for s in model.services.values():
+        if s.image is None and s.build is None:
+            refuse(f"service \"{s.name}\" has neither an image nor a build context specified", s.line)
+        for d in s.depends_on:
+            if d.service not in model.services:
+                why = " (its profile is not enabled)" if d.service in model.inactive else ""
+                refuse(f"service \"{s.name}\" depends on undefined service \"{d.service}\"{why}", d.line)
+        for key, line in (s.networks or {}).items():
+            if key != "default" and key not in model.networks:
+                refuse(f"service \"{s.name}\" refers to undefined network \"{key}\"; declare it under top-level "
+                       "`networks:`", line)
+        for m in s.volumes:
+            if m.kind == "volume" and m.source and m.source not in model.volumes:
+                refuse(f"service \"{s.name}\" refers to undefined volume \"{m.source}\"; declare it under top-level "
+                       "`volumes:`", m.line)
+        for c in s.configs:
+            if c.source not in model.configs:
+                refuse(f"service \"{s.name}\" refers to undefined config \"{c.source}\"", c.line)
+    cycle = _dependency_cycle(model)
+    if cycle:
+        first = model.services[cycle[0]]
+        line = next((d.line for d in first.depends_on if d.service == cycle[1]), first.line)
+        refuse("dependency cycle detected: " + " -> ".join(cycle), line)
+    return out
+
+
+def _dependency_cycle(model: ComposeModel) -> list[str] | None:
+    """A depends_on cycle (Compose refuses it), as the names along it, first repeated last."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(name: str) -> list[str] | None:
+        state[name] = 1
+        path.append(name)
+        for d in model.services[name].depends_on:
+            if d.service not in model.services:
+                continue
+            if state.get(d.service) == 1:
+                return path[path.index(d.service):] + [d.service]
+            if d.service not in state:
+                found = visit(d.service)
+                if found:
+                    return found
+        state[name] = 2
+        path.pop()
+        return None
+
+    for name in model.services:
+        if name not in state:
+            found = visit(name)
+            if found:
+                return found
+    return None

@@ -23,10 +23,26 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class Line(int):
+    """A 1-based line number that also names its file: a Compose project merges values from
+    several files (override, include, extends), and a finding must point at the right one."""
+
+    file: str | None
+
+    def __new__(cls, n: int, file: str | None = None) -> "Line":
+        obj = super().__new__(cls, n)
+        obj.file = file
+        return obj
+
+    def __reduce__(self) -> Any:
+        return (Line, (int(self), self.file))
+
+
 @dataclass
 class YNode:
-    line: int  # 1-based
+    line: int  # 1-based; a Line (with its file) when read by load_yaml
     col: int  # 1-based
+    tag: str | None = field(default=None, kw_only=True)  # a local tag such as !reset or !override
 
     def plain(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -74,7 +90,7 @@ class YMap(YNode):
 
 @dataclass(frozen=True)
 class Comment:
-    line: int
+    line: int  # a Line, with its file, when read by load_yaml
     text: str  # without the leading '#'
 
 
@@ -148,7 +164,7 @@ class _Builder:
     def build(self, node: yaml.Node) -> YNode:
         if id(node) in self.built:  # an alias: the same located node, shared
             return self.built[id(node)]
-        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        line, col = Line(node.start_mark.line + 1, self.rel), node.start_mark.column + 1
         out: YNode
         if isinstance(node, yaml.ScalarNode):
             try:
@@ -162,6 +178,8 @@ class _Builder:
             out = self._build_map(node, line, col)
         else:  # pragma: no cover
             raise InputError("unknown YAML node", self.rel, line)
+        if node.tag and node.tag.startswith("!") and not node.tag.startswith("!!"):
+            out.tag = node.tag
         self.built[id(node)] = out
         return out
 
@@ -186,7 +204,7 @@ class _Builder:
                     f"key {key!r} is defined twice (first at line {m.key_lines[key]}); "
                     "Compose refuses duplicate keys", self.rel, k.start_mark.line + 1)
             m.items[key] = self.build(v)
-            m.key_lines[key] = k.start_mark.line + 1
+            m.key_lines[key] = Line(k.start_mark.line + 1, self.rel)
         # Explicit keys win over merged ones; earlier merge sources win over later ones.
         for src in merged:
             for key, value in src.items.items():
@@ -196,7 +214,7 @@ class _Builder:
         return m
 
 
-def comments_of(text: str) -> list[Comment]:
+def comments_of(text: str, rel: str | None = None) -> list[Comment]:
     """Comments with their lines. A '#' starts a comment only outside scalars and at the start
     of a line or after white space, exactly as YAML reads it; the scanner tells us where the
     scalars are."""
@@ -218,30 +236,46 @@ def comments_of(text: str) -> list[Comment]:
             i = bisect.bisect_right(starts, idx) - 1
             inside = i >= 0 and spans[i][0] <= idx < spans[i][1]
             if before_ok and not inside:
-                out.append(Comment(lineno, line[pos + 1:].strip()))
+                out.append(Comment(Line(lineno, rel), line[pos + 1:].strip()))
                 break
             pos = line.find("#", pos + 1)
         line_start += len(line) + 1
     return out
 
 
-def load_yaml(text: str, rel: str) -> YamlDocument:
+def load_yaml_documents(text: str, rel: str) -> list[YamlDocument]:
+    """Every YAML document of a file (`---` separates them; Compose merges them in order).
+    Comments are given with the first document."""
     _check_shape(text, rel)
     try:
         nodes = list(yaml.compose_all(text, Loader=LOADER))
     except yaml.YAMLError as e:
         raise _yaml_error(e, rel) from None
-    if len(nodes) > 1:
+    out = []
+    budget = MAX_EXPANDED_NODES
+    for node in nodes or [None]:
+        builder = _Builder(rel)
+        if node is not None:
+            size = builder.expanded_size(node)
+            budget -= size
+            if size > MAX_EXPANDED_NODES or budget < 0:
+                raise InputError(
+                    f"expands to more than {MAX_EXPANDED_NODES} values through aliases (an alias bomb?)",
+                    rel, node.start_mark.line + 1)
+        root = builder.build(node) if node is not None else None
+        out.append(YamlDocument(rel=rel, root=root, comments=[]))
+    out[0].comments = comments_of(text, rel)
+    return out
+
+
+def load_yaml(text: str, rel: str) -> YamlDocument:
+    """A file of one YAML document; several documents are refused (see load_yaml_documents)."""
+    docs = load_yaml_documents(text, rel)
+    if len(docs) > 1:
+        second = docs[1].root
         raise InputError("holds several YAML documents (---); a compose file is one document", rel,
-                         nodes[1].start_mark.line + 1 if nodes[1] is not None else None)
-    node = nodes[0] if nodes else None
-    builder = _Builder(rel)
-    if node is not None and builder.expanded_size(node) > MAX_EXPANDED_NODES:
-        raise InputError(
-            f"expands to more than {MAX_EXPANDED_NODES} values through aliases (an alias bomb?)",
-            rel, node.start_mark.line + 1)
-    root = builder.build(node) if node is not None else None
-    return YamlDocument(rel=rel, root=root, comments=comments_of(text))
+                         second.line if second is not None else None)
+    return docs[0]
 
 
 def walk(node: YNode) -> Iterator[YNode]:
