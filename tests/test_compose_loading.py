@@ -72,7 +72,10 @@ def test_a_backend_port_from_env_is_a_fixed_host_port(tmp_path: Path) -> None:
 
 def test_a_backend_only_in_a_profile_is_not_started_by_up(tmp_path: Path) -> None:
     ws, code, _, r = graded(tmp_path, "backend only in a profile")
-    assert code == 1 and r[C101]["status"] == "fail" and "No backend service" in r[C101]["message"]
+    found = r["compose.services-found"]
+    assert code == 1 and found["status"] == "fail" and "only in a profile" in found["message"]
+    assert found["line"] == line_of(ws / "docker-compose.yml", "  backend:") and "profiles:" in found["hint"]
+    assert r[C101]["status"] == "blocked" and r[C101]["blocked_by"] == "C100"
 
 
 def test_a_service_in_a_disabled_profile_is_not_graded(tmp_path: Path) -> None:

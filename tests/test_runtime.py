@@ -356,3 +356,19 @@ def test_two_runs_at_once_get_the_same_verdicts() -> None:
     assert p.returncode == 0, p.stdout + p.stderr
     assert "AGREE  runtime.scale-up       fail fail" in p.stdout and "[[0, 0], [0, 0]]" in p.stdout
     assert "every check agreed in every run" in p.stdout
+
+
+def test_the_run_is_the_project_compose_loads_and_not_the_graders_environment(ws: Path, monkeypatch) -> None:
+    """The override Compose merges on its own is part of the run (a container_name there stops
+    `up --scale` at its line), and a variable in the grader's own environment does not reach
+    the learner's file: the port comes from the submission's .env, as on any machine."""
+    (ws / "docker-compose.override.yml").write_text("services:\n  backend:\n    container_name: from-override\n")
+    edit(ws / "docker-compose.yml", "      - PORT=8080\n", "      - PORT=${BACKEND_PORT:-8080}\n")
+    monkeypatch.setenv("BACKEND_PORT", "9999")
+    code, report, _ = run_json(ws)
+    r = result(report, "runtime.up-scaled")
+    assert r["status"] == "fail" and "from-override" in r["message"]
+    assert (r["file"], r["line"]) == ("docker-compose.override.yml", 3)
+    (ws / "docker-compose.override.yml").unlink()
+    code, report, stderr = run_json(ws)
+    assert statuses(report)["runtime.api"] == "pass", stderr  # 9999 would leave nginx's 8080 unanswered

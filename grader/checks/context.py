@@ -116,6 +116,11 @@ class CheckContext:
         line = one.line if one else self._services_line()
         route = self.api_route if self.ws.nginx is not None else None
         hosts = self._proxied_hosts(route)
+        # A backend that is there but only in a profile: `up` does not start it.
+        for name in [h for h, _ in hosts] + ["backend"]:
+            if name in self.compose.inactive:
+                return self.at_compose(Status.FAIL, "backend_in_profile", self.compose.inactive[name],
+                                       service=name)
         if hosts:
             host, node = hosts[0]
             return self.at_compose(Status.FAIL, "backend_unknown_host", line, services=services, host=host,

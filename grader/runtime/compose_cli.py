@@ -18,6 +18,8 @@ from pathlib import Path
 from grader.errors import RuntimeSetupError
 
 MAX_OUTPUT_BYTES = 256 * 1024  # the tail of a command's output that is kept for the report
+PASSED_ON = {"PATH", "HOME", "TMPDIR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "LANG", "LC_ALL",
+             "BUILDKIT_HOST", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"}
 
 
 @dataclass
@@ -74,11 +76,14 @@ class ComposeProject:
         self.name = name
         self.files = files
         self.workdir = workdir
-        self.env = {**os.environ, **(env or {})}
+        # Compose interpolates from the submission's .env and this environment: only what Compose
+        # and the Docker client need to run is passed on, so the grader's own variables never
+        # change a learner's file (the same grade on every machine).
+        self.env = {k: v for k, v in os.environ.items() if k in PASSED_ON or k.startswith("DOCKER_")}
+        self.env.update(env or {})
         # Plain progress lines, no colours or cursor movement: the output is kept for the report.
         self.env.update({"COMPOSE_PROGRESS": "plain", "BUILDKIT_PROGRESS": "plain", "NO_COLOR": "1",
                          "COMPOSE_ANSI": "never", "COMPOSE_PROJECT_NAME": name})
-        self.env.pop("COMPOSE_FILE", None)
         self._running: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 

@@ -88,8 +88,10 @@ class RuntimeRun:
         override.write_text(render_override(self.ws.compose, self.project, self.run_id,  # type: ignore[arg-type]
                                             self.ws.roles.get("frontend"), self.ws.roles.get("backend"),
                                             self.opt.limits), "utf-8")
-        compose_path = self.ws.root.resolve(self.ws.compose_rel or "")
-        self.compose = ComposeProject(argv, self.project, [compose_path, override], compose_path.parent)
+        # The files Compose itself picks (the compose file, its override, COMPOSE_FILE's list):
+        # with -f, Compose no longer adds the override on its own.
+        files = [self.ws.root.resolve(rel) for rel in self.ws.compose.project_files or [self.ws.compose_rel]]  # type: ignore[union-attr]
+        self.compose = ComposeProject(argv, self.project, [*files, override], files[0].parent)
         self.progress.status(f"Compose project {self.project} (compose {version})")
         stack = Stack(self.ws, self.opt, self.engine, self.compose, self.run_id, self.progress)
         stack.outcomes = self.outcomes

@@ -111,7 +111,9 @@ class Stack:
 
     # -- what the files say ---------------------------------------------------------------------
     def at_compose(self, status: Status, key: str, line: int | None = None, /, **params: Any) -> Finding:
-        return Finding(status, key, params, self.ws.compose_rel, line)
+        # A line read from the project knows its file (the override, an included or extended file).
+        return Finding(status, key, params, getattr(line, "file", None) or self.ws.compose_rel,
+                       int(line) if line is not None else None)
 
     def at_route(self, status: Status, key: str, /, **params: Any) -> Finding:
         """A finding at the API's proxy_pass: for failures nginx's config is the cause of."""
