@@ -219,7 +219,7 @@ def test_batch_with_runtime_runs_two_stacks_at_once(tmp_path: Path) -> None:
     report = json.loads((out / "reports" / "named.json").read_text())
     up = {x["check"]: x for x in report["results"]}["runtime.up-scaled"]
     assert up["line"] == 25 and "container_name" in up["message"]
-    assert labelled(connect()) == {}
+    assert labelled(connect(), scope="left") == {}
 
 
 def test_aggregate_reads_what_gh_teacher_download_writes(tmp_path: Path) -> None:
