@@ -6,6 +6,7 @@ that need it become `error` results, and the rest is graded.
 """
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from pathlib import Path
 from grader.compose.model import COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Service, load_compose
 from grader.errors import InputError, OutsideRootError
 from grader.nginx.model import NginxConfig
-from grader.nginx.parse import NGINX_PREFIX, ConfigSource, parse_nginx
+from grader.nginx.parse import DEFAULT_CONF, NGINX_PREFIX, ConfigSource, parse_nginx
+from grader.nginx.parse import MAIN as NGINX_MAIN
 from grader.results import Note
 from grader.submission.dockerfile import Dockerfile, parse_dockerfile
 from grader.submission.reader import SubmissionRoot
@@ -136,32 +138,88 @@ def _load_env_files(ws: Workspace) -> None:
 
 
 def nginx_source_for(ws: Workspace) -> ConfigSource:
-    """Where the frontend's nginx config comes from: the Dockerfile's COPY/ADD into
-    /etc/nginx, bind mounts into /etc/nginx (they win, as they cover the image's files), or
-    frontend/nginx.conf."""
+    """Where the frontend's nginx config comes from: the image's own files (nginx.conf including
+    conf.d/*.conf, and conf.d/default.conf), then the Dockerfile's COPY/ADD into /etc/nginx and
+    its `RUN rm` in order, then bind mounts into /etc/nginx (they win, as they cover the image's
+    files); without any of these, frontend/nginx.conf."""
     src = ConfigSource()
     front = ws.role("frontend")
     if front is not None:
+        src.env = {e.name: e.value for e in front.all_env if e.value is not None}
         df = ws.dockerfiles.get(front.name)
-        if df is not None and front.build is not None:
+        built = df is not None and front.build is not None and df.final is not None
+        if built and "nginx" in _image_name(df.final.image):
+            src.image = {NGINX_MAIN, DEFAULT_CONF}
+            src.blame = {p: (df.rel, df.final.line) for p in src.image}
+        elif not built and front.image is not None and "nginx" in _image_name(str(front.image.value)):
+            src.image = {NGINX_MAIN, DEFAULT_CONF}
+            src.blame = {p: (ws.compose_rel or "", front.image.line) for p in src.image}
+        if built:
             ctx = ws.root.join(ws.compose_dir, front.build.context)
-            for inst in df.final_copies():
-                if len(inst.args) < 2:
+            for inst in df.final.instructions:
+                if inst.keyword == "RUN":
+                    _run_removes(src, inst.raw)
+                if inst.keyword not in ("COPY", "ADD") or "from" in inst.flags or len(inst.args) < 2:
                     continue
                 dest = inst.args[-1]
                 for s in inst.args[:-1]:
                     _map(ws, src, ctx, s, dest, multiple=len(inst.args) > 2)
+                if posixpath.normpath(dest).startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
+                    src.blame[DEFAULT_CONF] = (df.rel, inst.line)  # the line that left default.conf beside it
         for m in front.volumes:
             if m.kind == "bind" and m.source and m.target.startswith(NGINX_PREFIX):
-                _map(ws, src, ws.compose_dir, m.source, m.target, multiple=False)
+                _map(ws, src, ws.compose_dir, m.source, m.target, multiple=False, mount=True)
+                if m.target.startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
+                    src.blame[DEFAULT_CONF] = (ws.compose_rel or "", m.line)
     if not src.files and not src.dirs:
         rel = posixpath.join(ws.compose_dir, "frontend/nginx.conf") if ws.compose_dir else "frontend/nginx.conf"
-        src.files[f"{NGINX_PREFIX}/conf.d/nginx.conf"] = rel
-    src.entry = _entries(src)
+        return placed_alone(ws.root, rel)
+    src.entry = [NGINX_MAIN]
     return src
 
 
-def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, multiple: bool) -> None:
+def placed_alone(root: SubmissionRoot, rel: str) -> ConfigSource:
+    """A config whose way into the image is not known: a main file (one with `http` or `events`
+    at its top) is /etc/nginx/nginx.conf, anything else a conf.d file inside the image's `http`."""
+    try:
+        main = bool(MAIN_FILE_RE.search(root.read(rel).text))
+    except InputError:
+        main = False  # parse_nginx reports the file itself
+    cpath = NGINX_MAIN if main else f"{NGINX_PREFIX}/conf.d/{posixpath.basename(rel)}"
+    return ConfigSource(files={cpath: rel}, entry=[NGINX_MAIN])
+
+
+MAIN_FILE_RE = re.compile(r"(?m)^\s*(?:http|events)\s*\{")
+RUN_SPLIT = re.compile(r"&&|\|\||[;|\n]")
+
+
+def _run_removes(src: ConfigSource, raw: str) -> None:
+    """`RUN rm [-f] /etc/nginx/conf.d/default.conf` (or a glob, or `rm -r` of the folder), `mv` of
+    a file away and `> file` take the image's files out of the model."""
+    for command in RUN_SPLIT.split(raw):
+        words = [w.strip("'\"") for w in command.split()]
+        if words and words[0].upper() == "RUN":
+            words = words[1:]
+        paths: list[str] = []
+        if words and words[0] in ("rm", "mv"):
+            paths = [w for w in words[1:] if not w.startswith("-")]
+            if words[0] == "mv":
+                paths = paths[:-1]
+        paths += [w.lstrip(">") for i, w in enumerate(words) if w.startswith(">") and w.lstrip(">")] + \
+                 [words[i + 1] for i, w in enumerate(words[:-1]) if w in (">", ">>")]
+        for p in paths:
+            if not p.startswith(NGINX_PREFIX):
+                continue
+            p = posixpath.normpath(p)
+            gone = {c for c in src.image | set(src.files)
+                    if fnmatch.fnmatchcase(c, p) or c.startswith(p.rstrip("/") + "/")}
+            src.image -= gone
+            for c in gone:
+                src.files.pop(c, None)
+
+
+def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, multiple: bool,
+         mount: bool = False) -> None:
     if not dest.startswith("/"):
         return  # relative to WORKDIR: not an nginx path we can place
     if any(c in source for c in "*?["):
@@ -171,7 +229,10 @@ def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, mu
     except OutsideRootError:
         return  # reported by the build context / mount checks, never read
     if ws.root.is_dir(rel):
-        src.dirs[posixpath.normpath(dest)] = rel
+        target = posixpath.normpath(dest)
+        src.dirs[target] = rel
+        if mount:  # a bind mount covers what the image had in that folder
+            src.image = {c for c in src.image if not c.startswith(target.rstrip("/") + "/")}
         return
     if not dest.startswith(NGINX_PREFIX):
         return
@@ -179,15 +240,6 @@ def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, mu
                                                             NGINX_PREFIX + "/templates"):
         dest = posixpath.join(dest, posixpath.basename(source))
     src.files[posixpath.normpath(dest)] = rel
-
-
-def _entries(src: ConfigSource) -> list[str]:
-    main = f"{NGINX_PREFIX}/nginx.conf"
-    if main in src.files:
-        return [main]
-    confd = sorted(p for p in src.files if p.startswith(f"{NGINX_PREFIX}/conf.d/") and p.endswith(".conf"))
-    templates = sorted(p for p in src.files if p.startswith(f"{NGINX_PREFIX}/templates/") and p.endswith(".template"))
-    return confd + templates or sorted(src.files)
 
 
 def infer_backend(ws: Workspace) -> str | None:
@@ -242,14 +294,11 @@ def load_workspace(path: str | Path, compose: str | None = None, nginx: str | No
         ws.roles["frontend"] = services.get("frontend") or infer_frontend(ws)
     try:
         if nginx:
-            rel = _inside(root, nginx, "--nginx")
-            ws.nginx_source = ConfigSource(files={f"{NGINX_PREFIX}/conf.d/{posixpath.basename(rel)}": rel})
-            ws.nginx_source.entry = list(ws.nginx_source.files)
+            ws.nginx_source = placed_alone(root, _inside(root, nginx, "--nginx"))
         elif ws.compose is not None:
             ws.nginx_source = nginx_source_for(ws)
         else:
-            ws.nginx_source = ConfigSource(files={f"{NGINX_PREFIX}/conf.d/nginx.conf": "frontend/nginx.conf"})
-            ws.nginx_source.entry = list(ws.nginx_source.files)
+            ws.nginx_source = placed_alone(root, "frontend/nginx.conf")
         ws.nginx = parse_nginx(root, ws.nginx_source)
         ws.notes.extend(ws.nginx.notes)
     except InputError as e:

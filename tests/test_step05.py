@@ -12,6 +12,13 @@ def test_step05_fails_what_the_step_asks_to_change(tmp_path: Path) -> None:
     shutil.copytree(shared_path("reference", "step-05"), ws)
     # step-05's compose file lives in the corpus (case 01 is complete/step-05 of the workshop).
     shutil.copy(shared_path("corpus", "dev", "01-handson-step05", "docker-compose.yml"), ws / "docker-compose.yml")
+    # As shipped, its nginx.conf does not load: nginx knows no gzip_proxied "must-revalidate".
+    code, report = grade_json(ws)
+    assert code == 2
+    n102 = by_slug(report)["nginx.dynamic-backend-resolution"]
+    assert n102["status"] == "error" and n102["line"] == 50 and 'invalid value "must-revalidate"' in n102["message"]
+    conf = ws / "frontend" / "nginx.conf"
+    conf.write_text(conf.read_text(encoding="utf-8").replace(" must-revalidate", ""), encoding="utf-8")
     code, report = grade_json(ws)
     results = by_slug(report)
     for slug in ("compose.backend-no-container-name", "compose.backend-no-published-ports",
