@@ -88,7 +88,9 @@ def split_host_port(text: str) -> tuple[str, int | None]:
     return text, None
 
 
-URL_RE = re.compile(r"^(?P<scheme>[a-z]+)://(?P<authority>[^/?]*)(?P<rest>.*)$", re.I)
+# The authority ends at the first `/` or `?`, or at a variable right after a port
+# (`http://backend:8080$request_uri`).
+URL_RE = re.compile(r"^(?P<scheme>[a-z]+)://(?P<authority>[^/?$]*:\d+(?=\$)|[^/?]*)(?P<rest>.*)$", re.I)
 
 
 class NginxConfig:
