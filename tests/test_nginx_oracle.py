@@ -13,6 +13,7 @@ import random
 import re
 import shutil
 import subprocess
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,8 +61,19 @@ def base_configs() -> list[Case]:
                     continue
                 out.append(case_of(str(p.relative_to(root.parent)), text))
     from test_models import LOCS  # the unit tests' own configs
+    from test_mutations import MUTATIONS  # the workshop with one learner mistake each
 
     out.append(case_of("test_models.LOCS", LOCS))
+    original = (WORKSHOP / "frontend" / "nginx.conf").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="grader-oracle-") as tmp:
+        for k, (mutate, _) in enumerate(MUTATIONS):
+            ws = Path(tmp) / str(k)
+            shutil.copytree(WORKSHOP, ws)
+            mutate(ws)
+            for p in sorted((ws / "frontend").rglob("*.conf*")):
+                text = p.read_text(encoding="utf-8-sig")
+                if text != original:
+                    out.append(case_of(f"test_mutations.{mutate.__name__}/{p.name}", text))
     for p in sorted(KEPT.glob("*.conf")) if KEPT.exists() else []:
         text = p.read_text(encoding="utf-8")
         out.append(case_of(f"kept/{p.name}", text, keep_default=p.name.startswith("default-kept")))
@@ -169,6 +181,8 @@ def resolve_variants() -> list[str]:
 def variants(bases: list[Case], rng: random.Random) -> list[Case]:
     out: list[Case] = []
     for base in bases:
+        if base.name.startswith("test_mutations."):
+            continue  # the workshop with one edit: its variants are the workshop's
         made = dropped_semicolons(base.text) + brace_changes(base.text) + argument_changes(base.text)
         made += context_moves(base.text, rng, 12)
         for k, text in enumerate(made):
