@@ -6,7 +6,6 @@ that need it become `error` results, and the rest is graded.
 """
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from grader.compose.model import COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Service, load_compose
 from grader.errors import InputError, OutsideRootError
 from grader.nginx.model import NginxConfig
+from grader.nginx.layout import placed_alone, run_removes
 from grader.nginx.parse import DEFAULT_CONF, NGINX_PREFIX, ConfigSource, parse_nginx
 from grader.nginx.parse import MAIN as NGINX_MAIN
 from grader.results import Note
@@ -158,7 +158,7 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
             ctx = ws.root.join(ws.compose_dir, front.build.context)
             for inst in df.final.instructions:
                 if inst.keyword == "RUN":
-                    _run_removes(src, inst.raw)
+                    run_removes(src, inst.raw)
                 if inst.keyword not in ("COPY", "ADD") or "from" in inst.flags or len(inst.args) < 2:
                     continue
                 dest = inst.args[-1]
@@ -176,46 +176,6 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
         return placed_alone(ws.root, rel)
     src.entry = [NGINX_MAIN]
     return src
-
-
-def placed_alone(root: SubmissionRoot, rel: str) -> ConfigSource:
-    """A config whose way into the image is not known: a main file (one with `http` or `events`
-    at its top) is /etc/nginx/nginx.conf, anything else a conf.d file inside the image's `http`."""
-    try:
-        main = bool(MAIN_FILE_RE.search(root.read(rel).text))
-    except InputError:
-        main = False  # parse_nginx reports the file itself
-    cpath = NGINX_MAIN if main else f"{NGINX_PREFIX}/conf.d/{posixpath.basename(rel)}"
-    return ConfigSource(files={cpath: rel}, entry=[NGINX_MAIN])
-
-
-MAIN_FILE_RE = re.compile(r"(?m)^\s*(?:http|events)\s*\{")
-RUN_SPLIT = re.compile(r"&&|\|\||[;|\n]")
-
-
-def _run_removes(src: ConfigSource, raw: str) -> None:
-    """`RUN rm [-f] /etc/nginx/conf.d/default.conf` (or a glob, or `rm -r` of the folder), `mv` of
-    a file away and `> file` take the image's files out of the model."""
-    for command in RUN_SPLIT.split(raw):
-        words = [w.strip("'\"") for w in command.split()]
-        if words and words[0].upper() == "RUN":
-            words = words[1:]
-        paths: list[str] = []
-        if words and words[0] in ("rm", "mv"):
-            paths = [w for w in words[1:] if not w.startswith("-")]
-            if words[0] == "mv":
-                paths = paths[:-1]
-        paths += [w.lstrip(">") for i, w in enumerate(words) if w.startswith(">") and w.lstrip(">")] + \
-                 [words[i + 1] for i, w in enumerate(words[:-1]) if w in (">", ">>")]
-        for p in paths:
-            if not p.startswith(NGINX_PREFIX):
-                continue
-            p = posixpath.normpath(p)
-            gone = {c for c in src.image | set(src.files)
-                    if fnmatch.fnmatchcase(c, p) or c.startswith(p.rstrip("/") + "/")}
-            src.image -= gone
-            for c in gone:
-                src.files.pop(c, None)
 
 
 def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, multiple: bool,
