@@ -57,7 +57,31 @@ def test_removing_conf_d_with_a_glob_drops_default_conf(ws: Path) -> None:
     assert code == 0
 
 
+def test_bind_mount_beside_default_conf_points_at_the_mount(ws: Path) -> None:
+    # The stock image with the config mounted as conf.d/app.conf: default.conf is still there.
+    edit(ws / "docker-compose.yml", "    build:\n      context: ./frontend\n",
+         "    image: nginx:1.30\n    volumes:\n      - ./frontend/nginx.conf:/etc/nginx/conf.d/zz.conf:ro\n")
+    code, report = grade_json(ws)
+    n101 = by_slug(report)["nginx.api-proxies-to-backend"]
+    assert n101["status"] == "fail" and n101["file"] == "docker-compose.yml"
+    assert n101["line"] == line_of(ws / "docker-compose.yml", "conf.d/zz.conf")
+
+
 # -- templates ---------------------------------------------------------------------------------
+def test_templates_folder_is_rendered_into_conf_d(ws: Path) -> None:
+    (ws / DOCKERFILE).write_text("FROM nginx:1.30\nRUN rm /etc/nginx/conf.d/default.conf\n"
+                                 "COPY templates/ /etc/nginx/templates/\n", encoding="utf-8")
+    (ws / "frontend" / "templates").mkdir()
+    conf = (ws / NGINX).read_text(encoding="utf-8").replace("set $backend_upstream http://backend:8080;",
+                                                            "set $backend_upstream http://${API_HOST}:8080;")
+    (ws / "frontend" / "templates" / "default.conf.template").write_text(conf, encoding="utf-8")
+    (ws / NGINX).unlink()
+    edit(ws / "docker-compose.yml", "    ports:\n      - \"80:80\"\n",
+         "    ports:\n      - \"80:80\"\n    environment:\n      API_HOST: backend\n")
+    code, report = grade_json(ws)
+    assert code == 0, [r for r in report["results"] if r["status"] != "pass"]
+    assert by_slug(report)["nginx.api-proxies-to-backend"]["file"] == "frontend/templates/default.conf.template"
+
 def test_template_variables_from_the_environment_are_substituted(ws: Path) -> None:
     # The image renders templates/*.template into conf.d with the variables set in the service's
     # environment; ${BACKEND_HOST} is then the literal `backend` nginx resolves once at start-up:
@@ -99,6 +123,7 @@ def test_missing_semicolon_is_refused_as_nginx_refuses_it(ws: Path) -> None:
     assert n103["status"] == "error" and n103["file"] == NGINX
     assert n103["line"] == line_of(ws / NGINX, "X-Forwarded-Proto")
     assert 'invalid number of arguments in "proxy_set_header" directive' in n103["message"]
+    assert f'is a ";" missing at the end of line {n103["line"]}?' in n103["message"]
 
 
 def test_directive_in_the_wrong_context_is_refused(ws: Path) -> None:

@@ -147,7 +147,7 @@ def parse_text(text: str, rel: str) -> list[dict]:
                 args = [w for w, _ in current[1:]]
                 if name == "if":
                     args = _if_args(args)
-                stmt: dict = {"directive": name, "line": dline, "args": args}
+                stmt: dict = {"directive": name, "line": dline, "args": args, "end": line}
                 stack[-1].append(stmt)
                 current = []
                 if kind == "{":

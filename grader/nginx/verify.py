@@ -399,7 +399,12 @@ class Checker:
         try:
             analyze(file, stmt, term, ctx, strict=False, check_ctx=True, check_args=True)
         except NgxParserBaseException as e:
-            raise refuse(e.strerror, file, line) from None
+            reason = e.strerror
+            end = stmt.get("end")
+            if reason.startswith("invalid number of arguments") and line and end and end > line:
+                # nginx names the line where the directive ends; the `;` is missing before it
+                reason += f' (it runs on to line {end}: is a ";" missing at the end of line {line}?)'
+            raise refuse(reason, file, line) from None
         if ctx and ctx[-1] in ("map", "types", "geo", "charset_map", "split_clients"):
             return
         reason = _value_error(stmt["directive"], list(stmt["args"]), ctx)
