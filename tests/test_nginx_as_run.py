@@ -185,3 +185,14 @@ def test_variable_proxy_pass_keeping_the_request_uri_passes(ws: Path) -> None:
     edit(ws / NGINX, "set $backend_upstream http://backend:8080;", "set $backend_upstream http://backend:8080$request_uri;")
     code, report = grade_json(ws)
     assert by_slug(report)["nginx.api-proxies-to-backend"]["status"] == "pass"
+
+
+def test_redirect_to_https_is_followed_to_the_server_that_proxies(ws: Path) -> None:
+    # http://localhost/api/posts gets a 301 to https://localhost/api/posts, which the 443 server proxies.
+    edit(ws / NGINX, "server {\n    listen 80;\n",
+         "server {\n    listen 80;\n    return 301 https://$host$request_uri;\n}\n\nserver {\n    listen 443 ssl;\n"
+         "    ssl_certificate /etc/nginx/certs/cert.pem;\n    ssl_certificate_key /etc/nginx/certs/key.pem;\n")
+    edit(ws / "docker-compose.yml", '      - "80:80"\n', '      - "80:80"\n      - "443:443"\n')
+    code, report = grade_json(ws)
+    n101 = by_slug(report)["nginx.api-proxies-to-backend"]
+    assert n101["status"] == "pass" and n101["line"] == line_of(ws / NGINX, "proxy_pass $backend_upstream")

@@ -267,11 +267,30 @@ class NginxConfig:
         the first of `listen_ports` (the container ports the frontend publishes) some server
         listens on (80 when unknown and served), the server is the one whose server_name
         matches `host`, else the port's default server; None when it has no matching location."""
-        server = self.select_server(host, listen_ports or [])
-        if server is None:
+        ports = listen_ports or []
+        for _ in range(3):  # a redirect to https (or another port) is followed, as a browser does
+            server = self.select_server(host, ports)
+            if server is None:
+                return None
+            loc = self.match_location(server, uri)
+            port = self._redirect_port(server) or (self._redirect_port(loc) if loc is not None else None)
+            if port is None or port in ports[:1]:
+                return (server, loc) if loc is not None else None
+            ports = [port]
+        return None
+
+    @staticmethod
+    def _redirect_port(node: Directive) -> int | None:
+        """The port a `return 301 https://$host$request_uri;` of this level sends the browser to."""
+        ret = node.children("return")
+        if not ret or len(ret[0].args) != 2 or ret[0].args[0] not in ("301", "302", "303", "307", "308"):
             return None
-        loc = self.match_location(server, uri)
-        return (server, loc) if loc is not None else None
+        m = URL_RE.match(ret[0].args[1])
+        if m is None:
+            return None
+        _, port = split_host_port(m.group("authority")) if not VAR_RE.search(
+            m.group("authority").split(":")[-1]) else ("", None)
+        return port or (443 if m.group("scheme").lower() == "https" else 80)
 
     def select_server(self, host: str, ports: list[int]) -> Directive | None:
         servers = self.servers()
