@@ -133,7 +133,7 @@ def _check_resolver(args: list[str]) -> str | None:
         key, eq, value = a.partition("=")
         if eq and key in RESOLVER_PARAMS:
             if not RESOLVER_PARAMS[key](value):
-                return f'invalid parameter: {a}' if key != "valid" else f'invalid parameter: {a}'
+                return f'invalid parameter: {a}'
             continue
         if eq or not a or a.startswith(("/", "$")):
             return f'invalid parameter: {a}' if eq else f'host not found in resolver "{a}"'
@@ -146,7 +146,7 @@ def _check_resolver(args: list[str]) -> str | None:
 def _check_return(args: list[str]) -> str | None:
     first = args[0]
     if first.isdigit():
-        if len(first) != 3 or not (100 <= int(first) <= 999) or (len(args) == 1 and False):
+        if len(first) != 3 or not (100 <= int(first) <= 999):
             return f'invalid return code "{first}"'
         return None
     if len(args) == 2:
