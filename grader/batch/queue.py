@@ -126,15 +126,14 @@ def grade_on_queue(subs: list[Any], opt: Any, rubric: Any, key: str) -> Iterator
         payload = {"batch": batch_id, "id": sub.id, "commit": sub.commit, "submission": str(sub.path), "archive": archive,
                    "rubric": {"name": rubric.path.name, "text": rubric_text, "key": key},
                    "lang": opt.lang, "runtime": opt.runtime, "time_limit": opt.time_limit}
-        result = app.send_task(TASK, args=[payload], queue=QUEUE, time_limit=hard_limit(opt.time_limit))
+        # The hard limit is the worker's (from its own --time-limit), as is the visibility timeout.
+        result = app.send_task(TASK, args=[payload], queue=QUEUE)
         pending[result.id] = (sub, result)
         keys.append(done_key(payload))
     try:
         while pending:
-            for task_id, (sub, result) in list(pending.items()):
-                if not result.ready():
-                    continue
-                del pending[task_id]
+            for task_id in _finished(app, list(pending)):
+                sub, result = pending.pop(task_id)
                 if result.successful():
                     value = result.result
                 else:  # the hard time limit, or an error outside the grading itself
@@ -155,6 +154,17 @@ def grade_on_queue(subs: list[Any], opt: Any, rubric: Any, key: str) -> Iterator
         except Exception:  # noqa: BLE001 - they expire on their own
             pass
         app.close()
+
+
+def _finished(app: Any, task_ids: list[str]) -> list[str]:
+    """The tasks whose result is in, asked of Redis in a few round trips however many wait."""
+    backend = app.backend
+    done = []
+    for i in range(0, len(task_ids), 500):
+        chunk = task_ids[i:i + 500]
+        metas = backend.client.mget([backend.get_key_for_task(t) for t in chunk])
+        done += [t for t, meta in zip(chunk, metas) if meta is not None]
+    return done
 
 
 # -- the worker's side -----------------------------------------------------------------------
