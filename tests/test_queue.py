@@ -235,3 +235,24 @@ def test_a_worker_killed_mid_stack_leaves_its_learner_graded_once_and_nothing_be
     assert [(row["id"], row["verdict"]) for row in book] == [("s1", "pass")]
     assert json.loads((out / "reports" / "s1.json").read_text())["passed"] is True
     assert labelled(client) == {}
+
+
+def test_a_killed_process_not_yet_reaped_owns_no_run() -> None:
+    """A worker's pool process outlives its kill as a zombie until someone reaps it; its stack is
+    a dead run's all the same, so the next worker sweeps it."""
+    import socket
+
+    from grader.runtime.engine import _owner_alive
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    try:
+        assert _owner_alive(f"{socket.gethostname()}:{child.pid}") is False
+        assert _owner_alive(f"{socket.gethostname()}:{os.getpid()}") is True
+        assert _owner_alive(f"another-host:{child.pid}") is True  # not ours to judge
+    finally:
+        child.wait()
+    assert _owner_alive(f"{socket.gethostname()}:{child.pid}") is False
