@@ -83,6 +83,10 @@ def test_two_workers_grade_a_class_as_a_serial_batch_does(tmp_path: Path) -> Non
             assert "5 learners: 1 pass, 3 fail, 1 input errors, 0 not graded" in p.stdout
             assert len(re.findall(r"^\[\d/5\] ", p.stderr, re.M)) == 5  # progress as without a queue
             assert keys_left(url) == []  # no task, result or kept result of the batch
+            # --resume through the queue: nothing changed, so nothing is sent.
+            p = batch_cli(str(subs), "--queue", url, "--out", str(queued), "--resume", timeout=120)
+            assert p.returncode == 0, p.stderr
+            assert "(5 unchanged, not regraded)" in p.stdout
         finally:
             for w in workers:
                 w.stop()
@@ -107,6 +111,57 @@ def test_two_workers_grade_a_class_as_a_serial_batch_does(tmp_path: Path) -> Non
     strip = lambda rows: [{k: v for k, v in row.items() if k != "graded_at"} for row in rows]  # noqa: E731
     assert strip(json.loads((agg_q / "gradebook.json").read_text())) == \
         strip(json.loads((agg_s / "gradebook.json").read_text()))
+
+
+def test_a_task_delivered_again_returns_the_kept_result_instead_of_grading_twice(tmp_path: Path) -> None:
+    """A worker that dies after grading but before acknowledging leaves its task to be delivered
+    again: the next delivery returns the result already made."""
+    from grader.batch.queue import TASK, done_key, make_app, pack
+    from grader.batch.run import rubric_key
+
+    sub = tmp_path / "learner"
+    write_submission(sub, None)
+    with redis_server(tmp_path / "redis") as url:
+        app = make_app(url, 60)
+        rubric = load_default_rubric()
+        payload = {"batch": "b1", "id": "learner", "commit": "c1", "submission": str(sub), "archive": pack(sub),
+                   "rubric": {"name": rubric.path.name, "text": rubric.path.read_text(), "key": rubric_key(rubric, False)},
+                   "lang": "en", "runtime": False, "time_limit": 60}
+        first = app.tasks[TASK].apply(args=[payload]).get()
+        assert first["report"]["passed"] is True and first["report"]["submission"] == str(sub)
+        # The same task again, with files that would now fail: the kept result comes back.
+        (sub / "docker-compose.yml").write_text("services: [\n")
+        again = app.tasks[TASK].apply(args=[{**payload, "archive": pack(sub)}]).get()
+        assert again == first
+        # Another batch grades afresh.
+        other = app.tasks[TASK].apply(args=[{**payload, "batch": "b2", "archive": pack(sub)}]).get()
+        assert other["report"]["exit_code"] == 2
+        app.backend.client.delete(done_key(payload), done_key({**payload, "batch": "b2"}))
+        assert keys_left(url) == []
+        app.close()
+
+
+def test_a_worker_of_another_version_answers_with_an_error_not_a_grade(tmp_path: Path) -> None:
+    from grader.batch.queue import TASK, make_app, pack
+
+    sub = tmp_path / "learner"
+    write_submission(sub, None)
+    with redis_server(tmp_path / "redis") as url:
+        app = make_app(url, 60)
+        rubric = load_default_rubric()
+        payload = {"batch": "b1", "id": "learner", "commit": "c1", "submission": str(sub), "archive": pack(sub),
+                   "rubric": {"name": rubric.path.name, "text": rubric.path.read_text(), "key": "0" * 16},
+                   "lang": "en", "runtime": False, "time_limit": 60}
+        result = app.tasks[TASK].apply(args=[payload]).get()
+        assert "report" not in result and "grade with one version on every host" in result["error"]
+        app.close()
+
+
+def load_default_rubric():
+    from grader.registry import known_checks
+    from grader.rubric import load_rubric
+
+    return load_rubric(None, known_checks())
 
 
 def test_a_queue_that_is_not_redis_or_does_not_answer_is_a_clear_error(tmp_path: Path) -> None:
