@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import WORKSHOP, run
+from conftest import run
 from queue_helpers import REPO, Worker, free_port, group_alive, redis_server
 from runtime_fixtures import materialize
 from test_batch import write_submission
@@ -102,7 +102,8 @@ def test_two_workers_grade_a_class_as_a_serial_batch_does(tmp_path: Path) -> Non
     reports = sorted(p.name for p in (serial / "reports").iterdir())
     assert sorted(p.name for p in (queued / "reports").iterdir()) == reports and len(reports) == 5
     for name in reports:
-        assert json.loads((queued / "reports" / name).read_text()) == json.loads((serial / "reports" / name).read_text())
+        assert json.loads((queued / "reports" / name).read_text()) == \
+            json.loads((serial / "reports" / name).read_text())
     assert (queued / "report.html").stat().st_size > 0
     # `grader aggregate` reads the queue's reports as it reads anyone's.
     agg_q, agg_s = tmp_path / "agg-q", tmp_path / "agg-s"
@@ -125,7 +126,8 @@ def test_a_task_delivered_again_returns_the_kept_result_instead_of_grading_twice
         app = make_app(url, 60)
         rubric = load_default_rubric()
         payload = {"batch": "b1", "id": "learner", "commit": "c1", "submission": str(sub), "archive": pack(sub),
-                   "rubric": {"name": rubric.path.name, "text": rubric.path.read_text(), "key": rubric_key(rubric, False)},
+                   "rubric": {"name": rubric.path.name, "text": rubric.path.read_text(),
+                              "key": rubric_key(rubric, False)},
                    "lang": "en", "runtime": False, "time_limit": 60}
         first = app.tasks[TASK].apply(args=[payload]).get()
         assert first["report"]["passed"] is True and first["report"]["submission"] == str(sub)

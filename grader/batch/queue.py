@@ -123,7 +123,8 @@ def grade_on_queue(subs: list[Any], opt: Any, rubric: Any, key: str) -> Iterator
         except (InputError, OSError) as e:
             yield sub, {"error": str(e), "input_error": isinstance(e, InputError)}
             continue
-        payload = {"batch": batch_id, "id": sub.id, "commit": sub.commit, "submission": str(sub.path), "archive": archive,
+        payload = {"batch": batch_id, "id": sub.id, "commit": sub.commit, "submission": str(sub.path),
+                   "archive": archive,
                    "rubric": {"name": rubric.path.name, "text": rubric_text, "key": key},
                    "lang": opt.lang, "runtime": opt.runtime, "time_limit": opt.time_limit}
         # The hard limit is the worker's (from its own --time-limit), as is the visibility timeout.
