@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -251,17 +252,19 @@ def test_a_worker_killed_mid_stack_leaves_its_learner_graded_once_and_nothing_be
         try:
             first.wait_ready()
             # Wait until the first worker's stack runs: a container owned by one of its processes.
-            deadline, project = time.monotonic() + 120, None
+            deadline, project, owner = time.monotonic() + 120, None, 0
             while project is None:
                 assert time.monotonic() < deadline, first.text()
                 for c in list_containers(client, {"label": RUN_LABEL, "status": "running"}):
                     pid = int(c.labels.get(OWNER_LABEL, ":0").rpartition(":")[2])
                     try:
                         if os.getpgid(pid) == first.pid:
-                            project = c.labels[PROJECT_LABEL]
+                            project, owner = c.labels[PROJECT_LABEL], pid
                     except ProcessLookupError:
                         continue
                 time.sleep(0.2)
+            task_dirs = lambda: list(Path(tempfile.gettempdir()).glob(f"grader-task-{owner}-*"))  # noqa: E731
+            assert task_dirs(), "the worker process grades in a folder named by its pid"
             first.kill()
             assert not group_alive(first.pid)
             # The compose command running at the kill finishes on its own; then the stack stays as it is.
@@ -274,6 +277,8 @@ def test_a_worker_killed_mid_stack_leaves_its_learner_graded_once_and_nothing_be
             second.wait_ready()
             assert re.search(r"removed [1-9]\d* left-over object\(s\) of stopped runs", second.text()), second.text()
             assert labelled(client, project=project) == {}
+            assert task_dirs() == []
+            assert re.search(r"removed [1-9]\d* task folder\(s\) of stopped workers", second.text()), second.text()
             # ...and grades the learner once Redis hands the task out again.
             stdout, stderr = batch.communicate(timeout=limit + 30 + 30 + 60 + 60)
             assert batch.returncode == 0, stderr

@@ -39,6 +39,7 @@ CLEANUP_MARGIN = 30.0
 VISIBILITY_MARGIN = 30.0
 MAX_ARCHIVE = 20 * 1024 * 1024  # a submission's files, compressed: a step-06 workspace is a few KiB
 POLL = 0.5
+TASK_DIR = "grader-task-"  # + the worker process's pid + a random part, in the temporary folder
 
 
 def hard_limit(time_limit: float) -> float:
@@ -207,7 +208,10 @@ def _grade_payload(payload: dict[str, Any]) -> dict[str, Any]:
     from grader.registry import known_checks
     from grader.rubric import load_rubric
 
-    work = Path(tempfile.mkdtemp(prefix="grader-task-"))
+    # The task's files, and the runtime's own temporary files inside them: a worker killed
+    # mid-task leaves one folder, named by its pid, for the next worker start to remove.
+    work = Path(tempfile.mkdtemp(prefix=f"{TASK_DIR}{os.getpid()}-"))
+    saved_tempdir, tempfile.tempdir = tempfile.tempdir, str(work)
     try:
         rubric_file = work / "rubric" / Path(payload["rubric"]["name"]).name
         rubric_file.parent.mkdir()
@@ -227,7 +231,21 @@ def _grade_payload(payload: dict[str, Any]) -> dict[str, Any]:
             result["report"]["submission"] = payload["submission"]  # where the batch has it, as without a queue
         return result
     finally:
+        tempfile.tempdir = saved_tempdir
         shutil.rmtree(work, ignore_errors=True)
+
+
+def sweep_task_dirs() -> int:
+    """Remove the task folders of worker processes on this host that are gone; how many."""
+    from grader.runtime.engine import _owner_alive
+
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{TASK_DIR}*-*"):
+        pid = folder.name[len(TASK_DIR):].partition("-")[0]
+        if pid.isdigit() and folder.is_dir() and not _owner_alive(f"{socket.gethostname()}:{pid}"):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def run_worker(url: str, stacks: int, time_limit: float, loglevel: str, echo: Any) -> None:
@@ -241,8 +259,11 @@ def run_worker(url: str, stacks: int, time_limit: float, loglevel: str, echo: An
     removed = sweep(client, stale_only=True)
     client.close()
     total = sum(len(v) for v in removed.values())
+    folders = sweep_task_dirs()
     echo(f"grader worker: removed {total} left-over object(s) of stopped runs on this engine" if total
          else "grader worker: nothing left over on this engine")
+    if folders:
+        echo(f"grader worker: removed {folders} task folder(s) of stopped workers")
     app = make_app(url, time_limit)
     check_broker(app, url)
     echo(f"grader worker: {stacks} stack(s) at a time, time limit {time_limit:g} s, queue {QUEUE} at {url}")
