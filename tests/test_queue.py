@@ -234,7 +234,7 @@ def _compose_processes(project: str) -> list[int]:
 
 @pytest.mark.runtime
 def test_a_worker_killed_mid_stack_leaves_its_learner_graded_once_and_nothing_behind(tmp_path: Path) -> None:
-    from grader.runtime.engine import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, connect, labelled, list_containers
+    from grader.runtime.engine import OWNER_LABEL, PROJECT_LABEL, RUN_LABEL, _owner_alive, connect, list_containers
 
     subs = tmp_path / "class"
     write_submission(subs / "s1", None)
@@ -271,12 +271,12 @@ def test_a_worker_killed_mid_stack_leaves_its_learner_graded_once_and_nothing_be
             deadline = time.monotonic() + 60
             while _compose_processes(project) and time.monotonic() < deadline:
                 time.sleep(0.2)
-            assert labelled(client, project=project).get("containers"), "the killed worker's stack is gone already"
+            assert project_left(client, project).get("containers"), "the killed worker's stack is gone already"
             # The next worker on this host sweeps it at start.
             second = Worker(url, tmp_path / "second.log", time_limit=limit)
             second.wait_ready()
             assert re.search(r"removed [1-9]\d* left-over object\(s\) of stopped runs", second.text()), second.text()
-            assert labelled(client, project=project) == {}
+            assert project_left(client, project) == {}
             assert task_dirs() == []
             assert re.search(r"removed [1-9]\d* task folder\(s\) of stopped workers", second.text()), second.text()
             # ...and grades the learner once Redis hands the task out again.
@@ -296,7 +296,21 @@ def test_a_worker_killed_mid_stack_leaves_its_learner_graded_once_and_nothing_be
     book = list(csv.DictReader(open(out / "gradebook.csv")))
     assert [(row["id"], row["verdict"]) for row in book] == [("s1", "pass")]
     assert json.loads((out / "reports" / "s1.json").read_text())["passed"] is True
-    assert labelled(client) == {}
+    # Nothing of a dead grader process (both workers are stopped now) is on the engine; the
+    # fixture in conftest.py then checks that no run's objects at all are.
+    assert project_left(client, project) == {}
+    assert [c.name for c in list_containers(client, {"label": RUN_LABEL})
+            if not _owner_alive(c.labels.get(OWNER_LABEL))] == []
+    assert [i.id for i in client.images.list(filters={"label": RUN_LABEL})
+            if not _owner_alive(i.labels.get(OWNER_LABEL))] == []
+
+
+def project_left(client, project: str) -> dict:
+    """The containers, networks and volumes of one Compose project (labelled() given a project
+    lists every run's images, so other runs going on meanwhile are not counted here)."""
+    from grader.runtime.engine import labelled
+
+    return {kind: names for kind, names in labelled(client, project=project).items() if kind != "images"}
 
 
 def test_a_killed_process_not_yet_reaped_owns_no_run() -> None:
