@@ -309,21 +309,29 @@ def run(path: str | None, compose_file: str | None, nginx_file: str | None, serv
 @click.option("--clone-timeout", type=float, default=60, show_default=True, metavar="SECONDS")
 @click.option("--resume", is_flag=True, help="Skip learners whose commit and rubric did not change since the last run.")
 @click.option("--progress", "progress_mode", type=click.Choice(["auto", "plain", "rich", "none"]), default="auto")
+@click.option("--queue", default=None, metavar="redis://HOST:PORT/DB",
+              help="Grade on `grader worker`s (one per Docker host) through this Redis queue instead of here; "
+                   "--stacks is then each worker's.")
 @fail_cleanly
 def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: int, runtime: bool, stacks: int,
-          time_limit: float, clone_timeout: float, resume: bool, progress_mode: str) -> None:
+          time_limit: float, clone_timeout: float, resume: bool, progress_mode: str, queue: str | None) -> None:
     """Grade a class: TARGET is a folder with one folder per learner, or a CSV roster
     `student,repo[,ref]` (repo: a local folder or repository, or a git URL, cloned shallowly).
     Writes OUT/gradebook.csv and .json, OUT/feedback/<id>.md, OUT/reports/<id>.json and
-    OUT/report.html. A submission that cannot be fetched or graded is a row with its error."""
+    OUT/report.html. A submission that cannot be fetched or graded is a row with its error.
+    With --queue, workers on the Docker hosts grade and this command collects their results."""
     from grader.batch.outputs import write_all
     from grader.batch.progress import BatchProgress
     from grader.batch.run import Batch, BatchOptions
 
     lang = lang or default_lang()
+    if queue is not None:
+        from grader.batch.queue import check_url
+
+        check_url(queue)
     rub = load(rubric)
     opt = BatchOptions(out=out, rubric=rubric, lang=lang, jobs=jobs, runtime=runtime, stacks=stacks,
-                       time_limit=time_limit, clone_timeout=clone_timeout, resume=resume)
+                       time_limit=time_limit, clone_timeout=clone_timeout, resume=resume, queue=queue)
     rows = Batch(target, opt, rub, BatchProgress(progress_mode)).run()
     paths = write_all(out, rows, rub, lang)
     counts = {v: sum(1 for r in rows if r.verdict == v) for v in ("pass", "fail", "error", "not-graded")}
@@ -331,6 +339,24 @@ def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: i
     click.echo(f"{len(rows)} learners: {counts['pass']} pass, {counts['fail']} fail, {counts['error']} input errors, "
                f"{counts['not-graded']} not graded" + (f" ({reused} unchanged, not regraded)" if resume else ""))
     click.echo(f"gradebook: {paths['csv']}  report: {paths['html']}  feedback: {paths['feedback']}/")
+
+
+@main.command()
+@click.option("--queue", required=True, metavar="redis://HOST:PORT/DB", help="The Redis the batch sends tasks to.")
+@click.option("--stacks", type=click.IntRange(1), default=1, show_default=True,
+              help="Stacks running at once on this host (one worker process each).")
+@click.option("--time-limit", type=click.FloatRange(min=1), default=600, show_default=True, metavar="SECONDS",
+              help="The longest a stack may run; a batch's longer --time-limit is cut to it. The task's hard limit "
+                   "and the queue's visibility timeout follow from it.")
+@click.option("--loglevel", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
+              show_default=True)
+@fail_cleanly
+def worker(queue: str, stacks: int, time_limit: float, loglevel: str) -> None:
+    """Grade the tasks `grader batch --queue` sends, on this host's Docker engine: run one on
+    each Docker host. At start, removes what runs of stopped workers left on the engine."""
+    from grader.batch.queue import run_worker
+
+    run_worker(queue, stacks, time_limit, loglevel, lambda line: click.echo(line, err=True))
 
 
 @main.command()

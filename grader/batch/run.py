@@ -33,6 +33,7 @@ class BatchOptions:
     time_limit: float = 600.0  # per submission, runtime
     clone_timeout: float = 60.0
     resume: bool = False
+    queue: str | None = None  # redis://HOST:PORT/DB: workers on other hosts grade (grader/batch/queue.py)
 
 
 @dataclass
@@ -68,17 +69,34 @@ def _init_worker(rubric_name: str | None) -> None:
 
 
 def _grade_static(path: str, lang: str) -> dict[str, Any]:
-    from grader.grade import grade
-    from grader.errors import InputError
-
     assert _RUBRIC is not None
+    return grade_submission(path, _RUBRIC, lang, False, 0.0)
+
+
+def grade_submission(path: str, rubric: Rubric, lang: str, runtime: bool, time_limit: float) -> dict[str, Any]:
+    """One learner, as a batch grades it: static, then (runtime) the stack unless the files
+    cannot be read. {"report": ...} or {"error": ..., "input_error": bool}. A queue worker
+    grades with this too, so both give the same report."""
+    from grader.errors import InputError
+    from grader.grade import add_runtime, grade, runtime_options
+    from grader.runtime.progress import Progress
+
+    if not runtime:
+        try:
+            report, _ = grade(path, rubric, lang=lang)
+            return {"report": report.to_dict()}
+        except InputError as e:
+            return {"error": str(e), "input_error": True}
+        except Exception as e:  # noqa: BLE001 - a grader bug on one submission must not end the batch
+            return {"error": f"internal error: {type(e).__name__}: {e}", "trace": traceback.format_exc(limit=3)}
     try:
-        report, _ = grade(path, _RUBRIC, lang=lang)
+        report, ws = grade(path, rubric, lang=lang)
+        if report.exit_code != 2:  # a submission that cannot be read is not run
+            options = runtime_options(rubric, total_timeout=time_limit)
+            add_runtime(report, ws, rubric, options, Progress())
         return {"report": report.to_dict()}
-    except InputError as e:
-        return {"error": str(e), "input_error": True}
-    except Exception as e:  # noqa: BLE001 - a grader bug on one submission must not end the batch
-        return {"error": f"internal error: {type(e).__name__}: {e}", "trace": traceback.format_exc(limit=3)}
+    except Exception as e:  # noqa: BLE001 - the gate's refusal, a daemon gone: a row, not a stop
+        return {"error": str(e), "input_error": isinstance(e, InputError)}
 
 
 def _row(sub: Submission, result: dict[str, Any], reused: bool = False) -> Row:
@@ -126,7 +144,14 @@ class Batch:
                 else:
                     todo.append(sub)
         # With runtime, each submission is graded statically right before its stack runs.
-        for sub, result in (self._runtime(todo) if self.opt.runtime else self._static(todo)):
+        # With a queue, workers on the Docker hosts do both and send the results back.
+        if self.opt.queue:
+            from grader.batch.queue import grade_on_queue
+
+            graded = grade_on_queue(todo, self.opt, self.rubric, self.key)
+        else:
+            graded = self._runtime(todo) if self.opt.runtime else self._static(todo)
+        for sub, result in graded:
             rows[sub.id] = self._keep(sub, result)
             self.progress.advance(sub.id, rows[sub.id].verdict)
         self.state_path.write_text(json.dumps(self.state, indent=1), "utf-8")
@@ -173,20 +198,8 @@ class Batch:
 
     def _runtime(self, subs: list[Submission]):
         """Static and runtime together, `stacks` submissions at a time."""
-        from grader.grade import add_runtime, grade, runtime_options
-        from grader.runtime.progress import Progress
-
         def one(sub: Submission) -> dict[str, Any]:
-            try:
-                report, ws = grade(str(sub.path), self.rubric, lang=self.opt.lang)
-                if report.exit_code != 2:  # a submission that cannot be read is not run
-                    options = runtime_options(self.rubric, total_timeout=self.opt.time_limit)
-                    add_runtime(report, ws, self.rubric, options, Progress())
-                return {"report": report.to_dict()}
-            except Exception as e:  # noqa: BLE001 - the gate's refusal, a daemon gone: a row, not a stop
-                from grader.errors import InputError
-
-                return {"error": str(e), "input_error": isinstance(e, InputError)}
+            return grade_submission(str(sub.path), self.rubric, self.opt.lang, True, self.opt.time_limit)
 
         if self.opt.stacks <= 1:
             for sub in subs:

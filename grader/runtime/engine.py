@@ -39,7 +39,17 @@ def _owner_alive(value: str | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A killed process whose parent has not reaped it yet (a worker's pool process, orphaned
+    # when the whole worker was killed) still answers kill(0): it is dead all the same.
+    if not os.path.isdir("/proc/self"):
+        return True  # no /proc to tell
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rpartition(")")[2].split()[:1] != ["Z"]
+    except FileNotFoundError:
+        return False  # reaped meanwhile
+    except OSError:
+        return True
 
 
 def list_containers(client: Any, filters: dict[str, Any], all: bool = True) -> list[Any]:
