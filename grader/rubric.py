@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from grader.errors import RubricError
+from grader.i18n.ko import fill
 
 DEFAULT_RUBRIC = "step-06-horizontal-scaling"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "rubric.schema.json"
@@ -84,7 +85,7 @@ class Rubric:
         if not own:
             return spec.text("fix", lang)
         try:
-            return own[lang].strip().format(**params)
+            return fill(own[lang].strip(), params)
         except (KeyError, IndexError, ValueError):
             return own[lang].strip()
 
@@ -93,7 +94,7 @@ class Rubric:
         if texts is None:
             return f"[{spec.code}:{key}] " + ", ".join(f"{k}={v}" for k, v in params.items())
         try:
-            return texts[lang].strip().format(**params)
+            return fill(texts[lang].strip(), params)
         except (KeyError, IndexError, ValueError):
             return texts[lang].strip()
 
