@@ -76,11 +76,21 @@ def _word_end(word: str) -> str:
     return VOWEL  # backend 백엔드, server 서버, nginx 엔진엑스, compose 컴포즈, data 데이터
 
 
+def _open_paren(text: str) -> int:
+    """Where the parenthesis closed at the end of `text` opens (0 when it is not balanced)."""
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            return i
+    return 0
+
+
 def ending(value: Any) -> str:
     """VOWEL, CONSONANT or RIEUL: how `value`, read aloud in Korean, ends."""
     text = str(value).rstrip()
-    while text.endswith(")") and " (" in text:  # "8080:80 (host:container)": the word before it
-        text = text[:text.rindex(" (")].rstrip()
+    while text.endswith(")") and "(" in text:  # "80:80 (호스트:컨테이너)를": the word before it
+        text = text[:_open_paren(text)].rstrip()
     text = text.rstrip(_SKIP)
     if not text:
         return VOWEL

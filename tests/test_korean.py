@@ -1,0 +1,186 @@
+"""Korean as a Korean instructor writes it: every message of the rubric, rendered with
+realistic values in both languages, has particles that fit the value before them, no
+"이(가)" forms and no English outside code, file names and nginx/Compose words; `explain`
+wraps by display width to the terminal."""
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+from rich.cells import cell_len
+
+from conftest import run
+from grader.i18n.ko import ending, fill, particle
+from grader.registry import known_checks
+from grader.rubric import load_rubric
+
+RUBRIC = load_rubric(None, registry=known_checks())
+
+# Two realistic sets of values, so that each particle is rendered after a value ending in a
+# vowel and after one ending in a consonant (or ㄹ).
+VALUES = [
+    {"after": "172.18.0.7", "backend": "backend", "bad_reads": 2, "before": "172.18.0.5", "candidate": "backend",
+     "code": "C100", "condition": "service_healthy", "container": "workshop-db-1", "count": 3, "created": 3,
+     "document": "openapi.yaml", "error": "docker-compose.yml:12: mapping values are not allowed here",
+     "failed": 2, "floor": 2, "folder": "/data", "frontend": "frontend", "headers": "Host, X-Real-IP",
+     "host": "backend", "image": "python:3.13-slim", "kind": "volumes: [/data]", "limit": 10, "listen": 8080,
+     "location": "/api/", "longest": 15, "lowest": 1, "missing": "X-Forwarded-Proto", "name": "workshop_appnet",
+     "names": "backend-1, backend-2", "need": "90%", "network": "appnet", "networks": "default, backnet",
+     "new": "backend-4, backend-5", "nginx": "frontend/nginx.conf:3", "ok": 38, "operations": "GET /api/posts",
+     "outer_line": 7, "path": "/api/posts", "phase": "R102", "port": "8080:8080", "ports": "8080",
+     "published": "8000-8001", "rate": "95%", "raw": "http://backend:8080", "reads": 12, "reason": "exited (1)",
+     "replica": "workshop-backend-2", "replicas": "workshop-backend-4, workshop-backend-5", "request": "GET /api/posts",
+     "requests": 60, "resolver": "127.0.0.11 valid=10s", "running": 2, "seconds": 60, "sent": 40,
+     "server": "postgres", "service": "backend", "services": "api, frontend, db", "shadowed": "Host",
+     "share": "5%", "source": "./data", "state": "exited", "status": 502, "step": "scale-down", "target": "8080",
+     "text": "internal error", "timeout": "30s", "upstream": "backends", "valid": 600, "value": "socialapp-backend",
+     "variables": "$backend_host", "volume": "backend-data", "want": 3, "what": "DATABASE_PATH in environment",
+     "where": "frontend/nginx.conf:5"},
+    {"after": "172.18.0.13", "backend": "api", "bad_reads": 1, "before": "172.18.0.6", "candidate": "app",
+     "code": "N100", "condition": "service_completed_successfully", "container": "workshop-cache-1", "count": 5,
+     "created": 5, "document": "docs/openapi.json", "error": "frontend/nginx.conf:4: unexpected \"}\"",
+     "failed": 1, "floor": 3, "folder": "/app/data", "frontend": "web", "headers": "Host", "host": "localhost",
+     "limit": 5, "listen": 80, "location": "= /api/posts", "longest": 30, "lowest": 0,
+     "missing": "X-Real-IP, X-Forwarded-For", "name": "appnet", "names": "api-1", "need": "80%",
+     "network": "backnet", "networks": "appnet", "new": "api-3", "nginx": "proxy/default.conf:1", "ok": 17,
+     "operations": "POST /api/posts", "outer_line": 11, "path": "/srv/app.db", "phase": "R101", "port": "80",
+     "ports": "3000, 3001", "published": "9000-9002", "rate": "42%", "raw": "http://api:3000", "reads": 8,
+     "reason": "unhealthy", "replica": "workshop-api-1", "replicas": "workshop-api-3", "request": "POST /api/posts",
+     "requests": 30, "resolver": "8.8.8.8", "running": 1, "seconds": 15, "sent": 21, "server": "mysql:8",
+     "service": "api", "services": "web, worker", "shadowed": "X-Real-IP, Host", "share": "12%",
+     "source": "/home/learner/data", "state": "restarting", "status": 500, "step": "restart-one", "target": "80",
+     "text": "timed out", "timeout": "2m", "upstream": "app_servers", "valid": 30, "value": "api_server",
+     "variables": "$upstream", "volume": "db", "want": 5, "what": "command", "where": "nginx.conf:9",
+     "image": "node:22-alpine", "kind": "VOLUME /data"},
+]
+
+VARIABLE = ["으로", "이라는", "라는", "이나", "은", "는", "이", "가", "을", "를", "과", "와", "로"]
+# a non-Hangul word written right before a particle that varies with it
+PARTICLE_AFTER = re.compile(r"([^\s가-힣]+)(" + "|".join(VARIABLE) + r")(?=[\s.,:;)!?]|$)")
+EITHER_FORM = re.compile(r"이\(가\)|가\(이\)|을\(를\)|를\(을\)|은\(는\)|는\(은\)|와\(과\)|과\(와\)|\(으\)로|\(이\)")
+# English a Korean text may keep: nginx and Compose words, protocol and tool names
+ALLOWED = set("""
+API ARP Compose Connection DATABASE_PATH DNS Docker Dockerfile EXPOSE Gateway Bad Host IP JSON OpenAPI SQLite TCP TTL URL
+X-Forwarded-For X-Forwarded-Proto X-Real-IP command compose container_name env_file environment expose
+fail_timeout healthcheck healthy hostname http ip_hash listen localhost location named volume nginx proxy_pass
+proxy_connect_timeout proxy_http_version proxy_next_upstream proxy_set_header resolver server upstream stdout
+schemathesis valid v HTTP GET POST bridge driver networks ports zone resolve cat proc FILE NAME pip install
+""".split())
+
+
+def messages():
+    """(check code, key, kind) for every message and fix of every check, and the common ones."""
+    out = []
+    for spec in RUBRIC.checks:
+        for key, texts in spec.data["messages"].items():
+            out.append((spec, key, "message"))
+            if texts.get("fix"):
+                out.append((spec, key, "fix"))
+    spec = RUBRIC.checks[0]
+    for key, texts in (RUBRIC.data.get("common_messages") or {}).items():
+        out.append((spec, key, "message"))
+        if texts.get("fix"):
+            out.append((spec, key, "fix"))
+    return out
+
+
+def render(spec, key, kind, lang, values):
+    texts = RUBRIC._texts(spec, key)
+    template = (texts["fix"] if kind == "fix" else texts)[lang].strip()
+    fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+    params = {f: values[f] for f in fields if f in values}
+    if kind == "fix":
+        return template, params, RUBRIC.fix(spec, key, lang, params)
+    return template, params, RUBRIC.message(spec, key, lang, params)
+
+
+def english_words(text: str, params: dict) -> list[str]:
+    """Words of English in a Korean text outside code spans, quoted tool output, options,
+    file names and paths, and the inserted values (the learner's own names)."""
+    for v in sorted((str(v) for v in params.values()), key=len, reverse=True):
+        text = text.replace(v, " ")
+    text = re.sub(r"`[^`]*`|\"[^\"]*\"|'[^']*'|--\S+|\S*[./=:\[]\S*", " ", text)
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z_\-]*[A-Za-z]|[A-Za-z]", text) if w not in ALLOWED
+            and not re.fullmatch(r"[A-Z]\d*|[a-z]", w)]
+
+
+CASES = [(spec.code, key, kind) for spec, key, kind in messages()]
+
+
+@pytest.mark.parametrize("values", range(len(VALUES)))
+@pytest.mark.parametrize(("code", "key", "kind"), CASES, ids=[f"{c}-{k}-{t}" for c, k, t in CASES])
+def test_every_message_reads_right(code: str, key: str, kind: str, values: int) -> None:
+    spec = RUBRIC.find(code)
+    for lang in ("en", "ko"):
+        template, params, text = render(spec, key, kind, lang, VALUES[values])
+        fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+        assert fields <= set(VALUES[0]) | set(VARIABLE) | {"을/를"} or " " in "".join(fields), fields
+        assert not re.search(r"\{(" + "|".join(VARIABLE) + r")\}", text), text  # every particle field filled
+        if lang == "en":
+            assert not re.search("[가-힣]", text), text
+            continue
+        assert not EITHER_FORM.search(text), text
+        for m in PARTICLE_AFTER.finditer(text):
+            before, form = text[:m.start(2)], m.group(2)
+            assert particle(before, form) == form, f"{m.group(0)} in: {text}"
+        assert not english_words(text, params), (english_words(text, params), text)
+
+
+@pytest.mark.parametrize(("value", "rendered"), [
+    ("{v}{를}", {"8080": "8080을", "8080:8080": "8080:8080을", "80": "80을", "3000": "3000을", "8081": "8081을",
+                 "backend": "backend를", "api": "api를", "appnet": "appnet을", "volume": "volume을",
+                 "HTML": "HTML을", "DNS": "DNS를", "app": "app을", "host": "host를"}),
+    ("{v}{로}", {"80": "80으로", "8081": "8081로", "8087": "8087로", "8088": "8088로", "8083": "8083으로",
+                 "docker-compose.yml": "docker-compose.yml로", "backend": "backend로", "upstream": "upstream으로",
+                 "127.0.0.11": "127.0.0.11로", "web": "web으로", "502": "502로", "500": "500으로"}),
+    ("{v}{는}", {"backend": "backend는", "nginx": "nginx는", "location": "location은", "file": "file은",
+                 "proxy_connect_timeout": "proxy_connect_timeout은", "healthcheck": "healthcheck는",
+                 "서비스": "서비스는", "파일": "파일은", "8086": "8086은", "8082": "8082는"}),
+    ("{v}{와}", {"Host": "Host와", "X-Real-IP": "X-Real-IP와", "string": "string과", "8080": "8080과"}),
+    ("`{v}`{가}", {"location /api/": "`location /api/`가", "location /api": "`location /api`가",
+                  "set $backend": "`set $backend`가"}),
+])
+def test_particle_is_read_as_koreans_read_the_value(value: str, rendered: dict[str, str]) -> None:
+    for v, want in rendered.items():
+        assert fill(value, {"v": v}) == want
+
+
+def test_parenthesis_after_a_word_is_skipped_and_pairs_are_named_either_way() -> None:
+    assert fill("`ports: [\"80:80\"]` (호스트:컨테이너){를}", {}).endswith(")을")
+    assert fill("{p}{을/를} {p}{을} {p}{를}", {"p": "backend"}) == "backend를 backend를 backend를"
+    assert ending("") == "vowel" and fill("{{x}} {n:>3}", {"n": 5}) == "{x}   5"
+
+
+def test_rubric_has_no_space_before_a_particle_after_code_or_a_value() -> None:
+    """Korean attaches particles: "`backend`로", never "`backend` 로"."""
+    bad = re.compile(r"(`|\})\s(" + "|".join(VARIABLE) + r")[\s.,]")
+    for spec, key, kind in messages():
+        texts = RUBRIC._texts(spec, key)
+        ko = (texts["fix"] if kind == "fix" else texts)["ko"]
+        assert not bad.search(ko), ko
+
+
+@pytest.mark.parametrize("code", [c.code for c in RUBRIC.checks])
+@pytest.mark.parametrize("columns", [60, 88])
+def test_explain_wraps_by_display_width(code: str, columns: int) -> None:
+    spec = RUBRIC.find(code)
+    for lang in ("ko", "en"):
+        r = run("explain", code, "--lang", lang, env={"COLUMNS": str(columns)})
+        assert r.exit_code == 0, r.output
+        prose = r.output.split("\n## ")
+        for section in prose:
+            for line in section.splitlines():
+                if line.startswith("    "):
+                    continue  # a code example is shown as written
+                spans = re.findall(r"`[^`]*`", line)
+                if cell_len(line) > columns:  # only a code span wider than the line may be
+                    assert len(spans) == 1 and cell_len(spans[0]) > columns - 20, line
+                assert line.count("`") % 2 == 0, f"a code span broken across lines: {line}"
+
+
+def test_explain_n102_in_korean_fits_60_columns() -> None:
+    r = run("explain", "N102", "--lang", "ko", env={"COLUMNS": "60"})
+    assert r.exit_code == 0 and "왜 중요한가요" in r.output
+    assert max(cell_len(line) for line in r.output.splitlines()) <= 60
+    assert "15점" in r.output
