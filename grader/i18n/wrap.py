@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import re
 import shutil
-
-from rich.cells import cell_len
+import unicodedata
 
 # a word: runs of non-space text, where a code span counts as one piece even with spaces in it
 _WORD = re.compile(r"(?:`[^`]*`|[^\s`])+|`")
+
+
+def cell_len(text: str) -> int:
+    """Columns `text` takes on a terminal: wide and full-width characters (Hangul, CJK) two,
+    combining marks none, the others one. (rich.cells.cell_len agrees; importing rich costs
+    more than a static run.)"""
+    n = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        n += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return n
 
 
 def terminal_width(default: int = 88, most: int = 100) -> int:

@@ -1,0 +1,93 @@
+"""What the `grader` command itself prints, in each language: stderr lines, `grader list`'s
+kinds, the commands' help, and the input errors a learner meets most, in Korean.
+
+Input errors are raised in English all over the grader (the English text is also what the JSON
+report and the logs keep); `localize_error` turns the ones a learner meets into Korean when the
+report is in Korean, and leaves any other as it is."""
+from __future__ import annotations
+
+import re
+
+TEXT = {
+    "en": {
+        "cannot_run": "cannot run the stack: {message}",
+        "interrupted": "interrupted; the run's containers, networks, volumes and images were removed",
+        "internal": "internal error: {error} (set GRADER_DEBUG=1 for details; please report it)",
+        "deprecated": "format {old!r} is deprecated; use {new!r} (the old GitHub Classroom reporter) or 'classroom50'",
+        "no_check": "no check {code!r} in rubric {rubric}; `grader list` shows them",
+        "required": "required", "advisory": "advisory", "off": "off",
+    },
+    "ko": {
+        "cannot_run": "이 컴퓨터에서 스택을 실행할 수 없습니다: {message}",
+        "interrupted": "중단했습니다. 이번 실행이 만든 컨테이너, 네트워크, 볼륨, 이미지는 모두 지웠습니다.",
+        "internal": "채점기 내부 오류입니다: {error} (자세한 내용은 GRADER_DEBUG=1로 다시 실행해 보고, 이 오류를 알려 주세요)",
+        "deprecated": "{old!r} 형식은 더 이상 쓰지 않습니다. {new!r}(예전 GitHub Classroom reporter)나 'classroom50'을 쓰세요.",
+        "no_check": "채점 기준 {rubric}에 {code!r} 검사가 없습니다. `grader list`로 검사 목록을 볼 수 있습니다.",
+        "required": "필수", "advisory": "권장", "off": "꺼짐",
+    },
+}
+
+HELP_KO = {
+    None: "학습자의 Docker 워크숍 단계를 채점합니다. docker-compose.yml과 프론트엔드의 nginx.conf를 "
+          "정적으로 검사하고, --runtime을 주면 스택을 실제로 실행해 봅니다.",
+    "check": "PATH(기본값: ./workshop)의 제출물을 채점합니다.",
+    "run": "실행 검사만 합니다. PATH의 스택을 빌드하고 백엔드를 3개로 스케일한 뒤, 프론트엔드를 거친 API, "
+           "부하 분산, 5개와 2개로의 스케일, 복제본 하나의 재시작을 확인합니다. Docker 엔진과 Compose v2가 "
+           "필요하며, 실행이 만든 것은 끝날 때 모두 지웁니다.",
+    "batch": "반 전체를 채점합니다. TARGET은 학습자마다 폴더가 하나씩 있는 폴더이거나 `student,repo[,ref]` "
+             "형식의 CSV 명단입니다. OUT에 gradebook.csv와 .json, feedback/<id>.md, reports/<id>.json, "
+             "report.html을 씁니다. 가져오거나 채점할 수 없는 제출물은 오류와 함께 한 줄로 남깁니다.",
+    "aggregate": "다른 곳에서 만든 보고서(채점기의 JSON 보고서, Classroom 50의 result.json)를 모아 성적표 하나"
+                 "(검사마다 열 하나), 피드백 파일, HTML 보고서를 만듭니다.",
+    "clean": "채점기 실행이 남긴 컨테이너, 네트워크, 볼륨, 이미지를 모두 지웁니다(org.workshop-grader.run "
+             "레이블로 찾으며, 엔진의 다른 것은 건드리지 않습니다).",
+    "explain": "검사 하나를 설명합니다. 무엇을 요구하는지, 왜 중요한지, 실패하는 예와 통과하는 예, 고치는 법을 보여 줍니다.",
+    "list": "채점 기준의 검사 목록을 보여 줍니다. 코드, slug, 점수, 필수/권장, 제목 순입니다.",
+}
+OPTION_HELP_KO = {
+    "lang": "보고서 언어(기본값: LANG이 ko로 시작하면 ko).",
+    "rubric": "rubrics/의 채점 기준 이름이나 채점 기준 파일(기본값: step-06-horizontal-scaling).",
+    "compose_file": "compose 파일(기본값: Compose가 찾는 방식대로 찾음).",
+    "nginx_file": "프론트엔드의 nginx 설정(기본값: 프론트엔드 Dockerfile이나 마운트에서 찾음).",
+    "services": "어느 서비스가 어떤 역할(backend, frontend)인지 지정합니다. 여러 번 쓸 수 있습니다.",
+    "outputs": "보고서를 표준 출력 대신 FILE에 씁니다. FORMAT=FILE로 다른 형식도 함께 쓸 수 있습니다.",
+    "exit_zero": "채점 결과와 상관없이 0으로 끝냅니다(입력 오류는 여전히 2).",
+    "no_color": "터미널에서도 색을 쓰지 않습니다.",
+    "runtime": "Docker로 스택을 빌드하고 실행하는 검사도 합니다(`grader run` 참고).",
+}
+
+# (English message pattern, Korean): the input errors a learner meets most
+_ERRORS_KO = [
+    (r"submission folder not found", "제출물 폴더가 없습니다."),
+    (r"is not a folder; give the submission's folder", "폴더가 아닙니다. 제출물 폴더를 지정하세요."),
+    (r"no compose file found: looked for (.+)", r"compose 파일을 찾지 못했습니다. 찾아본 파일: \1"),
+    (r"file not found", "파일이 없습니다."),
+    (r"(.+) not found", r"\1 파일이 없습니다."),
+    (r"is empty: a compose file needs `services:`", "파일이 비어 있습니다. compose 파일에는 `services:`가 있어야 합니다."),
+    (r"must be a mapping \(key: value\) at the top", "최상위가 매핑(key: value)이어야 합니다."),
+    (r"Compose refuses this file: (.+)", r"Compose가 이 파일을 거부합니다: \1"),
+    (r"nginx syntax error: (.+)", r"nginx 문법 오류: \1"),
+    (r"(.+) points outside the submission; it is not read", r"\1: 제출물 밖을 가리키므로 읽지 않습니다."),
+    (r"required variable (\S+) is missing a value(.*)", r"필수 변수 \1에 값이 없습니다\2"),
+    (r"rubric file not found", "채점 기준 파일이 없습니다."),
+    (r"no rubric named (.+) \(known: (.*)\)", r"\1이라는 채점 기준이 없습니다(있는 것: \2)."),
+    (r"rubric is not valid YAML: (.+)", r"채점 기준 파일이 올바른 YAML이 아닙니다: \1"),
+    (r"rubric key (\S+): (.+)", r"채점 기준의 \1 키: \2"),
+    (r"the Docker engine does not answer \((.+)\); start it, or check DOCKER_HOST and this user's access",
+     r"Docker 엔진이 응답하지 않습니다(\1). 엔진을 시작하거나 DOCKER_HOST와 이 사용자의 권한을 확인하세요."),
+]
+
+
+def localize_error(message: str, lang: str) -> str:
+    """`message` in `lang`: a known input error in Korean, any other as it is."""
+    if lang != "ko":
+        return message
+    from grader.i18n.ko import particle
+
+    for pattern, ko in _ERRORS_KO:
+        m = re.fullmatch(pattern, message, flags=re.S)
+        if m:
+            # a particle after an inserted name takes the form that fits it ("'api'라는")
+            return re.sub(r"([^\s가-힣]+)(이라는|이)(?=[ (])",
+                          lambda p: p.group(1) + particle(p.group(1), p.group(2)), m.expand(ko))
+    return message
