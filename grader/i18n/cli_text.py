@@ -56,26 +56,103 @@ OPTION_HELP_KO = {
     "runtime": "Docker로 스택을 빌드하고 실행하는 검사도 합니다(`grader run` 참고).",
 }
 
-# (English message pattern, Korean): the input errors a learner meets most
+# (English message pattern, Korean): the input errors the grader raises, first match wins
 _ERRORS_KO = [
+    # the submission and its files
     (r"submission folder not found", "제출물 폴더가 없습니다."),
     (r"is not a folder; give the submission's folder", "폴더가 아닙니다. 제출물 폴더를 지정하세요."),
     (r"no compose file found: looked for (.+)", r"compose 파일을 찾지 못했습니다. 찾아본 파일: \1"),
     (r"file not found", "파일이 없습니다."),
-    (r"(.+) not found", r"\1 파일이 없습니다."),
+    (r"is not a regular file", "일반 파일이 아닙니다."),
+    (r"is (\d+) bytes, over the (\d+)-byte limit for one file", r"\1바이트로, 파일 하나의 한도 \2바이트를 넘습니다."),
+    (r"is over the (\d+)-byte limit for one file", r"파일 하나의 한도 \1바이트를 넘습니다."),
+    (r"cannot be read: (.+)", r"읽을 수 없습니다: \1"),
+    (r"not valid UTF-16 text \((.+)\)", r"올바른 UTF-16 텍스트가 아닙니다(\1)."),
+    (r"not UTF-8 text \(byte (\d+): (.+)\); save the file as UTF-8",
+     r'UTF-8 텍스트가 아닙니다(\1번째 바이트: "\2"). 파일을 UTF-8로 저장하세요.'),
+    (r"contains NUL bytes: this is not a text file", "NUL 바이트가 있습니다. 텍스트 파일이 아닙니다."),
+    (r"(absolute path|path) ('.+') points outside the submission; it is not read",
+     r"\2 경로가 제출물 밖을 가리키므로 읽지 않습니다."),
+    (r"(.+) is a link to a place outside the submission \(.+\); it is not read",
+     r"\1: 제출물 밖을 가리키는 링크라 읽지 않습니다."),
+    (r"env_file ('.+') of service (\S+) points outside the submission; it is not read",
+     r"\2 서비스의 env_file \1이 제출물 밖을 가리키므로 읽지 않습니다."),
+    (r"include ('.+') points outside the submission; it is not read", r"include \1이 제출물 밖을 가리키므로 읽지 않습니다."),
+    (r"(.+) points outside the submission; it is not read", r"\1: 제출물 밖을 가리키므로 읽지 않습니다."),
+    (r"(--\S+) (.+): the file must be inside the submission folder (.+)",
+     r"\1 \2: 파일이 제출물 폴더(\3) 안에 있어야 합니다."),
+    (r"--service (\S+): no service ('.+') in (\S+) \(services: (.*)\)",
+     r"--service \1: \3에 \2 서비스가 없습니다(서비스: \4)."),
+    # YAML and Compose
+    (r"YAML syntax error: (.+)", r'YAML 문법 오류입니다. 파서의 메시지: "\1"'),
+    (r"nesting deeper than (\d+) levels; a compose file never needs that",
+     r"\1단계보다 깊게 중첩되어 있습니다. compose 파일에는 그럴 일이 없습니다."),
+    (r"a merge key \(<<\) must name a mapping", "병합 키(<<)는 매핑을 가리켜야 합니다."),
+    (r"a mapping key must be a plain value, not a list or mapping", "매핑의 키는 목록이나 매핑이 아닌 단순한 값이어야 합니다."),
+    (r"key ('.+') is defined twice \(first at line (\d+)\); Compose refuses duplicate keys",
+     r"\1 키가 두 번 정의되어 있습니다(처음은 \2번 줄). Compose는 중복 키를 거부합니다."),
+    (r"expands to more than (\d+) values through aliases \(an alias bomb\?\)",
+     r"별칭(alias)을 풀면 값이 \1개를 넘습니다(alias bomb일 수 있습니다)."),
+    (r"holds several YAML documents \(---\); a compose file is one document",
+     "YAML 문서가 여러 개(---) 있습니다. compose 파일은 문서 하나여야 합니다."),
     (r"is empty: a compose file needs `services:`", "파일이 비어 있습니다. compose 파일에는 `services:`가 있어야 합니다."),
     (r"must be a mapping \(key: value\) at the top", "최상위가 매핑(key: value)이어야 합니다."),
-    (r"Compose refuses this file: (.+)", r"Compose가 이 파일을 거부합니다: \1"),
-    (r"nginx syntax error: (.+)", r"nginx 문법 오류: \1"),
-    (r"(.+) points outside the submission; it is not read", r"\1: 제출물 밖을 가리키므로 읽지 않습니다."),
-    (r"required variable (\S+) is missing a value(.*)", r"필수 변수 \1에 값이 없습니다\2"),
+    (r"(.+) must be a single value", r"\1: 값 하나여야 합니다."),
+    (r"(.+) must be a mapping \(key: value\)", r"\1: 매핑(key: value)이어야 합니다."),
+    (r"(.+) must be a list", r"\1: 목록이어야 합니다."),
+    (r"(.+) must be a value or a list", r"\1: 값이나 목록이어야 합니다."),
+    (r"a long-syntax port needs `target`", "긴 형식의 포트에는 `target`이 있어야 합니다."),
+    (r"an env_file entry needs `path`", "env_file 항목에는 `path`가 있어야 합니다."),
+    (r"a long-syntax config needs `source`", "긴 형식의 config에는 `source`가 있어야 합니다."),
+    (r"Compose refuses this file: (.+)", r'Compose가 이 파일을 거부합니다: "\1"'),
+    (r"line ('.+') is not NAME=value", r"\1 줄이 NAME=value 형식이 아닙니다."),
+    (r"value of (\S+) opens a (.) quote that is never closed", r"\1의 값에서 연 \2 따옴표가 닫히지 않았습니다."),
+    (r"required variable (\S+) is missing a value(?:: (.+?))? \((.+)\); set it in \.env",
+     r"필수 변수 \1에 값이 없습니다(\3). .env에 값을 넣으세요. \2"),
+    (r"invalid interpolation format for (.+): ('.+'); write \$\$ for a literal \$",
+     r"\1의 변수 치환 형식이 잘못되었습니다: \2. $ 문자 자체를 쓰려면 $$로 쓰세요."),
+    (r"service (\S+): build (.+)", r"\1 서비스의 build: \2"),
+    (r"env_file (\S+) of service (\S+) is not in the submission; Compose refuses to start without it",
+     r"\2 서비스의 env_file \1이 제출물에 없습니다. 이 파일이 없으면 Compose가 시작하지 않습니다."),
+    (r"service (\S+) extends itself through (.+)", r"\1 서비스가 \2를 거쳐 자기 자신을 extends합니다."),
+    (r"service (\S+): extends needs `service:` \(and may name a `file:`\)",
+     r"\1 서비스: extends에는 `service:`가 있어야 합니다(`file:`은 쓸 수 있습니다)."),
+    (r"service (\S+): extends nested too deeply", r"\1 서비스: extends가 너무 깊게 중첩되어 있습니다."),
+    (r"service (\S+) extends ('.+'), which is not a service of (.+)",
+     r"\1 서비스가 extends하는 \2는 \3의 서비스가 아닙니다."),
+    (r"service (\S+) extends file ('.+'), which is not in the submission",
+     r"\1 서비스가 extends하는 파일 \2가 제출물에 없습니다."),
+    (r"service (\S+) extends file ('.+'), which is empty", r"\1 서비스가 extends하는 파일 \2가 비어 있습니다."),
+    (r"include nested too deeply \(a cycle\?\)", "include가 너무 깊게 중첩되어 있습니다(순환일 수 있습니다)."),
+    (r"include must be a list of files", "include는 파일 목록이어야 합니다."),
+    (r"an include entry needs a path", "include 항목에는 경로가 있어야 합니다."),
+    (r"include env_file ('.+') is not in the submission", r"include의 env_file \1이 제출물에 없습니다."),
+    (r"include ('.+'): the file is not in the submission", r"include \1: 파일이 제출물에 없습니다."),
+    (r"(\S+) is defined here and by include; Compose refuses the conflict",
+     r"\1이 여기와 include에 함께 정의되어 있습니다. Compose는 이 충돌을 거부합니다."),
+    (r"COMPOSE_FILE names (.+), which is not in the submission", r"COMPOSE_FILE의 \1이 제출물에 없습니다."),
+    # nginx
+    (r"nginx syntax error: (.+)", r'nginx 문법 오류입니다. 파서의 메시지: "\1"'),
+    (r"includes itself in a loop \((.+)\)", r"include가 자기 자신으로 돌아옵니다(\1)."),
+    (r"includes nest deeper than (\d+) files", r"include가 파일 \1개보다 깊게 중첩되어 있습니다."),
+    (r"include (\S+) matches no file in the submission", r"include \1에 맞는 파일이 제출물에 없습니다."),
+    (r"no compose file", "compose 파일이 없습니다."),
+    (r"no nginx config", "nginx 설정이 없습니다."),
+    # the rubric and the machine
     (r"rubric file not found", "채점 기준 파일이 없습니다."),
     (r"no rubric named (.+) \(known: (.*)\)", r"\1이라는 채점 기준이 없습니다(있는 것: \2)."),
     (r"rubric is not valid YAML: (.+)", r"채점 기준 파일이 올바른 YAML이 아닙니다: \1"),
+    (r"cannot read rubric: (.+)", r"채점 기준 파일을 읽을 수 없습니다: \1"),
+    (r"rubric is not UTF-8 text", "채점 기준 파일이 UTF-8 텍스트가 아닙니다."),
     (r"rubric key (\S+): (.+)", r"채점 기준의 \1 키: \2"),
     (r"the Docker engine does not answer \((.+)\); start it, or check DOCKER_HOST and this user's access",
      r"Docker 엔진이 응답하지 않습니다(\1). 엔진을 시작하거나 DOCKER_HOST와 이 사용자의 권한을 확인하세요."),
+    (r"Compose was not found; runtime grading needs Compose v2 \(`docker compose`\)\. (.+)",
+     r"Compose가 없습니다. 실행 검사에는 Compose v2(`docker compose`)가 필요합니다. \1"),
+    (r"only Compose v1 was found \((.+)\); runtime grading needs Compose v2 \(`docker compose`\)\. (.+)",
+     r"Compose v1만 있습니다(\1). 실행 검사에는 Compose v2(`docker compose`)가 필요합니다. \2"),
 ]
+_WHERE = re.compile(r"(\S+?:\d+|\S+?): (.+)", re.S)
 
 
 def localize_error(message: str, lang: str) -> str:
@@ -88,6 +165,12 @@ def localize_error(message: str, lang: str) -> str:
         m = re.fullmatch(pattern, message, flags=re.S)
         if m:
             # a particle after an inserted name takes the form that fits it ("'api'라는")
-            return re.sub(r"([^\s가-힣]+)(이라는|이)(?=[ (])",
-                          lambda p: p.group(1) + particle(p.group(1), p.group(2)), m.expand(ko))
+            text = m.expand(ko).rstrip()
+            return re.sub(r"([^\s가-힣(]+)(이라는|이|가|은|는|을|를)(?=[ (.])",
+                          lambda p: p.group(1) + particle(p.group(1), p.group(2)), text)
+    where = _WHERE.fullmatch(message)  # "file:line: message", as an error inside a finding is written
+    if where and not where.group(1).endswith(":"):
+        inner = localize_error(where.group(2), lang)
+        if inner != where.group(2):
+            return f"{where.group(1)}: {inner}"
     return message
