@@ -276,3 +276,29 @@ def test_no_either_form_or_advisory_word_mix_in_the_code() -> None:
         text = path.read_text("utf-8")
         assert "권고" not in text, path
         assert not EITHER_FORM.search(text), path
+
+
+def test_korean_texts_follow_the_glossary() -> None:
+    """docs/glossary.ko.md names one word per idea and the words not to use; no Korean text of
+    the rubric or the grader uses one of those."""
+    from conftest import REPO
+
+    avoid = set()
+    for row in (REPO / "docs" / "glossary.ko.md").read_text("utf-8").splitlines():
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        if len(cells) == 4 and re.search("[가-힣]", cells[2]):
+            avoid |= {w.strip() for w in re.split(r"[,/]", cells[2]) if re.search("[가-힣]", w)}
+    assert {"권고", "레플리카", "런타임 검사"} <= avoid
+    texts = []
+    for spec, key, kind in messages():
+        t = RUBRIC._texts(spec, key)
+        texts.append((t["fix"] if kind == "fix" else t)["ko"])
+    for spec in RUBRIC.checks:
+        texts += [spec.text(f, "ko") for f in ("title", "why", "fix")]
+    # grader/i18n/ko.py is left out: it spells words as they are read (healthcheck 헬스체크)
+    for path in [REPO / "grader" / "i18n" / "cli_text.py", *(REPO / "grader" / "report").glob("*.py"),
+                 REPO / "grader" / "cli.py"]:
+        texts.append(path.read_text("utf-8"))
+    for text in texts:
+        used = [w for w in avoid if w in text]
+        assert not used, (used, text[:200])
