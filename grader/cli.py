@@ -425,6 +425,17 @@ def localize_help(argv: list[str] | None = None) -> None:
     and the options a learner uses (click's own words, such as "Usage:", stay as click has them)."""
     if not _help_in_korean(sys.argv[1:] if argv is None else argv):
         return
+    import importlib
+
+    from grader.i18n.cli_text import CLICK_KO
+
+    def translate(message: str) -> str:
+        return CLICK_KO.get(message, message)
+
+    for name in ("core", "decorators", "exceptions", "formatting", "parser", "types"):
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = translate  # click's words; click looks them up with gettext at each use
     main.help = HELP_KO[None]
     for name, cmd in main.commands.items():
         if name in HELP_KO:

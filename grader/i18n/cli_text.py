@@ -54,7 +54,43 @@ OPTION_HELP_KO = {
     "exit_zero": "채점 결과와 상관없이 0으로 끝냅니다(입력 오류는 여전히 2).",
     "no_color": "터미널에서도 색을 쓰지 않습니다.",
     "runtime": "Docker로 스택을 빌드하고 실행하는 검사도 합니다(`grader run` 참고).",
+    "fmt": "표준 출력(또는 --output FILE)에 쓸 보고서 형식입니다. classroom50은 Classroom 50의 "
+           "result.json을 쓰고, 채점할 수 없는 입력이어도 점수가 기록되도록 0으로 끝냅니다. "
+           "`classroom`은 gh-classroom-reporter의 예전 이름입니다.",
+    "allow_unsafe": "안전 검사가 거부하는 compose 파일(privileged, 호스트 경로 등)도 실행합니다. 믿을 수 있는 입력에만 쓰세요.",
+    "openapi": "API를 확인할 OpenAPI 문서(runtime.api-contract).",
+    "total_timeout": "실행 검사 전체의 시간 제한(기본값 1800).",
+    "build_timeout": "이미지 빌드의 시간 제한(기본값 900).",
+    "ready_timeout": "복제본과 API가 준비될 때까지 기다리는 시간(기본값 60).",
+    "progress_mode": "스택을 실행하는 동안 표준 오류에 보여 줄 진행 상황.",
+    "out": "성적표, 피드백 파일, 보고서, report.html을 쓸 폴더.",
+    "jobs": "정적 채점 프로세스 수(기본값: 모든 코어).",
+    "stacks": "--runtime일 때 동시에 실행할 스택 수.",
+    "time_limit": "--runtime일 때 제출물 하나의 시간 제한.",
+    "resume": "지난 실행 뒤로 커밋과 채점 기준이 바뀌지 않은 학습자는 건너뜁니다.",
 }
+
+# click's own words in --help and usage errors
+CLICK_KO = {
+    "Usage:": "사용법:",
+    "Options": "옵션",
+    "Commands": "명령",
+    "Show this message and exit.": "이 도움말을 보여 주고 끝냅니다.",
+    "Show the version and exit.": "버전을 보여 주고 끝냅니다.",
+    "Error: {message}": "오류: {message}",
+    "Try '{command} {option}' for help.": "도움말을 보려면 '{command} {option}'를 실행하세요.",
+    "No such option {name!r}.": "{name!r} 옵션은 없습니다.",
+    "No such command {name!r}.": "{name!r} 명령은 없습니다.",
+    "Missing command.": "명령이 없습니다.",
+    "Missing argument": "인자가 없습니다",
+    "Missing option": "옵션이 없습니다",
+    "Missing parameter": "매개변수가 없습니다",
+    "Invalid value for {param_hint}: {message}": "{param_hint}의 값이 잘못되었습니다: {message}",
+    "Invalid value: {message}": "값이 잘못되었습니다: {message}",
+    "default: {default}": "기본값: {default}",
+    "Aborted!": "중단했습니다.",
+}
+
 
 # (English message pattern, Korean): the input errors the grader raises, first match wins
 _ERRORS_KO = [
