@@ -41,7 +41,7 @@ VALUES = [
      "code": "N100", "condition": "service_completed_successfully", "container": "workshop-cache-1", "count": 5,
      "created": 5, "document": "docs/openapi.json", "error": "frontend/nginx.conf:4: unexpected \"}\"",
      "failed": 1, "floor": 3, "folder": "/app/data", "frontend": "web", "headers": "Host", "host": "localhost",
-     "limit": 5, "listen": 80, "location": "= /api/posts", "longest": 30, "lowest": 0,
+     "limit": 5, "listen": 80, "location": "= /api/posts", "longest": 30, "lowest": 2,
      "missing": "X-Real-IP, X-Forwarded-For", "name": "appnet", "names": "api-1", "need": "80%",
      "network": "backnet", "networks": "appnet", "new": "api-3", "nginx": "proxy/default.conf:1", "ok": 17,
      "operations": "POST /api/posts", "outer_line": 11, "path": "/srv/app.db", "phase": "R101", "port": "80",
@@ -55,9 +55,9 @@ VALUES = [
      "image": "node:22-alpine", "kind": "VOLUME /data"},
 ]
 
-VARIABLE = ["으로", "이라는", "라는", "이나", "은", "는", "이", "가", "을", "를", "과", "와", "로"]
+VARIABLE = ["으로", "이라는", "라는", "이나", "은", "는", "이", "가", "을", "를", "과", "와", "로", "이었", "였"]
 # a non-Hangul word written right before a particle that varies with it
-PARTICLE_AFTER = re.compile(r"([^\s가-힣]+)(" + "|".join(VARIABLE) + r")(?=[\s.,:;)!?]|$)")
+PARTICLE_AFTER = re.compile(r"([^\s가-힣]+)(" + "|".join(VARIABLE) + r")(?=[\s.,:;)!?]|$|습니다)")
 EITHER_FORM = re.compile(r"이\(가\)|가\(이\)|을\(를\)|를\(을\)|은\(는\)|는\(은\)|와\(과\)|과\(와\)|\(으\)로|\(이\)")
 # English a Korean text may keep: nginx and Compose words, protocol and tool names
 ALLOWED = set("""

@@ -5,7 +5,7 @@ form of its pair or as the pair: `{port}{을}`, `{port}{를}` and `{port}{을/�
 "8080을" and "80을"; "`location {location}`{이}" gives "`location /api/`가". The particle is
 chosen from the text rendered just before it, so it also fits a code span with a value inside.
 Pairs: 은/는, 이/가, 을/를, 과/와, 으로/로 (ㄹ takes 로: "8081로", "docker-compose.yml로"),
-이라는/라는, 이나/나, 이라/라, 이에요/예요.
+이라는/라는, 이나/나, 이라/라, 이에요/예요, 이었/였 ("{n}{이었}습니다").
 
 How the end of a value is read:
 - Hangul: its own final consonant (batchim); ㄹ is told apart for 으로/로.
@@ -25,7 +25,8 @@ from typing import Any, Mapping
 
 # particle spec -> (after a consonant, after a vowel); either form names the pair
 _PAIRS = [("은", "는"), ("이", "가"), ("을", "를"), ("과", "와"), ("으로", "로"),
-          ("이라는", "라는"), ("이나", "나"), ("이에요", "예요"), ("이라", "라")]
+          ("이라는", "라는"), ("이나", "나"), ("이에요", "예요"), ("이라", "라"),
+          ("이었", "였")]
 PARTICLES: dict[str, tuple[str, str]] = {}
 for _c, _v in _PAIRS:
     PARTICLES[_c] = PARTICLES[_v] = PARTICLES[f"{_c}/{_v}"] = (_c, _v)
