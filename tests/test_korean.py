@@ -302,3 +302,25 @@ def test_korean_texts_follow_the_glossary() -> None:
     for text in texts:
         used = [w for w in avoid if w in text]
         assert not used, (used, text[:200])
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "github"])
+def test_korean_reports_have_no_english_prose(tmp_path, monkeypatch, fmt: str) -> None:
+    """The formats a learner reads, in Korean, for a failing and a blocked submission: labels,
+    messages and fixes are Korean; what is left in English is code, file names and the
+    nginx/Compose words of the allow-list."""
+    from test_formats import make_cases
+
+    make_cases(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for case in ("bad", "blocked"):
+        r = run("check", case, "--format", fmt, "--lang", "ko", "--no-color", env={"LANG": "C.UTF-8"})
+        assert r.exit_code == 1, r.output
+        text = r.stdout
+        if fmt == "github":  # workflow commands: keep the message part of each
+            text = "\n".join(re.sub(r"^::\w+[^:]*::", "", line) for line in text.splitlines()
+                             if not re.match(r"^::(stop-commands|[0-9a-f]{32})", line))
+        assert not EITHER_FORM.search(text), text
+        left = english_words(text, {"submission": case, "service": "backend", "other": "socialapp-backend",
+                                    "frontend": "frontend", "api": "api"})  # the learner's names are values
+        assert not left, (left, text)
