@@ -324,3 +324,20 @@ def test_korean_reports_have_no_english_prose(tmp_path, monkeypatch, fmt: str) -
         left = english_words(text, {"submission": case, "service": "backend", "other": "socialapp-backend",
                                     "frontend": "frontend", "api": "api"})  # the learner's names are values
         assert not left, (left, text)
+
+
+def test_check_texts_are_plain_text() -> None:
+    """Titles, why and the check's fix are shown as written (no values go into them), so a
+    particle field there would reach the learner as "{를}"; and no space comes before a
+    particle after code there either."""
+    bad_space = re.compile(r"`\s(" + "|".join(VARIABLE) + r")[\s.,]")
+    for spec in RUBRIC.checks:
+        for field in ("title", "why", "fix"):
+            for lang in ("en", "ko"):
+                text = spec.text(field, lang)
+                assert not re.search(r"\{(" + "|".join(VARIABLE) + r")\}", text), (spec.code, field, text)
+                assert not EITHER_FORM.search(text), text
+            ko = " ".join(spec.text(field, "ko").split())
+            assert not bad_space.search(ko), (spec.code, field, ko)
+            for m in PARTICLE_AFTER.finditer(ko):
+                assert particle(ko[:m.start(2)], m.group(2)) == m.group(2), (m.group(0), ko)
