@@ -341,3 +341,54 @@ def test_check_texts_are_plain_text() -> None:
             assert not bad_space.search(ko), (spec.code, field, ko)
             for m in PARTICLE_AFTER.finditer(ko):
                 assert particle(ko[:m.start(2)], m.group(2)) == m.group(2), (m.group(0), ko)
+
+
+def _error_samples():
+    """Every input error the grader raises with a literal message, as (file, line, message)
+    with each inserted value replaced by a sample."""
+    import ast
+
+    from conftest import REPO
+
+    def sample(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr):
+            return "".join(v.value if isinstance(v, ast.Constant) else ("'x1'" if v.conversion == ord("r") else "x1")
+                           for v in node.values)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            a, b = sample(node.left), sample(node.right)
+            return None if a is None or b is None else a + b
+        return sample(node.orelse) if isinstance(node, ast.IfExp) else None
+
+    names = {"InputError", "OutsideRootError", "RubricError", "RuntimeSetupError"}
+    out = []
+    for path in sorted((REPO / "grader").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and node.args and \
+                    getattr(node.func, "id", getattr(node.func, "attr", None)) in names:
+                message = sample(node.args[0])
+                if message:
+                    out.append((path.relative_to(REPO).as_posix(), node.lineno, message))
+    return out
+
+
+def test_every_input_error_has_a_korean_text() -> None:
+    """A new error raised in English without a Korean text fails here, naming it."""
+    from grader.i18n.cli_text import localize_error
+
+    samples = _error_samples()
+    assert len(samples) > 60
+    missing = [(f, n, m) for f, n, m in samples if localize_error(m, "ko") == m]
+    # two whose sample value cannot fit the pattern (an option name, a quote character)
+    assert {m for _, _, m in missing} <= {"x1 x1: the file must be inside the submission folder x1",
+                                          "value of x1 opens a x1 quote that is never closed"}, missing
+    assert localize_error("--nginx ../x.conf: the file must be inside the submission folder /w", "ko") == \
+        "--nginx ../x.conf: 파일이 제출물 폴더(/w) 안에 있어야 합니다."
+    assert localize_error("value of DB opens a \" quote that is never closed", "ko") == \
+        "DB의 값에서 연 \" 따옴표가 닫히지 않았습니다."
+    for _, _, message in samples:
+        ko = localize_error(message, "ko")
+        assert not EITHER_FORM.search(ko), ko
+        if ko != message:
+            assert re.search("[가-힣]", ko), ko
