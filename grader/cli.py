@@ -36,7 +36,9 @@ def default_lang() -> str:
 
 def say(lang: str | None, key: str, **params: Any) -> str:
     """One of the command's own lines, in the report's language."""
-    return TEXT.get(lang or default_lang(), TEXT["en"])[key].format(**params)
+    from grader.i18n.ko import fill
+
+    return fill(TEXT.get(lang or default_lang(), TEXT["en"])[key], params)
 
 
 def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -377,8 +379,8 @@ def clean() -> None:
     total = sum(len(v) for v in removed.values())
     for kind, names in removed.items():
         for name in names:
-            click.echo(f"removed {kind[:-1]} {name}")
-    click.echo(f"{total} left-over object(s) removed" if total else "nothing to clean")
+            click.echo(say(None, "removed", kind=say(None, kind) if kind in TEXT["en"] else kind[:-1], name=name))
+    click.echo(say(None, "cleaned", total=total) if total else say(None, "nothing_to_clean"))
 
 
 @main.command()

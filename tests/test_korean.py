@@ -392,3 +392,17 @@ def test_every_input_error_has_a_korean_text() -> None:
         assert not EITHER_FORM.search(ko), ko
         if ko != message:
             assert re.search("[가-힣]", ko), ko
+
+
+def test_clean_speaks_korean(monkeypatch) -> None:
+    import grader.runtime.engine as engine
+
+    monkeypatch.setattr(engine, "connect", lambda: None)
+    monkeypatch.setattr(engine, "sweep", lambda client: {"containers": ["gr-backend-1"], "networks": ["gr_appnet"],
+                                                         "volumes": [], "images": []})
+    r = run("clean", env={"LANG": "ko_KR.UTF-8"})
+    assert r.output.splitlines() == ["컨테이너 gr-backend-1을 지웠습니다.", "네트워크 gr_appnet을 지웠습니다.",
+                                     "남아 있던 2개를 지웠습니다."], r.output
+    r = run("clean", env={"LANG": "C.UTF-8"})
+    assert r.output.splitlines() == ["removed container gr-backend-1", "removed network gr_appnet",
+                                     "2 left-over object(s) removed"], r.output

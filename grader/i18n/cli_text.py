@@ -16,6 +16,9 @@ TEXT = {
         "deprecated": "format {old!r} is deprecated; use {new!r} (the old GitHub Classroom reporter) or 'classroom50'",
         "no_check": "no check {code!r} in rubric {rubric}; `grader list` shows them",
         "required": "required", "advisory": "advisory", "off": "off",
+        "removed": "removed {kind} {name}", "cleaned": "{total} left-over object(s) removed",
+        "nothing_to_clean": "nothing to clean",
+        "containers": "container", "networks": "network", "volumes": "volume", "images": "image",
     },
     "ko": {
         "cannot_run": "이 컴퓨터에서 스택을 실행할 수 없습니다: {message}",
@@ -24,6 +27,9 @@ TEXT = {
         "deprecated": "{old!r} 형식은 더 이상 쓰지 않습니다. {new!r}(예전 GitHub Classroom reporter)나 'classroom50'을 쓰세요.",
         "no_check": "채점 기준 {rubric}에 {code!r} 검사가 없습니다. `grader list`로 검사 목록을 볼 수 있습니다.",
         "required": "필수", "advisory": "권장", "off": "꺼짐",
+        "removed": "{kind} {name}{을} 지웠습니다.", "cleaned": "남아 있던 {total}개를 지웠습니다.",
+        "nothing_to_clean": "지울 것이 없습니다.",
+        "containers": "컨테이너", "networks": "네트워크", "volumes": "볼륨", "images": "이미지",
     },
 }
 
