@@ -368,14 +368,17 @@ def aggregate(reports: tuple[Path, ...], out: Path, rubric: str | None, lang: st
 
 
 @main.command()
+@click.option("--all", "everything", is_flag=True,
+              help="Also remove the objects of runs still going (another grader on this machine, or elsewhere).")
 @fail_cleanly
-def clean() -> None:
+def clean(everything: bool) -> None:
     """Remove every container, network, volume and image that grader runs left behind (a run
-    killed with SIGKILL cannot clean up after itself). Found by the label org.workshop-grader.run;
-    nothing else on the engine is touched."""
+    killed with SIGKILL cannot clean up after itself): those of runs whose grader process on
+    this host is gone. Found by the label org.workshop-grader.run; nothing else on the engine is
+    touched, nor a run still going unless --all."""
     from grader.runtime.engine import connect, sweep
 
-    removed = sweep(connect())
+    removed = sweep(connect(), scope="all" if everything else "stale")
     total = sum(len(v) for v in removed.values())
     for kind, names in removed.items():
         for name in names:

@@ -13,8 +13,10 @@ from pathlib import Path
 from grader.compose.loader import Env, compose_files, load_project, parse_dotenv, read_project_env
 from grader.compose.model import COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Service, load_compose_project
 from grader.errors import InputError, OutsideRootError
+from grader.nginx.layout import placed_alone, run_removes
 from grader.nginx.model import ApiRoute, NginxConfig
-from grader.nginx.parse import NGINX_PREFIX, ConfigSource, parse_nginx
+from grader.nginx.parse import DEFAULT_CONF, NGINX_PREFIX, ConfigSource, parse_nginx
+from grader.nginx.parse import MAIN as NGINX_MAIN
 from grader.results import Note
 from grader.rubric import DEFAULT_API_PATH
 from grader.submission.dockerfile import Dockerfile, parse_dockerfile
@@ -160,32 +162,48 @@ def _load_env_files(ws: Workspace) -> None:
 
 
 def nginx_source_for(ws: Workspace) -> ConfigSource:
-    """Where the frontend's nginx config comes from: the Dockerfile's COPY/ADD into
-    /etc/nginx, bind mounts into /etc/nginx (they win, as they cover the image's files), or
-    frontend/nginx.conf."""
+    """Where the frontend's nginx config comes from: the image's own files (nginx.conf including
+    conf.d/*.conf, and conf.d/default.conf), then the Dockerfile's COPY/ADD into /etc/nginx and
+    its `RUN rm` in order, then bind mounts into /etc/nginx (they win, as they cover the image's
+    files); without any of these, frontend/nginx.conf."""
     src = ConfigSource()
     front = ws.role("frontend")
     if front is not None:
+        src.env = {e.name: e.value for e in front.all_env if e.value is not None}
         df = ws.dockerfiles.get(front.name)
-        if df is not None and front.build is not None:
+        built = df is not None and front.build is not None and df.final is not None
+        if built and "nginx" in _image_name(df.final.image):
+            src.image = {NGINX_MAIN, DEFAULT_CONF}
+            src.blame = {p: (df.rel, df.final.line) for p in src.image}
+        elif not built and front.image is not None and "nginx" in _image_name(str(front.image.value)):
+            src.image = {NGINX_MAIN, DEFAULT_CONF}
+            src.blame = {p: (ws.compose_rel or "", front.image.line) for p in src.image}
+        if built:
             ctx = ws.root.join(ws.compose_dir, front.build.context)
-            for inst in df.final_copies():
-                if len(inst.args) < 2:
+            for inst in df.final.instructions:
+                if inst.keyword == "RUN":
+                    run_removes(src, inst.raw)
+                if inst.keyword not in ("COPY", "ADD") or "from" in inst.flags or len(inst.args) < 2:
                     continue
                 dest = inst.args[-1]
                 for s in inst.args[:-1]:
                     _map(ws, src, ctx, s, dest, multiple=len(inst.args) > 2)
+                if posixpath.normpath(dest).startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
+                    src.blame[DEFAULT_CONF] = (df.rel, inst.line)  # the line that left default.conf beside it
         for m in front.volumes:
             if m.kind == "bind" and m.source and m.target.startswith(NGINX_PREFIX):
-                _map(ws, src, ws.compose_dir, m.source, m.target, multiple=False)
+                _map(ws, src, ws.compose_dir, m.source, m.target, multiple=False, mount=True)
+                if m.target.startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
+                    src.blame[DEFAULT_CONF] = (ws.compose_rel or "", m.line)
     if not src.files and not src.dirs:
         rel = posixpath.join(ws.compose_dir, "frontend/nginx.conf") if ws.compose_dir else "frontend/nginx.conf"
-        src.files[f"{NGINX_PREFIX}/conf.d/nginx.conf"] = rel
-    src.entry = _entries(src)
+        return placed_alone(ws.root, rel)
+    src.entry = [NGINX_MAIN]
     return src
 
 
-def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, multiple: bool) -> None:
+def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, multiple: bool,
+         mount: bool = False) -> None:
     if not dest.startswith("/"):
         return  # relative to WORKDIR: not an nginx path we can place
     if any(c in source for c in "*?["):
@@ -195,7 +213,10 @@ def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, mu
     except OutsideRootError:
         return  # reported by the build context / mount checks, never read
     if ws.root.is_dir(rel):
-        src.dirs[posixpath.normpath(dest)] = rel
+        target = posixpath.normpath(dest)
+        src.dirs[target] = rel
+        if mount:  # a bind mount covers what the image had in that folder
+            src.image = {c for c in src.image if not c.startswith(target.rstrip("/") + "/")}
         return
     if not dest.startswith(NGINX_PREFIX):
         return
@@ -203,15 +224,6 @@ def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, mu
                                                             NGINX_PREFIX + "/templates"):
         dest = posixpath.join(dest, posixpath.basename(source))
     src.files[posixpath.normpath(dest)] = rel
-
-
-def _entries(src: ConfigSource) -> list[str]:
-    main = f"{NGINX_PREFIX}/nginx.conf"
-    if main in src.files:
-        return [main]
-    confd = sorted(p for p in src.files if p.startswith(f"{NGINX_PREFIX}/conf.d/") and p.endswith(".conf"))
-    templates = sorted(p for p in src.files if p.startswith(f"{NGINX_PREFIX}/templates/") and p.endswith(".template"))
-    return confd + templates or sorted(src.files)
 
 
 def infer_backend(ws: Workspace) -> str | None:
@@ -261,14 +273,11 @@ def load_workspace(path: str | Path, compose: str | None = None, nginx: str | No
         ws.roles["frontend"] = services.get("frontend") or infer_frontend(ws)
     try:
         if nginx:
-            rel = _inside(root, nginx, "--nginx")
-            ws.nginx_source = ConfigSource(files={f"{NGINX_PREFIX}/conf.d/{posixpath.basename(rel)}": rel})
-            ws.nginx_source.entry = list(ws.nginx_source.files)
+            ws.nginx_source = placed_alone(root, _inside(root, nginx, "--nginx"))
         elif ws.compose is not None:
             ws.nginx_source = nginx_source_for(ws)
         else:
-            ws.nginx_source = ConfigSource(files={f"{NGINX_PREFIX}/conf.d/nginx.conf": "frontend/nginx.conf"})
-            ws.nginx_source.entry = list(ws.nginx_source.files)
+            ws.nginx_source = placed_alone(root, "frontend/nginx.conf")
         ws.nginx = parse_nginx(root, ws.nginx_source)
         ws.notes.extend(ws.nginx.notes)
     except InputError as e:

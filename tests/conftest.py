@@ -66,9 +66,11 @@ def pytest_runtest_makereport(item, call):
 # -- runtime tests: nothing of a run may stay behind ------------------------------------------
 @pytest.fixture(autouse=True)
 def nothing_left_on_the_engine(request):
-    """For tests marked `runtime`: before, no other run's objects (an interrupted earlier session's
-    are swept, its grader being gone); after, none of this test's either. Whatever a failed test
-    left is removed and the test fails, so one failure does not spill into the next."""
+    """For tests marked `runtime`: before, nothing left behind (an interrupted earlier session's
+    runs are swept, their grader being gone); after, nothing of this test's either: no object
+    whose grader process is gone, nor one of this very process. Whatever a failed test left is
+    removed and the test fails, so one failure does not spill into the next. Runs of other
+    graders still going on this machine are neither counted nor touched."""
     if request.node.get_closest_marker("runtime") is None:
         yield
         return
@@ -76,8 +78,20 @@ def nothing_left_on_the_engine(request):
 
     client = connect()
     sweep(client, stale_only=True)
-    assert labelled(client) == {}, "objects of a grader run still going are present"
+    assert labelled(client, scope="left") == {}, "objects of this process's runs are present"
     yield
-    left = labelled(client)
-    sweep(client)
+    left = labelled(client, scope="left")
+    sweep(client, scope="left")
     assert left == {}, f"the run left these behind: {left}"
+
+
+def full_score(runtime: bool) -> int:
+    """What a submission passing every check scores under the default rubric (static checks,
+    and the runtime phases too when `runtime`): from the rubric, so a change of points there
+    does not need the tests edited."""
+    from grader.registry import known_checks
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(None, known_checks())
+    return round(sum(s.points for s in rubric.checks
+                     if s.enabled and (runtime or not s.slug.startswith("runtime."))))

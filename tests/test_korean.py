@@ -36,7 +36,8 @@ VALUES = [
      "share": "5%", "source": "./data", "state": "exited", "status": 502, "step": "scale-down", "target": "8080",
      "text": "internal error", "timeout": "30s", "upstream": "backends", "valid": 600, "value": "socialapp-backend",
      "variables": "$backend_host", "volume": "backend-data", "want": 3, "what": "DATABASE_PATH in environment",
-     "where": "frontend/nginx.conf:5"},
+     "where": "frontend/nginx.conf:5", "origin": "/etc/nginx/conf.d/default.conf", "names": "localhost",
+     "url": "http://backend:8080/api/", "uri": "/api/"},
     {"after": "172.18.0.13", "backend": "api", "bad_reads": 1, "before": "172.18.0.6", "candidate": "app",
      "code": "N100", "condition": "service_completed_successfully", "container": "workshop-cache-1", "count": 5,
      "created": 5, "document": "docs/openapi.json", "error": "frontend/nginx.conf:4: unexpected \"}\"",
@@ -52,7 +53,8 @@ VALUES = [
      "source": "/home/learner/data", "state": "restarting", "status": 500, "step": "restart-one", "target": "80",
      "text": "timed out", "timeout": "2m", "upstream": "app_servers", "valid": 30, "value": "api_server",
      "variables": "$upstream", "volume": "db", "want": 5, "what": "command", "where": "nginx.conf:9",
-     "image": "node:22-alpine", "kind": "VOLUME /data"},
+     "image": "node:22-alpine", "kind": "VOLUME /data", "origin": "default server", "names": "example.com",
+     "url": "http://api:3000/v1", "uri": "/v1"},
 ]
 
 VARIABLE = ["으로", "이라는", "라는", "이나", "은", "는", "이", "가", "을", "를", "과", "와", "로", "이었", "였"]
@@ -66,7 +68,7 @@ X-Forwarded-For X-Forwarded-Proto X-Real-IP command compose container_name env_f
 fail_timeout healthcheck healthy hostname http ip_hash listen localhost location named volume nginx proxy_pass
 proxy_connect_timeout proxy_http_version proxy_next_upstream proxy_set_header resolver server upstream stdout
 schemathesis valid v HTTP GET POST bridge driver networks ports zone resolve cat proc FILE NAME pip install
-include extends build UTF YAML
+include extends build UTF YAML URI server_name
 """.split())
 
 
@@ -398,7 +400,7 @@ def test_clean_speaks_korean(monkeypatch) -> None:
     import grader.runtime.engine as engine
 
     monkeypatch.setattr(engine, "connect", lambda: None)
-    monkeypatch.setattr(engine, "sweep", lambda client: {"containers": ["gr-backend-1"], "networks": ["gr_appnet"],
+    monkeypatch.setattr(engine, "sweep", lambda client, **kw: {"containers": ["gr-backend-1"], "networks": ["gr_appnet"],
                                                          "volumes": [], "images": []})
     r = run("clean", env={"LANG": "ko_KR.UTF-8"})
     assert r.output.splitlines() == ["컨테이너 gr-backend-1을 지웠습니다.", "네트워크 gr_appnet을 지웠습니다.",

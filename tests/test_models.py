@@ -109,7 +109,8 @@ def test_array_directives_inherit_only_when_inner_sets_none(tmp_path) -> None:
 def test_variables_from_set_and_map(tmp_path) -> None:
     cfg = nginx(tmp_path, "map $host $up { default http://backend:8080; }\nserver {\n  set $a http://srv:1;\n"
                           "  location /s { proxy_pass $a; }\n  location /m { proxy_pass $up; }\n"
-                          "  location /u { proxy_pass http://pool; }\n}\nupstream pool { server backend:8080 resolve; }")
+                          "  location /u { proxy_pass http://pool; }\n}\nresolver 127.0.0.11;\n"
+                          "upstream pool { zone pool 64k; server backend:8080 resolve; }")
     s = cfg.servers()[0]
     t = cfg.proxy_target(cfg.match_location(s, "/s"))
     assert (t.host, t.port, t.has_variables) == ("srv", 1, True)
@@ -124,6 +125,7 @@ def test_durations(text: str, seconds) -> None:
 
 
 def test_listen_forms(tmp_path) -> None:
-    cfg = nginx(tmp_path, "server { listen 8080 default_server; listen [::]:8443 ssl; listen 127.0.0.1; }\nserver { }")
+    cfg = nginx(tmp_path, "server { listen 8080 default_server; listen [::]:8443 ssl; listen 127.0.0.1;\n"
+                          "  ssl_certificate c.pem; ssl_certificate_key k.pem; }\nserver { }")
     a, b = cfg.servers()
     assert cfg.listen_ports(a) == [8080, 8443, 80] and cfg.listen_ports(b) == [80]

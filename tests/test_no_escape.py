@@ -106,4 +106,4 @@ def test_a_symlink_in_the_build_context_does_not_carry_the_secret_into_the_stack
     # BuildKit resolves the link inside the build context only: the file is "not found".
     build = {r["check"]: r for r in __import__("json").loads(p.stdout)["results"]}["runtime.build"]
     assert build["status"] == "fail" and "not found" in build["output"]
-    assert labelled(client) == {}
+    assert labelled(client, scope="left") == {}

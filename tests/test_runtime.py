@@ -184,7 +184,7 @@ def test_safety_gate_refuses_before_anything_starts(ws: Path, name: str, docker_
     assert f"docker-compose.yml:{line}: refused to run" in p.stderr and words in p.stderr
     assert "Traceback" not in p.stderr and time.monotonic() - start < 15
     assert {i.id for i in docker_client.images.list()} == images_before  # nothing was built
-    assert labelled(docker_client) == {}
+    assert labelled(docker_client, scope="left") == {}
 
 
 def test_allow_unsafe_lets_a_trusted_file_past_the_gate(ws: Path) -> None:
@@ -234,7 +234,7 @@ def test_ctrl_c_during_up_removes_everything(ws: Path, docker_client) -> None:
     rest = proc.stderr.read()
     assert proc.wait(120) == 130, rest
     assert "interrupted" in rest
-    assert labelled(docker_client) == {}
+    assert labelled(docker_client, scope="left") == {}
     assert docker_client.api.containers(all=True, filters={"label": f"com.docker.compose.project={project}"}) == []
 
 
@@ -243,7 +243,7 @@ def _start_and_kill_during_up(ws: Path, docker_client) -> str:
     proc, project = _start_run(ws, docker_client, containers=4)
     proc.kill()
     proc.wait(10)
-    assert labelled(docker_client)["containers"]  # SIGKILL: nothing could clean up
+    assert labelled(docker_client, scope="left")["containers"]  # SIGKILL: nothing could clean up
     return project
 
 
@@ -251,7 +251,7 @@ def test_sigkill_mid_run_then_grader_clean_leaves_nothing(ws: Path, docker_clien
     _start_and_kill_during_up(ws, docker_client)
     p = grader("clean")
     assert p.returncode == 0 and "left-over object(s) removed" in p.stdout
-    assert labelled(docker_client) == {}
+    assert labelled(docker_client, scope="left") == {}
     assert grader("clean").stdout.strip() == "nothing to clean"
 
 
@@ -263,7 +263,7 @@ def test_a_new_run_sweeps_what_a_killed_run_left(ws: Path, docker_client, tmp_pa
     code, report, stderr = run_json(other)  # fails fast at up-scaled, after the start-up sweep
     assert "removed what earlier killed runs left" in stderr
     assert docker_client.api.containers(all=True, filters={"label": f"com.docker.compose.project={stale}"}) == []
-    assert labelled(docker_client) == {}
+    assert labelled(docker_client, scope="left") == {}
 
 
 @pytest.mark.parametrize("name,command", [
@@ -372,3 +372,20 @@ def test_the_run_is_the_project_compose_loads_and_not_the_graders_environment(ws
     (ws / "docker-compose.override.yml").unlink()
     code, report, stderr = run_json(ws)
     assert statuses(report)["runtime.api"] == "pass", stderr  # 9999 would leave nginx's 8080 unanswered
+
+
+def test_grader_clean_leaves_a_run_going_alone_unless_all(ws: Path, docker_client) -> None:
+    """Another grader's run on the same machine is not a leftover: `grader clean` keeps it
+    (its owner is alive); `grader clean --all` removes it too."""
+    proc, project = _start_run(ws, docker_client, containers=4)
+    try:
+        label = {"label": f"com.docker.compose.project={project}"}
+        assert grader("clean").stdout.strip() == "nothing to clean"
+        assert len(docker_client.api.containers(all=True, filters=label)) >= 4
+        p = grader("clean", "--all")
+        assert p.returncode == 0 and "left-over object(s) removed" in p.stdout
+        assert docker_client.api.containers(all=True, filters=label) == []
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(120)
+    assert labelled(docker_client, scope="left") == {}

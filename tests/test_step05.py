@@ -12,6 +12,15 @@ def test_step05_fails_what_the_step_asks_to_change(tmp_path: Path) -> None:
     shutil.copytree(shared_path("reference", "step-05"), ws)
     # step-05's compose file lives in the corpus (case 01 is complete/step-05 of the workshop).
     shutil.copy(shared_path("corpus", "dev", "01-handson-step05", "docker-compose.yml"), ws / "docker-compose.yml")
+    # As shipped, its nginx.conf does not load: nginx knows no gzip_proxied "must-revalidate".
+    code, report = grade_json(ws)
+    assert code == 2
+    refused = by_slug(report)["nginx.api-location"]  # one finding; the nginx checks are blocked by it
+    assert refused["status"] == "error" and refused["line"] == 50
+    assert 'invalid value "must-revalidate"' in refused["message"]
+    assert by_slug(report)["nginx.dynamic-backend-resolution"]["blocked_by"] == "N100"
+    conf = ws / "frontend" / "nginx.conf"
+    conf.write_text(conf.read_text(encoding="utf-8").replace(" must-revalidate", ""), encoding="utf-8")
     code, report = grade_json(ws)
     results = by_slug(report)
     for slug in ("compose.backend-no-container-name", "compose.backend-no-published-ports",

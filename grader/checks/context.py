@@ -143,6 +143,11 @@ class CheckContext:
 
     def no_api_route(self) -> Finding:
         route = self.api_route
+        if route is not None and route.server.origin is not None:
+            # The image's own server (conf.d/default.conf, kept by the Dockerfile) answers first.
+            names = " ".join(a for d in route.server.children("server_name") for a in d.args)
+            return self.at(Status.FAIL, "image_default_server", route.server, origin=route.server.origin,
+                           path=self.api_path, names=names)
         if route is None:
             servers = self.nginx.servers()
             return self.at(Status.FAIL, "no_api_location", servers[0] if servers else None, path=self.api_path)

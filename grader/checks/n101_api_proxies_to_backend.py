@@ -5,6 +5,7 @@ import ipaddress
 from typing import Iterator
 
 from grader.checks.context import CheckContext
+from grader.nginx.model import URL_RE, VAR_RE
 from grader.results import Finding, Status
 
 CODE = "N101"
@@ -40,6 +41,13 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     if t.url is None:
         yield ctx.at(Status.FAIL, "unknown_variable", where, raw=t.raw, variables=", ".join(t.unknown) or t.raw,
                      backend=backend.name)
+        return
+    m = URL_RE.match(t.url)
+    if t.has_variables and m and m.group("rest") and not VAR_RE.search(m.group("rest")):
+        # With variables, nginx sends the URI in the value instead of the request's URI.
+        yield Finding(Status.FAIL, "variable_uri", {"raw": t.raw, "url": t.url, "uri": m.group("rest"),
+                                                    "path": ctx.api_path},
+                      t.set_file or where.file, t.set_line or where.line)
         return
     if t.upstream is not None:
         if not t.upstream.servers:

@@ -45,8 +45,10 @@ HELP_KO = {
              "report.html을 씁니다. 가져오거나 채점할 수 없는 제출물은 오류와 함께 한 줄로 남깁니다.",
     "aggregate": "다른 곳에서 만든 보고서(채점기의 JSON 보고서, Classroom 50의 result.json)를 모아 성적표 하나"
                  "(검사마다 열 하나), 피드백 파일, HTML 보고서를 만듭니다.",
-    "clean": "채점기 실행이 남긴 컨테이너, 네트워크, 볼륨, 이미지를 모두 지웁니다(org.workshop-grader.run "
-             "레이블로 찾으며, 엔진의 다른 것은 건드리지 않습니다).",
+    "clean": "채점기 실행이 남긴 컨테이너, 네트워크, 볼륨, 이미지를 지웁니다(SIGKILL로 끝난 실행은 스스로 "
+             "정리하지 못합니다). 이 호스트에서 채점기 프로세스가 이미 끝난 실행의 것만 지우며, "
+             "org.workshop-grader.run 레이블로 찾습니다. 엔진의 다른 것과 아직 진행 중인 실행은 --all이 "
+             "없으면 건드리지 않습니다.",
     "explain": "검사 하나를 설명합니다. 무엇을 요구하는지, 왜 중요한지, 실패하는 예와 통과하는 예, 고치는 법을 보여 줍니다.",
     "list": "채점 기준의 검사 목록을 보여 줍니다. 코드, slug, 점수, 필수/권장, 제목 순입니다.",
 }
@@ -73,6 +75,7 @@ OPTION_HELP_KO = {
     "jobs": "정적 채점 프로세스 수(기본값: 모든 코어).",
     "stacks": "--runtime일 때 동시에 실행할 스택 수.",
     "time_limit": "--runtime일 때 제출물 하나의 시간 제한.",
+    "everything": "아직 진행 중인 실행(이 컴퓨터의 다른 채점기나 다른 곳의 실행)의 것까지 지웁니다.",
     "resume": "지난 실행 뒤로 커밋과 채점 기준이 바뀌지 않은 학습자는 건너뜁니다.",
 }
 
@@ -199,6 +202,8 @@ _ERRORS_KO = [
     (r"compose file (\S+) not found", r"compose 파일 \1이 없습니다."),
     (r"(.+) (\S+) not found", r"\1 \2이 없습니다."),
     (r"unknown YAML node", "알 수 없는 YAML 노드입니다."),
+    (r"no (\S+): the image's was removed and none is provided",
+     r"\1이 없습니다. 이미지의 파일은 지워졌고 제출물에도 없습니다."),
     (r"SUBMISSION_TAG ('.*'): a Classroom 50 submission tag starts with submit/",
      r"SUBMISSION_TAG \1: Classroom 50의 제출 태그는 submit/으로 시작해야 합니다."),
     (r"ASSIGNMENT_TYPE ('.*'): one of (.+)", r"ASSIGNMENT_TYPE \1: 다음 중 하나여야 합니다: \2"),

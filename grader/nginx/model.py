@@ -28,6 +28,7 @@ class Directive:
     line: int
     block: list["Directive"] | None = None
     parent: "Directive | None" = field(default=None, repr=False)
+    origin: str | None = None  # the image's own file it comes from (file/line then say who keeps it)
 
     def children(self, name: str | None = None) -> list["Directive"]:
         return [d for d in (self.block or []) if name is None or d.name == name]
@@ -118,7 +119,9 @@ def split_host_port(text: str) -> tuple[str, int | None]:
     return text, None
 
 
-URL_RE = re.compile(r"^(?P<scheme>[a-z]+)://(?P<authority>[^/?]*)(?P<rest>.*)$", re.I)
+# The authority ends at the first `/` or `?`, or at a variable right after a port
+# (`http://backend:8080$request_uri`).
+URL_RE = re.compile(r"^(?P<scheme>[a-z]+)://(?P<authority>[^/?$]*:\d+(?=\$)|[^/?]*)(?P<rest>.*)$", re.I)
 
 
 class NginxConfig:
@@ -307,23 +310,76 @@ class NginxConfig:
                 valid = parse_duration(arg[len("valid="):])
         return Resolution("runtime", t.host or (t.upstream.name if t.upstream else None), valid, resolver)
 
-    def api_route(self, uri: str, listen_ports: list[int] | None = None) -> tuple[Directive, Directive] | None:
-        """The (server, location) that serves `uri`: among servers listening on one of
-        `listen_ports` (all when unknown), the first whose matching location proxies;
-        else the first matching location at all."""
+    def api_route(self, uri: str, listen_ports: list[int] | None = None,
+                  host: str = "localhost") -> tuple[Directive, Directive] | None:
+        """The (server, location) that serves http://host`uri` as nginx picks them: the port is
+        the first of `listen_ports` (the container ports the frontend publishes) some server
+        listens on (80 when unknown and served), the server is the one whose server_name
+        matches `host`, else the port's default server; None when it has no matching location."""
+        ports = listen_ports or []
+        for _ in range(3):  # a redirect to https (or another port) is followed, as a browser does
+            server = self.select_server(host, ports)
+            if server is None:
+                return None
+            loc = self.match_location(server, uri)
+            port = self._redirect_port(server) or (self._redirect_port(loc) if loc is not None else None)
+            if port is None or port in ports[:1]:
+                return (server, loc) if loc is not None else None
+            ports = [port]
+        return None
+
+    @staticmethod
+    def _redirect_port(node: Directive) -> int | None:
+        """The port a `return 301 https://$host$request_uri;` of this level sends the browser to."""
+        ret = node.children("return")
+        if not ret or len(ret[0].args) != 2 or ret[0].args[0] not in ("301", "302", "303", "307", "308"):
+            return None
+        m = URL_RE.match(ret[0].args[1])
+        if m is None:
+            return None
+        _, port = split_host_port(m.group("authority")) if not VAR_RE.search(
+            m.group("authority").split(":")[-1]) else ("", None)
+        return port or (443 if m.group("scheme").lower() == "https" else 80)
+
+    def select_server(self, host: str, ports: list[int]) -> Directive | None:
         servers = self.servers()
-        if listen_ports:
-            on_port = [s for s in servers if set(self.listen_ports(s)) & set(listen_ports)]
-            servers = on_port + [s for s in servers if s not in on_port]
-        fallback = None
+        by_port: dict[int, list[Directive]] = {}
         for s in servers:
-            loc = self.match_location(s, uri)
-            if loc is None:
-                continue
-            if loc.children("proxy_pass"):
-                return s, loc
-            fallback = fallback or (s, loc)
-        return fallback
+            for p in self.listen_ports(s):
+                by_port.setdefault(p, [])
+                if s not in by_port[p]:
+                    by_port[p].append(s)
+        port = next((p for p in ports if p in by_port), None)
+        if port is None:
+            port = 80 if 80 in by_port else next(iter(by_port), None)
+        if port is None:
+            return None
+        candidates = by_port[port]
+        host = host.lower()
+        names = [(s, n.lower()) for s in candidates for d in s.children("server_name") for n in d.args]
+        for s, n in names:
+            if n == host:
+                return s
+        for s, n in names:  # wildcards: *.example.com / .example.com, then example.*
+            if n.startswith("*.") and host.endswith(n[1:]) or n.startswith(".") and (
+                    host == n[1:] or host.endswith(n)):
+                return s
+        for s, n in names:
+            if n.endswith(".*") and host.startswith(n[:-1]):
+                return s
+        for s, n in names:
+            if n.startswith("~"):
+                try:
+                    if re.search(n[1:], host):
+                        return s
+                except re.error:
+                    continue
+        for s in candidates:
+            for d in s.children("listen"):
+                if ("default_server" in d.args[1:] or "default" in d.args[1:]) and port in self.listen_ports(
+                        Directive("server", [], "", 0, [d])):
+                    return s
+        return candidates[0]
 
 
 def _location_kind(loc: Directive) -> tuple[str, str]:

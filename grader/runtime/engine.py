@@ -236,19 +236,31 @@ def _selectors(project: str | None, run_id: str | None) -> tuple[dict[str, Any],
     return objects, images
 
 
+def _in_scope(obj: Any, scope: str) -> bool:
+    """all: any run's; stale: runs whose owning grader process on this host is gone; left: those
+    and this process's own (what a finished piece of work may not leave behind, while other
+    graders on the machine go on undisturbed)."""
+    if scope == "all":
+        return True
+    labels = obj.attrs.get("Labels") or obj.attrs.get("Config", {}).get("Labels") or {}
+    who = labels.get(OWNER_LABEL)
+    return not _owner_alive(who) or (scope == "left" and who == owner())
+
+
 def sweep(client: Any, stale_only: bool = False, project: str | None = None, run_id: str | None = None,
-          problems: list[str] | None = None) -> dict[str, list[str]]:
+          problems: list[str] | None = None, scope: str | None = None) -> dict[str, list[str]]:
     """Remove what grader runs left: containers first, then networks, volumes and images.
-    project/run_id: only that run's (its own clean-up after `compose down`); stale_only: only
-    runs whose owning grader process on this host is gone (what a new run sweeps at start-up;
-    runs going on in parallel are kept). What cannot be removed is left for a later sweep and
-    said in `problems` when given. Returns what was removed, by kind."""
+    project/run_id: only that run's (its own clean-up after `compose down`); stale_only (scope
+    "stale"): only runs whose owning grader process on this host is gone (what a new run sweeps
+    at start-up; runs going on in parallel are kept); scope as in _in_scope. What cannot be
+    removed is left for a later sweep and said in `problems` when given. Returns what was
+    removed, by kind."""
     objects, images = _selectors(project, run_id)
     removed: dict[str, list[str]] = {"containers": [], "networks": [], "volumes": [], "images": []}
+    scope = scope or ("stale" if stale_only else "all")
 
     def mine(obj: Any) -> bool:
-        labels = (obj.attrs.get("Labels") or obj.attrs.get("Config", {}).get("Labels") or {})
-        return not stale_only or not _owner_alive(labels.get(OWNER_LABEL))
+        return _in_scope(obj, scope)
 
     def remove(kind: str, name: str, action: Any) -> None:
         try:
@@ -279,14 +291,16 @@ def sweep(client: Any, stale_only: bool = False, project: str | None = None, run
     return removed
 
 
-def labelled(client: Any, project: str | None = None, run_id: str | None = None) -> dict[str, list[str]]:
-    """What is on the engine of one run (project/run_id) or of any run, by kind; kinds with
-    nothing are left out, so an empty dict means nothing is there."""
+def labelled(client: Any, project: str | None = None, run_id: str | None = None,
+             scope: str = "all") -> dict[str, list[str]]:
+    """What is on the engine of one run (project/run_id) or of any run, by kind, within `scope`
+    (as in _in_scope); kinds with nothing are left out, so an empty dict means nothing is there."""
     objects, images = _selectors(project, run_id)
     found = {
-        "containers": [c.name for c in list_containers(client, objects)],
-        "networks": [n.name for n in client.networks.list(filters=objects)],
-        "volumes": [v.name for v in client.volumes.list(filters=objects)],
-        "images": [t for i in client.images.list(filters=images) for t in (i.tags or [i.short_id])],
+        "containers": [c.name for c in list_containers(client, objects) if _in_scope(c, scope)],
+        "networks": [n.name for n in client.networks.list(filters=objects) if _in_scope(n, scope)],
+        "volumes": [v.name for v in client.volumes.list(filters=objects) if _in_scope(v, scope)],
+        "images": [t for i in client.images.list(filters=images) if _in_scope(i, scope)
+                   for t in (i.tags or [i.short_id])],
     }
     return {kind: names for kind, names in found.items() if names}

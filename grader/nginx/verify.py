@@ -1,0 +1,572 @@
+"""What makes nginx refuse a configuration, found as nginx finds it, in nginx's words.
+
+Each directive is checked where nginx reads it (a conf.d file inside `http`, the main file at
+the top): its context and argument count (crossplane's table of nginx's directives), and the
+values nginx itself parses (ports and `listen` parameters, times, sizes, enumerations, URLs).
+Then the whole configuration: duplicates, upstreams (`resolve` needs a `zone` and a resolver),
+variables that no module and no `set`/`map` define, `proxy_pass` with a URI where nginx forbids
+one. tests/test_nginx_oracle.py holds these verdicts equal to `nginx -t` of the nginx:1.30 image.
+
+Host names are taken to resolve (they are the stack's service names); files a config names
+(certificates) are taken to exist.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Callable, Iterator
+
+from crossplane.analyzer import analyze
+from crossplane.errors import NgxParserBaseException
+
+from grader.errors import InputError
+from grader.nginx.model import VAR_RE, Directive, NginxConfig, parse_duration
+
+REFUSES = "nginx refuses to start: "
+
+
+def refuse(reason: str, file: str | None, line: int | None) -> InputError:
+    return InputError(REFUSES + reason, file, line)
+
+
+# -- values nginx parses -----------------------------------------------------------------------
+SIZE_RE = re.compile(r"^\d+[kKmMgG]?$")
+
+
+def _time(v: str) -> bool:
+    return parse_duration(v) is not None
+
+
+def _size(v: str) -> bool:
+    return bool(SIZE_RE.match(v))
+
+
+def _num(v: str) -> bool:
+    return v.isdigit()
+
+
+TIME = {"proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout", "proxy_next_upstream_timeout",
+        "resolver_timeout", "client_body_timeout", "client_header_timeout", "send_timeout",
+        "keepalive_time", "lingering_time", "lingering_timeout", "uwsgi_connect_timeout",
+        "uwsgi_read_timeout", "uwsgi_send_timeout", "fastcgi_connect_timeout", "fastcgi_read_timeout",
+        "fastcgi_send_timeout", "grpc_connect_timeout", "grpc_read_timeout", "grpc_send_timeout",
+        "proxy_cache_lock_timeout", "ssl_session_timeout", "auth_delay"}
+SIZE = {"client_max_body_size", "client_body_buffer_size", "client_header_buffer_size", "proxy_buffer_size",
+        "proxy_busy_buffers_size", "proxy_max_temp_file_size", "proxy_temp_file_write_size",
+        "gzip_min_length", "sendfile_max_chunk", "output_buffers", "postpone_output", "directio_alignment",
+        "uwsgi_buffer_size", "fastcgi_buffer_size", "subrequest_output_buffer_size"}
+NUMBER = {"worker_connections", "keepalive", "keepalive_requests", "proxy_headers_hash_max_size",
+          "proxy_headers_hash_bucket_size", "types_hash_max_size", "types_hash_bucket_size",
+          "server_names_hash_max_size", "server_names_hash_bucket_size", "variables_hash_max_size",
+          "variables_hash_bucket_size", "map_hash_max_size", "map_hash_bucket_size", "proxy_next_upstream_tries",
+          "max_ranges", "worker_rlimit_nofile", "open_file_cache_min_uses", "http2_max_concurrent_streams"}
+ENUM = {
+    "proxy_http_version": {"1.0", "1.1"},
+    "ssl_protocols": {"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"},
+    "proxy_next_upstream": {"error", "timeout", "invalid_header", "non_idempotent", "http_500", "http_502",
+                            "http_503", "http_504", "http_403", "http_404", "http_429", "updating", "off"},
+    "gzip_proxied": {"off", "expired", "no-cache", "no-store", "private", "no_last_modified", "no_etag",
+                     "auth", "any"},
+    "proxy_cache_use_stale": {"error", "timeout", "invalid_header", "updating", "http_500", "http_502",
+                              "http_503", "http_504", "http_403", "http_404", "http_429", "off"},
+    "gzip_http_version": {"1.0", "1.1"},
+}
+LISTEN_FLAGS = {"default_server", "default", "ssl", "http2", "quic", "proxy_protocol", "reuseport", "deferred",
+                "bind", "multipath"}
+LISTEN_PARAMS = {"ipv6only", "backlog", "rcvbuf", "sndbuf", "so_keepalive", "fastopen", "accept_filter", "setfib"}
+UPSTREAM_FLAGS = {"backup", "down", "resolve"}
+UPSTREAM_PARAMS = {"weight": _num, "max_fails": _num, "max_conns": _num, "fail_timeout": _time,
+                   "service": lambda v: bool(v)}
+RESOLVER_PARAMS = {"valid": _time, "ipv4": lambda v: v in ("on", "off"), "ipv6": lambda v: v in ("on", "off"),
+                   "status_zone": lambda v: bool(v)}
+LOG_PARAMS = ("buffer=", "flush=", "if=", "gzip=")
+REWRITE_FLAGS = {"last", "break", "redirect", "permanent"}
+LOCATION_MODIFIERS = {"=", "~", "~*", "^~"}
+
+
+def _port(text: str) -> bool:
+    return text.isdigit() and 1 <= int(text) <= 65535
+
+
+def _listen_address(addr: str) -> bool:
+    if addr.startswith("unix:"):
+        return len(addr) > 5
+    if addr.isdigit():
+        return _port(addr)
+    if addr.startswith("["):
+        host, sep, rest = addr[1:].partition("]")
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return not rest or (rest.startswith(":") and (_port(rest[1:]) or rest[1:] == "*"))
+    host, sep, port = addr.rpartition(":")
+    if sep:
+        return bool(host) and (_port(port)) and "/" not in host
+    return "/" not in addr and not addr.startswith("=")
+
+
+def _check_listen(args: list[str]) -> str | None:
+    if not _listen_address(args[0]):
+        # a word where the address goes: nginx tries it as a host name
+        return f'invalid port in "{args[0]}" of the "listen" directive' if ":" in args[0] else \
+            f'host not found in "{args[0]}" of the "listen" directive'
+    for a in args[1:]:
+        key = a.split("=", 1)[0]
+        if a in LISTEN_FLAGS or ("=" in a and key in LISTEN_PARAMS):
+            continue
+        return f'invalid parameter "{a}"'
+    return None
+
+
+def _check_upstream_server(args: list[str]) -> str | None:
+    for a in args[1:]:
+        key, eq, value = a.partition("=")
+        if a in UPSTREAM_FLAGS or (eq and key in UPSTREAM_PARAMS and UPSTREAM_PARAMS[key](value)):
+            continue
+        return f'invalid parameter "{a}"'
+    return None
+
+
+def _check_resolver(args: list[str]) -> str | None:
+    for a in args:
+        key, eq, value = a.partition("=")
+        if eq and key in RESOLVER_PARAMS:
+            if not RESOLVER_PARAMS[key](value):
+                return f'invalid parameter: {a}'
+            continue
+        if eq or not a or a.startswith(("/", "$")):
+            return f'invalid parameter: {a}' if eq else f'host not found in resolver "{a}"'
+        host, _, port = a.rpartition(":") if not a.startswith("[") and a.count(":") == 1 else (a, "", "")
+        if port and not _port(port):
+            return f'invalid port in resolver "{a}"'
+    return None
+
+
+def _check_return(args: list[str]) -> str | None:
+    first = args[0]
+    if first.isdigit():
+        if len(first) != 3 or not (100 <= int(first) <= 999):
+            return f'invalid return code "{first}"'
+        return None
+    if len(args) == 2:
+        return f'invalid return code "{first}"'
+    if first.startswith(("http://", "https://", "$")):
+        return None
+    return f'invalid return code "{first}"'
+
+
+def _check_proxy_pass(args: list[str]) -> str | None:
+    url = args[0]
+    if VAR_RE.search(url):
+        return None
+    low = url.lower()
+    if not low.startswith(("http://", "https://")):
+        return f'invalid URL prefix in "{url}"'
+    rest = url.split("://", 1)[1]
+    if not rest or rest.startswith("/"):
+        return f'no host in "{url}"' if not rest else f'no host in upstream "{url}"'
+    authority = rest.split("/", 1)[0]
+    if authority.startswith("["):
+        host, _, tail = authority[1:].partition("]")
+        port = tail[1:] if tail.startswith(":") else ""
+    else:
+        host, sep, port = authority.partition(":")
+        if sep and not port:
+            return f'invalid port in upstream "{rest}"'
+    if port and not _port(port):
+        return f'invalid port in upstream "{rest}"'
+    return None
+
+
+def _check_error_page(args: list[str]) -> str | None:
+    for a in args[:-1]:
+        if a.startswith("="):
+            if a != "=" and not a[1:].isdigit():
+                return f'invalid value "{a}"'
+            continue
+        if not a.isdigit():
+            return f'invalid value "{a}"'
+        if not 300 <= int(a) <= 599:
+            return f'value "{a}" must be between 300 and 599'
+    if args[-1].startswith("=") and len(args) > 1:
+        return f'invalid value "{args[-1]}"'
+    return None
+
+
+def _check_add_header(args: list[str]) -> str | None:
+    if len(args) == 3 and args[2] != "always":
+        return f'invalid parameter "{args[2]}"'
+    return None
+
+
+def _check_location(args: list[str]) -> str | None:
+    if len(args) == 2 and args[0] not in LOCATION_MODIFIERS:
+        return f'invalid location modifier "{args[0]}"'
+    return None
+
+
+def _check_set(args: list[str]) -> str | None:
+    if not args[0].startswith("$") or len(args[0]) < 2:
+        return f'invalid variable name "{args[0]}"'
+    return None
+
+
+def _check_rewrite(args: list[str]) -> str | None:
+    if len(args) == 3 and args[2] not in REWRITE_FLAGS:
+        return f'invalid parameter "{args[2]}"'
+    return None
+
+
+def _check_access_log(args: list[str]) -> str | None:
+    if args[0] == "off":
+        return None if len(args) == 1 else f'invalid parameter "{args[1]}"'
+    for a in args[2:]:
+        if a == "gzip" or a.startswith(LOG_PARAMS):
+            continue
+        return f'invalid parameter "{a}"'
+    return None
+
+
+def _check_keepalive_timeout(args: list[str]) -> str | None:
+    if not all(_time(a) for a in args):
+        return "invalid value"
+    return None
+
+
+def _check_worker_processes(args: list[str]) -> str | None:
+    return None if args[0] == "auto" or args[0].isdigit() else "invalid value"
+
+
+def _check_cache_valid(args: list[str]) -> str | None:
+    if not _time(args[-1]):
+        return f'invalid time value "{args[-1]}"'
+    for a in args[:-1]:
+        if a != "any" and not (a.isdigit() and 100 <= int(a) <= 599):
+            return f'invalid status "{a}"'
+    return None
+
+
+LOG_LEVELS = ("stderr", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug")
+DEBUG_LEVELS = ("debug_core", "debug_alloc", "debug_mutex", "debug_event", "debug_http", "debug_mail",
+                "debug_stream")
+# The accounts of the image (Debian's base ones and the image's `nginx`).
+USERS = {"root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
+         "www-data", "backup", "list", "irc", "_apt", "nobody", "nginx"}
+GROUPS = USERS - {"sync", "_apt", "nobody"} | {"adm", "tty", "disk", "kmem", "dialout", "fax", "voice", "cdrom",
+                                               "floppy", "tape", "sudo", "audio", "dip", "operator", "src",
+                                               "shadow", "utmp", "video", "sasl", "plugdev", "staff", "users",
+                                               "nogroup"}
+
+
+def _check_error_log(args: list[str]) -> str | None:
+    seen: set[str] = set()
+    for a in args[1:]:
+        if a not in LOG_LEVELS[1:] and a not in DEBUG_LEVELS:
+            return f'invalid log level "{a}"'
+        if seen and (a in LOG_LEVELS or any(x in LOG_LEVELS for x in seen)):
+            return f'duplicate log level "{a}"'
+        seen.add(a)
+    return None
+
+
+def _check_user(args: list[str]) -> str | None:
+    if args[0] not in USERS:
+        return f'getpwnam("{args[0]}") failed'
+    if len(args) == 2 and args[1] not in GROUPS:
+        return f'getgrnam("{args[1]}") failed'
+    return None
+
+
+VALUE_CHECKS: dict[str, Callable[[list[str]], str | None]] = {
+    "listen": _check_listen,
+    "resolver": _check_resolver,
+    "return": _check_return,
+    "proxy_pass": _check_proxy_pass,
+    "error_page": _check_error_page,
+    "add_header": _check_add_header,
+    "location": _check_location,
+    "set": _check_set,
+    "rewrite": _check_rewrite,
+    "access_log": _check_access_log,
+    "keepalive_timeout": _check_keepalive_timeout,
+    "worker_processes": _check_worker_processes,
+    "proxy_cache_valid": _check_cache_valid,
+    "error_log": _check_error_log,
+    "user": _check_user,
+}
+
+
+def _value_error(name: str, args: list[str], ctx: tuple[str, ...]) -> str | None:
+    if not args:
+        return None
+    if name == "server" and ctx == ("http", "upstream"):
+        return _check_upstream_server(args)
+    if name in VALUE_CHECKS and not (name == "listen" and ctx[:1] != ("http",)):
+        return VALUE_CHECKS[name](args)
+    if name in TIME and not _time(args[0]):
+        return f'"{name}" directive invalid value'
+    if name in SIZE and not _size(args[0]):
+        return f'"{name}" directive invalid value'
+    if name in NUMBER and not _num(args[0]):
+        return f'"{name}" directive invalid number' if name != "worker_connections" else \
+            f'invalid number "{args[0]}"'
+    if name in ENUM:
+        for a in args:
+            if a not in ENUM[name]:
+                return f'invalid value "{a}" in "{name}" directive' if name == "proxy_http_version" else \
+                    f'invalid value "{a}"'
+    return None
+
+
+# -- directives nginx takes once per block ------------------------------------------------------
+ONCE = TIME | SIZE | NUMBER | {"proxy_pass", "root", "alias", "proxy_http_version", "resolver", "try_files",
+                               "gzip", "sendfile", "proxy_buffering",
+                               "default_type", "charset", "keepalive_timeout", "server_tokens", "tcp_nopush",
+                               "tcp_nodelay", "gzip_comp_level", "gzip_vary", "zone", "worker_processes", "pid",
+                               "user", "ssl_ciphers", "proxy_intercept_errors", "autoindex",
+                               "absolute_redirect", "port_in_redirect", "ssl_prefer_server_ciphers",
+                               "proxy_request_buffering", "proxy_ssl_server_name", "gzip_http_version"}
+
+
+# -- variables ---------------------------------------------------------------------------------
+BUILTIN_VARS = set("""
+args binary_remote_addr body_bytes_sent bytes_sent connection connection_requests connection_time
+content_length content_type document_root document_uri host hostname https is_args limit_rate msec
+nginx_version pid pipe proxy_protocol_addr proxy_protocol_port proxy_protocol_server_addr
+proxy_protocol_server_port query_string realpath_root remote_addr remote_port remote_user request
+request_body request_body_file request_completion request_filename request_id request_length
+request_method request_time request_uri scheme server_addr server_name server_port server_protocol
+status time_iso8601 time_local tcpinfo_rtt tcpinfo_rttvar tcpinfo_snd_cwnd tcpinfo_rcv_space uri
+proxy_host proxy_port proxy_add_x_forwarded_for upstream_addr upstream_bytes_received
+upstream_bytes_sent upstream_cache_status upstream_connect_time upstream_header_time
+upstream_queue_time upstream_response_length upstream_response_time upstream_status
+realip_remote_addr realip_remote_port ssl_cipher ssl_ciphers ssl_client_cert
+ssl_client_escaped_cert ssl_client_fingerprint ssl_client_i_dn ssl_client_i_dn_legacy
+ssl_client_raw_cert ssl_client_s_dn ssl_client_s_dn_legacy ssl_client_serial ssl_client_v_end
+ssl_client_v_remain ssl_client_v_start ssl_client_verify ssl_curve ssl_curves ssl_early_data
+ssl_protocol ssl_server_name ssl_session_id ssl_session_reused ssl_alpn_protocol ssl_sigalg
+ssl_client_sigalg gzip_ratio connections_active connections_reading connections_writing
+connections_waiting fastcgi_script_name fastcgi_path_info http2 http3 secure_link
+secure_link_expires invalid_referer uid_got uid_set uid_reset date_gmt date_local
+limit_conn_status limit_req_status slice_range modern_browser ancient_browser msie
+""".split())
+BUILTIN_PREFIXES = ("arg_", "http_", "sent_http_", "sent_trailer_", "cookie_", "upstream_http_",
+                    "upstream_trailer_", "upstream_cookie_", "proxy_protocol_tlv_")
+NAMED_CAPTURE = re.compile(r"\(\?P?<(\w+)>")
+DEFINES = {"set": 0, "auth_request_set": 0, "perl_set": 0, "js_set": 0}
+# Directives whose arguments nginx compiles as values with variables: name -> argument positions
+# (None: all).
+COMPILED: dict[str, tuple[int, ...] | None] = {
+    "proxy_pass": None, "proxy_set_header": (1,), "add_header": (1,), "set": (1,), "return": None,
+    "rewrite": (1,), "try_files": None, "root": None, "alias": None, "proxy_redirect": None,
+    "index": None, "error_page": (-1,), "map": (0,), "log_format": None, "proxy_cookie_domain": None,
+    "proxy_cookie_path": None, "auth_request_set": (1,), "limit_req_zone": (0,), "limit_conn_zone": (0,),
+    "split_clients": (0,), "fastcgi_param": (1,), "uwsgi_param": (1,), "proxy_cache_key": None,
+}
+
+
+def _var_names(text: str) -> Iterator[str]:
+    for m in VAR_RE.finditer(text):
+        name = m.group(1) or m.group(2)
+        if not name.isdigit():
+            yield name.lower()
+
+
+def _known(name: str, defined: set[str]) -> bool:
+    return name in BUILTIN_VARS or name in defined or name.startswith(BUILTIN_PREFIXES)
+
+
+def _split_modifier(arg: str) -> tuple[str, str]:
+    for mod in ("~*", "^~", "~", "="):
+        if arg.startswith(mod) and len(arg) > len(mod):
+            return mod, arg[len(mod):]
+    return "", arg
+
+
+def _walk(nodes: list[Directive]) -> Iterator[Directive]:
+    for d in nodes:
+        yield d
+        if d.block:
+            yield from _walk(d.block)
+
+
+class Checker:
+    """Run by the parser on each directive as it is read, then on the whole config."""
+
+    def directive(self, stmt: dict, ctx: tuple[str, ...], file: str, line: int | None) -> None:
+        term = "{" if "block" in stmt else ";"
+        try:
+            analyze(file, stmt, term, ctx, strict=False, check_ctx=True, check_args=True)
+        except NgxParserBaseException as e:
+            reason = e.strerror
+            end = stmt.get("end")
+            if reason.startswith("invalid number of arguments") and line and end and end > line:
+                # nginx names the line where the directive ends; the `;` is missing before it
+                reason += f' (it runs on to line {end}: is a ";" missing at the end of line {line}?)'
+            raise refuse(reason, file, line) from None
+        if ctx and ctx[-1] in ("map", "types", "geo", "charset_map", "split_clients"):
+            return
+        reason = _value_error(stmt["directive"], list(stmt["args"]), ctx)
+        if reason:
+            raise refuse(reason, file, line)
+
+    def whole(self, cfg: NginxConfig) -> None:
+        main = cfg.main
+        if not main.children("events"):
+            raise refuse('no "events" section in configuration', cfg.files[0] if cfg.files else None, None)
+        for kind in ("events", "http"):
+            found = main.children(kind)
+            if len(found) > 1:
+                raise refuse(f'"{kind}" directive is duplicate', found[1].file, found[1].line)
+        all_nodes = list(_walk(main.block or []))
+        for d in [main, *all_nodes]:
+            if d.block is not None and d.name not in ("map", "types", "geo", "split_clients", "charset_map"):
+                self._block(d)
+        self._upstreams(cfg)
+        self._variables(cfg, all_nodes)
+        self._proxy_pass_uri(all_nodes)
+        self._servers(cfg)
+
+    @staticmethod
+    def _block(block: Directive) -> None:
+        seen: dict[str, Directive] = {}
+        locations: dict[tuple[bool, str], Directive] = {}
+        for d in block.block or []:
+            if d.name in ONCE:
+                if d.name in seen:
+                    raise refuse(f'"{d.name}" directive is duplicate', d.file, d.line)
+                seen[d.name] = d
+            if d.name == "location" and d.args:
+                mod, pattern = (d.args[0], d.args[1]) if len(d.args) == 2 else _split_modifier(d.args[0])
+                if block.name == "location" and block.args:
+                    pmod, ppattern = (block.args[0], block.args[1]) if len(block.args) == 2 else \
+                        _split_modifier(block.args[0])
+                    if pmod == "=":
+                        raise refuse(f'location "{pattern}" cannot be inside the exact location "{ppattern}"',
+                                     d.file, d.line)
+                    if ppattern.startswith("@"):
+                        raise refuse(f'location "{pattern}" cannot be inside the named location "{ppattern}"',
+                                     d.file, d.line)
+                    if pattern.startswith("@"):
+                        raise refuse(f'named location "{pattern}" can be on the server level only',
+                                     d.file, d.line)
+                    if pmod not in ("~", "~*") and mod not in ("~", "~*") and not pattern.startswith(ppattern):
+                        raise refuse(f'location "{pattern}" is outside location "{ppattern}"', d.file, d.line)
+                if mod in ("~", "~*"):
+                    continue
+                key = (mod == "=", pattern)
+                if key in locations:
+                    raise refuse(f'duplicate location "{pattern}"', d.file, d.line)
+                locations[key] = d
+
+    @staticmethod
+    def _listens(server: Directive) -> None:
+        seen: set[str] = set()
+        for d in server.children("listen"):
+            if not d.args:
+                continue
+            addr = d.args[0]
+            key = f"0.0.0.0:{addr}" if addr.isdigit() else (addr if ":" in addr or addr.startswith("unix:")
+                                                            else f"{addr}:80")
+            if key in seen:
+                raise refuse(f"a duplicate listen {key}", d.file, d.line)
+            seen.add(key)
+
+    @staticmethod
+    def _upstreams(cfg: NginxConfig) -> None:
+        names: set[str] = set()
+        http_resolver = bool(cfg.http.children("resolver")) if cfg.http is not cfg.main else False
+        sized = {z.args[0] for u in cfg.http.children("upstream") for z in u.children("zone") if len(z.args) == 2}
+        for up in cfg.http.children("upstream"):
+            name = up.args[0] if up.args else ""
+            for z in up.children("zone"):
+                if len(z.args) == 2 and not _size(z.args[1]):
+                    raise refuse(f'invalid zone size "{z.args[1]}"', z.file, z.line)
+                if len(z.args) == 1 and z.args[0] not in sized:
+                    raise refuse(f'zero size shared memory zone "{z.args[0]}"', z.file, z.line)
+            if name in names:
+                raise refuse(f'duplicate upstream "{name}"', up.file, up.line)
+            names.add(name)
+            servers = up.children("server")
+            if not servers:
+                raise refuse("no servers are inside upstream", up.file, up.line)
+            if any("resolve" in s.args[1:] for s in servers):
+                if not up.children("zone"):
+                    raise refuse(f'resolving names at run time requires upstream "{name}" in '
+                                 f'{up.file}:{up.line} to be in shared memory', up.file, up.line)
+                if not up.children("resolver") and not http_resolver:
+                    raise refuse(f'no resolver defined to resolve names at run time in upstream "{name}"',
+                                 up.file, up.line)
+            for s in servers:
+                if any(a.startswith("service=") for a in s.args[1:]) and "resolve" not in s.args[1:]:
+                    raise refuse('service upstream "' + name + '" requires "resolve" parameter', s.file, s.line)
+
+    @staticmethod
+    def _variables(cfg: NginxConfig, nodes: list[Directive]) -> None:
+        defined: set[str] = set()
+        for d in nodes:
+            if d.name in DEFINES and d.args:
+                defined.add(d.args[DEFINES[d.name]].lstrip("$").lower())
+            elif d.name in ("map", "split_clients") and len(d.args) >= 2:
+                defined.add(d.args[1].lstrip("$").lower())
+            elif d.name == "geo" and d.args:
+                defined.add(d.args[-1].lstrip("$").lower())
+            for a in d.args:
+                defined.update(n.lower() for n in NAMED_CAPTURE.findall(a))
+        for d in nodes:
+            positions = COMPILED.get(d.name, ())
+            parent = d.parent.name if d.parent is not None else ""
+            if parent == "map":
+                args = d.args[-1:] if d.name not in ("hostnames", "volatile", "include") else []
+            elif d.name == "if":
+                args = [a for i, a in enumerate(d.args) if i == 0 or (i >= 2 and d.args[i - 1] in ("=", "!="))]
+            elif positions is None:
+                args = d.args
+            else:
+                args = [d.args[i] for i in positions if -len(d.args) <= i < len(d.args)]
+            for a in args:
+                for m in re.finditer(r"\$\{(\w*)(.?)", a):
+                    if m.group(2) != "}":
+                        raise refuse(f'the closing bracket in "{m.group(1)}" variable is missing', d.file, d.line)
+                for name in _var_names(a):
+                    if not _known(name, defined):
+                        raise refuse(f'unknown "{name}" variable', d.file, d.line)
+
+    @staticmethod
+    def _proxy_pass_uri(nodes: list[Directive]) -> None:
+        for d in nodes:
+            if d.name != "proxy_pass" or not d.args or VAR_RE.search(d.args[0]):
+                continue
+            rest = d.args[0].split("://", 1)[-1]
+            if "/" not in rest:
+                continue
+            parent = d.parent
+            if parent is None:
+                continue
+            regex = parent.name == "location" and (parent.args[0] in ("~", "~*") or parent.args[0].startswith("@")
+                                                   or parent.args[0].startswith("~"))
+            if regex or parent.name in ("if", "limit_except"):
+                raise refuse('"proxy_pass" cannot have URI part in location given by regular expression, or '
+                             'inside named location, or inside "if" statement, or inside "limit_except" block',
+                             d.file, d.line)
+
+    @staticmethod
+    def _servers(cfg: NginxConfig) -> None:
+        defaults: dict[int, Directive] = {}
+        http_cert = bool(cfg.http.children("ssl_certificate"))
+        for s in cfg.servers():
+            Checker._listens(s)
+            for listen in s.children("listen"):
+                if not listen.args or listen.args[0].startswith("unix:"):
+                    continue
+                if "ssl" in listen.args[1:] and not http_cert and not s.children("ssl_certificate"):
+                    raise refuse(f'no "ssl_certificate" is defined for the "listen ... ssl" directive in '
+                                 f'{s.file}:{s.line}', s.file, s.line)
+                if "default_server" in listen.args[1:] or "default" in listen.args[1:]:
+                    six = listen.args[0].startswith("[")
+                    port = NginxConfig.listen_ports(Directive("server", [], "", 0, [listen]))[0]
+                    key = port if not six else -port
+                    if key in defaults:
+                        raise refuse(f'a duplicate default server for {listen.args[0]}', listen.file, listen.line)
+                    defaults[key] = s
