@@ -346,8 +346,8 @@ def test_check_texts_are_plain_text() -> None:
 
 
 def _error_samples():
-    """Every input error the grader raises with a literal message, as (file, line, message)
-    with each inserted value replaced by a sample."""
+    """Every input error the grader raises, and every error or warning note (both are lines on
+    stderr), with a literal message, as (file, line, message) with each value a sample."""
     import ast
 
     from conftest import REPO
@@ -367,11 +367,18 @@ def _error_samples():
     out = []
     for path in sorted((REPO / "grader").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if isinstance(node, ast.Call) and node.args and \
-                    getattr(node.func, "id", getattr(node.func, "attr", None)) in names:
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            message = None
+            if name in names:
                 message = sample(node.args[0])
-                if message:
-                    out.append((path.relative_to(REPO).as_posix(), node.lineno, message))
+            elif name == "Note" and len(node.args) > 1 and getattr(node.args[0], "value", None) in ("error", "warning"):
+                message = sample(node.args[1])  # a note of these levels is a line on stderr
+            elif name == "refuse":
+                message = "nginx refuses to start: " + (sample(node.args[0]) or "x1")
+            if message:
+                out.append((path.relative_to(REPO).as_posix(), node.lineno, message))
     return out
 
 

@@ -178,6 +178,12 @@ _ERRORS_KO = [
     (r"COMPOSE_FILE names (.+), which is not in the submission", r"COMPOSE_FILE의 \1이 제출물에 없습니다."),
     # nginx
     (r"nginx syntax error: (.+)", r'nginx 문법 오류입니다. 파서의 메시지: "\1"'),
+    (r"nginx refuses to start: (.+)", r'nginx가 이 설정으로는 시작하지 않습니다. nginx의 메시지: "\1"'),
+    (r"'//' starts no comment in nginx \(use '#'\): nginx refuses to start with this line",
+     "nginx에서 '//'는 주석이 아닙니다('#'을 쓰세요). 이 줄이 있으면 nginx가 시작하지 않습니다."),
+    (r"unknown directive ('.+'): nginx refuses to start with it",
+     r"알 수 없는 지시어 \1이 있어 nginx가 시작하지 않습니다."),
+    (r"cleanup: (.+)", r"정리 중 문제가 있었습니다: \1"),
     (r"includes itself in a loop \((.+)\)", r"include가 자기 자신으로 돌아옵니다(\1)."),
     (r"includes nest deeper than (\S+) files", r"include가 파일 \1개보다 깊게 중첩되어 있습니다."),
     (r"include (\S+) matches no file in the submission", r"include \1에 맞는 파일이 제출물에 없습니다."),
