@@ -16,6 +16,8 @@ import click
 
 from grader import __version__
 from grader.errors import InputError, Interrupted, RuntimeSetupError
+from grader.i18n.cli_text import HELP_KO, OPTION_HELP_KO, TEXT, localize_error
+from grader.i18n.wrap import cell_len
 from grader.report import ALIASES, FORMATS, canonical
 
 EXIT_INPUT = 2
@@ -32,24 +34,34 @@ def default_lang() -> str:
     return "en"
 
 
+def say(lang: str | None, key: str, **params: Any) -> str:
+    """One of the command's own lines, in the report's language."""
+    from grader.i18n.ko import fill
+
+    return fill(TEXT.get(lang or default_lang(), TEXT["en"])[key], params)
+
+
 def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Input problems are one clear line and exit 2; never a traceback for the learner."""
+    """Input problems are one clear line and exit 2; never a traceback for the learner. The
+    line is in the language the command was asked for (--lang, else LANG)."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = kwargs.get("lang") or default_lang()
         try:
             return fn(*args, **kwargs)
         except InputError as e:
-            click.echo(f"grader: {e}", err=True)
+            where = e.where()
+            message = localize_error(e.message, lang)
+            click.echo(f"grader: {where}: {message}" if where else f"grader: {message}", err=True)
             for hazard in getattr(e, "hazards", [])[1:]:  # the safety gate lists every one
                 click.echo(f"grader: {hazard}", err=True)
             sys.exit(EXIT_INPUT)
         except RuntimeSetupError as e:
-            click.echo(f"grader: cannot run the stack: {e.message}", err=True)
+            click.echo("grader: " + say(lang, "cannot_run", message=localize_error(e.message, lang)), err=True)
             sys.exit(EXIT_SETUP)
         except (Interrupted, KeyboardInterrupt):
-            click.echo("grader: interrupted; the run's containers, networks, volumes and images were removed",
-                       err=True)
+            click.echo("grader: " + say(lang, "interrupted"), err=True)
             sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`grader list | head`): stop quietly, as other tools do.
@@ -60,8 +72,7 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as e:  # noqa: BLE001 - the last guard before a traceback
             if os.environ.get("GRADER_DEBUG"):
                 traceback.print_exc()
-            click.echo(f"grader: internal error: {type(e).__name__}: {e} "
-                       "(set GRADER_DEBUG=1 for details; please report it)", err=True)
+            click.echo("grader: " + say(lang, "internal", error=f"{type(e).__name__}: {e}"), err=True)
             sys.exit(EXIT_INTERNAL)
 
     return wrapper
@@ -163,11 +174,10 @@ def parse_outputs(fmt: str, values: tuple[str, ...]) -> tuple[str | None, list[t
     return main_file, extra
 
 
-def deprecated(name: str) -> str:
+def deprecated(name: str, lang: str | None = None) -> str:
     """The format's name now; a note on stderr when an old name was used."""
     if name in ALIASES:
-        click.echo(f"grader: format {name!r} is deprecated; use {ALIASES[name]!r} (the old GitHub Classroom "
-                   "reporter) or 'classroom50'", err=True)
+        click.echo("grader: " + say(lang, "deprecated", old=name, new=ALIASES[name]), err=True)
     return canonical(name)
 
 
@@ -194,9 +204,10 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
     from grader.report import FormatContext, render
     from grader.results import Note, Report
 
+    lang = lang or default_lang()
     output, extra_outputs = parse_outputs(fmt, outputs)
-    fmt = deprecated(fmt)
-    extra_outputs = [(deprecated(name), file) for name, file in extra_outputs]
+    fmt = deprecated(fmt, lang)
+    extra_outputs = [(deprecated(name, lang), file) for name, file in extra_outputs]
     # Classroom 50 records a grade only from a valid result.json and exit 0: input that cannot
     # be graded is a failing grade with the reason, not an error without one.
     grade_anyway = fmt == "classroom50"
@@ -251,7 +262,7 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
     for note in report.notes:
         if note.level in ("error", "warning"):  # one clear line each on stderr, whatever the format
             where = f"{note.file}:{note.line}" if note.file and note.line else (note.file or str(path))
-            click.echo(f"grader: {where}: {note.message}", err=True)
+            click.echo(f"grader: {where}: {localize_error(note.message, lang)}", err=True)
     if grade_anyway:
         sys.exit(0)
     sys.exit(0 if exit_zero and report.exit_code == 1 else report.exit_code)
@@ -397,8 +408,8 @@ def clean(everything: bool) -> None:
     total = sum(len(v) for v in removed.values())
     for kind, names in removed.items():
         for name in names:
-            click.echo(f"removed {kind[:-1]} {name}")
-    click.echo(f"{total} left-over object(s) removed" if total else "nothing to clean")
+            click.echo(say(None, "removed", kind=say(None, kind) if kind in TEXT["en"] else kind[:-1], name=name))
+    click.echo(say(None, "cleaned", total=total) if total else say(None, "nothing_to_clean"))
 
 
 @main.command()
@@ -413,7 +424,7 @@ def explain(code: str, rubric: str | None, lang: str | None) -> None:
     rub = load(rubric)
     spec = rub.find(code)
     if spec is None:
-        raise InputError(f"no check {code!r} in rubric {rub.id}; `grader list` shows them")
+        raise InputError(say(lang, "no_check", code=code, rubric=rub.id))
     click.echo(render(spec, lang or default_lang()), nl=False)
 
 
@@ -426,5 +437,44 @@ def list_checks(rubric: str | None, lang: str | None) -> None:
     rub = load(rubric)
     lang = lang or default_lang()
     for c in rub.checks:
-        kind = ("required" if c.required else "advisory") if c.enabled else "off"
-        click.echo(f"{c.code}  {c.slug:<40} {c.points:>5g}  {kind:<8}  {c.text('title', lang)}")
+        kind = say(lang, ("required" if c.required else "advisory") if c.enabled else "off")
+        pad = 8 - cell_len(kind)  # Hangul is two columns wide
+        click.echo(f"{c.code}  {c.slug:<40} {c.points:>5g}  {kind}{' ' * pad}  {c.text('title', lang)}")
+
+
+def _help_in_korean(argv: list[str]) -> bool:
+    if "--lang" in argv:
+        i = argv.index("--lang")
+        return argv[i + 1:i + 2] == ["ko"]
+    if any(a.startswith("--lang=") for a in argv):
+        return "--lang=ko" in argv
+    return default_lang() == "ko"
+
+
+def localize_help(argv: list[str] | None = None) -> None:
+    """`--help` in Korean when --lang ko is given or LANG starts with ko: the commands' texts
+    and the options a learner uses (click's own words, such as "Usage:", stay as click has them)."""
+    if not _help_in_korean(sys.argv[1:] if argv is None else argv):
+        return
+    import importlib
+
+    from grader.i18n.cli_text import CLICK_KO
+
+    def translate(message: str) -> str:
+        return CLICK_KO.get(message, message)
+
+    for name in ("core", "decorators", "exceptions", "formatting", "parser", "types"):
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = translate  # click's words; click looks them up with gettext at each use
+    main.help = HELP_KO[None]
+    for name, cmd in main.commands.items():
+        if name in HELP_KO:
+            cmd.help = HELP_KO[name]
+            cmd.short_help = None
+        for param in cmd.params:
+            if isinstance(param, click.Option) and param.name in OPTION_HELP_KO:
+                param.help = OPTION_HELP_KO[param.name]
+
+
+localize_help()

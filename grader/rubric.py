@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from grader.errors import RubricError
+from grader.i18n.ko import fill
 
 DEFAULT_RUBRIC = "step-06-horizontal-scaling"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "rubric.schema.json"
@@ -77,6 +78,15 @@ class Rubric:
     def _texts(self, spec: CheckSpec, key: str) -> dict[str, Any] | None:
         return spec.data["messages"].get(key) or (self.data.get("common_messages") or {}).get(key)
 
+    @staticmethod
+    def _params(lang: str, params: dict[str, Any]) -> dict[str, Any]:
+        """An input error inserted into a Korean message is said in Korean too."""
+        if lang == "ko" and isinstance(params.get("error"), str):
+            from grader.i18n.cli_text import localize_error
+
+            return {**params, "error": localize_error(params["error"], lang)}
+        return params
+
     def fix(self, spec: CheckSpec, key: str, lang: str, params: dict[str, Any]) -> str:
         """The fix for what message `key` says: its own `fix:` when it has one (the check's fix
         would be wrong for that cause), else the check's."""
@@ -84,7 +94,7 @@ class Rubric:
         if not own:
             return spec.text("fix", lang)
         try:
-            return own[lang].strip().format(**params)
+            return fill(own[lang].strip(), self._params(lang, params))
         except (KeyError, IndexError, ValueError):
             return own[lang].strip()
 
@@ -93,7 +103,7 @@ class Rubric:
         if texts is None:
             return f"[{spec.code}:{key}] " + ", ".join(f"{k}={v}" for k, v in params.items())
         try:
-            return texts[lang].strip().format(**params)
+            return fill(texts[lang].strip(), self._params(lang, params))
         except (KeyError, IndexError, ValueError):
             return texts[lang].strip()
 

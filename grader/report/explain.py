@@ -1,8 +1,10 @@
-"""`grader explain CODE`: one check's page, like `ruff rule`."""
+"""`grader explain CODE`: one check's page, like `ruff rule`, wrapped to the terminal's width
+by display width (Hangul is two columns wide), never inside a code span."""
 from __future__ import annotations
 
 import textwrap
 
+from grader.i18n.wrap import fill, terminal_width
 from grader.rubric import CheckSpec
 
 HEAD = {
@@ -11,15 +13,16 @@ HEAD = {
 }
 
 
-def render(spec: CheckSpec, lang: str) -> str:
+def render(spec: CheckSpec, lang: str, width: int | None = None) -> str:
+    width = width or terminal_width()
     why, bad, good, fix, req, adv, pts, ask = HEAD.get(lang, HEAD["en"])
     kind = req if spec.required else adv
-    lines = [f"# {spec.slug} ({spec.code})", "", spec.text("title", lang), "",
-             f"{kind}, {spec.points:g} {pts}" + (f" · {ask}: {spec.ask}" if spec.ask else ""), "",
-             f"## {why}", "", textwrap.fill(spec.text("why", lang), 88), ""]
+    lines = [f"# {spec.slug} ({spec.code})", "", fill(spec.text("title", lang), width), "",
+             f"{kind}, {spec.points:g}{'' if lang == 'ko' else ' '}{pts}" + (f" · {ask}: {spec.ask}" if spec.ask else ""), "",
+             f"## {why}", "", fill(spec.text("why", lang), width), ""]
     if spec.data.get("example_fail"):
         lines += [f"## {bad}", "", textwrap.indent(spec.data["example_fail"].rstrip(), "    "), ""]
     if spec.data.get("example_pass"):
         lines += [f"## {good}", "", textwrap.indent(spec.data["example_pass"].rstrip(), "    "), ""]
-    lines += [f"## {fix}", "", textwrap.fill(spec.text("fix", lang), 88), ""]
+    lines += [f"## {fix}", "", fill(spec.text("fix", lang), width), ""]
     return "\n".join(lines)

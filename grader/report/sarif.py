@@ -17,7 +17,7 @@ LEVEL = {"fail": "error", "error": "error", "warn": "warning"}
 
 
 def _rule(spec: Any, lang: str) -> dict[str, Any]:
-    page = explain(spec, lang)
+    page = explain(spec, lang, width=88)  # a fixed width: the file does not depend on the terminal
     return {
         "id": spec.code,
         "name": "".join(part.capitalize() for part in spec.slug.replace(".", "-").split("-")),

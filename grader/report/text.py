@@ -19,7 +19,7 @@ LABELS = {
     "ko": {"score": "점수", "passed": "통과", "failed": "실패", "warned": "경고", "errors": "채점 불가",
            "blocked": "막힘", "fix": "고치는 법", "notes": "참고", "verdict_pass": "통과", "verdict_fail": "실패",
            "verdict_error": "오류 (입력을 채점할 수 없음)", "other": "(파일 없음)",
-           "runtime": "실행 검사 (Docker Compose 로 스택 실행)"},
+           "runtime": "실행 검사 (Docker Compose로 스택 실행)"},
 }
 
 
