@@ -115,6 +115,14 @@ def test_two_workers_grade_a_class_as_a_serial_batch_does(tmp_path: Path) -> Non
         strip(json.loads((agg_s / "gradebook.json").read_text()))
 
 
+def task_payload(sub: Path, rubric, key: str) -> dict:
+    """One learner's task as `grader batch --queue` sends it (static, batch b1)."""
+    from grader.batch.queue import pack
+
+    return {"batch": "b1", "id": "learner", "commit": "c1", "submission": str(sub), "archive": pack(sub),
+            "rubric": {"name": rubric.path.name, "text": rubric.path.read_text(), "key": key},
+            "lang": "en", "runtime": False, "time_limit": 60}
+
 def test_a_task_delivered_again_returns_the_kept_result_instead_of_grading_twice(tmp_path: Path) -> None:
     """A worker that dies after grading but before acknowledging leaves its task to be delivered
     again: the next delivery returns the result already made."""
@@ -126,10 +134,7 @@ def test_a_task_delivered_again_returns_the_kept_result_instead_of_grading_twice
     with redis_server(tmp_path / "redis") as url:
         app = make_app(url, 60)
         rubric = load_default_rubric()
-        payload = {"batch": "b1", "id": "learner", "commit": "c1", "submission": str(sub), "archive": pack(sub),
-                   "rubric": {"name": rubric.path.name, "text": rubric.path.read_text(),
-                              "key": rubric_key(rubric, False)},
-                   "lang": "en", "runtime": False, "time_limit": 60}
+        payload = task_payload(sub, rubric, rubric_key(rubric, False))
         first = app.tasks[TASK].apply(args=[payload]).get()
         assert first["report"]["passed"] is True and first["report"]["submission"] == str(sub)
         # The same task again, with files that would now fail: the kept result comes back.
@@ -145,16 +150,14 @@ def test_a_task_delivered_again_returns_the_kept_result_instead_of_grading_twice
 
 
 def test_a_worker_of_another_version_answers_with_an_error_not_a_grade(tmp_path: Path) -> None:
-    from grader.batch.queue import TASK, make_app, pack
+    from grader.batch.queue import TASK, make_app
 
     sub = tmp_path / "learner"
     write_submission(sub, None)
     with redis_server(tmp_path / "redis") as url:
         app = make_app(url, 60)
         rubric = load_default_rubric()
-        payload = {"batch": "b1", "id": "learner", "commit": "c1", "submission": str(sub), "archive": pack(sub),
-                   "rubric": {"name": rubric.path.name, "text": rubric.path.read_text(), "key": "0" * 16},
-                   "lang": "en", "runtime": False, "time_limit": 60}
+        payload = task_payload(sub, rubric, "0" * 16)
         result = app.tasks[TASK].apply(args=[payload]).get()
         assert "report" not in result and "grade with one version on every host" in result["error"]
         app.close()

@@ -9,6 +9,7 @@ from grader.compose.model import ComposeModel, Service
 from grader.errors import InputError
 from grader.nginx.model import ApiRoute, Directive, NginxConfig
 from grader.results import Finding, Status
+from grader.submission.yamlfile import file_of
 from grader.workspace import Workspace
 
 
@@ -50,7 +51,7 @@ class CheckContext:
     # -- findings ----------------------------------------------------------------------------
     def at_compose(self, status: Status, key: str, line: int | None, **params: Any) -> Finding:
         # A line read from the project knows its file (the override, an included or extended file).
-        return Finding(status, key, params, getattr(line, "file", None) or self.compose_rel,
+        return Finding(status, key, params, file_of(line, self.compose_rel),
                        int(line) if line is not None else None)
 
     def at(self, status: Status, key: str, node: Directive | None, **params: Any) -> Finding:

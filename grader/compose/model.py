@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import InputError
-from grader.submission.yamlfile import Comment, YamlDocument, YMap, YNode, YScalar, YSeq
+from grader.submission.yamlfile import Comment, YamlDocument, YMap, YNode, YScalar, YSeq, file_of
 
 if TYPE_CHECKING:
     from grader.compose.loader import LoadedProject
@@ -203,7 +203,7 @@ class _Reader:
 
     def err(self, node: YNode | None, msg: str, line: int | None = None) -> InputError:
         line = line or (node.line if node else None)
-        return InputError(msg, getattr(line, "file", None) or self.rel, line)
+        return InputError(msg, file_of(line, self.rel), line)
 
     def text(self, node: YNode, what: str) -> str:
         if isinstance(node, YScalar) and node.value is not None and not isinstance(node.value, (list, dict)):
@@ -265,7 +265,7 @@ class _Reader:
             for k, v in node.items.items():
                 value = None if (isinstance(v, YScalar) and v.value is None) else self.text(v, f"environment.{k}")
                 line = node.line_of(k)
-                out.append(EnvVar(k, value, line, getattr(line, "file", None) or rel))
+                out.append(EnvVar(k, value, line, file_of(line, rel)))
             return out
         for item in self.seq(node, "environment").items:
             entry = self.text(item, "an environment entry")
@@ -462,7 +462,7 @@ def _refusals(model: ComposeModel) -> list[InputError]:
     out: list[InputError] = []
 
     def refuse(msg: str, line: int) -> None:
-        out.append(InputError(msg, getattr(line, "file", None) or model.rel, line))
+        out.append(InputError(msg, file_of(line, model.rel), line))
 
     for s in model.services.values():
         if s.image is None and s.build is None:

@@ -207,8 +207,6 @@ _ERRORS_KO = [
     (r"the queue at (\S+) does not answer \((.+)\)", r"\1의 큐가 응답하지 않습니다(\2)."),
     (r"the submission's files take (\S+) KiB compressed, more than a queue task carries \((\S+) MiB\)",
      r"제출물 파일이 압축해서 \1 KiB라서 큐 작업 하나에 담을 수 있는 \2 MiB보다 큽니다."),
-    (r"(--\S+) (.+): the file must be inside the submission folder (.+)",
-     r"\1 \2: 파일이 제출물 폴더(\3) 안에 있어야 합니다."),
     (r"compose file (\S+) not found", r"compose 파일 \1이 없습니다."),
     (r"(.+) (\S+) not found", r"\1 \2이 없습니다."),
     (r"unknown YAML node", "알 수 없는 YAML 노드입니다."),

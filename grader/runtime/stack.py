@@ -14,6 +14,7 @@ from typing import Any
 
 from grader.nginx.model import Resolution
 from grader.results import Finding, Status
+from grader.submission.yamlfile import file_of
 from grader.rubric import DEFAULT_API_PATH
 from grader.runtime.compose_cli import CommandResult, ComposeProject
 from grader.runtime.engine import Accepted, Engine, Replica, accepted_between
@@ -112,7 +113,7 @@ class Stack:
     # -- what the files say ---------------------------------------------------------------------
     def at_compose(self, status: Status, key: str, line: int | None = None, /, **params: Any) -> Finding:
         # A line read from the project knows its file (the override, an included or extended file).
-        return Finding(status, key, params, getattr(line, "file", None) or self.ws.compose_rel,
+        return Finding(status, key, params, file_of(line, self.ws.compose_rel),
                        int(line) if line is not None else None)
 
     def at_route(self, status: Status, key: str, /, **params: Any) -> Finding:

@@ -38,6 +38,11 @@ class Line(int):
         return (Line, (int(self), self.file))
 
 
+def file_of(line: int | None, default: str | None) -> str | None:
+    """The file a line was read from when it is a Line that knows it, else `default`."""
+    return getattr(line, "file", None) or default
+
+
 @dataclass
 class YNode:
     line: int  # 1-based; a Line (with its file) when read by load_yaml
