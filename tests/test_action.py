@@ -212,6 +212,52 @@ def test_action_and_examples_validate_against_githubs_schemas(tmp_path: Path) ->
     assert check_jsonschema("vendor.github-workflows", broken).returncode == 1
 
 
+def actionlint(repo: Path) -> subprocess.CompletedProcess[str]:
+    """actionlint on every workflow of `repo`, with shellcheck and pyflakes on their scripts."""
+    exe = shutil.which("actionlint")
+    if exe is None or not shutil.which("shellcheck") or not shutil.which("pyflakes"):
+        pytest.fail("actionlint, shellcheck or pyflakes is missing: pip install '.[test]'")
+    return subprocess.run([exe, "-oneline", "-no-color"], cwd=repo, capture_output=True, text=True, timeout=120)
+
+
+def repo_using_the_action(tmp: Path, extra: dict[str, str] | None = None) -> Path:
+    """A repository with this project's action.yml at its root and the example workflows in
+    .github/workflows, each using the action as `./`: actionlint then reads action.yml's inputs
+    and checks every `with:` of the examples against them."""
+    repo = tmp / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".git").mkdir()  # actionlint finds the project by its .git
+    shutil.copy(REPO / "action.yml", repo / "action.yml")
+    for wf in WORKFLOWS:
+        text = re.sub(rf"{re.escape(OWN)}@[\w.]+", "./", wf.read_text())
+        (repo / ".github" / "workflows" / wf.name).write_text(text)
+    for name, text in (extra or {}).items():
+        (repo / ".github" / "workflows" / name).write_text(text)
+    return repo
+
+
+def test_actionlint_passes_the_action_and_the_example_workflows(tmp_path: Path) -> None:
+    assert all(OWN in wf.read_text() for wf in WORKFLOWS), "each example uses the action"
+    p = actionlint(repo_using_the_action(tmp_path))
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_actionlint_does_say_no(tmp_path: Path) -> None:
+    """The same set-up finds an input action.yml lacks, a script shellcheck warns of and an
+    expression naming no context: the test above could fail."""
+    job = "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+    repo = repo_using_the_action(tmp_path, {
+        "input.yml": job + "      - uses: ./\n        with:\n          no-such-input: x\n",
+        "script.yml": job + "      - run: echo $HOME/$1\n",
+        "context.yml": job + "      - if: ${{ nothing.here }}\n        run: echo\n",
+    })
+    out = actionlint(repo).stdout
+    assert 'input "no-such-input" is not defined in action' in out
+    assert "SC2086" in out
+    assert 'undefined variable "nothing"' in out
+    assert "learner-workflow.yml" not in out and "classroom-workflow.yml" not in out
+
+
 def test_actions_used_are_versions_that_run_on_node24() -> None:
     uses = [st["uses"] for st in ACTION["runs"]["steps"] if "uses" in st]
     for wf in WORKFLOWS:
