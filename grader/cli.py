@@ -240,7 +240,7 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
         if args.get("openapi"):
             args["openapi"] = Path(args["openapi"])
         try:
-            add_runtime(report, ws, rub, options_from(rub, **args), make_progress(mode), allow_unsafe=allow_unsafe)
+            add_runtime(report, ws, rub, options_from(rub, **args), make_progress(mode, lang), allow_unsafe=allow_unsafe)
         except InputError as e:  # the safety gate refused the compose file
             if not grade_anyway:
                 raise
