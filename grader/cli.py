@@ -343,13 +343,14 @@ def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: i
     rub = load(rubric)
     opt = BatchOptions(out=out, rubric=rubric, lang=lang, jobs=jobs, runtime=runtime, stacks=stacks,
                        time_limit=time_limit, clone_timeout=clone_timeout, resume=resume, queue=queue)
-    rows = Batch(target, opt, rub, BatchProgress(progress_mode)).run()
+    rows = Batch(target, opt, rub, BatchProgress(progress_mode, lang)).run()
     paths = write_all(out, rows, rub, lang)
     counts = {v: sum(1 for r in rows if r.verdict == v) for v in ("pass", "fail", "error", "not-graded")}
     reused = sum(1 for r in rows if r.reused)
-    click.echo(f"{len(rows)} learners: {counts['pass']} pass, {counts['fail']} fail, {counts['error']} input errors, "
-               f"{counts['not-graded']} not graded" + (f" ({reused} unchanged, not regraded)" if resume else ""))
-    click.echo(f"gradebook: {paths['csv']}  report: {paths['html']}  feedback: {paths['feedback']}/")
+    click.echo(say(lang, "batch_counts", learners=len(rows), passed=counts["pass"], failed=counts["fail"],
+                   errors=counts["error"], not_graded=counts["not-graded"])
+               + (say(lang, "batch_reused", reused=reused) if resume else ""))
+    click.echo(say(lang, "batch_files", csv=paths["csv"], html=paths["html"], feedback=paths["feedback"]))
 
 
 @main.command()
@@ -390,7 +391,7 @@ def aggregate(reports: tuple[Path, ...], out: Path, rubric: str | None, lang: st
     rub = load(rubric)
     rows = load_reports(list(reports))
     paths = write_all(out, rows, rub, lang)
-    click.echo(f"{len(rows)} reports merged; gradebook: {paths['csv']}  report: {paths['html']}")
+    click.echo(say(lang, "aggregated", reports=len(rows), csv=paths["csv"], html=paths["html"]))
 
 
 @main.command()
