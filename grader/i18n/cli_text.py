@@ -24,6 +24,9 @@ TEXT = {
         "batch_reused": " ({reused} unchanged, not regraded)",
         "batch_files": "gradebook: {csv}  report: {html}  feedback: {feedback}/",
         "aggregated": "{reports} reports merged; gradebook: {csv}  report: {html}",
+        "bad_service": "{value!r}: use ROLE=NAME with ROLE one of {roles}",
+        "output_no_file": "{value!r}: give a file after =",
+        "output_one_file": "{value!r}: only one plain FILE; name the format of others as FORMAT=FILE ({formats})",
     },
     "ko": {
         "cannot_run": "이 컴퓨터에서 스택을 실행할 수 없습니다: {message}",
@@ -40,6 +43,10 @@ TEXT = {
         "batch_reused": " (이 중 바뀌지 않아 다시 채점하지 않은 학습자 {reused}명)",
         "batch_files": "성적표: {csv}  HTML 보고서: {html}  피드백: {feedback}/",
         "aggregated": "보고서 {reports}개를 모았습니다. 성적표: {csv}  HTML 보고서: {html}",
+        "bad_service": "{value!r}: ROLE=NAME 형식으로 쓰세요. ROLE은 {roles} 중 하나입니다.",
+        "output_no_file": "{value!r}: = 뒤에 파일 이름을 쓰세요.",
+        "output_one_file": "{value!r}: 형식 없이 쓰는 FILE은 하나뿐입니다. 나머지는 FORMAT=FILE로 형식을 밝혀 "
+                           "쓰세요({formats}).",
     },
 }
 
