@@ -52,10 +52,11 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except InputError as e:
             where = e.where()
-            message = localize_error(e.message, lang)
+            # the safety gate's refusal says itself in each language, and lists every hazard
+            message = e.text(lang) if hasattr(e, "hazards") else localize_error(e.message, lang)
             click.echo(f"grader: {where}: {message}" if where else f"grader: {message}", err=True)
-            for hazard in getattr(e, "hazards", [])[1:]:  # the safety gate lists every one
-                click.echo(f"grader: {hazard}", err=True)
+            for hazard in getattr(e, "hazards", [])[1:]:
+                click.echo(f"grader: {hazard.file}:{hazard.line}: {hazard.text(lang)}", err=True)
             sys.exit(EXIT_INPUT)
         except RuntimeSetupError as e:
             click.echo("grader: " + say(lang, "cannot_run", message=localize_error(e.message, lang)), err=True)

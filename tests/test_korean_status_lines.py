@@ -362,3 +362,100 @@ def test_option_errors(args: list[str], ko: str, en: str) -> None:
     assert message("en").startswith(en), message("en")
     r = run("check", str(WORKSHOP), "--lang", "ko", *args)
     assert r.exit_code == 2 and ko in r.stderr, r.stderr
+
+
+# --- the safety gate's refusal --------------------------------------------------------------
+
+UNSAFE = """services:
+  frontend:
+    build:
+      context: ./frontend
+      network: host
+    ports: ["80:80"]
+    privileged: true
+    cap_add: [SYS_ADMIN, ALL]
+    security_opt: ["seccomp:unconfined"]
+    volumes:
+      - /var/run/docker.sock:/var/run/docker.sock
+      - ~/secrets:/secrets
+    env_file: ../../secret.env
+  backend:
+    build:
+      context: ../outside
+      dockerfile: ../../Dockerfile
+    network_mode: host
+    devices: ["/dev/sda:/dev/sda"]
+    volumes:
+      - type: bind
+        source: /etc
+        target: /host-etc
+    extends:
+      file: ../base.yml
+      service: api
+  builder:
+    build: https://github.com/evil/repo.git
+  other:
+    build:
+      context: ./backend
+      dockerfile: ../../Dockerfile.evil
+      privileged: true
+      additional_contexts:
+        extra: ../../elsewhere
+configs:
+  app_config:
+    file: /etc/passwd
+volumes:
+  data:
+    driver_opts:
+      device: /srv/data
+include:
+  - ../shared.yml
+"""
+
+
+@pytest.fixture
+def refused(ws, monkeypatch):
+    """`grader run` on a compose file the gate refuses: nothing may start, whatever happens."""
+    import grader.runtime.scenario as scenario
+
+    def never(*args, **kwargs):
+        raise AssertionError("the gate let an unsafe compose file run")
+
+    monkeypatch.setattr(scenario, "RuntimeRun", never)
+    (ws / "docker-compose.yml").write_text(UNSAFE)
+    return ws
+
+
+def test_every_hazard_has_both_languages_and_reads_right(refused) -> None:
+    from grader.grade import grade
+    from grader.registry import known_checks
+    from grader.rubric import load_rubric
+    from grader.runtime.safety import TEXT, Gate
+
+    assert set(TEXT["en"]) == set(TEXT["ko"])
+    _, ws = grade(str(refused), load_rubric(None, registry=known_checks()), lang="ko")
+    hazards = Gate(ws.root, ws.compose_rel, ws.compose.root).check()
+    said = {h.key for h in hazards} | {h.params["why"] for h in hazards if "why" in h.params}
+    assert said == set(TEXT["en"]) - {"refused", "more"}, set(TEXT["en"]) - said  # the file meets every one
+    for h in hazards:
+        values = {k: repr(v) if k == "path" else v for k, v in h.params.items() if k != "why"}
+        reads_right(h.text("ko"), values)
+        assert not HANGUL.search(h.text("en")), h.text("en")
+
+
+def test_refusal_on_stderr(refused) -> None:
+    ko = run("run", str(refused), "--lang", "ko")
+    assert ko.exit_code == 2, ko.output
+    lines = ko.stderr.splitlines()
+    assert lines[0] == ("grader: docker-compose.yml:7: 안전하지 않아 실행하지 않습니다. frontend 서비스가 "
+                        "`privileged: true`를 요청합니다. 이러면 컨테이너가 호스트의 장치와 모든 권한을 갖게 됩니다. "
+                        f"이 밖에도 {len(lines) - 1}개가 더 있습니다."), lines[0]
+    assert "grader: docker-compose.yml:11: frontend 서비스가 마운트하는 호스트 경로 '/var/run/docker.sock'은 " \
+           "컨테이너 엔진의 소켓이라 호스트 전체를 제어할 수 있습니다." in lines
+    en = run("run", str(refused), "--lang", "en")
+    lines = en.stderr.splitlines()
+    assert lines[0] == ("grader: docker-compose.yml:7: refused to run: service frontend asks for `privileged: true`, "
+                        "which gives the container the host's devices and every capability "
+                        f"(and {len(lines) - 1} more)"), lines[0]
+    assert "grader: docker-compose.yml:11: service frontend bind-mounts '/var/run/docker.sock', but it is the " \
+           "container engine's socket, which gives full control of the host" in lines
