@@ -459,3 +459,11 @@ def test_refusal_on_stderr(refused) -> None:
                         f"(and {len(lines) - 1} more)"), lines[0]
     assert "grader: docker-compose.yml:11: service frontend bind-mounts '/var/run/docker.sock', but it is the " \
            "container engine's socket, which gives full control of the host" in lines
+
+
+def test_feedback_of_a_row_the_grader_failed_on() -> None:
+    from grader.i18n.cli_text import localize_error
+
+    ko = localize_error("internal error: KeyError: 'services'", "ko")
+    assert ko == "채점기 내부 오류입니다: KeyError: 'services'"
+    reads_right(ko, {"error": "KeyError"})

@@ -224,6 +224,7 @@ _ERRORS_KO = [
     (r"the queue at (\S+) does not answer \((.+)\)", r"\1의 큐가 응답하지 않습니다(\2)."),
     (r"the submission's files take (\S+) KiB compressed, more than a queue task carries \((\S+) MiB\)",
      r"제출물 파일이 압축해서 \1 KiB라서 큐 작업 하나에 담을 수 있는 \2 MiB보다 큽니다."),
+    (r"internal error: (.+)", r"채점기 내부 오류입니다: \1"),  # a batch row the grader failed on
     (r"clone of (\S+) did not finish within (\S+) s", r"\1 저장소를 \2초 안에 가져오지 못했습니다(git clone)."),
     (r"clone of (\S+) failed: (.+)", r'\1 저장소를 가져오지 못했습니다. git의 메시지: "\2"'),
     (r"compose file (\S+) not found", r"compose 파일 \1이 없습니다."),
