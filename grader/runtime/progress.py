@@ -31,6 +31,7 @@ TEXT = {
         "pass": "통과", "fail": "실패", "warn": "경고", "skip": "검사하지 않음", "error": "오류", "blocked": "막힘",
     },
 }
+STATUSES = ("pass", "fail", "warn", "skip", "error", "blocked")
 # Status lines the phases write in English (grader/runtime/phases): (pattern, Korean template
 # filled with the pattern's groups)
 _PHASE_LINES_KO = [
@@ -50,6 +51,10 @@ class Progress:
 
     def say(self, key: str, **params: Any) -> None:
         self.status(self.text(key, **params))
+
+    def outcome(self, status: str) -> str:
+        """A phase's status (pass, fail, ...) as a word of the run's language."""
+        return self.text(status) if status in STATUSES else status
 
     def localize(self, text: str) -> str:
         """A status line a phase wrote in English, in the run's language when it is a known one."""
@@ -95,8 +100,7 @@ class PlainProgress(Progress):
             self._say(f"  {text}")
 
     def done(self, slug: str, status: str, seconds: float, message: str) -> None:
-        self._say(f"{slug}: {self.text(status) if status in TEXT['en'] else status} "
-                  f"{self.text('took', seconds=seconds)} {message}")
+        self._say(f"{slug}: {self.outcome(status)} {self.text('took', seconds=seconds)} {message}")
 
     def shares(self, shares: list[tuple[str, float]]) -> None:
         for name, share in shares:
@@ -131,8 +135,8 @@ class RichProgress(Progress):
     def done(self, slug: str, status: str, seconds: float, message: str) -> None:
         colour = {"pass": "green", "fail": "red", "warn": "yellow", "skip": "bright_black"}.get(status, "magenta")
         if self.task is not None:
-            word = self.text(status) if status in TEXT["en"] else status
-            self.bar.update(self.task, description=f"[bold]{slug}[/] [{colour}]{word}[/]", total=1, completed=1)
+            self.bar.update(self.task, description=f"[bold]{slug}[/] [{colour}]{self.outcome(status)}[/]",
+                            total=1, completed=1)
             self.task = None
 
     def shares(self, shares: list[tuple[str, float]]) -> None:
