@@ -52,10 +52,11 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except InputError as e:
             where = e.where()
-            message = localize_error(e.message, lang)
+            # the safety gate's refusal says itself in each language, and lists every hazard
+            message = e.text(lang) if hasattr(e, "hazards") else localize_error(e.message, lang)
             click.echo(f"grader: {where}: {message}" if where else f"grader: {message}", err=True)
-            for hazard in getattr(e, "hazards", [])[1:]:  # the safety gate lists every one
-                click.echo(f"grader: {hazard}", err=True)
+            for hazard in getattr(e, "hazards", [])[1:]:
+                click.echo(f"grader: {hazard.file}:{hazard.line}: {hazard.text(lang)}", err=True)
             sys.exit(EXIT_INPUT)
         except RuntimeSetupError as e:
             click.echo("grader: " + say(lang, "cannot_run", message=localize_error(e.message, lang)), err=True)
@@ -78,14 +79,14 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def parse_services(values: tuple[str, ...]) -> dict[str, str]:
+def parse_services(values: tuple[str, ...], lang: str | None = None) -> dict[str, str]:
     from grader.workspace import ROLES
 
     out = {}
     for v in values:
         role, eq, name = v.partition("=")
         if not eq or role not in ROLES or not name:
-            raise click.BadParameter(f"{v!r}: use ROLE=NAME with ROLE one of {', '.join(ROLES)}",
+            raise click.BadParameter(say(lang, "bad_service", value=v, roles=", ".join(ROLES)),
                                      param_hint="--service")
         out[role] = name
     return out
@@ -156,7 +157,7 @@ def runtime_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def parse_outputs(fmt: str, values: tuple[str, ...]) -> tuple[str | None, list[tuple[str, str]]]:
+def parse_outputs(fmt: str, values: tuple[str, ...], lang: str | None = None) -> tuple[str | None, list[tuple[str, str]]]:
     """(file for the --format report or None for stdout, [(format, file), ...])."""
     main_file = None
     extra = []
@@ -164,13 +165,13 @@ def parse_outputs(fmt: str, values: tuple[str, ...]) -> tuple[str | None, list[t
         name, eq, file = v.partition("=")
         if eq and (name in FORMATS or name in ALIASES):
             if not file:
-                raise click.BadParameter(f"{v!r}: give a file after =", param_hint="--output")
+                raise click.BadParameter(say(lang, "output_no_file", value=v), param_hint="--output")
             extra.append((name, file))
         elif main_file is None:
             main_file = v
         else:
-            raise click.BadParameter(f"{v!r}: only one plain FILE; name the format of others as FORMAT=FILE "
-                                     f"({', '.join(FORMATS)})", param_hint="--output")
+            raise click.BadParameter(say(lang, "output_one_file", value=v, formats=", ".join(FORMATS)),
+                                     param_hint="--output")
     return main_file, extra
 
 
@@ -205,7 +206,7 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
     from grader.results import Note, Report
 
     lang = lang or default_lang()
-    output, extra_outputs = parse_outputs(fmt, outputs)
+    output, extra_outputs = parse_outputs(fmt, outputs, lang)
     fmt = deprecated(fmt, lang)
     extra_outputs = [(deprecated(name, lang), file) for name, file in extra_outputs]
     # Classroom 50 records a grade only from a valid result.json and exit 0: input that cannot
@@ -221,7 +222,7 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
     rub = load(rubric)
     try:
         report, ws = grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
-                           services=parse_services(services))
+                           services=parse_services(services, lang))
     except InputError as e:
         if not grade_anyway:
             raise
@@ -240,7 +241,7 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
         if args.get("openapi"):
             args["openapi"] = Path(args["openapi"])
         try:
-            add_runtime(report, ws, rub, options_from(rub, **args), make_progress(mode), allow_unsafe=allow_unsafe)
+            add_runtime(report, ws, rub, options_from(rub, **args), make_progress(mode, lang), allow_unsafe=allow_unsafe)
         except InputError as e:  # the safety gate refused the compose file
             if not grade_anyway:
                 raise
@@ -343,13 +344,14 @@ def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: i
     rub = load(rubric)
     opt = BatchOptions(out=out, rubric=rubric, lang=lang, jobs=jobs, runtime=runtime, stacks=stacks,
                        time_limit=time_limit, clone_timeout=clone_timeout, resume=resume, queue=queue)
-    rows = Batch(target, opt, rub, BatchProgress(progress_mode)).run()
+    rows = Batch(target, opt, rub, BatchProgress(progress_mode, lang)).run()
     paths = write_all(out, rows, rub, lang)
     counts = {v: sum(1 for r in rows if r.verdict == v) for v in ("pass", "fail", "error", "not-graded")}
     reused = sum(1 for r in rows if r.reused)
-    click.echo(f"{len(rows)} learners: {counts['pass']} pass, {counts['fail']} fail, {counts['error']} input errors, "
-               f"{counts['not-graded']} not graded" + (f" ({reused} unchanged, not regraded)" if resume else ""))
-    click.echo(f"gradebook: {paths['csv']}  report: {paths['html']}  feedback: {paths['feedback']}/")
+    click.echo(say(lang, "batch_counts", learners=len(rows), passed=counts["pass"], failed=counts["fail"],
+                   errors=counts["error"], not_graded=counts["not-graded"])
+               + (say(lang, "batch_reused", reused=reused) if resume else ""))
+    click.echo(say(lang, "batch_files", csv=paths["csv"], html=paths["html"], feedback=paths["feedback"]))
 
 
 @main.command()
@@ -361,13 +363,14 @@ def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: i
                    "and the queue's visibility timeout follow from it.")
 @click.option("--loglevel", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True)
+@lang_option
 @fail_cleanly
-def worker(queue: str, stacks: int, time_limit: float, loglevel: str) -> None:
+def worker(queue: str, stacks: int, time_limit: float, loglevel: str, lang: str | None) -> None:
     """Grade the tasks `grader batch --queue` sends, on this host's Docker engine: run one on
     each Docker host. At start, removes what runs of stopped workers left on the engine."""
     from grader.batch.queue import run_worker
 
-    run_worker(queue, stacks, time_limit, loglevel, lambda line: click.echo(line, err=True))
+    run_worker(queue, stacks, time_limit, loglevel, lambda line: click.echo(line, err=True), lang or default_lang())
 
 
 @main.command()
@@ -390,14 +393,15 @@ def aggregate(reports: tuple[Path, ...], out: Path, rubric: str | None, lang: st
     rub = load(rubric)
     rows = load_reports(list(reports))
     paths = write_all(out, rows, rub, lang)
-    click.echo(f"{len(rows)} reports merged; gradebook: {paths['csv']}  report: {paths['html']}")
+    click.echo(say(lang, "aggregated", reports=len(rows), csv=paths["csv"], html=paths["html"]))
 
 
 @main.command()
 @click.option("--all", "everything", is_flag=True,
               help="Also remove the objects of runs still going (another grader on this machine, or elsewhere).")
+@lang_option
 @fail_cleanly
-def clean(everything: bool) -> None:
+def clean(everything: bool, lang: str | None) -> None:
     """Remove every container, network, volume and image that grader runs left behind (a run
     killed with SIGKILL cannot clean up after itself): those of runs whose grader process on
     this host is gone. Found by the label org.workshop-grader.run; nothing else on the engine is
@@ -408,8 +412,8 @@ def clean(everything: bool) -> None:
     total = sum(len(v) for v in removed.values())
     for kind, names in removed.items():
         for name in names:
-            click.echo(say(None, "removed", kind=say(None, kind) if kind in TEXT["en"] else kind[:-1], name=name))
-    click.echo(say(None, "cleaned", total=total) if total else say(None, "nothing_to_clean"))
+            click.echo(say(lang, "removed", kind=say(lang, kind) if kind in TEXT["en"] else kind[:-1], name=name))
+    click.echo(say(lang, "cleaned", total=total) if total else say(lang, "nothing_to_clean"))
 
 
 @main.command()

@@ -8,8 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from grader.batch.run import Row
+from grader.i18n.cli_text import localize_error
+from grader.i18n.ko import fill
 from grader.report.context import FormatContext
 from grader.rubric import Rubric
+
+# the feedback file of a learner whose submission could not be graded or fetched
+NOT_GRADED = {"en": "### {title}\n\nNot graded: {error}\n",
+              "ko": "### {title}\n\n채점하지 못했습니다: {error}\n"}
 
 
 def check_codes(rubric: Rubric, rows: list[Row]) -> list[str]:
@@ -54,7 +60,8 @@ def write_all(out: Path, rows: list[Row], rubric: Rubric, lang: str) -> dict[str
             ctx = FormatContext(rubric, lang, "", rubric.title(lang))
             text = markdown.render(row.report, ctx)
         else:
-            text = f"### {rubric.title(lang)}\n\nNot graded: {row.error}\n"
+            text = fill(NOT_GRADED.get(lang, NOT_GRADED["en"]),
+                        {"title": rubric.title(lang), "error": localize_error(row.error or "", lang)})
         (paths["feedback"] / f"{row.id}.md").write_text(text, "utf-8")
     paths["html"].write_text(html.render(rows, rubric, lang), "utf-8")
     return paths

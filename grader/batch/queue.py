@@ -248,11 +248,29 @@ def sweep_task_dirs() -> int:
     return removed
 
 
-def run_worker(url: str, stacks: int, time_limit: float, loglevel: str, echo: Any) -> None:
+# what `grader worker` says before Celery's own log takes over
+WORKER_TEXT = {
+    "en": {"swept": "grader worker: removed {total} left-over object(s) of stopped runs on this engine",
+           "nothing": "grader worker: nothing left over on this engine",
+           "folders": "grader worker: removed {folders} task folder(s) of stopped workers",
+           "ready": "grader worker: {stacks} stack(s) at a time, time limit {time_limit:g} s, queue {queue} at {url}"},
+    "ko": {"swept": "grader worker: 이 엔진에서 멈춘 실행이 남긴 {total}개를 지웠습니다.",
+           "nothing": "grader worker: 이 엔진에 남은 것이 없습니다.",
+           "folders": "grader worker: 멈춘 `grader worker` 프로세스가 남긴 작업 폴더 {folders}개를 지웠습니다.",
+           "ready": "grader worker: 스택을 한 번에 {stacks}개씩, 하나에 {time_limit:g}초까지 실행합니다. "
+                    "큐: {url}의 {queue}"},
+}
+
+
+def run_worker(url: str, stacks: int, time_limit: float, loglevel: str, echo: Any, lang: str = "en") -> None:
     """Sweep what dead workers left on this host's engine, then take tasks, `stacks` at a time
     (one process each)."""
     global WORKER_TIME_LIMIT
+    from grader.i18n.ko import fill
     from grader.runtime.engine import connect, sweep
+
+    def say(key: str, **params: Any) -> None:
+        echo(fill(WORKER_TEXT.get(lang, WORKER_TEXT["en"])[key], params))
 
     WORKER_TIME_LIMIT = time_limit
     client = connect()
@@ -260,13 +278,15 @@ def run_worker(url: str, stacks: int, time_limit: float, loglevel: str, echo: An
     client.close()
     total = sum(len(v) for v in removed.values())
     folders = sweep_task_dirs()
-    echo(f"grader worker: removed {total} left-over object(s) of stopped runs on this engine" if total
-         else "grader worker: nothing left over on this engine")
+    if total:
+        say("swept", total=total)
+    else:
+        say("nothing")
     if folders:
-        echo(f"grader worker: removed {folders} task folder(s) of stopped workers")
+        say("folders", folders=folders)
     app = make_app(url, time_limit)
     check_broker(app, url)
-    echo(f"grader worker: {stacks} stack(s) at a time, time limit {time_limit:g} s, queue {QUEUE} at {url}")
+    say("ready", stacks=stacks, time_limit=time_limit, queue=QUEUE, url=url)
     app.worker_main(argv=["worker", "--pool", "prefork", "--concurrency", str(stacks), "--queues", QUEUE,
                           "--hostname", f"grader-{os.getpid()}@{socket.gethostname()}", "--loglevel", loglevel,
                           "--without-mingle", "--without-gossip", "--without-heartbeat"])

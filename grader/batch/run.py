@@ -140,7 +140,7 @@ class Batch:
                     self.progress.advance(sub.id, "not-graded")
                 elif (old := self._reusable(sub)) is not None:
                     rows[sub.id] = old
-                    self.progress.advance(sub.id, old.verdict + " (unchanged)")
+                    self.progress.advance(sub.id, old.verdict, unchanged=True)
                 else:
                     todo.append(sub)
         # With runtime, each submission is graded statically right before its stack runs.

@@ -19,6 +19,14 @@ TEXT = {
         "removed": "removed {kind} {name}", "cleaned": "{total} left-over object(s) removed",
         "nothing_to_clean": "nothing to clean",
         "containers": "container", "networks": "network", "volumes": "volume", "images": "image",
+        "batch_counts": "{learners} learners: {passed} pass, {failed} fail, {errors} input errors, "
+                        "{not_graded} not graded",
+        "batch_reused": " ({reused} unchanged, not regraded)",
+        "batch_files": "gradebook: {csv}  report: {html}  feedback: {feedback}/",
+        "aggregated": "{reports} reports merged; gradebook: {csv}  report: {html}",
+        "bad_service": "{value!r}: use ROLE=NAME with ROLE one of {roles}",
+        "output_no_file": "{value!r}: give a file after =",
+        "output_one_file": "{value!r}: only one plain FILE; name the format of others as FORMAT=FILE ({formats})",
     },
     "ko": {
         "cannot_run": "이 컴퓨터에서 스택을 실행할 수 없습니다: {message}",
@@ -30,6 +38,15 @@ TEXT = {
         "removed": "{kind} {name}{을} 지웠습니다.", "cleaned": "남아 있던 {total}개를 지웠습니다.",
         "nothing_to_clean": "지울 것이 없습니다.",
         "containers": "컨테이너", "networks": "네트워크", "volumes": "볼륨", "images": "이미지",
+        "batch_counts": "학습자 {learners}명: 통과 {passed}명, 실패 {failed}명, 입력 오류 {errors}명, "
+                        "가져오지 못함 {not_graded}명",
+        "batch_reused": " (이 중 바뀌지 않아 다시 채점하지 않은 학습자 {reused}명)",
+        "batch_files": "성적표: {csv}  HTML 보고서: {html}  피드백: {feedback}/",
+        "aggregated": "보고서 {reports}개를 모았습니다. 성적표: {csv}  HTML 보고서: {html}",
+        "bad_service": "{value!r}: ROLE=NAME 형식으로 쓰고, ROLE 자리에는 {roles} 중 하나를 쓰세요.",
+        "output_no_file": "{value!r}: = 뒤에 파일 이름을 쓰세요.",
+        "output_one_file": "{value!r}: 형식을 밝히지 않은 FILE 자리는 하나만 쓸 수 있습니다. 나머지는 "
+                           "FORMAT=FILE로 형식을 밝혀 쓰세요({formats}).",
     },
 }
 
@@ -207,6 +224,9 @@ _ERRORS_KO = [
     (r"the queue at (\S+) does not answer \((.+)\)", r"\1의 큐가 응답하지 않습니다(\2)."),
     (r"the submission's files take (\S+) KiB compressed, more than a queue task carries \((\S+) MiB\)",
      r"제출물 파일이 압축해서 \1 KiB라서 큐 작업 하나에 담을 수 있는 \2 MiB보다 큽니다."),
+    (r"internal error: (.+)", r"채점기 내부 오류입니다: \1"),  # a batch row the grader failed on
+    (r"clone of (\S+) did not finish within (\S+) s", r"\1 저장소를 \2초 안에 가져오지 못했습니다(git clone)."),
+    (r"clone of (\S+) failed: (.+)", r'\1 저장소를 가져오지 못했습니다. git의 메시지: "\2"'),
     (r"compose file (\S+) not found", r"compose 파일 \1이 없습니다."),
     (r"(.+) (\S+) not found", r"\1 \2이 없습니다."),
     (r"unknown YAML node", "알 수 없는 YAML 노드입니다."),

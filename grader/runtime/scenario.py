@@ -81,7 +81,7 @@ class RuntimeRun:
         # Runs whose grader was killed (SIGKILL, a power cut) cannot clean up; the next run does.
         stale = sweep(client, stale_only=True)
         if any(stale.values()):
-            self.progress.status(f"removed what earlier killed runs left: {sum(len(v) for v in stale.values())} objects")
+            self.progress.say("stale_removed", count=sum(len(v) for v in stale.values()))
         self.engine = Engine(client, self.project)
         self._tmp = tempfile.TemporaryDirectory(prefix="grader-run-")
         override = Path(self._tmp.name) / "grader-override.yml"
@@ -92,7 +92,7 @@ class RuntimeRun:
         # with -f, Compose no longer adds the override on its own.
         files = [self.ws.root.resolve(rel) for rel in self.ws.compose.project_files or [self.ws.compose_rel]]  # type: ignore[union-attr]
         self.compose = ComposeProject(argv, self.project, [*files, override], files[0].parent)
-        self.progress.status(f"Compose project {self.project} (compose {version})")
+        self.progress.say("project", project=self.project, version=version)
         stack = Stack(self.ws, self.opt, self.engine, self.compose, self.run_id, self.progress)
         stack.outcomes = self.outcomes
         try:
@@ -128,7 +128,7 @@ class RuntimeRun:
         failing one must not keep the next from running."""
         assert self.compose is not None and self.engine is not None
         steps: list[tuple[str, Callable[[], Any]]] = [
-            ("progress", lambda: self.progress.status("removing the run's containers, networks, volumes and images")),
+            ("progress", lambda: self.progress.say("removing")),
             ("compose down", self._down),
             ("remove", lambda: sweep(self.engine.client, project=self.project, run_id=self.run_id,  # type: ignore[union-attr]
                                      problems=self.cleanup_problems)),

@@ -190,7 +190,7 @@ class Stack:
         for _ in backoff(timeout, first=0.1, most=0.5):
             replicas = self.replicas()
             ready = [r for r in replicas if r.status == "running" and r.health in (None, "healthy")]
-            self.progress.status(f"{len(ready)}/{want} replicas ready")
+            self.progress.say("replicas_ready", ready=len(ready), want=want)
             broken = [r for r in replicas if r.status in ("exited", "dead") or r.restart_count >= 2
                       or r.health == "unhealthy"]
             if broken:
@@ -246,7 +246,7 @@ class Stack:
             sent += batch
             counts = self.accepted_since(start, ids)
             served = sum(1 for i in ids if counts.get(i, 0) > 0)
-            self.progress.status(f"{served}/{len(ids)} accepted requests")
+            self.progress.say("accepted", served=served, total=len(ids))
             elapsed = time.monotonic() - began
             if served == len(ids):
                 break
