@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -225,3 +226,43 @@ def _overridden(texts: CheckTexts, overrides: dict[str, Any], where: str, path: 
         messages[key] = changed.redeclared()
     return texts.with_overrides(overrides, messages)
 
+
+def policy_text(rubric: Rubric, lang: str = "en") -> str:
+    """The rubric as a policy file to start from (`grader rubric init`): its parameters, and one
+    line per check with the check's title as a comment. Loads as the rubric it was written from."""
+    def flow(value: Any) -> str:  # JSON is YAML: one line; a plain word needs no quotes
+        if isinstance(value, str) and re.fullmatch(r"[A-Za-z][\w./-]*", value) and \
+                value.lower() not in ("null", "true", "false", "yes", "no", "on", "off", "y", "n"):
+            return value
+        if isinstance(value, list):
+            return "[" + ", ".join(flow(v) for v in value) + "]"
+        return json.dumps(value, ensure_ascii=False)
+
+    out = [
+        f"# Rubric {rubric.id}, written by `grader rubric init` from {rubric.path.name}.",
+        "# Grade with it: grader check --rubric THIS_FILE. Per check: `points`, `required: false`",
+        "# (advisory: reported, never fails the grade), `enabled: false` (not run). `slug` must",
+        "# be the check's own; `grader explain CODE` shows what a check asks and why.",
+        "# Texts live beside each check. To change one, give the check a `texts:` mapping with any",
+        "# of title, why, fix ({en: ..., ko: ...}) and messages: {KEY: {en: ..., ko: ..., fix: ...}}.",
+        "# A message inserts only the values its check gives, the same in both languages",
+        "# (`{service}`); in Korean a particle after a value is a field: `{port}{을}`.",
+        f"id: {rubric.id}",
+        f"title: {{en: {flow(rubric.data['title']['en'])}, ko: {flow(rubric.data['title']['ko'])}}}",
+    ]
+    for section in ("params", "runtime"):
+        if rubric.data.get(section):
+            out.append(f"{section}:")
+            out += [f"  {key}: {flow(value)}" for key, value in rubric.data[section].items()]
+    out.append("checks:")
+    for spec in rubric.checks:
+        entry = {"code": spec.code, "slug": spec.slug, "ask": spec.ask,
+                 "points": int(spec.points) if spec.points == int(spec.points) else spec.points,
+                 "required": spec.required}
+        if not spec.enabled:
+            entry["enabled"] = False
+        if spec.data.get("texts"):
+            entry["texts"] = spec.data["texts"]
+        fields = ", ".join(f"{k}: {flow(v)}" for k, v in entry.items())
+        out.append(f"  - {{{fields}}}  # {spec.text('title', lang)}")
+    return "\n".join(out) + "\n"

@@ -1,5 +1,5 @@
 """A rubric is a policy: points, required or advisory, enabled, parameters. It may override a
-check's texts, checked when it is loaded."""
+check's texts, checked when it is loaded; `grader rubric init` writes one to start from."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -85,3 +85,35 @@ def test_a_shared_message_may_be_overridden_for_one_check(tmp_path: Path) -> Non
     assert rubric.message(c101, "blocked_backend", "en", {"code": "C100"}) == "Skipped until C100 passes."
     assert rubric.message(c102, "blocked_backend", "en", {"code": "C100"}).startswith("Not checked")
 
+
+def test_rubric_init_writes_a_policy_that_grades_as_the_bundled_one(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    r = run("rubric", "init", str(path))
+    assert r.exit_code == 0 and path.is_file()
+    assert len(path.read_text("utf-8").splitlines()) < 60  # a line per check, not a thousand
+    _, bundled = grade_json(WORKSHOP)
+    code, mine = grade_json(WORKSHOP, "--rubric", str(path))
+    assert code == 0 and (mine["score"], mine["max_score"]) == (bundled["score"], bundled["max_score"])
+    assert run("list", "--rubric", str(path), "--lang", "ko").output == run("list", "--lang", "ko").output
+    # one check's points changed: the maximum follows
+    text = path.read_text("utf-8")
+    line = next(x for x in text.splitlines() if "code: C101," in x)
+    assert "points: 10," in line
+    path.write_text(text.replace(line, line.replace("points: 10,", "points: 25,")), "utf-8")
+    _, changed = grade_json(WORKSHOP, "--rubric", str(path))
+    assert changed["max_score"] == bundled["max_score"] + 15 and changed["score"] == changed["max_score"]
+
+
+def test_rubric_init_keeps_an_existing_file_unless_forced(tmp_path: Path) -> None:
+    path = tmp_path / "rubric.yaml"
+    path.write_text("mine\n")
+    r = run("rubric", "init", str(path))
+    assert r.exit_code == 2 and "--force" in r.stderr and path.read_text() == "mine\n"
+    assert run("rubric", "init", str(path), "--force").exit_code == 0
+    assert path.read_text("utf-8").startswith("# Rubric")
+
+
+def test_rubric_init_to_standard_output() -> None:
+    r = run("rubric", "init", "-")
+    assert r.exit_code == 0 and "  - {code: C101, slug: compose.backend-no-container-name" in r.stdout
+    assert yaml.safe_load(r.stdout)["checks"][1]["points"] == 10
