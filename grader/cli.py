@@ -446,6 +446,37 @@ def list_checks(rubric: str | None, lang: str | None) -> None:
         click.echo(f"{c.code}  {c.slug:<40} {c.points:>5g}  {kind}{' ' * pad}  {c.text('title', lang)}")
 
 
+@main.group()
+def rubric() -> None:
+    """Rubric files: which checks run, their points, required or advisory."""
+
+
+@rubric.command("init")
+@click.argument("path", default="rubric.yaml", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--from", "source", default=None, metavar="NAME|FILE",
+              help="The rubric to start from (default: step-06-horizontal-scaling).")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@lang_option
+@fail_cleanly
+def rubric_init(path: str, source: str | None, force: bool, lang: str | None) -> None:
+    """Write a rubric to start from to PATH (default rubric.yaml; - for standard output): the
+    bundled rubric's points and parameters, one line per check. Texts stay with the checks."""
+    from grader.rubric import policy_text
+
+    text = policy_text(load(source), lang or default_lang())
+    if path == "-":
+        click.echo(text, nl=False)
+        return
+    target = Path(path)
+    if target.exists() and not force:
+        raise InputError(say(lang, "exists", path=path))
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"cannot write rubric: {e.strerror}", path) from None
+    click.echo(say(lang, "written", path=path), err=True)
+
+
 def _help_in_korean(argv: list[str]) -> bool:
     if "--lang" in argv:
         i = argv.index("--lang")
@@ -472,7 +503,10 @@ def localize_help(argv: list[str] | None = None) -> None:
         if hasattr(module, "_"):
             module._ = translate  # click's words; click looks them up with gettext at each use
     main.help = HELP_KO[None]
-    for name, cmd in main.commands.items():
+    commands = [(name, cmd) for name, cmd in main.commands.items()]
+    commands += [(f"{name} {sub}", c) for name, cmd in main.commands.items()
+                 if isinstance(cmd, click.Group) for sub, c in cmd.commands.items()]
+    for name, cmd in commands:
         if name in HELP_KO:
             cmd.help = HELP_KO[name]
             cmd.short_help = None

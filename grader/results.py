@@ -30,7 +30,7 @@ _SEVERITY = {Status.PASS: 0, Status.SKIP: 0, Status.BLOCKED: 0, Status.WARN: 1, 
 
 @dataclass
 class Finding:
-    """What a check saw: a status, a message key in the rubric, its parameters, and where."""
+    """What a check saw: a status, a message key of its TEXTS (or a common one), its parameters, and where."""
 
     status: Status
     key: str

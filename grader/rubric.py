@@ -1,10 +1,13 @@
-"""Rubric data: which checks run, their points, required or advisory, and every text a
-learner reads, in Korean and English. Validated with a JSON Schema; a broken rubric names
-the bad key's path and is exit 2."""
+"""Rubric: a policy file naming which checks run, their points, required or advisory, and the
+grading parameters. The texts a learner reads live beside each check (its TEXTS, and
+grader.common_texts); a rubric may override any of them under a check's `texts:`. Validated
+with a JSON Schema, and each override against the values its message is given; a broken
+rubric names the bad key's path and is exit 2."""
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,8 +16,10 @@ from typing import Any
 
 import yaml
 
+from grader.common_texts import COMMON_MESSAGES
 from grader.errors import RubricError
 from grader.i18n.ko import fill
+from grader.texts import CheckTexts, Message
 
 DEFAULT_RUBRIC = "step-06-horizontal-scaling"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "rubric.schema.json"
@@ -39,10 +44,12 @@ class CheckSpec:
     points: float
     required: bool
     enabled: bool
-    data: dict[str, Any]
+    data: dict[str, Any]  # the rubric's entry, as written
+    texts: CheckTexts  # the check's texts, with the rubric's overrides
 
     def text(self, field: str, lang: str) -> str:
-        return self.data[field][lang].strip()
+        """title, why or fix."""
+        return getattr(self.texts, field).get(lang)
 
 
 @dataclass
@@ -75,8 +82,8 @@ class Rubric:
                 return c
         return None
 
-    def _texts(self, spec: CheckSpec, key: str) -> dict[str, Any] | None:
-        return spec.data["messages"].get(key) or (self.data.get("common_messages") or {}).get(key)
+    def _texts(self, spec: CheckSpec, key: str) -> Message | None:
+        return spec.texts.messages.get(key) or COMMON_MESSAGES.get(key)
 
     @staticmethod
     def _params(lang: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -90,22 +97,23 @@ class Rubric:
     def fix(self, spec: CheckSpec, key: str, lang: str, params: dict[str, Any]) -> str:
         """The fix for what message `key` says: its own `fix:` when it has one (the check's fix
         would be wrong for that cause), else the check's."""
-        own = (self._texts(spec, key) or {}).get("fix")
-        if not own:
+        message = self._texts(spec, key)
+        own = message.fix if message is not None else None
+        if own is None:
             return spec.text("fix", lang)
         try:
-            return fill(own[lang].strip(), self._params(lang, params))
+            return fill(own.get(lang), self._params(lang, params))
         except (KeyError, IndexError, ValueError):
-            return own[lang].strip()
+            return own.get(lang)
 
     def message(self, spec: CheckSpec, key: str, lang: str, params: dict[str, Any]) -> str:
         texts = self._texts(spec, key)
         if texts is None:
             return f"[{spec.code}:{key}] " + ", ".join(f"{k}={v}" for k, v in params.items())
         try:
-            return fill(texts[lang].strip(), self._params(lang, params))
+            return fill(texts.text.get(lang), self._params(lang, params))
         except (KeyError, IndexError, ValueError):
-            return texts[lang].strip()
+            return texts.text.get(lang)
 
 
 @lru_cache(maxsize=1)
@@ -174,6 +182,9 @@ def load_rubric(name_or_file: str | None = None, registry: dict[str, str] | None
             marker.touch()
         except OSError:
             pass
+    from grader.registry import known_texts
+
+    texts = known_texts()
     checks = []
     seen: set[str] = set()
     for i, c in enumerate(data["checks"]):
@@ -187,6 +198,71 @@ def load_rubric(name_or_file: str | None = None, registry: dict[str, str] | None
             if slug != c["slug"]:
                 raise RubricError(f"rubric key checks/{i}/slug: check {c['code']} is {slug}, "
                                   f"not {c['slug']}", str(path))
+        if c["code"] not in texts:
+            raise RubricError(f"rubric key checks/{i}/code: no check has code {c['code']}", str(path))
+        own = texts[c["code"]]
+        if "texts" in c:
+            own = _overridden(own, c["texts"], f"checks/{i}/texts", path)
         checks.append(CheckSpec(c["code"], c["slug"], c.get("ask"), float(c["points"]), c["required"],
-                                c.get("enabled", True), c))
+                                c.get("enabled", True), c, own))
     return Rubric(id=data["id"], path=path, data=data, checks=checks)
+
+
+def _overridden(texts: CheckTexts, overrides: dict[str, Any], where: str, path: Path) -> CheckTexts:
+    """The check's texts with the rubric's. An override naming a message the check does not
+    have, or inserting a value its message is not given, is refused with the key's path."""
+    messages = {}
+    for key, over in (overrides.get("messages") or {}).items():
+        message = texts.messages.get(key) or COMMON_MESSAGES.get(key)
+        if message is None:
+            known = ", ".join(sorted(texts.messages)) or "none"
+            raise RubricError(f"rubric key {where}/messages/{key}: {texts.code} has no message {key!r} "
+                              f"(its messages: {known}; shared: {', '.join(COMMON_MESSAGES)})", str(path))
+        changed = message.overridden(over, texts.fix)
+        if problems := changed.problems(overridden=True):
+            given = ", ".join("{" + n + "}" for n in sorted(changed.given)) or "none"
+            raise RubricError(f"rubric key {where}/messages/{key}: " + "; ".join(problems)
+                              + f" (values given: {given})", str(path))
+        messages[key] = changed.redeclared()
+    return texts.with_overrides(overrides, messages)
+
+
+def policy_text(rubric: Rubric, lang: str = "en") -> str:
+    """The rubric as a policy file to start from (`grader rubric init`): its parameters, and one
+    line per check with the check's title as a comment. Loads as the rubric it was written from."""
+    def flow(value: Any) -> str:  # JSON is YAML: one line; a plain word needs no quotes
+        if isinstance(value, str) and re.fullmatch(r"[A-Za-z][\w./-]*", value) and \
+                value.lower() not in ("null", "true", "false", "yes", "no", "on", "off", "y", "n"):
+            return value
+        if isinstance(value, list):
+            return "[" + ", ".join(flow(v) for v in value) + "]"
+        return json.dumps(value, ensure_ascii=False)
+
+    out = [
+        f"# Rubric {rubric.id}, written by `grader rubric init` from {rubric.path.name}.",
+        "# Grade with it: grader check --rubric THIS_FILE. Per check: `points`, `required: false`",
+        "# (advisory: reported, never fails the grade), `enabled: false` (not run). `slug` must",
+        "# be the check's own; `grader explain CODE` shows what a check asks and why.",
+        "# Texts live beside each check. To change one, give the check a `texts:` mapping with any",
+        "# of title, why, fix ({en: ..., ko: ...}) and messages: {KEY: {en: ..., ko: ..., fix: ...}}.",
+        "# A message inserts only the values its check gives, the same in both languages",
+        "# (`{service}`); in Korean a particle after a value is a field: `{port}{을}`.",
+        f"id: {rubric.id}",
+        f"title: {{en: {flow(rubric.data['title']['en'])}, ko: {flow(rubric.data['title']['ko'])}}}",
+    ]
+    for section in ("params", "runtime"):
+        if rubric.data.get(section):
+            out.append(f"{section}:")
+            out += [f"  {key}: {flow(value)}" for key, value in rubric.data[section].items()]
+    out.append("checks:")
+    for spec in rubric.checks:
+        entry = {"code": spec.code, "slug": spec.slug, "ask": spec.ask,
+                 "points": int(spec.points) if spec.points == int(spec.points) else spec.points,
+                 "required": spec.required}
+        if not spec.enabled:
+            entry["enabled"] = False
+        if spec.data.get("texts"):
+            entry["texts"] = spec.data["texts"]
+        fields = ", ".join(f"{k}: {flow(v)}" for k, v in entry.items())
+        out.append(f"  - {{{fields}}}  # {spec.text('title', lang)}")
+    return "\n".join(out) + "\n"

@@ -1,4 +1,4 @@
-"""Korean as a Korean instructor writes it: every message of the rubric, rendered with
+"""Korean as a Korean instructor writes it: every message of every check, rendered with
 realistic values in both languages, has particles that fit the value before them, no
 "이(가)" forms and no English outside code, file names and nginx/Compose words; `explain`
 wraps by display width to the terminal."""
@@ -12,6 +12,7 @@ from rich.cells import cell_len
 
 from conftest import run
 from grader.i18n.ko import ending, fill, particle
+from grader.common_texts import COMMON_MESSAGES
 from grader.registry import known_checks
 from grader.rubric import load_rubric
 
@@ -76,21 +77,21 @@ def messages():
     """(check code, key, kind) for every message and fix of every check, and the common ones."""
     out = []
     for spec in RUBRIC.checks:
-        for key, texts in spec.data["messages"].items():
+        for key, texts in spec.texts.messages.items():
             out.append((spec, key, "message"))
-            if texts.get("fix"):
+            if texts.fix:
                 out.append((spec, key, "fix"))
     spec = RUBRIC.checks[0]
-    for key, texts in (RUBRIC.data.get("common_messages") or {}).items():
+    for key, texts in COMMON_MESSAGES.items():
         out.append((spec, key, "message"))
-        if texts.get("fix"):
+        if texts.fix:
             out.append((spec, key, "fix"))
     return out
 
 
 def render(spec, key, kind, lang, values):
     texts = RUBRIC._texts(spec, key)
-    template = (texts["fix"] if kind == "fix" else texts)[lang].strip()
+    template = (texts.fix if kind == "fix" else texts.text).get(lang)
     fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
     params = {f: values[f] for f in fields if f in values}
     if kind == "fix":
@@ -155,12 +156,12 @@ def test_parenthesis_after_a_word_is_skipped_and_pairs_are_named_either_way() ->
     assert ending("") == "vowel" and fill("{{x}} {n:>3}", {"n": 5}) == "{x}   5"
 
 
-def test_rubric_has_no_space_before_a_particle_after_code_or_a_value() -> None:
+def test_no_space_before_a_particle_after_code_or_a_value() -> None:
     """Korean attaches particles: "`backend`로", never "`backend` 로"."""
     bad = re.compile(r"(`|\})\s(" + "|".join(VARIABLE) + r")[\s.,]")
     for spec, key, kind in messages():
         texts = RUBRIC._texts(spec, key)
-        ko = (texts["fix"] if kind == "fix" else texts)["ko"]
+        ko = (texts.fix if kind == "fix" else texts).ko
         assert not bad.search(ko), ko
 
 
@@ -282,7 +283,7 @@ def test_no_either_form_or_advisory_word_mix_in_the_code() -> None:
 
 def test_korean_texts_follow_the_glossary() -> None:
     """docs/glossary.ko.md names one word per idea and the words not to use; no Korean text of
-    the rubric or the grader uses one of those."""
+    the checks or the grader uses one of those."""
     from conftest import REPO
 
     avoid = set()
@@ -294,7 +295,7 @@ def test_korean_texts_follow_the_glossary() -> None:
     texts = []
     for spec, key, kind in messages():
         t = RUBRIC._texts(spec, key)
-        texts.append((t["fix"] if kind == "fix" else t)["ko"])
+        texts.append((t.fix if kind == "fix" else t).ko)
     for spec in RUBRIC.checks:
         texts += [spec.text(f, "ko") for f in ("title", "why", "fix")]
     # grader/i18n/ko.py is left out: it spells words as they are read (healthcheck 헬스체크)

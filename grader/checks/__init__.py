@@ -1,12 +1,15 @@
-"""The checks: one module each, with a stable CODE, a SLUG, what it NEEDS (compose, nginx,
-backend, frontend, api_route: see CheckContext.cause), what it PROVIDES (the few checks that
-say, once, why a need is missing), and `check(ctx) -> Iterator[Finding]`. Texts (titles, messages, fixes, ko and en) live in the rubric."""
+"""The checks: one module each, with a stable CODE, a SLUG, its TEXTS (title, why, fix, examples
+and every message it yields, in English and Korean, each message declaring the values it
+inserts: grader.texts), what it NEEDS (compose, nginx, backend, frontend, api_route: see
+CheckContext.cause), what it PROVIDES (the few checks that say, once, why a need is missing),
+and `check(ctx) -> Iterator[Finding]`. Messages more than one check yields are in
+grader.common_texts. A rubric gives the points and may override a text."""
 from __future__ import annotations
 
 from importlib import import_module
 from types import ModuleType
 
-# A new check is a module here plus an entry in a rubric; nothing else changes.
+# A new check is a module here (with its TEXTS) plus an entry in a rubric; nothing else changes.
 CHECK_MODULES = (
     "c100_services_found",
     "c101_backend_no_container_name",

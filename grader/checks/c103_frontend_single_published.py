@@ -3,11 +3,62 @@ from typing import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
+from grader.texts import CheckTexts, Message, Text
 
 CODE = "C103"
 SLUG = "compose.frontend-single-published"
 ASK = "C3"
 NEEDS = ("frontend",)
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="The frontend is one instance with its port published",
+        ko="프론트엔드는 포트가 게시된 단일 인스턴스여야 합니다",
+    ),
+    why=Text(
+        en="The frontend (nginx) is the single entry point: it must publish a host port for the browser, "
+           "and only one container can own that port.",
+        ko="프론트엔드(nginx)는 하나의 진입점입니다. 브라우저가 접속할 호스트 포트를 게시해야 하고, 그 "
+           "포트는 한 컨테이너만 가질 수 있습니다.",
+    ),
+    fix=Text(
+        en="Give the frontend `ports: [\"80:80\"]` (host:container) and no `deploy.replicas`/`scale` above 1.",
+        ko="프론트엔드에 `ports: [\"80:80\"]`(호스트:컨테이너)을 두고 `deploy.replicas`/`scale`을 1보다 "
+           "크게 하지 마세요.",
+    ),
+    example_fail="""\
+frontend:
+  build: ./frontend
+  deploy:
+    replicas: 2
+""",
+    example_pass="""\
+frontend:
+  build: ./frontend
+  ports:
+    - "80:80"
+""",
+    messages={
+        "pass": Message(
+            en="Service {service} is a single instance publishing {port}.",
+            ko="{service} 서비스는 {port}{를} 게시하는 단일 인스턴스입니다.",
+            params=("port", "service"),
+        ),
+        "no_ports": Message(
+            en="Service {service} publishes no port, so the browser cannot reach the app.",
+            ko="{service} 서비스가 포트를 게시하지 않아 브라우저에서 앱에 접속할 수 없습니다.",
+            params=("service",),
+        ),
+        "scaled": Message(
+            en="Service {service} asks for {count} instances; the frontend must stay one, the single "
+               "entry point on its published port.",
+            ko="{service} 서비스가 {count}개 인스턴스를 요청합니다. 프론트엔드는 게시된 포트의 유일한 "
+               "진입점이므로 하나여야 합니다.",
+            params=("count", "service"),
+        ),
+    },
+)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:

@@ -6,11 +6,71 @@ from typing import Iterator
 from grader.checks.context import CheckContext
 from grader.compose.model import EnvVar
 from grader.results import Finding, Status
+from grader.texts import CheckTexts, Message, Text
 
 CODE = "C106"
 SLUG = "compose.backend-db-env"
 ASK = "C6"
 NEEDS = ("backend",)
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="The backend takes its database settings from environment variables",
+        ko="백엔드는 데이터베이스 설정을 환경 변수로 받아야 합니다",
+    ),
+    why=Text(
+        en="Every replica must use the same database, configured in one place. Settings in `environment` "
+           "or `env_file` can change without rebuilding the image; values written into a command or "
+           "baked into the image cannot.",
+        ko="모든 복제본은 한 곳에서 설정한 같은 데이터베이스를 써야 합니다. `environment`나 `env_file`의 "
+           "설정은 이미지를 다시 빌드하지 않고 바꿀 수 있지만, 명령이나 이미지에 박힌 값은 그럴 수 "
+           "없습니다.",
+    ),
+    fix=Text(
+        en="Add the database setting under the backend's `environment:` (for example "
+           "`DATABASE_PATH=/data/app.db` or `SPRING_DATASOURCE_URL=...`) or in an env_file, and read it "
+           "in the app.",
+        ko="백엔드의 `environment:` (예: `DATABASE_PATH=/data/app.db` 또는 "
+           "`SPRING_DATASOURCE_URL=...`)나 env_file에 데이터베이스 설정을 넣고 앱에서 읽으세요.",
+    ),
+    example_fail="""\
+backend:
+  environment:
+    - SPRING_PROFILES_ACTIVE=docker
+""",
+    example_pass="""\
+backend:
+  environment:
+    - DATABASE_PATH=/data/contoso.db
+""",
+    messages={
+        "pass": Message(
+            en="Service {service} gets its database settings from the environment ({names}).",
+            ko="{service} 서비스가 데이터베이스 설정을 환경 변수로 받습니다 ({names}).",
+            params=("names", "service"),
+            extra=("name",),
+        ),
+        "missing": Message(
+            en="Service {service} has no database setting in environment or env_file.",
+            ko="{service} 서비스의 environment나 env_file에 데이터베이스 설정이 없습니다.",
+            params=("service",),
+        ),
+        "env_file_unread": Message(
+            en="Service {service} takes settings from env_file {path}, which is not in the submission; "
+               "the database settings are assumed to be there.",
+            ko="{service} 서비스가 env_file {path}에서 설정을 받습니다. 이 파일은 제출물에 없어 "
+               "데이터베이스 설정이 그 안에 있다고 봅니다.",
+            params=("path", "service"),
+        ),
+        "hardcoded": Message(
+            en="Service {service} writes a database location into its command ({text}); move it to an "
+               "environment variable.",
+            ko="{service} 서비스가 명령에 데이터베이스 위치를 직접 씁니다 ({text}). 환경 변수로 옮기세요.",
+            params=("service", "text"),
+        ),
+    },
+)
 
 DB_NAME_PARTS = ("DATABASE", "DATASOURCE", "MYSQL", "POSTGRES", "MONGO", "SQLITE", "MARIADB",
                  "CONNECTIONSTRING", "JDBC")

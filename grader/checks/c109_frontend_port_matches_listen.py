@@ -4,11 +4,59 @@ from typing import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
+from grader.texts import CheckTexts, Message, Text
 
 CODE = "C109"
 SLUG = "compose.frontend-port-matches-listen"
 ASK = None
 NEEDS = ("frontend", "nginx")
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="The frontend publishes the port nginx listens on",
+        ko="프론트엔드는 nginx가 listen하는 포트를 게시해야 합니다",
+    ),
+    why=Text(
+        en="`ports: [\"80:80\"]` forwards the host's port 80 to the container's port 80. If nginx "
+           "listens on 8080, nothing answers there and the browser gets \"connection reset\".",
+        ko="`ports: [\"80:80\"]`은 호스트 80 포트를 컨테이너 80 포트로 전달합니다. nginx가 8080을 "
+           "listen하면 아무도 응답하지 않아 브라우저에 \"connection reset\"이 뜹니다.",
+    ),
+    fix=Text(
+        en="Make the container side of the frontend's port (after the colon) match nginx's `listen` port.",
+        ko="프론트엔드 포트의 컨테이너 쪽(콜론 뒤)을 nginx의 `listen` 포트와 같게 하세요.",
+    ),
+    example_fail="""\
+ports: ["80:80"]     # nginx: listen 8080;
+""",
+    example_pass="""\
+ports: ["80:8080"]   # nginx: listen 8080;
+""",
+    messages={
+        "pass": Message(
+            en="Service {service} publishes container port {target}, which nginx listens on.",
+            ko="{service} 서비스가 nginx가 listen하는 컨테이너 포트 {target}{를} 게시합니다.",
+            params=("service", "target"),
+        ),
+        "mismatch": Message(
+            en="Service {service} publishes container port {target} but nginx ({nginx}) listens on {listen}.",
+            ko="{service} 서비스는 컨테이너 포트 {target}{를} 게시하지만 nginx는 {listen}{을} "
+               "listen합니다({nginx}).",
+            params=("listen", "nginx", "service", "target"),
+        ),
+        "no_ports": Message(
+            en="Service {service} publishes no port (see C103).",
+            ko="{service} 서비스가 포트를 게시하지 않습니다 (C103 참고).",
+            params=("service",),
+        ),
+        "no_servers": Message(
+            en="The nginx config has no server block to compare with.",
+            ko="nginx 설정에 비교할 server 블록이 없습니다.",
+            extra=("service",),
+        ),
+    },
+)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:

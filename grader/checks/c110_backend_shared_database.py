@@ -10,11 +10,132 @@ from typing import Iterator
 from grader.checks.context import CheckContext, is_database_service
 from grader.compose.model import EnvVar, Mount, Service
 from grader.results import Finding, Status
+from grader.texts import CheckTexts, Message, Text
 
 CODE = "C110"
 SLUG = "compose.backend-shared-database"
 ASK = None
 NEEDS = ("backend",)
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="The backend replicas share one database",
+        ko="백엔드 복제본들이 하나의 데이터베이스를 함께 써야 합니다",
+    ),
+    why=Text(
+        en="A SQLite file inside the container is a different file in every replica: a post written "
+           "through one replica is missing when another answers (`runtime.shared-state` fails). The "
+           "database must live where every replica reaches the same data: a named volume mounted at the "
+           "database's folder (one host), or a database service the backend connects to.",
+        ko="컨테이너 안의 SQLite 파일은 복제본마다 다른 파일입니다. 한 복제본으로 쓴 글이 다른 복제본이 "
+           "응답할 때 보이지 않습니다 (`runtime.shared-state` 실패). 데이터베이스는 모든 복제본이 같은 "
+           "데이터에 닿는 곳에 있어야 합니다: 데이터베이스 폴더에 마운트한 named volume(호스트가 하나일 "
+           "때)이나 백엔드가 접속하는 데이터베이스 서비스.",
+    ),
+    fix=Text(
+        en="Mount one named volume at the database's folder (`volumes: [backend-data:/data]` on the "
+           "backend, `backend-data:` under top-level `volumes:`) and point the database path into it, or "
+           "use a database service.",
+        ko="데이터베이스 폴더에 named volume 하나를 마운트하고 (백엔드에 "
+           "`volumes: [backend-data:/data]`, 최상위 `volumes:`에 `backend-data:`) 데이터베이스 경로를 그 "
+           "안으로 하거나, 데이터베이스 서비스를 쓰세요.",
+    ),
+    example_fail="""\
+backend:
+  environment:
+    - DATABASE_PATH=/app/contoso.db   # inside each replica's container
+""",
+    example_pass="""\
+backend:
+  environment:
+    - DATABASE_PATH=/data/contoso.db
+  volumes:
+    - backend-data:/data              # one volume, every replica
+""",
+    messages={
+        "volume": Message(
+            en="The database {path} ({what}) is on named volume {volume}, mounted at {target} by every "
+               "replica.",
+            ko="데이터베이스 {path}({what}){가} 모든 복제본이 {target}에 마운트하는 named volume "
+               "{volume}에 있습니다.",
+            params=("path", "target", "volume", "what"),
+            extra=("folder", "service"),
+        ),
+        "bind": Message(
+            en="The database {path} ({what}) is in host folder {source}, mounted at {target} by every "
+               "replica.",
+            ko="데이터베이스 {path}({what}){가} 모든 복제본이 {target}에 마운트하는 호스트 폴더 "
+               "{source}에 있습니다.",
+            params=("path", "source", "target", "what"),
+            extra=("folder", "service"),
+        ),
+        "server": Message(
+            en="Service {service} uses a database server ({server}) that every replica shares.",
+            ko="{service} 서비스가 모든 복제본이 함께 쓰는 데이터베이스 서버({server}){를} 씁니다.",
+            params=("server", "service"),
+        ),
+        "unknown": Message(
+            en="Service {service}: the files do not say where its database is (no database path in its "
+               "environment, command or image, no database service).",
+            ko="{service} 서비스: 데이터베이스 위치가 파일에 나오지 않습니다 (environment, 명령, "
+               "이미지에 데이터베이스 경로가 없고 데이터베이스 서비스도 없습니다).",
+            params=("service",),
+        ),
+        "relative": Message(
+            en="Service {service} keeps its database at the relative path {path}, and its image's "
+               "working directory is not in the files.",
+            ko="{service} 서비스가 데이터베이스를 상대 경로 {path}에 두는데, 이미지의 작업 디렉터리가 "
+               "파일에 나오지 않습니다.",
+            params=("path", "service"),
+        ),
+        "inside": Message(
+            en="Service {service} keeps its SQLite database {path} ({what}) inside each replica's "
+               "container: no volume is mounted at {folder} and no database service is used, so every "
+               "replica has its own data.",
+            ko="{service} 서비스가 SQLite 데이터베이스 {path}({what}){를} 복제본마다 컨테이너 안에 "
+               "둡니다. {folder}에 마운트한 볼륨도 데이터베이스 서비스도 없어 복제본마다 데이터가 따로 "
+               "있습니다.",
+            fix=Text(
+                en="Mount a named volume at {folder} (`volumes: [backend-data:{folder}]` on {service}, "
+                   "`backend-data:` under top-level `volumes:`), or move the database path onto the "
+                   "volume {service} already mounts.",
+                ko="{folder}에 named volume을 마운트하거나 ({service}에 "
+                   "`volumes: [backend-data:{folder}]`, 최상위 `volumes:`에 `backend-data:`), "
+                   "데이터베이스 경로를 {service}{가} 이미 마운트한 볼륨 안으로 옮기세요.",
+            ),
+            params=("folder", "path", "service", "what"),
+        ),
+        "own_volume": Message(
+            en="The database {path} ({what}) is on {target}, a volume without a name ({kind}): Compose "
+               "gives each replica its own, so every replica has its own data.",
+            ko="데이터베이스 {path}({what}){가} 익명 볼륨 {target}({kind})에 있습니다. Compose가 "
+               "복제본마다 따로 만들어 데이터가 복제본마다 따로 있습니다.",
+            fix=Text(
+                en="Name the volume: `backend-data:{target}` on {service} and `backend-data:` under "
+                   "top-level `volumes:`.",
+                ko="볼륨에 이름을 붙이세요: {service}에 `backend-data:{target}`, 최상위 `volumes:`에 "
+                   "`backend-data:`.",
+            ),
+            params=("kind", "path", "service", "target", "what"),
+            extra=("folder",),
+        ),
+        "image_volume": Message(
+            en="The database {path} ({what}) is under the image's `VOLUME {target}`, an anonymous volume "
+               "per container: every replica has its own data.",
+            ko="데이터베이스 {path}({what}){가} 이미지의 `VOLUME {target}` 아래에 있습니다. 컨테이너마다 "
+               "따로 생기는 익명 볼륨이라 복제본마다 데이터가 따로 있습니다.",
+            fix=Text(
+                en="Mount a named volume over it in the compose file: `volumes: [backend-data:{target}]` "
+                   "on {service}, `backend-data:` under top-level `volumes:`.",
+                ko="compose 파일에서 그 위에 named volume을 마운트하세요: {service}에 "
+                   "`volumes: [backend-data:{target}]`, 최상위 `volumes:`에 `backend-data:`.",
+            ),
+            params=("path", "service", "target", "what"),
+            extra=("folder",),
+        ),
+    },
+)
 
 SQLITE_URL = re.compile(r"(?:jdbc:)?sqlite(?:\+\w+)?:(?P<rest>[^\s\"';]*)", re.IGNORECASE)
 SQLITE_FILE = re.compile(r"(?:^|[\s=\"'])(?P<path>[\w./~-]*[\w-]\.(?:db|sqlite3?|db3))(?:$|[\s\"'?])", re.IGNORECASE)

@@ -5,12 +5,53 @@ from typing import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
+from grader.texts import CheckTexts, Message, Text
 
 CODE = "N100"
 SLUG = "nginx.api-location"
 ASK = None
 NEEDS = ()
 PROVIDES = ("nginx", "api_route")
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="A location in nginx proxies the API",
+        ko="nginx에 API를 프록시하는 location이 있어야 합니다",
+    ),
+    why=Text(
+        en="Every other nginx check looks at the location that serves /api/posts. When the config cannot "
+           "be read, or no location serves the API with a proxy_pass, this check says so once and the "
+           "checks that need that location are shown as blocked.",
+        ko="다른 nginx 검사는 모두 /api/posts를 처리하는 location을 봅니다. 설정을 읽을 수 없거나 API를 "
+           "proxy_pass로 처리하는 location이 없으면 이 검사가 한 번 알려 주고, 그 location이 필요한 "
+           "검사는 막힘으로 표시됩니다.",
+    ),
+    fix=Text(
+        en="In the server the frontend publishes: `location /api/ { proxy_pass http://backend:8080; }`.",
+        ko="프론트엔드가 게시하는 server에: `location /api/ { proxy_pass http://backend:8080; }`.",
+    ),
+    example_fail="""\
+server {
+    listen 80;
+    location / { root /usr/share/nginx/html; }
+}
+""",
+    example_pass="""\
+server {
+    listen 80;
+    location / { root /usr/share/nginx/html; }
+    location /api/ { proxy_pass http://backend:8080; }
+}
+""",
+    messages={
+        "pass": Message(
+            en="`location {location}` serves {path} with proxy_pass {raw}.",
+            ko="`location {location}`{이} proxy_pass {raw}{로} {path}{를} 처리합니다.",
+            params=("location", "path", "raw"),
+        ),
+    },
+)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:

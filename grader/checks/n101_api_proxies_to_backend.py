@@ -7,15 +7,115 @@ from typing import Iterator
 from grader.checks.context import CheckContext
 from grader.nginx.model import URL_RE, VAR_RE
 from grader.results import Finding, Status
+from grader.texts import CheckTexts, Message, Text
 
 CODE = "N101"
 SLUG = "nginx.api-proxies-to-backend"
 ASK = "N1"
 NEEDS = ("api_route", "backend")
 
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="/api is proxied to the backend's service name",
+        ko="/api는 백엔드 서비스 이름으로 프록시되어야 합니다",
+    ),
+    why=Text(
+        en="Docker's DNS answers a service name with the addresses of all its replicas. A "
+           "container_name, an IP address or localhost points at one container (or at nginx itself), so "
+           "the other replicas get nothing.",
+        ko="Docker DNS는 서비스 이름에 대해 모든 복제본의 주소를 돌려줍니다. container_name, IP 주소, "
+           "localhost는 한 컨테이너(또는 nginx 자신)만 가리켜 다른 복제본은 요청을 받지 못합니다.",
+    ),
+    fix=Text(
+        en="In the /api location, proxy to the service name: `proxy_pass http://backend:8080;` (or "
+           "through a variable or an upstream whose servers name `backend`).",
+        ko="/api location에서 서비스 이름으로 프록시하세요: `proxy_pass http://backend:8080;` (또는 "
+           "변수나 `backend`를 가리키는 upstream).",
+    ),
+    example_fail="""\
+location /api/ {
+    proxy_pass http://socialapp-backend:8080;
+}
+""",
+    example_pass="""\
+location /api/ {
+    resolver 127.0.0.11 valid=10s;
+    set $backend http://backend:8080;
+    proxy_pass $backend;
+}
+""",
+    messages={
+        "pass": Message(
+            en="/api goes to {host}, the service name of the backend.",
+            ko="/api가 백엔드 서비스 이름 {host}{로} 전달됩니다.",
+            params=("host",),
+            extra=("backend",),
+        ),
+        "pass_upstream": Message(
+            en="/api goes to upstream {upstream}, whose servers name service {backend}.",
+            ko="/api가 {backend} 서비스를 가리키는 upstream {upstream}{으로} 전달됩니다.",
+            params=("backend", "upstream"),
+        ),
+        "container_name": Message(
+            en="/api goes to {host}, the container_name of service {service}, not its service name; only "
+               "one container answers to it.",
+            ko="/api가 서비스 이름이 아닌 {service} 서비스의 container_name {host}{로} 전달됩니다. 이 "
+               "이름에는 컨테이너 하나만 응답합니다.",
+            params=("host", "service"),
+            extra=("backend",),
+        ),
+        "ip": Message(
+            en="/api goes to the fixed address {host}; replicas get new addresses, use the service name "
+               "{backend}.",
+            ko="/api가 고정 주소 {host}{로} 전달됩니다. 복제본 주소는 바뀌니 서비스 이름 {backend}{를} "
+               "쓰세요.",
+            params=("backend", "host"),
+        ),
+        "localhost": Message(
+            en="/api goes to {host}, which inside the nginx container is nginx itself, not the backend.",
+            ko="/api가 {host}{로} 전달되는데, nginx 컨테이너 안에서 이는 백엔드가 아니라 nginx 자신입니다.",
+            params=("host",),
+            extra=("backend",),
+        ),
+        "other_service": Message(
+            en="/api goes to service {service}, but the backend is {backend}.",
+            ko="/api가 {service} 서비스로 전달되지만 백엔드는 {backend}입니다.",
+            params=("backend", "service"),
+            extra=("host",),
+        ),
+        "unknown_host": Message(
+            en="/api goes to {host}, which is not a service of the compose file (the backend is {backend}).",
+            ko="/api가 compose 파일에 없는 {host}{로} 전달됩니다 (백엔드는 {backend}).",
+            params=("backend", "host"),
+        ),
+        "unknown_variable": Message(
+            en="proxy_pass {raw} uses {variables}, whose value is not set in the config; nginx cannot "
+               "know it reaches {backend}.",
+            ko="proxy_pass {raw}{가} 설정에 값이 없는 {variables}{를} 씁니다. {backend}{로} 가는지 알 수 "
+               "없습니다.",
+            params=("backend", "raw", "variables"),
+        ),
+        "empty_upstream": Message(
+            en="upstream {upstream} has no server.",
+            ko="upstream {upstream}에 server가 없습니다.",
+            params=("upstream",),
+        ),
+        "variable_uri": Message(
+            en="proxy_pass {raw} is {url}: with a variable, the URI in the value ({uri}) replaces the "
+               "whole request URI, so every request, {path} too, reaches the backend as {uri}. Leave the "
+               "URI out of the value (`http://backend:8080`).",
+            ko="proxy_pass {raw}의 값은 {url}입니다. 변수를 쓰면 값 안의 URI({uri}){가} 요청 URI 전체를 "
+               "대신하므로, {path}{를} 포함한 모든 요청이 백엔드에 {uri}{로} 갑니다. 값에서 URI를 "
+               "빼세요(`http://backend:8080`).",
+            params=("path", "raw", "uri", "url"),
+        ),
+    },
+)
+
 
 def classify(ctx: CheckContext, host: str, backend: str) -> tuple[str, dict]:
-    """Why `host` is or is not the backend's service name: a rubric message key and params."""
+    """Why `host` is or is not the backend's service name: a message key of TEXTS and params."""
     if host == backend:
         return "pass", {}
     try:

@@ -6,12 +6,125 @@ from typing import Any, Iterator
 from grader.checks.context import CheckContext
 from grader.nginx.model import VAR_RE
 from grader.results import Finding, Status
+from grader.texts import CheckTexts, Message, Text
 
 CODE = "N102"
 SLUG = "nginx.dynamic-backend-resolution"
 ASK = "N2"
 NEEDS = ("api_route",)
 DOCKER_DNS = "127.0.0.11"
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="nginx re-resolves the backend, so new replicas get traffic",
+        ko="nginx가 백엔드 주소를 다시 조회해 새 복제본도 요청을 받아야 합니다",
+    ),
+    why=Text(
+        en="With a host written literally in proxy_pass (or an upstream server without `resolve`), nginx "
+           "looks the name up once, at start-up. Replicas added later never get traffic, and removed "
+           "ones cause 502 errors until nginx reloads. A `resolver` (Docker's DNS is 127.0.0.11) with a "
+           "variable in proxy_pass, or `server backend:8080 resolve;` in an upstream (nginx 1.27.3+), "
+           "makes nginx look again.",
+        ko="proxy_pass에 호스트를 그대로 쓰면 (또는 upstream server에 `resolve`가 없으면) nginx는 시작할 "
+           "때 한 번만 이름을 조회합니다. 나중에 추가된 복제본은 요청을 받지 못하고, 제거된 복제본 "
+           "때문에 nginx를 다시 읽을 때까지 502 오류가 납니다. `resolver`(Docker DNS는 127.0.0.11)와 "
+           "proxy_pass의 변수, 또는 upstream의 `server backend:8080 resolve;`(nginx 1.27.3 이상)를 쓰면 "
+           "다시 조회합니다.",
+    ),
+    fix=Text(
+        en="In the /api location: `resolver 127.0.0.11 valid=10s;` `set $backend http://backend:8080;` "
+           "`proxy_pass $backend;`",
+        ko="/api location에: `resolver 127.0.0.11 valid=10s;` `set $backend http://backend:8080;` "
+           "`proxy_pass $backend;`",
+    ),
+    example_fail="""\
+location /api/ {
+    proxy_pass http://backend:8080;
+}
+""",
+    example_pass="""\
+location /api/ {
+    resolver 127.0.0.11 valid=10s;
+    set $backend http://backend:8080;
+    proxy_pass $backend;
+}
+""",
+    messages={
+        "pass_variable": Message(
+            en="proxy_pass {raw} is resolved per request through resolver {resolver}.",
+            ko="proxy_pass {raw}{는} resolver {resolver}{로} 요청마다 조회됩니다.",
+            params=("raw", "resolver"),
+        ),
+        "pass_upstream": Message(
+            en="upstream {upstream} re-resolves its servers (resolve) with a resolver in effect.",
+            ko="upstream {upstream}{이} resolver로 server 주소를 다시 조회합니다 (resolve).",
+            params=("upstream",),
+        ),
+        "literal": Message(
+            en="proxy_pass {raw} names {host} literally: nginx resolves it once at start, so replicas "
+               "added later never get traffic.",
+            ko="proxy_pass {raw}{가} {host}{를} 그대로 씁니다. nginx가 시작할 때 한 번만 조회하므로 "
+               "나중에 추가된 복제본은 요청을 받지 못합니다.",
+            params=("host", "raw"),
+        ),
+        "literal_with_resolver": Message(
+            en="proxy_pass {raw} names {host} literally: nginx resolves it once at start, even with your "
+               "`resolver {resolver}` ({where}), which nginx uses only for a variable in proxy_pass or "
+               "an upstream server with `resolve`.",
+            ko="proxy_pass {raw}{가} {host}{를} 그대로 씁니다. `resolver {resolver}`{가} 있어도({where}) "
+               "nginx는 이를 proxy_pass의 변수나 `resolve`가 붙은 upstream server에만 쓰므로, 시작할 때 "
+               "한 번만 조회합니다.",
+            fix=Text(
+                en="Keep your `resolver {resolver};` and put the URL in a variable: "
+                   "`set $backend {raw};` then `proxy_pass $backend;`.",
+                ko="`resolver {resolver};`{는} 그대로 두고 URL을 변수에 넣으세요: `set $backend {raw};` "
+                   "다음에 `proxy_pass $backend;`.",
+            ),
+            params=("host", "raw", "resolver", "where"),
+        ),
+        "upstream_static": Message(
+            en="upstream {upstream} lists server {host} without `resolve`: resolved once at start, so "
+               "new replicas never get traffic.",
+            ko="upstream {upstream}의 server {host}에 `resolve`가 없습니다. 시작할 때 한 번만 조회되어 "
+               "새 복제본이 요청을 받지 못합니다.",
+            fix=Text(
+                en="In upstream {upstream}: `zone {upstream} 64k;` and `server {host}{port} resolve;`, "
+                   "with `resolver {resolver};` in http (nginx 1.27.3+).",
+                ko="upstream {upstream}에 `zone {upstream} 64k;`{와} `server {host}{port} resolve;`{를} "
+                   "쓰고 http에 `resolver {resolver};`{를} 두세요 (nginx 1.27.3 이상).",
+            ),
+            params=("host", "port", "resolver", "upstream"),
+        ),
+        "variable_no_resolver": Message(
+            en="proxy_pass {raw} uses a variable but no resolver is in effect: nginx answers 502 (\"no "
+               "resolver defined\").",
+            ko="proxy_pass {raw}{가} 변수를 쓰지만 resolver가 없습니다. nginx가 502로 응답합니다(\"no "
+               "resolver defined\").",
+            params=("raw",),
+        ),
+        "no_resolver": Message(
+            en="upstream {upstream} uses `resolve` but no resolver is in effect in http or the upstream.",
+            ko="upstream {upstream}{이} `resolve`를 쓰지만 http나 upstream에 resolver가 없습니다.",
+            fix=Text(
+                en="Add `resolver 127.0.0.11 valid=10s;` to http or to upstream {upstream}.",
+                ko="http나 upstream {upstream}에 `resolver 127.0.0.11 valid=10s;`를 추가하세요.",
+            ),
+            params=("upstream",),
+        ),
+        "resolver_not_docker": Message(
+            en="resolver {resolver} is not Docker's DNS (127.0.0.11): it cannot resolve service names.",
+            ko="resolver {resolver}{는} Docker DNS(127.0.0.11)가 아니어서 서비스 이름을 조회할 수 없습니다.",
+            fix=Text(
+                en="Replace `resolver {resolver};` with `resolver 127.0.0.11 valid=10s;` (Docker's DNS); "
+                   "the rest can stay.",
+                ko="`resolver {resolver};`{를} Docker DNS인 `resolver 127.0.0.11 valid=10s;`로 바꾸세요. "
+                   "나머지는 그대로 두면 됩니다.",
+            ),
+            params=("resolver",),
+        ),
+    },
+)
 
 
 def _resolver_ok(ctx: CheckContext, resolver) -> bool:

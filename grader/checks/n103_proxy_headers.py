@@ -5,12 +5,74 @@ from typing import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
+from grader.texts import CheckTexts, Message, Text
 
 CODE = "N103"
 SLUG = "nginx.proxy-headers"
 ASK = "N3"
 NEEDS = ("api_route",)
 DEFAULT_HEADERS = ["Host", "X-Real-IP", "X-Forwarded-For", "X-Forwarded-Proto"]
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="Proxy headers for load balancing are in effect for /api",
+        ko="/api에 부하 분산용 프록시 헤더가 적용되어야 합니다",
+    ),
+    why=Text(
+        en="Behind nginx, every replica sees nginx as the client. Host, X-Real-IP, X-Forwarded-For and "
+           "X-Forwarded-Proto tell it the real host, client and scheme. nginx inherits proxy_set_header "
+           "from the server level only when the location sets none of its own.",
+        ko="nginx 뒤의 복제본에게는 nginx가 클라이언트로 보입니다. Host, X-Real-IP, X-Forwarded-For, "
+           "X-Forwarded-Proto가 실제 호스트, 클라이언트, 스킴을 알려 줍니다. location에 "
+           "proxy_set_header가 하나라도 있으면 server 수준의 proxy_set_header는 상속되지 않습니다.",
+    ),
+    fix=Text(
+        en="In the /api location set all four: "
+           "`proxy_set_header Host $host; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme;`",
+        ko="/api location에 네 개 모두 설정하세요: `proxy_set_header Host $host;` "
+           "`proxy_set_header X-Real-IP $remote_addr;` "
+           "`proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` "
+           "`proxy_set_header X-Forwarded-Proto $scheme;`",
+    ),
+    example_fail="""\
+server {
+    proxy_set_header X-Real-IP $remote_addr;
+    location /api/ {
+        proxy_set_header Host $host;   # hides the server-level header
+        proxy_pass http://backend:8080;
+    }
+}
+""",
+    example_pass="""\
+location /api/ {
+    proxy_set_header Host $host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_pass http://backend:8080;
+}
+""",
+    messages={
+        "pass": Message(
+            en="{headers} are in effect for /api.",
+            ko="/api에 {headers}{가} 적용됩니다.",
+            params=("headers",),
+        ),
+        "missing": Message(
+            en="location {location} does not set {missing}.",
+            ko="location {location}에 {missing}{가} 설정되어 있지 않습니다.",
+            params=("location", "missing"),
+        ),
+        "shadowed": Message(
+            en="{missing} not in effect: {shadowed} set at line {outer_line} is hidden because this "
+               "location sets proxy_set_header of its own.",
+            ko="{missing}{가} 적용되지 않습니다: 이 location에 proxy_set_header가 있어서 {outer_line}번 "
+               "줄의 {shadowed}{가} 상속되지 않습니다.",
+            params=("missing", "outer_line", "shadowed"),
+        ),
+    },
+)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:

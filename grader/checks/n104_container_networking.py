@@ -6,11 +6,107 @@ from typing import Iterator
 from grader.checks.context import CheckContext
 from grader.nginx.model import VAR_RE, parse_duration
 from grader.results import Finding, Status
+from grader.texts import CheckTexts, Message, Text
 
 CODE = "N104"
 SLUG = "nginx.container-networking"
 ASK = "N4"
 NEEDS = ("api_route",)
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="Proxying is tuned for replicas that come and go",
+        ko="복제본이 늘고 줄어도 잘 동작하도록 프록시가 설정되어야 합니다",
+    ),
+    why=Text(
+        en="HTTP/1.1 with the Connection header cleared keeps connections to the backends alive; a short "
+           "proxy_connect_timeout lets nginx give up on a stopped replica and try the next one instead "
+           "of waiting 60 s; `proxy_next_upstream off` would forbid trying another.",
+        ko="Connection 헤더를 비운 HTTP/1.1은 백엔드와의 연결을 유지합니다. 짧은 proxy_connect_timeout은 "
+           "멈춘 복제본을 60초 동안 기다리지 않고 다음 복제본으로 넘어가게 합니다. "
+           "`proxy_next_upstream off`는 다른 복제본 시도를 막습니다.",
+    ),
+    fix=Text(
+        en="In the /api location: "
+           "`proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_connect_timeout 5s;`",
+        ko="/api location에: `proxy_http_version 1.1;` `proxy_set_header Connection \"\";` "
+           "`proxy_connect_timeout 5s;`",
+    ),
+    example_fail="""\
+location /api/ {
+    proxy_pass http://backend:8080;
+}
+""",
+    example_pass="""\
+location /api/ {
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_connect_timeout 5s;
+    proxy_pass http://backend:8080;
+}
+""",
+    messages={
+        "pass": Message(
+            en="HTTP/1.1, Connection cleared, connect timeout {timeout}.",
+            ko="HTTP/1.1, Connection 헤더 비움, 연결 시간 제한 {timeout}.",
+            params=("timeout",),
+        ),
+        "http_version": Message(
+            en="proxy_http_version is {value}; use 1.1 for keep-alive connections to the backends.",
+            ko="proxy_http_version이 {value}입니다. 백엔드와 연결을 유지하려면 1.1을 쓰세요.",
+            fix=Text(
+                en="Set `proxy_http_version 1.1;` in the /api location.",
+                ko="/api location에 `proxy_http_version 1.1;`을 쓰세요.",
+            ),
+            params=("value",),
+        ),
+        "connection": Message(
+            en="The Connection header sent to the backends is \"{value}\"; clear it with "
+               "proxy_set_header Connection \"\".",
+            ko="백엔드로 보내는 Connection 헤더가 \"{value}\"입니다. "
+               "`proxy_set_header Connection \"\";`으로 비우세요.",
+            fix=Text(
+                en="Add `proxy_set_header Connection \"\";` to the /api location (with its other "
+                   "proxy_set_header lines).",
+                ko="/api location에 (다른 proxy_set_header와 함께) `proxy_set_header Connection \"\";`을 "
+                   "추가하세요.",
+            ),
+            params=("value",),
+        ),
+        "next_upstream_off": Message(
+            en="proxy_next_upstream off: a failed replica's requests are not retried on another.",
+            ko="proxy_next_upstream off: 실패한 복제본의 요청을 다른 복제본에서 다시 시도하지 않습니다.",
+            fix=Text(
+                en="Delete `proxy_next_upstream off;` (or write `proxy_next_upstream error timeout;`).",
+                ko="`proxy_next_upstream off;`를 지우세요 (또는 `proxy_next_upstream error timeout;`).",
+            ),
+        ),
+        "timeout_default": Message(
+            en="No proxy_connect_timeout: nginx waits the default 60 s for a stopped replica (a few "
+               "seconds, at most {limit} s, is enough).",
+            ko="proxy_connect_timeout이 없어 멈춘 복제본을 기본값 60초 동안 기다립니다 (몇 초, 최대 "
+               "{limit}초면 충분합니다).",
+            fix=Text(
+                en="Add `proxy_connect_timeout 2s;` to the /api location.",
+                ko="/api location에 `proxy_connect_timeout 2s;`를 추가하세요.",
+            ),
+            params=("limit",),
+        ),
+        "timeout_long": Message(
+            en="proxy_connect_timeout {value} is longer than {limit} s; a stopped replica holds requests "
+               "that long.",
+            ko="proxy_connect_timeout {value}{가} {limit}초보다 깁니다. 멈춘 복제본이 그만큼 요청을 "
+               "붙잡습니다.",
+            fix=Text(
+                en="Lower `proxy_connect_timeout {value};` to a few seconds, e.g. "
+                   "`proxy_connect_timeout 2s;`.",
+                ko="`proxy_connect_timeout {value};`{를} 몇 초로 줄이세요(예: `proxy_connect_timeout 2s;`).",
+            ),
+            params=("limit", "value"),
+        ),
+    },
+)
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:

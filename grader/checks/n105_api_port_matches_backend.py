@@ -6,11 +6,63 @@ from typing import Iterator
 from grader.checks.context import CheckContext
 from grader.compose.model import Service
 from grader.results import Finding, Status
+from grader.texts import CheckTexts, Message, Text
 
 CODE = "N105"
 SLUG = "nginx.api-port-matches-backend"
 ASK = "N1"
 NEEDS = ("api_route", "backend")
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="/api is proxied to the port the backend listens on",
+        ko="/api는 백엔드가 listen하는 포트로 프록시되어야 합니다",
+    ),
+    why=Text(
+        en="A proxy_pass to a port the backend does not listen on answers every /api request with 502 "
+           "Bad Gateway.",
+        ko="백엔드가 listen하지 않는 포트로 proxy_pass를 보내면 모든 /api 요청이 502 Bad Gateway가 됩니다.",
+    ),
+    fix=Text(
+        en="Use the backend's own port in proxy_pass (see its command, environment, expose or the "
+           "Dockerfile's EXPOSE).",
+        ko="proxy_pass에 백엔드의 실제 포트를 쓰세요 (command, environment, expose, Dockerfile의 EXPOSE "
+           "참고).",
+    ),
+    example_fail="""\
+proxy_pass http://backend:8000;   # uvicorn ... --port 8001
+""",
+    example_pass="""\
+proxy_pass http://backend:8001;   # uvicorn ... --port 8001
+""",
+    messages={
+        "pass": Message(
+            en="/api goes to port {port}, which {backend} listens on.",
+            ko="/api가 {backend}{가} listen하는 포트 {port}{로} 전달됩니다.",
+            params=("backend", "port"),
+        ),
+        "mismatch": Message(
+            en="/api goes to port {port}, but {backend} listens on {ports} ({source}).",
+            ko="/api가 포트 {port}{로} 전달되지만 {backend}{는} {ports}{를} listen합니다({source}).",
+            params=("backend", "port", "ports", "source"),
+        ),
+        "unknown": Message(
+            en="The files do not say which port {backend} listens on; not checked.",
+            ko="{backend}{가} 어느 포트를 listen하는지 파일에 나와 있지 않아 확인하지 않았습니다.",
+            params=("backend",),
+        ),
+        "not_backend": Message(
+            en="/api does not go to {backend} (see N101); port not checked.",
+            ko="/api가 {backend}{로} 가지 않아 (N101 참고) 포트를 확인하지 않았습니다.",
+            params=("backend",),
+        ),
+        "no_target": Message(
+            en="The /api target is not known (see N101); port not checked.",
+            ko="/api 대상을 알 수 없어 (N101 참고) 포트를 확인하지 않았습니다.",
+        ),
+    },
+)
 
 FLAG_PORT = re.compile(r"(?:--port[= ]|(?<!\S)-p\s*|--bind[= ]\S*?:|(?<!\S)-b\s*\S*?:|--listen[= ]\S*?:"
                        r"|--server\.port=|--urls?[= ]\S*?:)(\d{2,5})\b")

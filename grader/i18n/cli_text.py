@@ -27,6 +27,7 @@ TEXT = {
         "bad_service": "{value!r}: use ROLE=NAME with ROLE one of {roles}",
         "output_no_file": "{value!r}: give a file after =",
         "output_one_file": "{value!r}: only one plain FILE; name the format of others as FORMAT=FILE ({formats})",
+        "exists": "{path} exists; --force overwrites it", "written": "wrote {path}",
     },
     "ko": {
         "cannot_run": "이 컴퓨터에서 스택을 실행할 수 없습니다: {message}",
@@ -47,6 +48,7 @@ TEXT = {
         "output_no_file": "{value!r}: = 뒤에 파일 이름을 쓰세요.",
         "output_one_file": "{value!r}: 형식을 밝히지 않은 FILE 자리는 하나만 쓸 수 있습니다. 나머지는 "
                            "FORMAT=FILE로 형식을 밝혀 쓰세요({formats}).",
+        "exists": "{path}{이} 이미 있습니다. 덮어쓰려면 --force를 주세요.", "written": "{path}{을} 썼습니다.",
     },
 }
 
@@ -68,6 +70,9 @@ HELP_KO = {
              "없으면 건드리지 않습니다.",
     "explain": "검사 하나를 설명합니다. 무엇을 요구하는지, 왜 중요한지, 실패하는 예와 통과하는 예, 고치는 법을 보여 줍니다.",
     "list": "채점 기준의 검사 목록을 보여 줍니다. 코드, slug, 점수, 필수/권장, 제목 순입니다.",
+    "rubric": "채점 기준 파일: 어떤 검사를 실행하는지, 점수, 필수/권장.",
+    "rubric init": "시작점이 될 채점 기준을 PATH(기본값 rubric.yaml, -는 표준 출력)에 씁니다. 기본 채점 기준의 "
+                   "점수와 설정을 검사마다 한 줄로 씁니다. 문구는 검사와 함께 있습니다.",
 }
 OPTION_HELP_KO = {
     "lang": "보고서 언어(기본값: LANG이 ko로 시작하면 ko).",
@@ -94,6 +99,8 @@ OPTION_HELP_KO = {
     "time_limit": "--runtime일 때 제출물 하나의 시간 제한.",
     "everything": "아직 진행 중인 실행(이 컴퓨터의 다른 채점기나 다른 곳의 실행)의 것까지 지웁니다.",
     "resume": "지난 실행 뒤로 커밋과 채점 기준이 바뀌지 않은 학습자는 건너뜁니다.",
+    "force": "PATH가 이미 있어도 덮어씁니다.",
+    "source": "시작점으로 삼을 채점 기준(기본값: step-06-horizontal-scaling).",
 }
 
 # click's own words in --help and usage errors
@@ -211,6 +218,7 @@ _ERRORS_KO = [
     (r"no rubric named (.+) \(known: (.*)\)", r"\1이라는 채점 기준이 없습니다(있는 것: \2)."),
     (r"rubric is not valid YAML: (.+)", r"채점 기준 파일이 올바른 YAML이 아닙니다: \1"),
     (r"cannot read rubric: (.+)", r"채점 기준 파일을 읽을 수 없습니다: \1"),
+    (r"cannot write rubric: (.+)", r"채점 기준 파일을 쓸 수 없습니다: \1"),
     (r"rubric is not UTF-8 text", "채점 기준 파일이 UTF-8 텍스트가 아닙니다."),
     (r"rubric key (\S+): (.+)", r"채점 기준의 \1 키: \2"),
     (r"the Docker engine does not answer \((.+)\); start it, or check DOCKER_HOST and this user's access",

@@ -1,9 +1,10 @@
 """Korean particles after an inserted value, chosen from how a Korean reader says its last sound.
 
-Rubric texts write a particle as a field of its own right after what it follows, in either
-form of its pair or as the pair: `{port}{을}`, `{port}{를}` and `{port}{을/를}` all give
-"8080을" and "80을"; "`location {location}`{이}" gives "`location /api/`가". The particle is
-chosen from the text rendered just before it, so it also fits a code span with a value inside.
+Check texts (and a rubric's overrides of them) write a particle as a field of its own right
+after what it follows, in either form of its pair or as the pair: `{port}{을}`, `{port}{를}`
+and `{port}{을/를}` all give "8080을" and "80을"; "`location {location}`{이}" gives
+"`location /api/`가". The particle is chosen from the text rendered just before it, so it also
+fits a code span with a value inside.
 Pairs: 은/는, 이/가, 을/를, 과/와, 으로/로 (ㄹ takes 로: "8081로", "docker-compose.yml로"),
 이라는/라는, 이나/나, 이라/라, 이에요/예요, 이었/였 ("{n}{이었}습니다").
 

@@ -20,9 +20,9 @@ def render(spec: CheckSpec, lang: str, width: int | None = None) -> str:
     lines = [f"# {spec.slug} ({spec.code})", "", fill(spec.text("title", lang), width), "",
              f"{kind}, {spec.points:g}{'' if lang == 'ko' else ' '}{pts}" + (f" · {ask}: {spec.ask}" if spec.ask else ""), "",
              f"## {why}", "", fill(spec.text("why", lang), width), ""]
-    if spec.data.get("example_fail"):
-        lines += [f"## {bad}", "", textwrap.indent(spec.data["example_fail"].rstrip(), "    "), ""]
-    if spec.data.get("example_pass"):
-        lines += [f"## {good}", "", textwrap.indent(spec.data["example_pass"].rstrip(), "    "), ""]
+    if spec.texts.example_fail:
+        lines += [f"## {bad}", "", textwrap.indent(spec.texts.example_fail.rstrip(), "    "), ""]
+    if spec.texts.example_pass:
+        lines += [f"## {good}", "", textwrap.indent(spec.texts.example_pass.rstrip(), "    "), ""]
     lines += [f"## {fix}", "", fill(spec.text("fix", lang), width), ""]
     return "\n".join(lines)

@@ -1,6 +1,7 @@
-"""The runtime phases: one module each, with a stable CODE, a SLUG, the phases it NEEDS to have
-passed, the message KEYS it can yield (each in the rubric), and `run(stack) -> PhaseOutcome`.
-Texts live in the rubric, as for the static checks.
+"""The runtime phases: one module each, with a stable CODE, a SLUG, its TEXTS (title, why, fix
+and every message it can yield, in English and Korean: grader.texts), the phases it NEEDS to
+have passed, and `run(stack) -> PhaseOutcome`. As for the static checks, a rubric gives the
+points and may override a text.
 
 Importing this package imports no Docker code: the rubric is checked against it statically."""
 from __future__ import annotations

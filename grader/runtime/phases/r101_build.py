@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from grader.results import Finding, Status
 from grader.runtime.outcome import PhaseOutcome, tail
+from grader.texts import CheckTexts, Message, Text
 
 if TYPE_CHECKING:
     from grader.runtime.stack import Stack
@@ -15,7 +16,54 @@ if TYPE_CHECKING:
 CODE = "R101"
 SLUG = "runtime.build"
 NEEDS: tuple[str, ...] = ()
-KEYS = ("pass", "nothing_to_build", "timeout", "base_image_missing", "fail")
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="The stack builds",
+        ko="스택이 빌드됩니다",
+    ),
+    why=Text(
+        en="Nothing else can be checked until `docker compose build` succeeds: every image the compose "
+           "file builds must build from the submission's own files.",
+        ko="`docker compose build`가 성공해야 나머지를 확인할 수 있습니다. compose 파일이 빌드하는 모든 "
+           "이미지는 제출한 파일만으로 빌드되어야 합니다.",
+    ),
+    fix=Text(
+        en="Run `docker compose build` yourself and fix the first step that fails (shown below with its "
+           "Dockerfile line).",
+        ko="직접 `docker compose build`를 실행해 처음 실패하는 단계(아래에 Dockerfile 줄과 함께 표시)를 "
+           "고치세요.",
+    ),
+    messages={
+        "pass": Message(
+            en="Every image built ({seconds} s).",
+            ko="모든 이미지가 빌드되었습니다 ({seconds}초).",
+            params=("seconds",),
+        ),
+        "nothing_to_build": Message(
+            en="No service has `build:`; nothing to build.",
+            ko="`build:`가 있는 서비스가 없어 빌드할 것이 없습니다.",
+        ),
+        "timeout": Message(
+            en="The build did not finish within {seconds} s.",
+            ko="빌드가 {seconds}초 안에 끝나지 않았습니다.",
+            params=("seconds",),
+        ),
+        "base_image_missing": Message(
+            en="The base image {image} is not on this machine and cannot be pulled. Use an image tag "
+               "that exists (the workshop uses nginx:1.30 and python:3.13-slim).",
+            ko="베이스 이미지 {image}{가} 로컬에 없고 내려받을 수도 없습니다. 있는 이미지 태그를 쓰세요 "
+               "(워크숍은 nginx:1.30, python:3.13-slim을 씁니다).",
+            params=("image",),
+        ),
+        "fail": Message(
+            en="The build failed at {step}.",
+            ko="빌드가 {step} 단계에서 실패했습니다.",
+            params=("step",),
+        ),
+    },
+)
 
 MISSING_IMAGE = re.compile(r"(?:pull access denied for|failed to resolve source metadata for|"
                            r"not found: manifest unknown|No such image:?)\s*([^\s,:]+(?::[^\s,]+)?)")

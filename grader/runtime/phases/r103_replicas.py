@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from grader.results import Status
 from grader.runtime.outcome import PhaseOutcome, tail
+from grader.texts import CheckTexts, Message, Text
 
 if TYPE_CHECKING:
     from grader.runtime.stack import Stack
@@ -13,7 +14,44 @@ if TYPE_CHECKING:
 CODE = "R103"
 SLUG = "runtime.replicas"
 NEEDS = ("runtime.up-scaled",)
-KEYS = ("pass", "broken", "timeout")
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="Three backend replicas keep running",
+        ko="백엔드 복제본 3개가 계속 실행됩니다",
+    ),
+    why=Text(
+        en="Scaling only helps when every replica stays up. A backend that exits at start (a wrong path, "
+           "a missing variable) leaves nothing to balance across.",
+        ko="모든 복제본이 살아 있어야 스케일링이 의미가 있습니다. 시작하자마자 종료되는 백엔드(잘못된 "
+           "경로, 빠진 환경 변수)는 부하를 나눌 대상이 되지 못합니다.",
+    ),
+    fix=Text(
+        en="Read the replica's log below (`docker compose logs backend`) and fix the error it prints at "
+           "start.",
+        ko="아래 복제본 로그(`docker compose logs backend`)를 읽고 시작할 때 출력하는 오류를 고치세요.",
+    ),
+    messages={
+        "pass": Message(
+            en="{count} backend replicas are running.",
+            ko="백엔드 복제본 {count}개가 실행 중입니다.",
+            params=("count",),
+        ),
+        "broken": Message(
+            en="{state}: the replica does not stay up ({running} of {want} running).",
+            ko="{state}: 복제본이 계속 실행되지 않습니다 ({want}개 중 {running}개 실행 중).",
+            params=("running", "state", "want"),
+            extra=("replica", "seconds"),
+        ),
+        "timeout": Message(
+            en="Only {running} of {want} replicas were running and ready after {seconds} s.",
+            ko="{seconds}초가 지나도 {want}개 중 {running}개만 실행·준비되었습니다.",
+            params=("running", "seconds", "want"),
+            extra=("replica", "state"),
+        ),
+    },
+)
 
 
 def run(stack: Stack) -> PhaseOutcome:

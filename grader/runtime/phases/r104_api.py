@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.results import Finding, Status
 from grader.runtime.outcome import PhaseOutcome, backoff
+from grader.texts import CheckTexts, Message, Text
 
 if TYPE_CHECKING:  # the static path imports the phases for their codes: no HTTP client there
     from grader.runtime.http import Response
@@ -14,7 +15,74 @@ if TYPE_CHECKING:  # the static path imports the phases for their codes: no HTTP
 CODE = "R104"
 SLUG = "runtime.api"
 NEEDS = ("runtime.replicas",)
-KEYS = ("pass", "no_frontend", "not_published", "no_answer", "bad_gateway", "not_found", "not_json", "status")
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="The API answers through the frontend",
+        ko="프론트엔드를 거쳐 API가 응답합니다",
+    ),
+    why=Text(
+        en="Learners use the app at http://localhost through nginx. `GET` and `POST /api/posts` must "
+           "answer with JSON through the frontend's published port, not only from the backend.",
+        ko="학습자는 nginx를 거쳐 http://localhost로 앱을 씁니다. `GET`, `POST /api/posts`가 "
+           "백엔드에서만이 아니라 프론트엔드의 게시 포트를 거쳐 JSON으로 응답해야 합니다.",
+    ),
+    fix=Text(
+        en="Open http://localhost/api/posts; for 502, make proxy_pass name the backend service and the "
+           "port it listens on.",
+        ko="http://localhost/api/posts를 열어 보세요. 502라면 proxy_pass가 백엔드 서비스 이름과 그 "
+           "서비스가 듣는 포트를 가리키게 하세요.",
+    ),
+    messages={
+        "pass": Message(
+            en="{path} answered {status} with JSON through the frontend (port {port} for this run).",
+            ko="{path}{가} 프론트엔드를 거쳐 JSON으로 응답했습니다(상태 {status}, 이번 실행의 포트 {port}).",
+            params=("path", "port", "status"),
+        ),
+        "not_published": Message(
+            en="Service {service} publishes no port, so the app cannot be reached from the host.",
+            ko="{service} 서비스가 포트를 게시하지 않아 호스트에서 앱에 접속할 수 없습니다.",
+            params=("service",),
+        ),
+        "no_answer": Message(
+            en="{request} got no answer from the frontend ({error}); is nginx running?",
+            ko="{request} 요청에 프론트엔드가 응답하지 않았습니다 ({error}). nginx가 실행 중인가요?",
+            params=("error", "request"),
+            extra=("status",),
+        ),
+        "bad_gateway": Message(
+            en="{request} answered {status}: nginx could not reach the backend. Check the host and port "
+               "in proxy_pass.",
+            ko="{request}{가} {status}{로} 응답했습니다: nginx가 백엔드에 닿지 못했습니다. proxy_pass의 "
+               "호스트와 포트를 확인하세요.",
+            params=("request", "status"),
+            extra=("error",),
+        ),
+        "not_found": Message(
+            en="{request} answered 404: no location sends it to the backend, or the path is rewritten on "
+               "the way.",
+            ko="{request}{가} 404로 응답했습니다: 이 요청을 백엔드로 보내는 location이 없거나 경로가 "
+               "바뀌어 전달됩니다.",
+            params=("request",),
+            extra=("error", "status"),
+        ),
+        "not_json": Message(
+            en="{request} answered {status}, but not with JSON (is nginx serving a page instead of "
+               "proxying?).",
+            ko="{request}{가} {status}{로} 응답했지만 JSON이 아닙니다 (nginx가 프록시 대신 페이지를 "
+               "보내고 있나요?).",
+            params=("request", "status"),
+            extra=("error",),
+        ),
+        "status": Message(
+            en="{request} answered {status}.",
+            ko="{request}{가} {status}{로} 응답했습니다.",
+            params=("request", "status"),
+            extra=("error",),
+        ),
+    },
+)
 
 
 def frontend_port(stack: Stack) -> tuple[int | None, int | None]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from grader.results import Status
 from grader.runtime.outcome import PhaseOutcome, tail
+from grader.texts import CheckTexts, Message, Text
 
 if TYPE_CHECKING:
     from grader.runtime.stack import Stack
@@ -19,8 +20,91 @@ if TYPE_CHECKING:
 CODE = "R107"
 SLUG = "runtime.scale-up"
 NEEDS = ("runtime.api",)
-KEYS = ("pass", "scale_failed", "not_ready", "unmeasured", "fail_once", "fail_long_valid", "fail",
-        "nginx_restarted")
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="New replicas get traffic without restarting nginx",
+        ko="nginx를 재시작하지 않아도 새 복제본이 요청을 받습니다",
+    ),
+    why=Text(
+        en="nginx resolves a literal `proxy_pass http://backend:8080` once, at start, and keeps those "
+           "addresses: replicas added later never get a request until nginx restarts. The grader scales "
+           "to 5 and waits no longer than the config allows: with `resolver ... valid=10s` and a "
+           "variable in proxy_pass, the new replicas must accept a connection within 10 s plus a 5 s "
+           "margin; a name resolved once (or an answer cached longer than 30 s, such as Docker's 600 s "
+           "TTL without `valid=`) is judged after six rounds of requests over the replicas. A replica "
+           "counts as served when its network namespace accepted a TCP connection, so an idle replica "
+           "always counts zero.",
+        ko="nginx는 `proxy_pass http://backend:8080`처럼 적힌 이름을 시작할 때 한 번만 찾고 그 주소를 "
+           "계속 씁니다. 나중에 늘린 복제본은 nginx를 재시작할 때까지 요청을 받지 못합니다. 채점기는 "
+           "복제본을 5개로 늘린 뒤 설정이 허락하는 만큼만 기다립니다. `resolver ... valid=10s`와 "
+           "proxy_pass의 변수를 쓰면 새 복제본이 10초에 여유 5초를 더한 시간 안에 연결을 받아야 합니다. "
+           "이름을 한 번만 찾거나 답을 30초보다 오래 (`valid=`가 없으면 Docker DNS의 TTL 600초) 간직하면 "
+           "복제본들에 요청을 여섯 바퀴 보낸 뒤 판정합니다. 네트워크 네임스페이스가 TCP 연결을 "
+           "받아들였을 때만 요청을 받은 것으로 세므로, 놀고 있는 복제본은 언제나 0으로 셉니다.",
+    ),
+    fix=Text(
+        en="Add `resolver 127.0.0.11 valid=10s;` and `set $backend http://backend:8080;` then "
+           "`proxy_pass $backend;` (or an upstream server with `resolve`).",
+        ko="`resolver 127.0.0.11 valid=10s;`와 `set $backend http://backend:8080;`을 넣고 "
+           "`proxy_pass $backend;`로 쓰세요 (또는 upstream server에 `resolve`).",
+    ),
+    messages={
+        "pass": Message(
+            en="Scaled to {count}: the {new} new replicas got requests {seconds} s later, nginx untouched.",
+            ko="{count}개로 늘리자 새 복제본 {new}개가 {seconds}초 뒤 요청을 받았습니다 (nginx 재시작 없음).",
+            params=("count", "new", "seconds"),
+            extra=("requests",),
+        ),
+        "unmeasured": Message(
+            en="The connections of {replicas} could not be read (the container has neither `cat` nor a "
+               "readable /proc on this host).",
+            ko="{replicas}의 연결 수를 읽을 수 없습니다 (컨테이너에 `cat`이 없고 이 호스트에서 /proc도 "
+               "읽을 수 없습니다).",
+            params=("replicas",),
+        ),
+        "fail_once": Message(
+            en="New replicas {replicas} accepted no connection in {requests} requests: nginx looked up "
+               "`{host}` once, when it started, and sends only to the addresses it found then.",
+            ko="새 복제본 {replicas}에 요청 {requests}개 동안 연결이 하나도 오지 않았습니다. nginx가 "
+               "`{host}` 주소를 시작할 때 한 번만 찾고, 그때 찾은 주소로만 보내기 때문입니다.",
+            params=("host", "replicas", "requests"),
+        ),
+        "fail_long_valid": Message(
+            en="New replicas {replicas} accepted no connection in {requests} requests: nginx keeps the "
+               "resolver's answer for {valid} s, longer than the {longest} s a new replica may wait.",
+            ko="새 복제본 {replicas}에 요청 {requests}개 동안 연결이 하나도 오지 않았습니다. nginx가 "
+               "resolver의 답을 {valid}초 동안 간직해서, 새 복제본이 기다릴 수 있는 {longest}초를 "
+               "넘깁니다.",
+            params=("longest", "replicas", "requests", "valid"),
+            extra=("host",),
+        ),
+        "scale_failed": Message(
+            en="`up --scale backend={count}` failed: {error}",
+            ko="`up --scale backend={count}`{가} 실패했습니다: {error}",
+            params=("count", "error"),
+        ),
+        "not_ready": Message(
+            en="The backend did not reach {count} running replicas.",
+            ko="백엔드가 실행 중인 복제본 {count}개에 이르지 못했습니다.",
+            params=("count",),
+        ),
+        "fail": Message(
+            en="New replicas {replicas} got no request in {seconds} s ({requests} requests), although "
+               "nginx should have asked DNS for `{host}` again by then.",
+            ko="새 복제본 {replicas}에 {seconds}초 동안 (요청 {requests}개) 요청이 하나도 오지 "
+               "않았습니다. 그 사이 nginx가 `{host}` 주소를 DNS에 다시 물었어야 합니다.",
+            params=("host", "replicas", "requests", "seconds"),
+        ),
+        "nginx_restarted": Message(
+            en="New replicas got traffic only because the frontend restarted; nginx should find them "
+               "while running.",
+            ko="프론트엔드가 재시작되어서야 새 복제본이 요청을 받았습니다. nginx가 실행 중에 새 복제본을 "
+               "찾아야 합니다.",
+        ),
+    },
+)
 
 
 def run(stack: Stack) -> PhaseOutcome:

@@ -17,6 +17,7 @@ import yaml
 
 from grader.results import Status
 from grader.runtime.outcome import PhaseOutcome, tail
+from grader.texts import CheckTexts, Message, Text
 
 if TYPE_CHECKING:
     from grader.runtime.stack import Stack
@@ -24,7 +25,55 @@ if TYPE_CHECKING:
 CODE = "R111"
 SLUG = "runtime.api-contract"
 NEEDS = ("runtime.api",)
-KEYS = ("pass", "fail", "no_openapi", "unavailable", "error")
+
+TEXTS = CheckTexts(
+    CODE,
+    title=Text(
+        en="The API answers as its OpenAPI document says (advisory)",
+        ko="API가 OpenAPI 문서대로 응답합니다 (권장)",
+    ),
+    why=Text(
+        en="The frontend page relies on the API's documented shapes and status codes. Each operation is "
+           "exercised through nginx with generated requests (schemathesis), against the document given "
+           "with --openapi, else the submission's own openapi.yaml (at its top, in backend/ or in docs/).",
+        ko="프론트엔드 페이지는 문서에 적힌 API 응답 형태와 상태 코드에 기대어 동작합니다. 각 동작을 "
+           "nginx를 거쳐 생성된 요청으로 시험합니다 (schemathesis). 문서는 --openapi로 준 것을, 없으면 "
+           "제출물에 있는 openapi.yaml (맨 위, backend/, docs/ 중 한 곳)을 씁니다.",
+    ),
+    fix=Text(
+        en="Make each listed operation answer with the status codes and JSON shapes the OpenAPI document "
+           "gives.",
+        ko="목록에 나온 각 동작이 OpenAPI 문서의 상태 코드와 JSON 형태로 응답하게 하세요.",
+    ),
+    messages={
+        "pass": Message(
+            en="All {operations} operations answered as {document} says.",
+            ko="동작 {operations}개가 모두 {document}에 적힌 대로 응답했습니다.",
+            params=("document", "operations"),
+        ),
+        "fail": Message(
+            en="{failed} of {operations} operations answered otherwise than {document} says: {names}.",
+            ko="동작 {operations}개 중 {failed}개가 {document}에 적힌 것과 다르게 응답했습니다: {names}.",
+            params=("document", "failed", "names", "operations"),
+        ),
+        "no_openapi": Message(
+            en="No OpenAPI document was given (--openapi FILE) or found (openapi.yaml); the contract was "
+               "not checked.",
+            ko="OpenAPI 문서를 받지도 (--openapi FILE) 찾지도 (openapi.yaml) 못해 계약을 확인하지 않았습니다.",
+        ),
+        "unavailable": Message(
+            en="schemathesis is not installed (pip install 'workshop-grader[contract]'); the contract "
+               "was not checked.",
+            ko="schemathesis가 설치되어 있지 않아 (pip install 'workshop-grader[contract]') 계약을 "
+               "확인하지 않았습니다.",
+        ),
+        "error": Message(
+            en="The contract run did not complete: {error}",
+            ko="계약 검사가 끝나지 않았습니다: {error}",
+            params=("error",),
+        ),
+    },
+)
 
 # Checks about what the server answers; not the ones about which inputs it must refuse, which
 # the workshop app is not asked to enforce beyond its documented 400s.

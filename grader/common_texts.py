@@ -1,0 +1,142 @@
+"""Messages more than one check can yield: why a need is missing (said once, by the check
+that provides it: grader.checks.context), why a check is blocked or was not run, and why a
+submission could not be graded. A check's own message of the same key comes first."""
+from grader.texts import Message, Text
+
+COMMON_MESSAGES = {
+    "no_backend": Message(
+        en="No service is the backend: none is named `backend`, and nginx's /api proxy names none of "
+           "these services: {services}.",
+        ko="백엔드 서비스를 찾지 못했습니다: `backend`라는 서비스가 없고 nginx의 /api 프록시도 다음 "
+           "서비스 중 어느 것도 가리키지 않습니다: {services}.",
+        fix=Text(
+            en="Name the backend service `backend` and proxy /api to it, or pass --service "
+               "backend={candidate}.",
+            ko="백엔드 서비스 이름을 `backend`로 하고 /api를 그 서비스로 프록시하거나, --service "
+               "backend={candidate}{를} 지정하세요.",
+        ),
+        params=("candidate", "services"),
+    ),
+    "backend_in_profile": Message(
+        en="Service {service} is only in a profile that is not enabled, so `docker compose up` does not "
+           "start it and nothing answers /api.",
+        ko="{service} 서비스가 켜지지 않은 프로필에만 있어서 `docker compose up`이 시작하지 않습니다. "
+           "그래서 /api에 응답할 서비스가 없습니다.",
+        fix=Text(
+            en="Delete the `profiles:` line from service {service}, so that a plain `docker compose up` "
+               "starts it.",
+            ko="{service} 서비스에서 `profiles:` 줄을 지워 그냥 `docker compose up`으로도 시작되게 하세요.",
+        ),
+        params=("service",),
+    ),
+    "backend_unknown_host": Message(
+        en="nginx sends /api to `{host}` ({where}), but no service has that name (services: {services}), "
+           "so no service is the backend.",
+        ko="nginx가 /api를 `{host}`{로} 보내지만({where}) 그런 이름의 서비스가 없어서 백엔드를 정할 수 "
+           "없습니다. 서비스: {services}.",
+        fix=Text(
+            en="Make the two agree: name the backend service `{host}`, or make proxy_pass use the "
+               "backend's service name ({candidate}). Until then nothing answers /api.",
+            ko="두 이름을 맞추세요: 백엔드 서비스 이름을 `{host}`{로} 하거나, proxy_pass가 백엔드 서비스 "
+               "이름({candidate}){을} 쓰게 하세요. 그 전에는 /api에 아무도 응답하지 않습니다.",
+        ),
+        params=("candidate", "host", "services", "where"),
+    ),
+    "no_frontend": Message(
+        en="No nginx frontend service found (services: {services}).",
+        ko="nginx 프론트엔드 서비스를 찾지 못했습니다 (서비스: {services}).",
+        fix=Text(
+            en="Add the nginx service (build ./frontend, or image nginx) named `frontend`, or pass "
+               "--service frontend=NAME.",
+            ko="`frontend`라는 nginx 서비스(./frontend를 빌드하거나 nginx 이미지 사용)를 추가하거나 "
+               "--service frontend=NAME을 지정하세요.",
+        ),
+        params=("services",),
+    ),
+    "no_api_location": Message(
+        en="No server/location in the nginx config serves {path}.",
+        ko="nginx 설정에서 {path} 요청을 처리하는 server/location이 없습니다.",
+        fix=Text(
+            en="Add `location /api/ { proxy_pass http://backend:8080; }` to the server the frontend "
+               "publishes.",
+            ko="프론트엔드가 게시하는 server에 `location /api/ { proxy_pass http://backend:8080; }`을 "
+               "추가하세요.",
+        ),
+        params=("path",),
+    ),
+    "image_default_server": Message(
+        en="nginx answers http://localhost{path} from the image's own {origin} (server_name {names}), "
+           "which this line leaves in the image beside your config: it has no /api location, so the "
+           "request gets 404, never the backend. Remove it (`RUN rm /etc/nginx/conf.d/default.conf`) or "
+           "copy your config over it (`COPY nginx.conf /etc/nginx/conf.d/default.conf`).",
+        ko="http://localhost{path}에는 이 줄이 여러분의 설정 옆에 남겨 둔 이미지 자체의 "
+           "{origin}(server_name {names}){이} 응답합니다. 여기에는 /api location이 없어서 요청이 "
+           "백엔드로 가지 않고 404를 받습니다. 그 파일을 "
+           "지우거나(`RUN rm /etc/nginx/conf.d/default.conf`) 설정을 그 자리에 "
+           "복사하세요(`COPY nginx.conf /etc/nginx/conf.d/default.conf`).",
+        params=("names", "origin", "path"),
+    ),
+    "no_proxy_pass": Message(
+        en="`location {location}` serves {path} but has no proxy_pass, so the API never reaches the backend.",
+        ko="`location {location}`{이} {path}{를} 처리하지만 proxy_pass가 없어 API 요청이 백엔드로 가지 "
+           "않습니다.",
+        fix=Text(
+            en="Add `proxy_pass http://backend:8080;` (the backend's service name and port) to "
+               "`location {location}`.",
+            ko="`location {location}`에 백엔드의 서비스 이름과 포트를 넣어 "
+               "`proxy_pass http://backend:8080;`을 추가하세요.",
+        ),
+        params=("location", "path"),
+    ),
+    "input_error": Message(
+        en="Could not be graded: {error}",
+        ko="채점할 수 없습니다: {error}",
+        fix=Text(
+            en="Add or correct the file named above (at its line); the checks that need it run once it "
+               "can be read.",
+            ko="위에 나온 파일을 추가하거나 그 줄을 고치세요. 파일을 읽을 수 있게 되면 그 파일이 필요한 "
+               "검사도 실행됩니다.",
+        ),
+        params=("error",),
+    ),
+    "blocked_compose": Message(
+        en="Not checked: the compose file could not be read (see {code}).",
+        ko="검사하지 않음: compose 파일을 읽을 수 없습니다 ({code} 참고).",
+        params=("code",),
+    ),
+    "blocked_backend": Message(
+        en="Not checked: no service is the backend (see {code}).",
+        ko="검사하지 않음: 백엔드 서비스를 찾지 못했습니다 ({code} 참고).",
+        params=("code",),
+    ),
+    "blocked_frontend": Message(
+        en="Not checked: no service is the nginx frontend (see {code}).",
+        ko="검사하지 않음: nginx 프론트엔드 서비스를 찾지 못했습니다 ({code} 참고).",
+        params=("code",),
+    ),
+    "blocked_nginx": Message(
+        en="Not checked: the nginx config could not be read (see {code}).",
+        ko="검사하지 않음: nginx 설정을 읽을 수 없습니다 ({code} 참고).",
+        params=("code",),
+    ),
+    "blocked_api_route": Message(
+        en="Not checked: no nginx location proxies the API (see {code}).",
+        ko="검사하지 않음: API를 프록시하는 nginx location이 없습니다 ({code} 참고).",
+        params=("code",),
+    ),
+    "skipped_after": Message(
+        en="Not run: {phase} did not pass.",
+        ko="실행하지 않음: {phase}{가} 통과하지 못했습니다.",
+        params=("phase",),
+    ),
+    "skipped_static": Message(
+        en="Not run: {reason}",
+        ko="실행하지 않음: {reason}",
+        params=("reason",),
+    ),
+    "total_timeout": Message(
+        en="Not run: the runtime check used up its {seconds} s.",
+        ko="실행하지 않음: 실행 검사에 주어진 {seconds}초를 다 썼습니다.",
+        params=("seconds",),
+    ),
+}
