@@ -4,7 +4,6 @@ event on stderr, which reads well in CI logs. The lines are in the report's lang
 Compose itself prints stays as Compose wrote it."""
 from __future__ import annotations
 
-import re
 import sys
 import time
 from typing import Any, TextIO
@@ -18,6 +17,8 @@ TEXT = {
         "replicas_ready": "{ready}/{want} replicas ready",
         "accepted": "{served}/{total} accepted requests",
         "removing": "removing the run's containers, networks, volumes and images",
+        "no_answer": "{request}: no answer ({error})",
+        "schemathesis": "schemathesis against {document} …",
         "elapsed": "[{seconds:6.1f}s]", "took": "({seconds:.1f}s)",
         "pass": "pass", "fail": "fail", "warn": "warn", "skip": "skip", "error": "error", "blocked": "blocked",
     },
@@ -27,17 +28,13 @@ TEXT = {
         "replicas_ready": "준비된 복제본 {ready}/{want}개",
         "accepted": "요청을 받은 복제본 {served}/{total}개",
         "removing": "이번 실행이 만든 컨테이너, 네트워크, 볼륨, 이미지를 지우는 중입니다.",
+        "no_answer": '{request}: 응답이 없습니다("{error}").',
+        "schemathesis": "schemathesis로 API가 {document}{과} 맞는지 확인하는 중 …",
         "elapsed": "[{seconds:6.1f}초]", "took": "({seconds:.1f}초)",
         "pass": "통과", "fail": "실패", "warn": "경고", "skip": "검사하지 않음", "error": "오류", "blocked": "막힘",
     },
 }
 STATUSES = ("pass", "fail", "warn", "skip", "error", "blocked")
-# Status lines the phases write in English (grader/runtime/phases): (pattern, Korean template
-# filled with the pattern's groups)
-_PHASE_LINES_KO = [
-    (r"(?P<request>\S+ \S+): no answer \((?P<error>.*)\)", '{request}: 응답이 없습니다("{error}").'),
-    (r"schemathesis against (?P<document>.+?) …", "schemathesis로 API가 {document}{과} 맞는지 확인하는 중 …"),
-]
 
 
 class Progress:
@@ -55,16 +52,6 @@ class Progress:
     def outcome(self, status: str) -> str:
         """A phase's status (pass, fail, ...) as a word of the run's language."""
         return self.text(status) if status in STATUSES else status
-
-    def localize(self, text: str) -> str:
-        """A status line a phase wrote in English, in the run's language when it is a known one."""
-        if self.lang != "ko":
-            return text
-        for pattern, ko in _PHASE_LINES_KO:
-            m = re.fullmatch(pattern, text, flags=re.S)
-            if m:
-                return fill(ko, m.groupdict())
-        return text
 
     def phase(self, slug: str) -> None: ...
     def status(self, text: str) -> None: ...
@@ -94,7 +81,6 @@ class PlainProgress(Progress):
         self._say(f"{slug} …")
 
     def status(self, text: str) -> None:
-        text = self.localize(text)
         if text != self.last:  # polling repeats itself; say each state once
             self.last = text
             self._say(f"  {text}")
@@ -126,7 +112,7 @@ class RichProgress(Progress):
 
     def status(self, text: str) -> None:
         if self.task is not None:
-            self.bar.update(self.task, description=f"[bold]{self.slug}[/] {self.localize(text)}")
+            self.bar.update(self.task, description=f"[bold]{self.slug}[/] {text}")
 
     def output(self, line: str) -> None:
         if line.strip():

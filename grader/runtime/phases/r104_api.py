@@ -135,7 +135,10 @@ def run(stack: Stack) -> PhaseOutcome:
     last: Response | None = None
     for _ in backoff(stack.opt.ready_timeout, first=0.2, most=1.5):
         last = stack.client.get(stack.opt.list_path)
-        stack.progress.status(last.describe())
+        if last.status is None:
+            stack.progress.say("no_answer", request=f"{last.method} {last.path}", error=last.error)
+        else:
+            stack.progress.status(last.describe())
         if last.ok and last.is_json():
             break
     assert last is not None

@@ -118,7 +118,7 @@ def run(stack: Stack) -> PhaseOutcome:
                 "--phases", "examples,fuzzing", "--max-examples", str(stack.opt.contract_examples),
                 "--request-timeout", "10", "--seed", "6", "--no-color",
                 "--report", "junit", "--report-junit-path", str(junit)]
-        stack.progress.status(f"schemathesis against {named} …")
+        stack.progress.say("schemathesis", document=named)
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp,
                                   stdin=subprocess.DEVNULL)
