@@ -53,7 +53,7 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except InputError as e:
             where = e.where()
             # the safety gate's refusal says itself in each language, and lists every hazard
-            message = e.text(lang) if hasattr(e, "hazards") else localize_error(e.message, lang)
+            message = e.text(lang)
             click.echo(f"grader: {where}: {message}" if where else f"grader: {message}", err=True)
             for hazard in getattr(e, "hazards", [])[1:]:
                 click.echo(f"grader: {hazard.file}:{hazard.line}: {hazard.text(lang)}", err=True)
@@ -193,7 +193,7 @@ def error_results(rubric: Any, lang: str, error: InputError, have: set[str], run
             continue
         out.append(Result(spec.slug, spec.code, Status.ERROR, 0.0, spec.points, spec.required,
                           spec.text("title", lang), error.file, error.line,
-                          rubric.message(spec, "input_error", lang, {"error": str(error)}), None))
+                          rubric.message(spec, "input_error", lang, {"error": error.describe(lang)}), None))
     return out
 
 
@@ -245,7 +245,8 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
         except InputError as e:  # the safety gate refused the compose file
             if not grade_anyway:
                 raise
-            report.notes.append(Note("error", e.message, e.file, e.line))
+            # in the report's language now: the gate's composed refusal cannot be translated later
+            report.notes.append(Note("error", e.text(lang), e.file, e.line))
             report.results += error_results(rub, lang, e, {r.check for r in report.results}, runtime=True)
     to_tty = output is None and sys.stdout.isatty()
     color = to_tty and not no_color and "NO_COLOR" not in os.environ

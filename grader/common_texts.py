@@ -129,10 +129,13 @@ COMMON_MESSAGES = {
         ko="실행하지 않음: {phase}{가} 통과하지 못했습니다.",
         params=("phase",),
     ),
-    "skipped_static": Message(
-        en="Not run: {reason}",
-        ko="실행하지 않음: {reason}",
-        params=("reason",),
+    "skipped_no_compose": Message(
+        en="Not run: the compose file could not be read.",
+        ko="실행하지 않음: compose 파일을 읽을 수 없습니다.",
+    ),
+    "skipped_no_backend": Message(
+        en="Not run: no backend service was found (use --service backend=NAME).",
+        ko="실행하지 않음: 백엔드 서비스를 찾지 못했습니다(--service backend=NAME으로 지정할 수 있습니다).",
     ),
     "total_timeout": Message(
         en="Not run: the runtime check used up its {seconds} s.",

@@ -23,6 +23,17 @@ class InputError(Exception):
         where = self.where()
         return f"{where}: {self.message}" if where else self.message
 
+    def text(self, lang: str = "en") -> str:
+        """The message in `lang`: a known input error in Korean (grader/i18n/cli_text.py)."""
+        from grader.i18n.cli_text import localize_error
+
+        return localize_error(self.message, lang)
+
+    def describe(self, lang: str = "en") -> str:
+        """`file:line: message`, the message in `lang`."""
+        where = self.where()
+        return f"{where}: {self.text(lang)}" if where else self.text(lang)
+
 
 class OutsideRootError(InputError):
     """A path in the submission points outside the submission root: never read."""

@@ -104,11 +104,11 @@ def add_runtime(report: Report, ws: Workspace, rubric: Rubric, options: Any, pro
 
     reason = None
     if ws.compose is None:
-        reason = "the compose file could not be read"
+        reason = "skipped_no_compose"
     elif ws.roles.get("backend") is None or ws.compose.service(ws.roles.get("backend")) is None:
-        reason = "no backend service was found (use --service backend=NAME)"
+        reason = "skipped_no_backend"
     if reason is not None:
-        outcomes = skipped("skipped_static", reason=reason)
+        outcomes = skipped(reason)
     else:
         if not allow_unsafe:
             from grader.runtime.safety import check_safety

@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -156,22 +157,31 @@ def test_resume_regrades_a_learner_who_changed(tmp_path: Path) -> None:
     assert book["ann"]["verdict"] == "pass" and book["bob"]["verdict"] == "fail"
 
 
+def chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium with a profile of its own: two calls in a row on the default profile
+    can meet the first one's lock while it exits, and the second then prints nothing."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.fail("chromium is missing: scripts/setup.sh installs it")
+    profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=tmp))
+    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={profile}"]
+    return subprocess.run([exe, *flags, *args], capture_output=True, text=True, timeout=120)
+
+
 def test_html_report_renders_in_a_headless_browser(klass, tmp_path: Path) -> None:
     from PIL import Image
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("chromium is missing: scripts/setup.sh installs it")
     roster, _ = klass
     out = tmp_path / "grades"
     run("batch", str(roster), "--out", str(out), "--clone-timeout", "3", "--progress", "none", "--lang", "en")
     page = (out / "report.html").as_uri()
-    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,900"]
-    dom = subprocess.run([chromium, *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
+    p = chromium(tmp_path, "--window-size=1200,900", "--dump-dom", page)
+    dom = p.stdout
+    assert dom, p.stderr[-2000:]
     assert 'id="summary" class="cards" data-learners="60" data-passed="10"' in dom
     assert dom.count('class="bar"') == 17
     shot = tmp_path / "report.png"
-    subprocess.run([chromium, *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120)
+    chromium(tmp_path, "--window-size=1200,900", f"--screenshot={shot}", page)
     img = Image.open(shot).convert("RGB")
     assert img.size == (1200, 900)
     colours = {c for _, c in img.getcolors(maxcolors=1 << 22)}
@@ -287,23 +297,19 @@ def layout_at(html: Path, width: int, tmp_path: Path) -> dict[str, str]:
 
     from PIL import Image
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("chromium is missing: scripts/setup.sh installs it")
     text = html.read_text()
     assert "<script" not in text  # the report opens offline, without scripts
     probe = tmp_path / f"probe-{html.stem}.html"
     probe.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe id="phone" '
                      f'style="border:0;display:block;width:{width}px;height:844px" srcdoc="{escape(text)}"></iframe>'
                      f"{MEASURE}</body></html>")
-    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=800,900"]
-    dom = subprocess.run([chromium, *flags, "--dump-dom", probe.as_uri()], capture_output=True, text=True,
-                         timeout=120).stdout
+    p = chromium(tmp_path, "--window-size=800,900", "--dump-dom", probe.as_uri())
+    dom = p.stdout
     m = re.search(r'<body [^>]*data-viewport="(\d+)" data-scroll-width="(\d+)" data-overflow="([^"]*)" '
                   r'data-page="([^"]*)"', dom)
-    assert m, dom[:500]
+    assert m, (dom[:500], p.stderr[-2000:])
     shot = tmp_path / f"{html.stem}-{width}.png"
-    subprocess.run([chromium, *flags, f"--screenshot={shot}", probe.as_uri()], capture_output=True, timeout=120)
+    chromium(tmp_path, "--window-size=800,900", f"--screenshot={shot}", probe.as_uri())
     Image.open(shot).crop((0, 0, width, 844)).save(shot)  # what the phone shows
     return {"viewport": m.group(1), "scroll_width": m.group(2), "overflow": m.group(3),
             "dom": m.group(4).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("'", '"'),

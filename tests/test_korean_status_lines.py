@@ -461,9 +461,60 @@ def test_refusal_on_stderr(refused) -> None:
            "container engine's socket, which gives full control of the host" in lines
 
 
+def test_refusal_in_a_classroom50_result(refused, monkeypatch) -> None:
+    """The gate's refusal, composed of its hazards, reaches result.json in the report's
+    language: in each runtime test's message and in the note."""
+    import json
+
+    from test_formats import CLASSROOM50_ENV, assert_classroom50_valid
+
+    for k, v in CLASSROOM50_ENV.items():
+        monkeypatch.setenv(k, v)
+    r = run("check", str(refused), "--runtime", "--format", "classroom50", "--lang", "ko")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert_classroom50_valid(doc)
+    runtime = [t for t in doc["tests"] if t["code"].startswith("R")]
+    assert runtime and all(not t["passed"] for t in runtime)
+    for t in runtime:
+        assert "안전하지 않아 실행하지 않습니다" in t["message"], t["message"]
+        reads_right(t["message"], {"service": "frontend"})
+
+
+def test_refusal_in_a_batch_row_and_its_feedback(refused, tmp_path: Path) -> None:
+    """A learner whose files grade statically but whose compose file the gate refuses: the
+    batch row's error and the learner's feedback say why in the batch's language."""
+    klass = tmp_path / "class"
+    shutil.copytree(WORKSHOP, klass / "dana")
+    compose = klass / "dana" / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("  frontend:\n", "  frontend:\n    privileged: true\n", 1))
+    out = tmp_path / "out"
+    r = run("batch", str(klass), "--runtime", "--out", str(out), "--lang", "ko", "--progress", "none")
+    assert "입력 오류 1명" in r.output, r.output
+    feedback = (out / "feedback" / "dana.md").read_text("utf-8")
+    assert "안전하지 않아 실행하지 않습니다" in feedback, feedback
+    assert "refused to run" not in feedback
+    en = run("batch", str(klass), "--runtime", "--out", str(tmp_path / "en"), "--lang", "en", "--progress", "none")
+    assert "refused to run: service frontend asks for `privileged: true`" in \
+        (tmp_path / "en" / "feedback" / "dana.md").read_text("utf-8"), en.output
+
+
 def test_feedback_of_a_row_the_grader_failed_on() -> None:
     from grader.i18n.cli_text import localize_error
 
     ko = localize_error("internal error: KeyError: 'services'", "ko")
     assert ko == "채점기 내부 오류입니다: KeyError: 'services'"
     reads_right(ko, {"error": "KeyError"})
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "github"])
+def test_notes_in_the_report_language(ws, fmt: str) -> None:
+    """A note (here: a file outside the submission, not read) in a Korean report reads in
+    Korean in every format that shows notes; in English as the grader wrote it."""
+    compose = ws / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("  frontend:\n", "  frontend:\n    env_file: ../../secret.env\n", 1))
+    ko = run("check", str(ws), "--format", fmt, "--lang", "ko", "--no-color")
+    assert "frontend 서비스의 env_file '../../secret.env'가 제출물 밖을 가리키므로 읽지 않습니다." in ko.stdout, ko.stdout
+    assert "points outside the submission" not in ko.stdout
+    en = run("check", str(ws), "--format", fmt, "--lang", "en", "--no-color")
+    assert "env_file '../../secret.env' of service frontend points outside the submission" in en.stdout, en.stdout

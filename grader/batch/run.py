@@ -86,7 +86,7 @@ def grade_submission(path: str, rubric: Rubric, lang: str, runtime: bool, time_l
             report, _ = grade(path, rubric, lang=lang)
             return {"report": report.to_dict()}
         except InputError as e:
-            return {"error": str(e), "input_error": True}
+            return {"error": e.describe(lang), "input_error": True}
         except Exception as e:  # noqa: BLE001 - a grader bug on one submission must not end the batch
             return {"error": f"internal error: {type(e).__name__}: {e}", "trace": traceback.format_exc(limit=3)}
     try:
@@ -96,7 +96,9 @@ def grade_submission(path: str, rubric: Rubric, lang: str, runtime: bool, time_l
             add_runtime(report, ws, rubric, options, Progress())
         return {"report": report.to_dict()}
     except Exception as e:  # noqa: BLE001 - the gate's refusal, a daemon gone: a row, not a stop
-        return {"error": str(e), "input_error": isinstance(e, InputError)}
+        if isinstance(e, InputError):
+            return {"error": e.describe(lang), "input_error": True}
+        return {"error": str(e), "input_error": False}
 
 
 def _row(sub: Submission, result: dict[str, Any], reused: bool = False) -> Row:

@@ -46,6 +46,13 @@ class FormatContext:
             return ""
         return f"{uri}:{item['line']}" if item.get("line") else uri
 
+    def note(self, note: dict[str, Any]) -> str:
+        """A note's message in the report's language (notes keep the grader's English; a known
+        input error reads in Korean in a Korean report)."""
+        from grader.i18n.cli_text import localize_error
+
+        return localize_error(note["message"], self.lang)
+
     @property
     def fix_label(self) -> str:
         return FIX_LABEL.get(self.lang, FIX_LABEL["en"])

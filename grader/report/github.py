@@ -61,7 +61,7 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
             out.append("::endgroup::")
     for n in doc.get("notes", []):
         if n["level"] in ("error", "warning"):
-            out.append(annotation("error" if n["level"] == "error" else "warning", n["message"],
+            out.append(annotation("error" if n["level"] == "error" else "warning", ctx.note(n),
                                   ctx.uri(n.get("file")), n.get("line"), "workshop-grader"))
     return "\n".join(out) + "\n"
 

@@ -44,7 +44,7 @@ def render(doc: dict[str, Any], ctx: FormatContext, limit: int | None = None) ->
     for n in doc.get("notes", []):
         if n["level"] in ("error", "warning"):
             lines.append(f"\n> {'⛔' if n['level'] == 'error' else '⚠️'} {cell(n.get('file') or '')}"
-                         f"{':' + str(n['line']) if n.get('line') else ''} {cell(n['message'])}")
+                         f"{':' + str(n['line']) if n.get('line') else ''} {cell(ctx.note(n))}")
     text = "\n".join(lines) + "\n"
     if limit is not None and len(text.encode("utf-8")) > limit:
         cut = text.encode("utf-8")[: limit - 200].decode("utf-8", "ignore")

@@ -83,7 +83,7 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
         for n in doc["notes"]:
             where = f"{_where(n)}: " if n.get("file") else ""
             mark = style("E", "magenta", bold=True) if n["level"] == "error" else "i"
-            out.append(f"  {mark} {where}{n['message']}")
+            out.append(f"  {mark} {where}{ctx.note(n)}")
         out.append("")
     counts = {s: sum(1 for r in doc["results"] if r["status"] == s) for s in MARKS}
     input_error = doc["exit_code"] == 2
