@@ -102,13 +102,10 @@ def add_runtime(report: Report, ws: Workspace, rubric: Rubric, options: Any, pro
     compose file or role skips every phase with the reason."""
     from grader.runtime.scenario import RuntimeRun, skipped
 
-    reason = None
     if ws.compose is None:
-        reason = "skipped_no_compose"
+        outcomes = skipped("skipped_no_compose")
     elif ws.roles.get("backend") is None or ws.compose.service(ws.roles.get("backend")) is None:
-        reason = "skipped_no_backend"
-    if reason is not None:
-        outcomes = skipped(reason)
+        outcomes = skipped("skipped_no_backend")
     else:
         if not allow_unsafe:
             from grader.runtime.safety import check_safety
