@@ -36,9 +36,9 @@ def default_lang() -> str:
 
 def say(lang: str | None, key: str, **params: Any) -> str:
     """One of the command's own lines, in the report's language."""
-    from grader.i18n.ko import fill
+    from grader.i18n.ko import localized
 
-    return fill(TEXT.get(lang or default_lang(), TEXT["en"])[key], params)
+    return localized(TEXT, lang or default_lang(), key, **params)
 
 
 def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:

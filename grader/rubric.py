@@ -191,15 +191,11 @@ def load_rubric(name_or_file: str | None = None, registry: dict[str, str] | None
         if c["code"] in seen:
             raise RubricError(f"rubric key checks/{i}/code: {c['code']} is listed twice", str(path))
         seen.add(c["code"])
-        if registry is not None:
-            slug = registry.get(c["code"])
-            if slug is None:
-                raise RubricError(f"rubric key checks/{i}/code: no check has code {c['code']}", str(path))
-            if slug != c["slug"]:
-                raise RubricError(f"rubric key checks/{i}/slug: check {c['code']} is {slug}, "
-                                  f"not {c['slug']}", str(path))
-        if c["code"] not in texts:
+        if c["code"] not in texts or (registry is not None and c["code"] not in registry):
             raise RubricError(f"rubric key checks/{i}/code: no check has code {c['code']}", str(path))
+        if registry is not None and registry[c["code"]] != c["slug"]:
+            raise RubricError(f"rubric key checks/{i}/slug: check {c['code']} is {registry[c['code']]}, "
+                              f"not {c['slug']}", str(path))
         own = texts[c["code"]]
         if "texts" in c:
             own = _overridden(own, c["texts"], f"checks/{i}/texts", path)

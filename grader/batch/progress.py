@@ -6,7 +6,7 @@ import sys
 import time
 from typing import Any
 
-from grader.i18n.ko import fill
+from grader.i18n.ko import localized
 
 TEXT = {
     "en": {
@@ -36,7 +36,7 @@ class BatchProgress:
         self._task: Any = None
 
     def text(self, key: str, **params: Any) -> str:
-        return fill(TEXT.get(self.lang, TEXT["en"])[key], params)
+        return localized(TEXT, self.lang, key, **params)
 
     def start(self, total: int) -> None:
         self.total = total

@@ -266,11 +266,11 @@ def run_worker(url: str, stacks: int, time_limit: float, loglevel: str, echo: An
     """Sweep what dead workers left on this host's engine, then take tasks, `stacks` at a time
     (one process each)."""
     global WORKER_TIME_LIMIT
-    from grader.i18n.ko import fill
+    from grader.i18n.ko import localized
     from grader.runtime.engine import connect, sweep
 
     def say(key: str, **params: Any) -> None:
-        echo(fill(WORKER_TEXT.get(lang, WORKER_TEXT["en"])[key], params))
+        echo(localized(WORKER_TEXT, lang, key, **params))
 
     WORKER_TIME_LIMIT = time_limit
     client = connect()

@@ -81,24 +81,18 @@ def grade_submission(path: str, rubric: Rubric, lang: str, runtime: bool, time_l
     from grader.grade import add_runtime, grade, runtime_options
     from grader.runtime.progress import Progress
 
-    if not runtime:
-        try:
-            report, _ = grade(path, rubric, lang=lang)
-            return {"report": report.to_dict()}
-        except InputError as e:
-            return {"error": e.describe(lang), "input_error": True}
-        except Exception as e:  # noqa: BLE001 - a grader bug on one submission must not end the batch
-            return {"error": f"internal error: {type(e).__name__}: {e}", "trace": traceback.format_exc(limit=3)}
     try:
         report, ws = grade(path, rubric, lang=lang)
-        if report.exit_code != 2:  # a submission that cannot be read is not run
+        if runtime and report.exit_code != 2:  # a submission that cannot be read is not run
             options = runtime_options(rubric, total_timeout=time_limit)
             add_runtime(report, ws, rubric, options, Progress())
         return {"report": report.to_dict()}
-    except Exception as e:  # noqa: BLE001 - the gate's refusal, a daemon gone: a row, not a stop
-        if isinstance(e, InputError):
-            return {"error": e.describe(lang), "input_error": True}
-        return {"error": str(e), "input_error": False}
+    except InputError as e:  # files that cannot be read, or the safety gate's refusal
+        return {"error": e.describe(lang), "input_error": True}
+    except Exception as e:  # noqa: BLE001 - one submission must not end the batch
+        if runtime:  # a daemon gone, a stack that failed to start: a row, not a stop
+            return {"error": str(e), "input_error": False}
+        return {"error": f"internal error: {type(e).__name__}: {e}", "trace": traceback.format_exc(limit=3)}
 
 
 def _row(sub: Submission, result: dict[str, Any], reused: bool = False) -> Row:

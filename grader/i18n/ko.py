@@ -141,3 +141,9 @@ def fill(template: str, params: Mapping[str, Any]) -> str:
         value = _FORMATTER.convert_field(value, conversion)
         out.append(_FORMATTER.format_field(value, _FORMATTER.vformat(spec or "", (), params)))
     return "".join(out)
+
+
+def localized(table: Mapping[str, Mapping[str, str]], lang: str | None, key: str, /, **params: Any) -> str:
+    """Text `key` of a {lang: {key: template}} table in `lang` (English when the table has not
+    that language), filled with `params`: how every table of lines the grader prints is read."""
+    return fill(table.get(lang or "en", table["en"])[key], params)

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from grader.i18n.ko import fill
+from grader.i18n.ko import localized
 
 TEXT = {
     "en": {
@@ -44,7 +44,7 @@ class Progress:
 
     def text(self, key: str, **params: Any) -> str:
         """One of the progress lines, in the run's language."""
-        return fill(TEXT.get(self.lang, TEXT["en"])[key], params)
+        return localized(TEXT, self.lang, key, **params)
 
     def say(self, key: str, **params: Any) -> None:
         self.status(self.text(key, **params))

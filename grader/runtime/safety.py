@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.errors import InputError, OutsideRootError
-from grader.i18n.ko import fill
+from grader.i18n.ko import localized
 from grader.submission.reader import SubmissionRoot
 from grader.submission.yamlfile import YMap, YNode, YScalar, YSeq
 
@@ -82,7 +82,7 @@ TEXT = {
 
 
 def _say(lang: str, key: str, params: dict[str, Any]) -> str:
-    return fill(TEXT.get(lang, TEXT["en"])[key], params)
+    return localized(TEXT, lang, key, **params)
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class UnsafeSubmissionError(InputError):
         more = _say(lang, "more", {"count": len(hazards) - 1}) if len(hazards) > 1 else ""
         return _say(lang, "refused", {"hazard": hazards[0].text(lang)}) + more
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str = "en") -> str:
         """The first hazard's line in `lang` (the message keeps the English)."""
         return self._refused(self.hazards, lang)
 
