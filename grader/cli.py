@@ -1,7 +1,8 @@
 """The `grader` command. Each command parses options, calls one function, prints, and exits:
 0 every required check passed, 1 some check failed, 2 the input could not be graded (or the
 safety gate refused it), 3 the grader itself failed (a bug: please report it), 4 the stack
-cannot be run on this machine (no Docker engine, no Compose v2), 130 interrupted."""
+cannot be run on this machine (no Docker engine, no Compose v2), 130 interrupted (Ctrl-C, SIGINT),
+143 terminated (SIGTERM)."""
 from __future__ import annotations
 
 import os
@@ -47,9 +48,14 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from grader import interrupt
+
         lang = kwargs.get("lang") or default_lang()
         try:
-            return fn(*args, **kwargs)
+            # SIGINT and SIGTERM at any moment: Interrupted, answered below once the run has
+            # cleaned up; installed whatever the shell left them as (ignored, in a background job).
+            with interrupt.handled():
+                return fn(*args, **kwargs)
         except InputError as e:
             where = e.where()
             # the safety gate's refusal says itself in each language, and lists every hazard
@@ -61,9 +67,9 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except RuntimeSetupError as e:
             click.echo("grader: " + say(lang, "cannot_run", message=localize_error(e.message, lang)), err=True)
             sys.exit(EXIT_SETUP)
-        except (Interrupted, KeyboardInterrupt):
+        except (Interrupted, KeyboardInterrupt) as e:
             click.echo("grader: " + say(lang, "interrupted"), err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            sys.exit(e.exit_code if isinstance(e, Interrupted) else EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`grader list | head`): stop quietly, as other tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -340,8 +346,10 @@ def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: i
     lang = lang or default_lang()
     if queue is not None:
         from grader.batch.queue import check_url
+        from grader.extras import require
 
         check_url(queue)
+        require("queue", "grader batch --queue")
     rub = load(rubric)
     opt = BatchOptions(out=out, rubric=rubric, lang=lang, jobs=jobs, runtime=runtime, stacks=stacks,
                        time_limit=time_limit, clone_timeout=clone_timeout, resume=resume, queue=queue)
@@ -370,7 +378,9 @@ def worker(queue: str, stacks: int, time_limit: float, loglevel: str, lang: str 
     """Grade the tasks `grader batch --queue` sends, on this host's Docker engine: run one on
     each Docker host. At start, removes what runs of stopped workers left on the engine."""
     from grader.batch.queue import run_worker
+    from grader.extras import require
 
+    require("queue", "grader worker")
     run_worker(queue, stacks, time_limit, loglevel, lambda line: click.echo(line, err=True), lang or default_lang())
 
 

@@ -53,4 +53,13 @@ class RuntimeSetupError(Exception):
 
 
 class Interrupted(Exception):
-    """Ctrl-C or SIGTERM during a runtime run: the run is torn down, then exit code 130."""
+    """SIGINT (Ctrl-C) or SIGTERM: the run is torn down, then the command exits 128 + the
+    signal's number, as a shell reports a command the signal ended (130, 143)."""
+
+    def __init__(self, signum: int = 2):
+        super().__init__(f"signal {signum}")
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

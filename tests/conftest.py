@@ -13,9 +13,17 @@ SHARED = Path(os.environ.get("GRADER_SHARED", REPO.parent / "shared"))
 
 
 def shared_path(*parts: str) -> Path:
+    """A file of the shared data (the labelled corpus, the wild corpus, the schemas, the step's
+    reference files), which lives beside the repository, not in it. Without it a test cannot
+    run: in CI (CI=true) that fails the run, so CI never passes without the data; elsewhere the
+    test is skipped, and pytest's summary says what was not run and how to run it."""
     p = SHARED.joinpath(*parts)
     if not p.exists():
-        pytest.fail(f"shared data missing: {p} (set GRADER_SHARED to the shared/ folder)")
+        reason = (f"shared data missing: {p}; put the shared/ folder beside the repository "
+                  f"or set GRADER_SHARED to it")
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(reason)
+        pytest.skip(reason)
     return p
 
 

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import secrets
+import signal
 import shutil
 import socket
 import tarfile
@@ -27,7 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
-from grader.errors import InputError, RuntimeSetupError
+from grader import interrupt
+from grader.errors import InputError, Interrupted, RuntimeSetupError
 
 QUEUE = "workshop-grader"
 TASK = "workshop-grader.grade"
@@ -191,7 +193,17 @@ def grade_task(self: Any, payload: dict[str, Any]) -> dict[str, Any]:
         return json.loads(kept)
     started = time.monotonic()
     log.info("grading %s at %s", payload["id"], payload["commit"])
-    result = _grade_payload(payload)
+    try:
+        # The pool process runs the task in its main thread: SIGTERM from the worker shutting
+        # down (or Ctrl-C at its terminal) stops the stack and cleans it up.
+        with interrupt.handled():
+            result = _grade_payload(payload)
+    except Interrupted as e:
+        from celery.exceptions import Reject
+
+        log.warning("interrupted while grading %s at %s (signal %d): stack removed, task put back",
+                    payload["id"], payload["commit"], e.signum)
+        raise Reject(f"interrupted by signal {e.signum}", requeue=True) from None
     result["graded_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     result["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     # Kept past the visibility timeout: a delivery after this one can only come within it.
@@ -287,6 +299,34 @@ def run_worker(url: str, stacks: int, time_limit: float, loglevel: str, echo: An
     app = make_app(url, time_limit)
     check_broker(app, url)
     say("ready", stacks=stacks, time_limit=time_limit, queue=QUEUE, url=url)
+    stopped_by = _on_shutdown()
     app.worker_main(argv=["worker", "--pool", "prefork", "--concurrency", str(stacks), "--queues", QUEUE,
                           "--hostname", f"grader-{os.getpid()}@{socket.gethostname()}", "--loglevel", loglevel,
                           "--without-mingle", "--without-gossip", "--without-heartbeat"])
+    if stopped_by:
+        raise Interrupted(stopped_by[0])
+
+
+def _on_shutdown() -> list[int]:
+    """Celery answers SIGINT and SIGTERM with a warm shutdown, which waits for the tasks running
+    (a whole stack each). So pass the signal on to the pool processes as SIGTERM: each stops its
+    stack, cleans up and puts its task back for another worker, and the shutdown is over in
+    seconds. Returns the list the signal's number is put in, for the exit code."""
+    from billiard.process import active_children
+    from celery.signals import worker_shutting_down
+
+    stopped_by: list[int] = []
+
+    def shutting_down(sig: str = "", **_: Any) -> None:
+        signum = getattr(signal, str(sig), None)
+        if signum is None or stopped_by:
+            return
+        stopped_by.append(int(signum))
+        for child in active_children():
+            try:
+                os.kill(child.pid, signal.SIGTERM)
+            except (ProcessLookupError, TypeError):
+                continue
+
+    worker_shutting_down.connect(shutting_down, weak=False)
+    return stopped_by

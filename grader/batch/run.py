@@ -77,7 +77,7 @@ def grade_submission(path: str, rubric: Rubric, lang: str, runtime: bool, time_l
     """One learner, as a batch grades it: static, then (runtime) the stack unless the files
     cannot be read. {"report": ...} or {"error": ..., "input_error": bool}. A queue worker
     grades with this too, so both give the same report."""
-    from grader.errors import InputError
+    from grader.errors import InputError, Interrupted
     from grader.grade import add_runtime, grade, runtime_options
     from grader.runtime.progress import Progress
 
@@ -89,6 +89,8 @@ def grade_submission(path: str, rubric: Rubric, lang: str, runtime: bool, time_l
         return {"report": report.to_dict()}
     except InputError as e:  # files that cannot be read, or the safety gate's refusal
         return {"error": e.describe(lang), "input_error": True}
+    except Interrupted:  # a signal ends the batch, not only this learner's row
+        raise
     except Exception as e:  # noqa: BLE001 - one submission must not end the batch
         if runtime:  # a daemon gone, a stack that failed to start: a row, not a stop
             return {"error": str(e), "input_error": False}
@@ -147,10 +149,12 @@ class Batch:
             graded = grade_on_queue(todo, self.opt, self.rubric, self.key)
         else:
             graded = self._runtime(todo) if self.opt.runtime else self._static(todo)
-        for sub, result in graded:
-            rows[sub.id] = self._keep(sub, result)
-            self.progress.advance(sub.id, rows[sub.id].verdict)
-        self.state_path.write_text(json.dumps(self.state, indent=1), "utf-8")
+        try:
+            for sub, result in graded:
+                rows[sub.id] = self._keep(sub, result)
+                self.progress.advance(sub.id, rows[sub.id].verdict)
+        finally:  # interrupted too: --resume then regrades only the learners not yet graded
+            self.state_path.write_text(json.dumps(self.state, indent=1), "utf-8")
         self.progress.finish()
         return [rows[s.id] for s in subs]
 
@@ -201,7 +205,12 @@ class Batch:
             for sub in subs:
                 yield sub, one(sub)
             return
-        with ThreadPoolExecutor(max_workers=self.opt.stacks) as pool:
+        pool = ThreadPoolExecutor(max_workers=self.opt.stacks)
+        try:
             futures = {pool.submit(one, s): s for s in subs}
             for fut in as_completed(futures):
                 yield futures[fut], fut.result()
+        finally:
+            # Interrupted: start no other stack; the running ones see the signal at their next
+            # wait and clean up, and the batch ends once they have.
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -127,6 +127,9 @@ CLICK_KO = {
 
 # (English message pattern, Korean): the input errors the grader raises, first match wins
 _ERRORS_KO = [
+    # an optional extra that is not installed
+    (r"(.+) needs the optional package\(s\) (.+), which are not installed: (pip install .+)",
+     r"\1 명령에는 선택 패키지 \2이 필요한데 설치되어 있지 않습니다. 설치하세요: \3"),
     # the submission and its files
     (r"submission folder not found", "제출물 폴더가 없습니다."),
     (r"is not a folder; give the submission's folder", "폴더가 아닙니다. 제출물 폴더를 지정하세요."),

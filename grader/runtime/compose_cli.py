@@ -1,8 +1,9 @@
 """The Compose v2 command line: build, up, scale and down of one project.
 
 Compose has no Python API, so these run `docker compose` (or a `docker-compose` v2 binary).
-Each command runs in its own process group, so a Ctrl-C at the terminal reaches the grader,
-which stops the command itself and then tears the project down."""
+Each command runs in its own process group, so a Ctrl-C at the terminal reaches the grader
+alone, which passes it on to the command (grader/interrupt.py) and then tears the
+project down."""
 from __future__ import annotations
 
 import os
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import RuntimeSetupError
+from grader import interrupt
 
 MAX_OUTPUT_BYTES = 256 * 1024  # the tail of a command's output that is kept for the report
 PASSED_ON = {"PATH", "HOME", "TMPDIR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "LANG", "LC_ALL",
@@ -84,42 +86,49 @@ class ComposeProject:
         # Plain progress lines, no colours or cursor movement: the output is kept for the report.
         self.env.update({"COMPOSE_PROGRESS": "plain", "BUILDKIT_PROGRESS": "plain", "NO_COLOR": "1",
                          "COMPOSE_ANSI": "never", "COMPOSE_PROJECT_NAME": name})
-        self._running: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()
 
     def command(self, *args: str) -> list[str]:
         files = [a for f in self.files for a in ("-f", str(f))]
         return [*self.argv, "--project-name", self.name, "--project-directory", str(self.workdir), *files, *args]
 
-    def run(self, *args: str, timeout: float, on_line: Callable[[str], None] | None = None) -> CommandResult:
+    def run(self, *args: str, timeout: float, on_line: Callable[[str], None] | None = None,
+            interruptible: bool = True) -> CommandResult:
+        """Run one Compose command to its end or `timeout`. A signal stops an interruptible
+        command (it is passed on to its process group) and raises Interrupted once the command
+        has ended; clean-up's commands (interruptible=False) always run to their end."""
+        if interruptible:
+            interrupt.check()
         argv = self.command(*args)
         start = time.monotonic()
-        proc = subprocess.Popen(argv, cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        with self._lock:
-            self._running = proc
-        chunks: list[bytes] = []
-        kept = 0
-        timed_out = False
-        timer = threading.Timer(timeout, self._expire, args=(proc,))
-        timer.start()
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                chunks.append(line)
-                kept += len(line)
-                while kept > MAX_OUTPUT_BYTES and len(chunks) > 1:
-                    kept -= len(chunks.pop(0))
-                if on_line is not None:
-                    on_line(line.decode("utf-8", "replace").rstrip())
-            proc.wait()
-        finally:
-            timer.cancel()
-            timed_out = getattr(proc, "_grader_expired", False)
-            with self._lock:
-                self._running = None
-            if proc.poll() is None:
-                self._stop(proc)
+        # The handler must not raise between starting the command and keeping its handle, nor
+        # while its output is read: the command would run on alone. It stops the command instead.
+        with interrupt.deferred():
+            proc = subprocess.Popen(argv, cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+            chunks: list[bytes] = []
+            kept = 0
+            timer = threading.Timer(timeout, self._expire, args=(proc,))
+            try:
+                with interrupt.command(proc, interruptible):
+                    timer.start()
+                    assert proc.stdout is not None
+                    for line in proc.stdout:
+                        chunks.append(line)
+                        kept += len(line)
+                        while kept > MAX_OUTPUT_BYTES and len(chunks) > 1:
+                            kept -= len(chunks.pop(0))
+                        if on_line is not None:
+                            on_line(line.decode("utf-8", "replace").rstrip())
+                    proc.wait()
+            finally:
+                timer.cancel()
+                if proc.poll() is None:
+                    self._stop(proc)
+                if proc.stdout is not None:
+                    proc.stdout.close()
+        if interruptible:
+            interrupt.check()
+        timed_out = getattr(proc, "_grader_expired", False)
         output = b"".join(chunks).decode("utf-8", "replace")
         return CommandResult(argv, proc.returncode if proc.returncode is not None else -1, output,
                              time.monotonic() - start, timed_out)
@@ -141,10 +150,3 @@ class ComposeProject:
                 return
             except subprocess.TimeoutExpired:
                 continue
-
-    def interrupt(self) -> None:
-        """Stop the command now running, if any (called from a signal handler)."""
-        with self._lock:
-            proc = self._running
-        if proc is not None and proc.poll() is None:
-            self._stop(proc)

@@ -6,20 +6,17 @@ Nothing here sleeps for a fixed time: every wait polls with backoff up to a time
 from __future__ import annotations
 
 import secrets
-import signal
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grader.errors import Interrupted
 from grader.results import Finding, Status
 from grader.runtime.compose_cli import ComposeProject, find_compose
 from grader.runtime.engine import Engine, connect, labelled, sweep
-from grader.runtime.outcome import PhaseOutcome, tail
+from grader import interrupt
+from grader.runtime.outcome import PhaseOutcome, backoff, tail
 from grader.runtime.override import render_override
 from grader.runtime.phases import PHASES
 from grader.runtime.progress import Progress
@@ -28,37 +25,8 @@ from grader.workspace import Workspace
 
 __all__ = ["PhaseOutcome", "RuntimeOptions", "RuntimeRun", "skipped"]
 
-
-@contextmanager
-def _signals_raise() -> Iterator[None]:
-    """SIGTERM becomes an exception like Ctrl-C, so a run killed politely still cleans up."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_term(signum: int, frame: object) -> None:
-        raise Interrupted("terminated")
-
-    old = signal.signal(signal.SIGTERM, on_term)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """While cleaning up, a second Ctrl-C must not leave half a stack behind."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    old_term = signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old_int)
-        signal.signal(signal.SIGTERM, old_term)
+# How long clean-up keeps removing what a stopped run left before it says what is still there.
+LEFT_BOUND = 15.0
 
 
 class RuntimeRun:
@@ -76,12 +44,25 @@ class RuntimeRun:
         self.engine: Engine | None = None
 
     def run(self) -> dict[str, PhaseOutcome]:
+        """Run every phase, then clean up however the run ended. A signal at any moment ends it
+        with Interrupted once clean-up is done (grader/interrupt.py)."""
+        with interrupt.handled():
+            try:
+                self._start()
+            finally:
+                with interrupt.held():
+                    self._clean()
+            interrupt.check()  # a signal during clean-up still ends the command as interrupted
+        return self.outcomes
+
+    def _start(self) -> None:
         argv, version = find_compose()
         client = connect()
         # Runs whose grader was killed (SIGKILL, a power cut) cannot clean up; the next run does.
         stale = sweep(client, stale_only=True)
         if any(stale.values()):
             self.progress.say("stale_removed", count=sum(len(v) for v in stale.values()))
+        interrupt.check()
         self.engine = Engine(client, self.project)
         self._tmp = tempfile.TemporaryDirectory(prefix="grader-run-")
         override = Path(self._tmp.name) / "grader-override.yml"
@@ -95,18 +76,11 @@ class RuntimeRun:
         self.progress.say("project", project=self.project, version=version)
         stack = Stack(self.ws, self.opt, self.engine, self.compose, self.run_id, self.progress)
         stack.outcomes = self.outcomes
-        try:
-            with _signals_raise():
-                self._phases(stack)
-        except KeyboardInterrupt:
-            raise Interrupted("interrupted") from None
-        finally:
-            with _signals_held():
-                self._clean()
-        return self.outcomes
+        self._phases(stack)
 
     def _phases(self, stack: Stack) -> None:
         for phase in PHASES:
+            interrupt.check()
             blocker = next((n for n in phase.NEEDS if not stack.passed(n)), None)
             if blocker is not None:
                 self.outcomes[phase.SLUG] = PhaseOutcome([Finding(Status.SKIP, "skipped_after", {"phase": blocker})])
@@ -125,14 +99,12 @@ class RuntimeRun:
 
     def _clean(self) -> None:
         """Down the project, then remove by label whatever `down` left. Each step guarded: a
-        failing one must not keep the next from running."""
-        assert self.compose is not None and self.engine is not None
+        failing one must not keep the next from running. Nothing here can be interrupted: a
+        signal now is answered once everything is gone."""
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("progress", lambda: self.progress.say("removing")),
             ("compose down", self._down),
-            ("remove", lambda: sweep(self.engine.client, project=self.project, run_id=self.run_id,  # type: ignore[union-attr]
-                                     problems=self.cleanup_problems)),
-            ("check", self._check_left),
+            ("remove", self._remove_left),
             ("temporary files", lambda: self._tmp.cleanup() if self._tmp else None),
             ("progress", self.progress.close),
         ]
@@ -143,16 +115,30 @@ class RuntimeRun:
                 self.cleanup_problems.append(f"{what}: {e.__class__.__name__}: {e}")
 
     def _down(self) -> None:
-        assert self.compose is not None
-        down = self.compose.run("down", "--volumes", "--remove-orphans", "--timeout", "3", timeout=180)
+        if self.compose is None:  # stopped before the project was made: nothing of it to down
+            return
+        down = self.compose.run("down", "--volumes", "--remove-orphans", "--timeout", "3", timeout=180,
+                                interruptible=False)
         if not down.ok:
             self.cleanup_problems.append(f"compose down: {tail(down.output, 3)}")
 
-    def _check_left(self) -> None:
-        assert self.engine is not None
-        left = labelled(self.engine.client, project=self.project, run_id=self.run_id)
-        if left:
-            self.cleanup_problems.append(f"still present: {left}")
+    def _remove_left(self) -> None:
+        """Remove by label what `down` left, until nothing is left or LEFT_BOUND passes. A Compose
+        command stopped by a signal may have asked the engine for a container that the engine
+        makes after `down` listed the project's: so look again, not once."""
+        if self.engine is None:
+            return
+        client = self.engine.client
+        problems: list[str] = []
+        left: dict[str, list[str]] = {}
+        for _ in backoff(LEFT_BOUND, first=0.2, most=1.0):
+            problems = []
+            sweep(client, project=self.project, run_id=self.run_id, problems=problems)
+            left = labelled(client, project=self.project, run_id=self.run_id)
+            if not left:
+                return
+        self.cleanup_problems += problems
+        self.cleanup_problems.append(f"still present after {LEFT_BOUND:g} s: {left}")
 
 
 def skipped(reason_key: str, **params: Any) -> dict[str, PhaseOutcome]:

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.errors import Interrupted
 from grader.nginx.model import Resolution
 from grader.results import Finding, Status
 from grader.submission.yamlfile import file_of
 from grader.rubric import DEFAULT_API_PATH
+from grader import interrupt
 from grader.runtime.compose_cli import CommandResult, ComposeProject
 from grader.runtime.engine import Accepted, Engine, Replica, accepted_between
 from grader.runtime.http import Client, LoadTally, SteadyLoad
@@ -213,8 +215,17 @@ class Stack:
         """Send `requests` GETs through the frontend, four at a time; returns how many succeeded."""
         assert self.client is not None
         client, path = self.client, self.opt.list_path
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            return sum(pool.map(lambda _: client.get(path).ok, range(requests)))
+        pool = ThreadPoolExecutor(max_workers=4)
+        try:
+            ok = sum(pool.map(lambda _: client.get(path).ok, range(requests)))
+        except BaseException:
+            # Interrupted: the requests in flight end with their timeout on their own; do not
+            # wait for them, and start none of those still queued.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+        interrupt.check()  # a thread of a batch learns of a signal here
+        return ok
 
     def read_accepted(self, ids: list[str]) -> tuple[dict[str, Accepted], float]:
         return self.engine.accepted(ids), time.monotonic()
@@ -256,7 +267,7 @@ class Stack:
                 break
             if time.monotonic() > self.deadline:
                 break
-            time.sleep(0.05)
+            interrupt.sleep(0.05)
         return counts, sent, time.monotonic() - began
 
     @staticmethod
@@ -279,8 +290,11 @@ class Stack:
                 start = time.monotonic()
                 while time.monotonic() - start < most and (
                         time.monotonic() - start < settle or load.tally.sent < min_requests):
-                    time.sleep(0.1)
+                    interrupt.sleep(0.1)
                 load.halt()
+        except Interrupted:
+            load.halt()  # its threads are daemons; the stack goes away under them
+            raise
         except BaseException:
             load.stop()
             raise

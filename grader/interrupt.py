@@ -1,0 +1,169 @@
+"""SIGINT and SIGTERM while stacks run: the run stops within a few seconds, cleans up, and the
+command exits 128 + the signal's number (130, 143).
+
+A handler that raises can land between any two bytecodes: after `docker compose up` started
+but before its handle was kept, or halfway through clean-up, and either leaves containers
+behind. So the handler raises only where that is safe, and everywhere else it records the
+signal and stops the Compose commands that may be stopped:
+
+- `deferred()` marks a stretch of the main thread where the handler must not raise (starting
+  and reading a Compose command); the command stops with its child, then `check()` raises.
+- `held()` marks clean-up: the signal is recorded and nothing is stopped; the run raises once
+  its clean-up is done, so a signal then still ends the command with its code.
+- Threads (two stacks at once in a batch) never receive signals: their waits call `check()`
+  and `sleep()`, which raise once the main thread's handler has recorded one.
+
+The state is one per process: a process grades with one set of handlers at a time."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING
+
+from grader.errors import Interrupted
+
+if TYPE_CHECKING:  # every command installs the handlers; only runs start commands
+    import subprocess
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# How long a Compose command has to stop after the signal is passed on before it is killed.
+ESCALATE_AFTER = 3.0
+
+_received: int | None = None
+_wake = threading.Event()
+_lock = threading.Lock()
+_commands: dict[int, subprocess.Popen[bytes]] = {}  # interruptible commands now running, by pid
+_local = threading.local()
+
+
+def _depth(name: str) -> int:
+    return getattr(_local, name, 0)
+
+
+def received() -> int | None:
+    """The first signal received since the handlers were installed, or None."""
+    return _received
+
+
+def check() -> None:
+    """Raise Interrupted if a signal came, unless this thread is cleaning up."""
+    if _received is not None and not _depth("held"):
+        raise Interrupted(_received)
+
+
+def sleep(seconds: float) -> None:
+    """time.sleep that ends early, raising, when a signal comes."""
+    if _depth("held"):
+        time.sleep(seconds)
+        return
+    _wake.wait(seconds)
+    check()
+
+
+def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> bool:
+    try:
+        os.killpg(proc.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _escalate(procs: list[subprocess.Popen[bytes]]) -> None:
+    import subprocess
+
+    deadline = time.monotonic() + ESCALATE_AFTER
+    for proc in procs:
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+
+
+def stop_commands(signum: int) -> None:
+    """Pass the signal on to every interruptible Compose command (each runs in a process group
+    of its own, so the terminal's Ctrl-C never reaches it), and kill what still runs after
+    ESCALATE_AFTER seconds."""
+    with _lock:
+        procs = [p for p in _commands.values() if p.poll() is None]
+    for proc in procs:
+        _signal_group(proc, signum)
+    if procs:
+        threading.Thread(target=_escalate, args=(procs,), daemon=True, name="grader-escalate").start()
+
+
+def _handler(signum: int, frame: object) -> None:
+    global _received
+    if _received is None:
+        _received = signum
+    _wake.set()
+    stop_commands(signum)
+    if not _depth("deferred") and not _depth("held"):
+        raise Interrupted(signum)
+
+
+def install() -> None:
+    """Install the handlers for the life of the process (the `grader` command does, first)."""
+    for s in SIGNALS:
+        signal.signal(s, _handler)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Install the handlers for SIGINT and SIGTERM for the length of a command, whatever the
+    inherited disposition (a shell starts background jobs with SIGINT ignored). Outside the
+    main thread this does nothing: only the main thread receives signals."""
+    global _received
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is _handler:
+        yield  # a thread, or installed already (the command installs them, and the run again)
+        return
+    _received = None
+    _wake.clear()
+    old = {s: signal.signal(s, _handler) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        _received = None
+        _wake.clear()
+
+
+@contextmanager
+def _deeper(name: str) -> Iterator[None]:
+    setattr(_local, name, _depth(name) + 1)
+    try:
+        yield
+    finally:
+        setattr(_local, name, _depth(name) - 1)
+
+
+def deferred() -> AbstractContextManager[None]:
+    """A stretch where the handler must not raise in this thread; the caller calls check() after."""
+    return _deeper("deferred")
+
+
+def held() -> AbstractContextManager[None]:
+    """Clean-up: a signal is recorded, nothing is stopped or raised; check() afterwards raises."""
+    return _deeper("held")
+
+
+@contextmanager
+def command(proc: subprocess.Popen[bytes], interruptible: bool) -> Iterator[None]:
+    """Keep a running Compose command where a signal can stop it; a signal that came before the
+    command was kept stops it at once."""
+    if not interruptible:
+        yield
+        return
+    with _lock:
+        _commands[proc.pid] = proc
+    try:
+        if _received is not None and not _depth("held"):
+            stop_commands(_received)
+        yield
+    finally:
+        with _lock:
+            _commands.pop(proc.pid, None)
