@@ -164,7 +164,10 @@ def chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     if exe is None:
         pytest.fail("chromium is missing: scripts/setup.sh installs it")
     profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=tmp))
-    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={profile}"]
+    # --virtual-time-budget: the DOM is dumped (the screenshot taken) once the page has run its
+    # tasks (the load event and the measuring script), not at a moment a busy machine may move.
+    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={profile}",
+             "--virtual-time-budget=10000"]
     return subprocess.run([exe, *flags, *args], capture_output=True, text=True, timeout=120)
 
 
