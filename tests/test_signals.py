@@ -98,10 +98,16 @@ class Lines:
 
 
 def start(*args: str) -> tuple[subprocess.Popen[str], Lines]:
-    proc = subprocess.Popen([sys.executable, "-m", "grader", *args, "--progress", "plain", "--lang", "en"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
-                            env={**os.environ, "LANG": "C.UTF-8", "PYTHONPATH": str(REPO)},
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    """The command as a shell's background job starts it: with SIGINT ignored, which a program
+    inherits and must override to answer Ctrl-C at all."""
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "grader", *args, "--progress", "plain", "--lang", "en"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                                env={**os.environ, "LANG": "C.UTF-8", "PYTHONPATH": str(REPO)},
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, old)
     return proc, Lines(proc)
 
 
