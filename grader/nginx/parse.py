@@ -15,12 +15,12 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from crossplane.analyzer import DIRECTIVES, enter_block_ctx
+from crossplane.analyzer import enter_block_ctx
 
 from grader.errors import InputError, OutsideRootError
 from grader.nginx.model import Directive, NginxConfig
 from grader.nginx.lexer import parse_text
-from grader.nginx.verify import Checker
+from grader.nginx.verify import Checker, refuse
 from grader.results import Note
 from grader.submission.reader import SubmissionRoot
 
@@ -28,10 +28,16 @@ NGINX_PREFIX = "/etc/nginx"
 MAIN = f"{NGINX_PREFIX}/nginx.conf"
 DEFAULT_CONF = f"{NGINX_PREFIX}/conf.d/default.conf"
 TEMPLATES = f"{NGINX_PREFIX}/templates"
-# Paths an nginx image (or a certificate set-up) provides; including them is normal.
-IMAGE_PROVIDED = ("/etc/nginx/", "/usr/share/nginx/", "/etc/letsencrypt/", "/etc/ssl/", "/var/www/")
+# The files the official image has in /etc/nginx (its nginx.conf and conf.d/default.conf are
+# read from grader/nginx/image/; these hold only what their names say). Debian's proxy_params,
+# snippets/, sites-*/ and fastcgi.conf are not among them: an include of one stops nginx.
+IMAGE_ETC = {f"{NGINX_PREFIX}/{name}" for name in ("mime.types", "fastcgi_params", "scgi_params", "uwsgi_params")}
+# Paths a certificate set-up or the stack mounts beside the config; taken to be there.
+MOUNTED = ("/etc/letsencrypt/", "/etc/ssl/", "/usr/share/nginx/", "/var/www/")
 MAX_INCLUDE_DEPTH = 8
-SLASH_COMMENT = re.compile(r"(^|[\s;{}])(//.*)$")
+# `//` where a directive's name would be: at the start of a line or after `;`, `{` or `}`. A `//`
+# inside a value (`alias //var/www//;`) is part of the word, as nginx reads it.
+SLASH_COMMENT = re.compile(r"(^\s*|[;{}]\s*)(//.*)$")
 
 
 @dataclass
@@ -212,9 +218,6 @@ class _Parser:
                     self.comments.append((rel, line, st.get("comment", "").strip()))
                 continue
             if image is None:
-                if name not in DIRECTIVES and not _looks_like_directive(name):
-                    self.notes.append(Note("error", f"unknown directive {name!r}: nginx refuses to start with it",
-                                           rel, line))
                 self.check.directive(st, ctx, rel, line)
             if name == "include" and st["args"]:
                 out.extend(self._include(st["args"][0], rel, line, stack, ctx, from_image=image is not None))
@@ -251,26 +254,25 @@ class _Parser:
         if not matches:
             if from_image:
                 return []  # the image's own includes (mime.types, modules-enabled/*.conf)
-            if target.startswith(IMAGE_PROVIDED):
+            if target in IMAGE_ETC or target.startswith(MOUNTED):
                 if target == f"{NGINX_PREFIX}/mime.types":  # the image's file is one `types` block
                     self.check.directive({"directive": "types", "line": line, "args": [], "block": []}, ctx,
                                          rel, line)
                 self.notes.append(Note("info", f"include {arg} is provided by the nginx image; not followed",
                                        rel, line))
                 return []
+            if any(c in target for c in "*?["):  # nginx's glob may match nothing
+                self.notes.append(Note("info", f"include {arg} matches no file in the submission", rel, line))
+                return []
+            if target.startswith(f"{NGINX_PREFIX}/"):
+                raise refuse(f'open() "{target}" failed (2: No such file or directory)', rel, line)
             if arg.startswith("/"):
                 raise OutsideRootError(f"include {arg!r} points outside the submission; it is not read", rel, line)
-            self.notes.append(Note("info", f"include {arg} matches no file in the submission", rel, line))
-            return []
+            raise refuse(f'open() "{target}" failed (2: No such file or directory)', rel, line)
         out: list[Directive] = []
         for cpath, kind, ref in matches:
             out.extend(self.parse_file(cpath, kind, ref, stack, ctx))
         return out
-
-
-def _looks_like_directive(name: str) -> bool:
-    # Third-party module directives are words; anything else (`//`, `}`) is a typo nginx refuses.
-    return name.replace("_", "").isalnum()
 
 
 def parse_nginx(root: SubmissionRoot, source: ConfigSource) -> NginxConfig:

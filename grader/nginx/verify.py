@@ -1,8 +1,10 @@
 """What makes nginx refuse a configuration, found as nginx finds it, in nginx's words.
 
 Each directive is checked where nginx reads it (a conf.d file inside `http`, the main file at
-the top): its context and argument count (crossplane's table of nginx's directives), and the
-values nginx itself parses (ports and `listen` parameters, times, sizes, enumerations, URLs).
+the top): that a loaded module has it, its context and argument count (nginx's own table,
+grader/nginx/directives.py), and the values nginx itself parses: by the set function the table
+names (flags, enumerations, times, sizes, numbers), and by our reading of nginx's own handlers
+for the values those parse (ports and `listen` parameters, URLs, `return`, upstream servers).
 Then the whole configuration: duplicates, upstreams (`resolve` needs a `zone` and a resolver),
 variables that no module and no `set`/`map` define, `proxy_pass` with a URI where nginx forbids
 one. tests/test_nginx_oracle.py holds these verdicts equal to `nginx -t` of the nginx:1.30 image.
@@ -16,10 +18,8 @@ import ipaddress
 import re
 from typing import Callable, Iterator
 
-from crossplane.analyzer import analyze
-from crossplane.errors import NgxParserBaseException
-
 from grader.errors import InputError
+from grader.nginx import directives
 from grader.nginx.model import VAR_RE, Directive, NginxConfig, parse_duration
 
 REFUSES = "nginx refuses to start: "
@@ -45,38 +45,21 @@ def _num(v: str) -> bool:
     return v.isdigit()
 
 
-TIME = {"proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout", "proxy_next_upstream_timeout",
-        "resolver_timeout", "client_body_timeout", "client_header_timeout", "send_timeout",
-        "keepalive_time", "lingering_time", "lingering_timeout", "uwsgi_connect_timeout",
-        "uwsgi_read_timeout", "uwsgi_send_timeout", "fastcgi_connect_timeout", "fastcgi_read_timeout",
-        "fastcgi_send_timeout", "grpc_connect_timeout", "grpc_read_timeout", "grpc_send_timeout",
-        "proxy_cache_lock_timeout", "ssl_session_timeout", "auth_delay"}
-SIZE = {"client_max_body_size", "client_body_buffer_size", "client_header_buffer_size", "proxy_buffer_size",
-        "proxy_busy_buffers_size", "proxy_max_temp_file_size", "proxy_temp_file_write_size",
-        "gzip_min_length", "sendfile_max_chunk", "output_buffers", "postpone_output", "directio_alignment",
-        "uwsgi_buffer_size", "fastcgi_buffer_size", "subrequest_output_buffer_size"}
-NUMBER = {"worker_connections", "keepalive", "keepalive_requests", "proxy_headers_hash_max_size",
-          "proxy_headers_hash_bucket_size", "types_hash_max_size", "types_hash_bucket_size",
-          "server_names_hash_max_size", "server_names_hash_bucket_size", "variables_hash_max_size",
-          "variables_hash_bucket_size", "map_hash_max_size", "map_hash_bucket_size", "proxy_next_upstream_tries",
-          "max_ranges", "worker_rlimit_nofile", "open_file_cache_min_uses", "http2_max_concurrent_streams"}
-ENUM = {
-    "proxy_http_version": {"1.0", "1.1"},
-    "ssl_protocols": {"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"},
-    "proxy_next_upstream": {"error", "timeout", "invalid_header", "non_idempotent", "http_500", "http_502",
-                            "http_503", "http_504", "http_403", "http_404", "http_429", "updating", "off"},
-    "gzip_proxied": {"off", "expired", "no-cache", "no-store", "private", "no_last_modified", "no_etag",
-                     "auth", "any"},
-    "proxy_cache_use_stale": {"error", "timeout", "invalid_header", "updating", "http_500", "http_502",
-                              "http_503", "http_504", "http_403", "http_404", "http_429", "off"},
-    "gzip_http_version": {"1.0", "1.1"},
-}
+# Directives whose set function is nginx's own (not exported, so the table names none) but
+# which parse their value as a number the way ngx_conf_set_num_slot does.
+NUMBER = {"worker_connections", "keepalive"}
+# The set functions of nginx's that refuse a second directive in one block ("is duplicate").
+DUPLICATE_SLOTS = {"ngx_conf_set_flag_slot", "ngx_conf_set_msec_slot", "ngx_conf_set_sec_slot",
+                   "ngx_conf_set_num_slot", "ngx_conf_set_size_slot", "ngx_conf_set_off_slot",
+                   "ngx_conf_set_str_slot", "ngx_conf_set_enum_slot", "ngx_conf_set_bufs_slot",
+                   "ngx_conf_set_path_slot", "ngx_conf_set_access_slot", "ngx_http_set_complex_value_slot",
+                   "ngx_http_set_complex_value_size_slot", "ngx_http_set_complex_value_zero_slot"}
 LISTEN_FLAGS = {"default_server", "default", "ssl", "http2", "quic", "proxy_protocol", "reuseport", "deferred",
                 "bind", "multipath"}
 LISTEN_PARAMS = {"ipv6only", "backlog", "rcvbuf", "sndbuf", "so_keepalive", "fastopen", "accept_filter", "setfib"}
 UPSTREAM_FLAGS = {"backup", "down", "resolve"}
 UPSTREAM_PARAMS = {"weight": _num, "max_fails": _num, "max_conns": _num, "fail_timeout": _time,
-                   "service": lambda v: bool(v)}
+                   "service": lambda v: bool(v), "route": lambda v: bool(v)}  # route=: for `sticky`
 RESOLVER_PARAMS = {"valid": _time, "ipv4": lambda v: v in ("on", "off"), "ipv6": lambda v: v in ("on", "off"),
                    "status_zone": lambda v: bool(v)}
 LOG_PARAMS = ("buffer=", "flush=", "if=", "gzip=")
@@ -297,36 +280,71 @@ VALUE_CHECKS: dict[str, Callable[[list[str]], str | None]] = {
 }
 
 
-def _value_error(name: str, args: list[str], ctx: tuple[str, ...]) -> str | None:
+def _slot_error(entry: directives.Entry, args: list[str]) -> str | None:
+    """What nginx's own set function says of the value (src/core/ngx_conf_file.c)."""
+    name, slot, value = entry.name, entry.set, args[0] if args else ""
+    if slot == "ngx_conf_set_flag_slot" and value.lower() not in ("on", "off"):
+        return f'invalid value "{value}" in "{name}" directive, it must be "on" or "off"'
+    if slot == "ngx_conf_set_enum_slot" and value.lower() not in {v.lower() for v in entry.values}:
+        return f'invalid value "{value}"'
+    if slot == "ngx_conf_set_bitmask_slot":
+        known = {v.lower() for v in entry.values}
+        bad = next((a for a in args if a.lower() not in known), None)
+        return f'invalid value "{bad}"' if bad is not None else None
+    if slot in ("ngx_conf_set_msec_slot", "ngx_conf_set_sec_slot") and not _time(value):
+        return f'"{name}" directive invalid value'
+    if slot in ("ngx_conf_set_size_slot", "ngx_conf_set_off_slot") and not _size(value):
+        return f'"{name}" directive invalid value'
+    if (slot == "ngx_conf_set_num_slot" or (slot is None and name in NUMBER)) and not _num(value):
+        return f'"{name}" directive invalid number' if name != "worker_connections" else \
+            f'invalid number "{value}"'
+    return None
+
+
+def _value_error(entry: directives.Entry, args: list[str], ctx: tuple[str, ...]) -> str | None:
     if not args:
         return None
-    if name == "server" and ctx == ("http", "upstream"):
+    reason = _slot_error(entry, args)
+    if reason or entry.mtype in ("stream", "mail"):
+        return reason  # the handlers below are the http (and core) modules' own
+    if entry.name == "server" and entry.module == "ngx_http_upstream_module":
         return _check_upstream_server(args)
-    if name in VALUE_CHECKS and not (name == "listen" and ctx[:1] != ("http",)):
-        return VALUE_CHECKS[name](args)
-    if name in TIME and not _time(args[0]):
-        return f'"{name}" directive invalid value'
-    if name in SIZE and not _size(args[0]):
-        return f'"{name}" directive invalid value'
-    if name in NUMBER and not _num(args[0]):
-        return f'"{name}" directive invalid number' if name != "worker_connections" else \
-            f'invalid number "{args[0]}"'
-    if name in ENUM:
-        for a in args:
-            if a not in ENUM[name]:
-                return f'invalid value "{a}" in "{name}" directive' if name == "proxy_http_version" else \
-                    f'invalid value "{a}"'
+    if entry.name in VALUE_CHECKS:
+        return VALUE_CHECKS[entry.name](args)
     return None
 
 
 # -- directives nginx takes once per block ------------------------------------------------------
-ONCE = TIME | SIZE | NUMBER | {"proxy_pass", "root", "alias", "proxy_http_version", "resolver", "try_files",
-                               "gzip", "sendfile", "proxy_buffering",
-                               "default_type", "charset", "keepalive_timeout", "server_tokens", "tcp_nopush",
-                               "tcp_nodelay", "gzip_comp_level", "gzip_vary", "zone", "worker_processes", "pid",
-                               "user", "ssl_ciphers", "proxy_intercept_errors", "autoindex",
-                               "absolute_redirect", "port_in_redirect", "ssl_prefer_server_ciphers",
-                               "proxy_request_buffering", "proxy_ssl_server_name", "gzip_http_version"}
+# Those whose set function is nginx's own and refuses a second one too; the rest come from the
+# table: every directive parsed by one of DUPLICATE_SLOTS.
+CUSTOM_ONCE = {"proxy_pass", "root", "alias", "resolver", "try_files", "charset", "keepalive", "zone",
+               "worker_processes", "worker_connections", "user", "keepalive_timeout"}
+
+
+def once() -> set[str]:
+    return CUSTOM_ONCE | {name for name, entries in directives.table().items()
+                          if all(e.set in DUPLICATE_SLOTS for e in entries)}  # in every module that has it
+
+
+def _entry_error(block: str, name: str, args: list[str]) -> str | None:
+    """An entry of a block whose handler reads its own entries (ngx_http_map, ngx_http_geo, the
+    types handler, split_clients): what that handler refuses of its shape."""
+    words = 1 + len(args)
+    if name == "include":
+        return None if words == 2 else f'invalid number of arguments in "include" directive'
+    if block == "map":
+        if words == 1 and name in ("hostnames", "volatile"):
+            return None
+        return None if words == 2 else "invalid number of the map parameters"
+    if block == "split_clients":
+        if words != 2:
+            return "invalid number of arguments"
+        if name != "*" and not re.fullmatch(r"\d+(\.\d+)?%", name):
+            return f'invalid percent value "{name}"'
+        return None
+    if block == "types" and words < 2:
+        return f'invalid number of arguments in "{name}" directive'
+    return None
 
 
 # -- variables ---------------------------------------------------------------------------------
@@ -337,7 +355,7 @@ nginx_version pid pipe proxy_protocol_addr proxy_protocol_port proxy_protocol_se
 proxy_protocol_server_port query_string realpath_root remote_addr remote_port remote_user request
 request_body request_body_file request_completion request_filename request_id request_length
 request_method request_time request_uri scheme server_addr server_name server_port server_protocol
-status time_iso8601 time_local tcpinfo_rtt tcpinfo_rttvar tcpinfo_snd_cwnd tcpinfo_rcv_space uri
+status time_iso8601 time_local is_request_port tcpinfo_rtt tcpinfo_rttvar tcpinfo_snd_cwnd tcpinfo_rcv_space uri
 proxy_host proxy_port proxy_add_x_forwarded_for upstream_addr upstream_bytes_received
 upstream_bytes_sent upstream_cache_status upstream_connect_time upstream_header_time
 upstream_queue_time upstream_response_length upstream_response_time upstream_status
@@ -394,22 +412,44 @@ def _walk(nodes: list[Directive]) -> Iterator[Directive]:
 class Checker:
     """Run by the parser on each directive as it is read, then on the whole config."""
 
+    def __init__(self) -> None:
+        self.loaded: set[str] = set()  # the dynamic modules' files load_module loaded so far
+
     def directive(self, stmt: dict, ctx: tuple[str, ...], file: str, line: int | None) -> None:
-        term = "{" if "block" in stmt else ";"
+        name, args = stmt["directive"], list(stmt["args"])
+        if ctx and ctx[-1] in directives.NOT_DIRECTIVES:
+            reason = _entry_error(ctx[-1], name, args)
+            if reason:
+                raise refuse(reason, file, line)
+            return
         try:
-            analyze(file, stmt, term, ctx, strict=False, check_ctx=True, check_args=True)
-        except NgxParserBaseException as e:
-            reason = e.strerror
+            entry = directives.find(name, ctx, len(args), "block" in stmt, self.loaded)
+        except directives.Refusal as e:
+            reason = e.reason
             end = stmt.get("end")
             if reason.startswith("invalid number of arguments") and line and end and end > line:
                 # nginx names the line where the directive ends; the `;` is missing before it
                 reason += f' (it runs on to line {end}: is a ";" missing at the end of line {line}?)'
             raise refuse(reason, file, line) from None
-        if ctx and ctx[-1] in ("map", "types", "geo", "charset_map", "split_clients"):
-            return
-        reason = _value_error(stmt["directive"], list(stmt["args"]), ctx)
+        if name == "load_module" and args:
+            self._load(args[0], file, line)
+        reason = _value_error(entry, args, ctx)
         if reason:
             raise refuse(reason, file, line)
+
+    def _load(self, path: str, file: str, line: int | None) -> None:
+        """load_module as the image has it: modules/ (a link to /usr/lib/nginx/modules) holds
+        the dynamic modules' files; stream and mail are compiled in and have none."""
+        full = path if path.startswith("/") else f"/etc/nginx/{path}"
+        folder, _, base = full.rpartition("/")
+        if folder.rstrip("/") not in ("/etc/nginx/modules", "/usr/lib/nginx/modules") or \
+                base not in directives.module_files():
+            raise refuse(f'dlopen() "{full}" failed ({full}: cannot open shared object file: '
+                         f"No such file or directory)", file, line)
+        if base in self.loaded:
+            module = base.removesuffix(".so")
+            raise refuse(f'module "{module}" is already loaded', file, line)
+        self.loaded.add(base)
 
     def whole(self, cfg: NginxConfig) -> None:
         main = cfg.main
@@ -420,20 +460,21 @@ class Checker:
             if len(found) > 1:
                 raise refuse(f'"{kind}" directive is duplicate', found[1].file, found[1].line)
         all_nodes = list(_walk(main.block or []))
+        repeatable_not = once()
         for d in [main, *all_nodes]:
-            if d.block is not None and d.name not in ("map", "types", "geo", "split_clients", "charset_map"):
-                self._block(d)
+            if d.block is not None and d.name not in directives.NOT_DIRECTIVES:
+                self._block(d, repeatable_not)
         self._upstreams(cfg)
         self._variables(cfg, all_nodes)
         self._proxy_pass_uri(all_nodes)
         self._servers(cfg)
 
     @staticmethod
-    def _block(block: Directive) -> None:
+    def _block(block: Directive, once_only: set[str]) -> None:
         seen: dict[str, Directive] = {}
         locations: dict[tuple[bool, str], Directive] = {}
         for d in block.block or []:
-            if d.name in ONCE:
+            if d.name in once_only:
                 if d.name in seen:
                     raise refuse(f'"{d.name}" directive is duplicate', d.file, d.line)
                 seen[d.name] = d
