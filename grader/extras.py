@@ -12,6 +12,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "queue": ("celery", "kombu", "billiard", "redis"),
     "contract": ("schemathesis",),
     "bench": ("gixy",),
+    "table": ("elftools",),
 }
 
 

@@ -10,6 +10,10 @@
 set -euo pipefail
 
 LABEL=org.workshop-grader.stand-in
+# A digest of how a stand-in is made: an image made by another recipe is made again.
+RECIPE_LABEL=org.workshop-grader.stand-in.recipe
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+STANDIN=$REPO/scripts/standin
 PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 
@@ -77,6 +81,24 @@ install_compose() {
 
 image_present() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# recipe BUILDER: the digest of the builder function and the files it puts in the image.
+recipe() {
+    { declare -f "$1" rootfs import_image
+      if [ "$1" = build_nginx ]; then
+          echo "$NGINX_PACKAGES"
+          find "$STANDIN/nginx" "$REPO/grader/nginx/image" -type f | sort | xargs cat
+      fi; } | sha256sum | cut -c1-16
+}
+
+# A stand-in made by an older recipe (the official image pulled from a registry has no recipe
+# label and is kept as it is).
+stale_standin() {
+    local have
+    have=$(docker image inspect -f "{{ index .Config.Labels \"$RECIPE_LABEL\" }}" "$1" 2>/dev/null || true)
+    [ -n "$(docker image inspect -f "{{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null || true)" ] \
+        && [ "$have" != "$(recipe "$2")" ]
+}
+
 ensure_debootstrap() {
     command -v debootstrap >/dev/null 2>&1 && return
     say "installing debootstrap"
@@ -111,6 +133,11 @@ expect_version() {
     case "$found" in "$want"|"$want".*) ;; *) die "$what is $found, but the tag says $want";; esac
 }
 
+# The official image's nginx (see ../shared/reference/nginx-official-image.md and README's
+# "Machines without a container registry"): Debian's nginx of the tag's version with the module
+# packages of the official image's dynamic modules, arranged as the official build has them.
+NGINX_PACKAGES=nginx,libnginx-mod-stream,libnginx-mod-mail,libnginx-mod-http-xslt-filter,libnginx-mod-http-geoip,libnginx-mod-stream-geoip,libnginx-mod-http-image-filter,libnginx-mod-http-js,libnginx-mod-stream-js,gettext-base,curl,ca-certificates
+
 build_nginx() {
     local tag=$1 want=${1#nginx:} dir
     dir=$(mktemp -d /var/tmp/standin-nginx.XXXXXX)
@@ -119,74 +146,63 @@ build_nginx() {
     local r=$dir/root version="" suite
     for suite in sid forky; do
         as_root rm -rf "$r"
-        rootfs "$suite" nginx,ca-certificates "$r"
+        rootfs "$suite" "$NGINX_PACKAGES" "$r"
         version=$(as_root chroot "$r" nginx -v 2>&1 | sed -n 's#.*nginx/\([0-9.]*\).*#\1#p')
         case "$version" in "$want"|"$want".*) break ;; esac
         say "Debian $suite has nginx $version, not $want"
     done
     expect_version nginx "$version" "$want"
-    # The official image's layout: nginx.conf including conf.d/*.conf inside http, a default
-    # server for /usr/share/nginx/html, logs to the container's stdout/stderr.
-    as_root rm -f "$r/etc/nginx/sites-enabled/default"
-    as_root tee "$r/etc/nginx/nginx.conf" >/dev/null <<'EOF'
-user  www-data;
-worker_processes  auto;
-
-error_log  /var/log/nginx/error.log notice;
-pid        /run/nginx.pid;
-
-include /etc/nginx/modules-enabled/*.conf;
-
-events {
-    worker_connections  1024;
-}
-
-http {
-    include       /etc/nginx/mime.types;
-    default_type  application/octet-stream;
-
-    log_format  main  '$remote_addr - $remote_user [$time_local] "$request" '
-                      '$status $body_bytes_sent "$http_referer" '
-                      '"$http_user_agent" "$http_x_forwarded_for"';
-
-    access_log  /var/log/nginx/access.log  main;
-
-    sendfile        on;
-    keepalive_timeout  65;
-
-    include /etc/nginx/conf.d/*.conf;
-}
-EOF
-    as_root mkdir -p "$r/usr/share/nginx/html" "$r/etc/nginx/conf.d"
-    as_root tee "$r/etc/nginx/conf.d/default.conf" >/dev/null <<'EOF'
-server {
-    listen       80;
-    listen  [::]:80;
-    server_name  localhost;
-
-    location / {
-        root   /usr/share/nginx/html;
-        index  index.html index.htm;
-    }
-
-    error_page   500 502 503 504  /50x.html;
-    location = /50x.html {
-        root   /usr/share/nginx/html;
-    }
-}
-EOF
+    local njs
+    njs=$(as_root chroot "$r" dpkg-query -W -f '${Version}' libnginx-mod-http-js | cut -d- -f1)
+    # stream and mail are compiled into the official build: here the wrapper at /usr/sbin/nginx
+    # loads Debian's modules for them before the main file, from a folder load_module does not
+    # look in, so `load_module modules/ngx_stream_module.so;` fails as it does there.
+    as_root mkdir -p "$r/usr/lib/nginx/sbin" "$r/usr/lib/nginx/builtin"
+    as_root mv "$r/usr/sbin/nginx" "$r/usr/lib/nginx/sbin/nginx"
+    as_root mv "$r/usr/lib/nginx/modules/ngx_stream_module.so" "$r/usr/lib/nginx/modules/ngx_mail_module.so" \
+        "$r/usr/lib/nginx/builtin/"
+    as_root install -m 0755 "$STANDIN/nginx/nginx" "$r/usr/sbin/nginx"
+    # /etc/nginx as the official image ships it: its nginx.conf and conf.d/default.conf (the
+    # grader's copies, which the grader reads too), the params and mime.types files (upstream's,
+    # as Debian packages them), and modules -> /usr/lib/nginx/modules; none of Debian's own.
+    as_root mkdir -p "$dir/keep"
+    for f in mime.types fastcgi_params scgi_params uwsgi_params; do
+        as_root cp "$r/etc/nginx/$f" "$dir/keep/$f"
+    done
+    as_root rm -rf "$r/etc/nginx"
+    as_root mkdir -p "$r/etc/nginx/conf.d"
+    as_root cp "$dir"/keep/* "$r/etc/nginx/"
+    as_root install -m 0644 "$REPO/grader/nginx/image/nginx.conf" "$r/etc/nginx/nginx.conf"
+    # The package's default.conf has no IPv6 listen: the entrypoint adds it (10-listen-on-ipv6).
+    grep -v 'listen  \[::\]:80;' "$REPO/grader/nginx/image/default.conf" | as_root tee "$r/etc/nginx/conf.d/default.conf" >/dev/null
+    ( cd "$r" && sha256sum etc/nginx/conf.d/default.conf | sed 's#  etc/#  /etc/#' ) | as_root tee "$r/usr/lib/nginx/default.conf.sha256" >/dev/null
+    as_root ln -s /usr/lib/nginx/modules "$r/etc/nginx/modules"
+    # the entrypoint and its scripts, of this project's writing
+    as_root install -m 0755 "$STANDIN/nginx/docker-entrypoint.sh" "$r/docker-entrypoint.sh"
+    as_root mkdir -p "$r/docker-entrypoint.d"
+    as_root install -m 0755 "$STANDIN"/nginx/docker-entrypoint.d/* "$r/docker-entrypoint.d/"
+    # user and group nginx (101), the official build's temp paths, logs to the container's output
+    as_root chroot "$r" groupadd --system --gid 101 nginx
+    as_root chroot "$r" useradd --system --gid nginx --no-create-home --home /nonexistent \
+        --comment "nginx user" --shell /bin/false --uid 101 nginx
+    as_root mkdir -p "$r/var/cache/nginx" "$r/var/log/nginx" "$r/usr/share/nginx/html"
     printf '<!DOCTYPE html>\n<title>Welcome to nginx!</title>\n<h1>Welcome to nginx!</h1>\n' \
         | as_root tee "$r/usr/share/nginx/html/index.html" >/dev/null
     printf '<!DOCTYPE html>\n<title>Error</title>\n<h1>An error occurred.</h1>\n' \
         | as_root tee "$r/usr/share/nginx/html/50x.html" >/dev/null
+    as_root rm -f "$r/var/log/nginx/"*
     as_root ln -sf /dev/stdout "$r/var/log/nginx/access.log"
     as_root ln -sf /dev/stderr "$r/var/log/nginx/error.log"
+    as_root chroot "$r" nginx -t -q || die "the stand-in's own configuration does not load"
     import_image "$r" "$tag" \
         "LABEL $LABEL=\"debian $suite nginx $version\"" \
-        "ENV NGINX_VERSION=$version" \
-        'EXPOSE 80' 'CMD ["nginx", "-g", "daemon off;"]'
+        "LABEL $RECIPE_LABEL=$(recipe build_nginx)" \
+        "ENV NGINX_VERSION=$version" "ENV NJS_VERSION=$njs" \
+        'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        'ENTRYPOINT ["/docker-entrypoint.sh"]' 'EXPOSE 80' 'STOPSIGNAL SIGQUIT' \
+        'CMD ["nginx", "-g", "daemon off;"]'
     as_root rm -rf "$dir"
-    say "built $tag (nginx $version from Debian $suite)"
+    say "built $tag (nginx $version from Debian $suite, njs $njs)"
 }
 
 build_python() {
@@ -202,6 +218,7 @@ build_python() {
     as_root ln -sf /usr/bin/python3 "$r/usr/local/bin/python3"
     import_image "$r" "$tag" \
         "LABEL $LABEL=\"debian trixie python3 $version\"" \
+        "LABEL $RECIPE_LABEL=$(recipe build_python)" \
         'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         'ENV LANG=C.UTF-8' "ENV PYTHON_VERSION=$version" \
         'CMD ["python3"]'
@@ -217,8 +234,15 @@ install_compose
 pids=()
 for entry in "${STANDINS[@]}"; do
     read -r tag builder <<<"$entry"
-    if image_present "$tag"; then
+    if image_present "$tag" && ! stale_standin "$tag" "$builder"; then
         say "$tag present"
+        continue
+    fi
+    if image_present "$tag"; then
+        say "$tag was made by an older recipe: making it again"
+        old=$(docker image inspect -f '{{.Id}}' "$tag")
+        "$builder" "$tag" || die "$tag could not be made again"
+        docker image rm "$old" >/dev/null 2>&1 || true   # untagged now; kept while a container uses it
         continue
     fi
     # Where a registry answers (a learner's laptop, a GitHub runner) the official image it is.

@@ -92,6 +92,26 @@ def test_workshop_passes_every_runtime_check(ws: Path) -> None:
     assert len([d for d in contract["details"] if d["status"] == "pass"]) == 13
 
 
+def template_workshop(ws: Path) -> Path:
+    """workshop/ with its nginx config as a template the image's entrypoint renders, the backend's
+    address from the frontend's environment: the official image's documented way."""
+    conf = ws / "frontend" / "nginx.conf"
+    (ws / "frontend" / "default.conf.template").write_text(
+        conf.read_text().replace("http://backend:8080;", "http://${BACKEND_HOST};"))
+    conf.unlink()
+    edit(ws / "frontend" / "Dockerfile", "RUN rm -f /etc/nginx/conf.d/default.conf\nCOPY nginx.conf /etc/nginx/conf.d/default.conf\n",
+         "# rendered at start into /etc/nginx/conf.d/default.conf, replacing the image's\n"
+         "COPY default.conf.template /etc/nginx/templates/default.conf.template\n")
+    edit(ws / "docker-compose.yml", '      - "80:80"\n', '      - "80:80"\n    environment:\n      - BACKEND_HOST=backend:8080\n')
+    return ws
+
+
+def test_a_config_template_rendered_at_start_passes_every_runtime_check(ws: Path) -> None:
+    code, report, stderr = run_json(template_workshop(ws))
+    assert statuses(report) == {slug: "pass" for slug in RUNTIME_SLUGS}, stderr
+    assert code == 0
+
+
 def test_the_shared_api_document_is_met_too(ws: Path) -> None:
     """The workshop app also answers as the app's published API document says (--openapi)."""
     code, report, stderr = run_json(ws, "--openapi", str(shared_path("reference", "contoso-api", "openapi.yaml")))

@@ -12,11 +12,13 @@ are applied here (R_X86_64_RELATIVE: the addend; R_X86_64_64: the symbol).
 Run it against the nginx the grader is held to (scripts/setup-runtime.sh does, in the stand-in
 image, and compares the result with the file in the repository):
 
-    python -m grader.nginx.table.make_table ROOT [--out FILE] [--builtin NAME.so ...]
+    python -m grader.nginx.table.make_table ROOT [--out FILE] [--check]
 
-ROOT is a filesystem with usr/sbin/nginx and usr/lib/nginx/modules/; --builtin names the
-dynamic modules the image loads before the main file (as the official build has them compiled
-in: stream and mail). Needs pyelftools (the `table` extra).
+ROOT is the image's filesystem (or the files of Debian's nginx packages): the nginx binary
+(usr/lib/nginx/sbin/nginx in the stand-in, behind its /usr/sbin/nginx wrapper; else
+usr/sbin/nginx), the dynamic modules in usr/lib/nginx/modules/, and in usr/lib/nginx/builtin/
+the modules the stand-in loads before the main file because the official build has them
+compiled in (stream, mail); --builtin names more. Needs pyelftools (the `table` extra).
 """
 from __future__ import annotations
 
@@ -196,18 +198,24 @@ def modules_of(path: Path) -> list[dict]:
     return out
 
 
+def binary(root: Path) -> Path:
+    inner = root / "usr/lib/nginx/sbin/nginx"
+    return inner if inner.exists() else root / "usr/sbin/nginx"
+
+
 def nginx_version(root: Path) -> str:
     """The version string the binary carries ("nginx/1.30.6")."""
     import re
 
-    m = re.search(rb"nginx/(\d+\.\d+\.\d+)", (root / "usr/sbin/nginx").read_bytes())
+    m = re.search(rb"nginx/(\d+\.\d+\.\d+)", binary(root).read_bytes())
     return m.group(1).decode() if m else "unknown"
 
 
 def make(root: Path, builtin: list[str]) -> dict:
     table: dict = {"nginx": nginx_version(root), "modules": []}
-    for m in modules_of(root / "usr/sbin/nginx"):
+    for m in modules_of(binary(root)):
         table["modules"].append({**m, "static": True})
+    builtin = [*builtin, *(p.name for p in root.glob("usr/lib/nginx/builtin/*.so"))]
     for so in sorted(root.glob("usr/lib/nginx/**/*.so"), key=lambda p: p.name):
         for m in modules_of(so):
             static = so.name in builtin
