@@ -119,12 +119,22 @@ rootfs() {
 }
 
 # import DIR TAG CHANGES...: one layer from the tree, with the official image's CMD, ENV, ...
+# `docker import` takes no STOPSIGNAL, so one is set by a build FROM the imported layer (local:
+# nothing is pulled).
 import_image() {
     local dir=$1 tag=$2; shift 2
-    local changes=() c
-    for c in "$@"; do changes+=(--change "$c"); done
+    local changes=() c after=""
+    for c in "$@"; do
+        case "$c" in STOPSIGNAL*) after+="$c"$'\n' ;; *) changes+=(--change "$c") ;; esac
+    done
+    local target=$tag
+    [ -z "$after" ] || target="$tag-import-$$"
     as_root tar -C "$dir" --numeric-owner --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* -c . \
-        | docker import "${changes[@]}" - "$tag" >/dev/null
+        | docker import "${changes[@]}" - "$target" >/dev/null
+    if [ -n "$after" ]; then
+        printf 'FROM %s\n%s' "$target" "$after" | DOCKER_BUILDKIT=0 docker build -q -t "$tag" - >/dev/null
+        docker image rm "$target" >/dev/null
+    fi
 }
 
 # Version check: a stand-in must carry the version its tag promises.
@@ -191,9 +201,10 @@ build_nginx() {
     printf '<!DOCTYPE html>\n<title>Error</title>\n<h1>An error occurred.</h1>\n' \
         | as_root tee "$r/usr/share/nginx/html/50x.html" >/dev/null
     as_root rm -f "$r/var/log/nginx/"*
+    as_root chroot "$r" nginx -t -q || die "the stand-in's own configuration does not load"
+    as_root rm -f "$r/var/log/nginx/"*
     as_root ln -sf /dev/stdout "$r/var/log/nginx/access.log"
     as_root ln -sf /dev/stderr "$r/var/log/nginx/error.log"
-    as_root chroot "$r" nginx -t -q || die "the stand-in's own configuration does not load"
     import_image "$r" "$tag" \
         "LABEL $LABEL=\"debian $suite nginx $version\"" \
         "LABEL $RECIPE_LABEL=$(recipe build_nginx)" \

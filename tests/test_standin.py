@@ -40,7 +40,9 @@ def docker(*args: str, timeout: float = 120, check: bool = True) -> subprocess.C
 
 def run(*args: str, entry: str | None = "sh", mounts: tuple[str, ...] = (), env: dict[str, str] | None = None,
         command: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    argv = ["run", "--rm", "--network", "none", "--label", LABEL, "--name", f"grader-standin-{uuid.uuid4().hex[:8]}"]
+    # the names the test configs proxy to resolve, as a stack's service names would
+    argv = ["run", "--rm", "--network", "none", "--label", LABEL, "--name", f"grader-standin-{uuid.uuid4().hex[:8]}",
+            "--add-host", "backend:127.0.0.1", "--add-host", "b:127.0.0.1", "--add-host", "db:127.0.0.1"]
     for m in mounts:
         argv += ["-v", m]
     for k, v in (env or {}).items():
@@ -67,7 +69,7 @@ def test_the_image_starts_as_the_official_one() -> None:
 def test_etc_nginx_the_user_and_the_logs_are_the_official_images() -> None:
     p = sh("ls -A /etc/nginx; echo @; ls -A /etc/nginx/conf.d; echo @; readlink /etc/nginx/modules; echo @;"
            " ls /usr/lib/nginx/modules; echo @; id nginx; echo @; readlink /var/log/nginx/access.log"
-           " /var/log/nginx/error.log; echo @; cat /etc/nginx/nginx.conf; echo @; command -v envsubst curl")
+           " /var/log/nginx/error.log; echo @; cat /etc/nginx/nginx.conf; echo @; command -v envsubst; command -v curl")
     etc, confd, modules_link, modules, ident, logs, main, tools = [part.split() if i != 6 else part
                                                                   for i, part in enumerate(p.stdout.split("@\n"))]
     assert set(etc) == ETC, set(etc) ^ ETC  # no proxy_params, snippets/, sites-*, modules-enabled/, fastcgi.conf
@@ -123,7 +125,7 @@ def test_the_module_set_and_files_are_the_official_builds(name: str, config: str
 
 TEMPLATE = """server {
     listen 80;
-    location / { proxy_pass http://${BACKEND_HOST}; proxy_set_header Host $host; add_header X-Other "${OTHER}"; }
+    location / { proxy_pass http://${BACKEND_HOST}; proxy_set_header Host $host; add_header X-Uri "${request_uri}"; }
 }
 """
 
@@ -136,27 +138,32 @@ def test_the_entrypoint_renders_templates_with_the_defined_variables_only(tmp_pa
             env={"BACKEND_HOST": "backend:8080"})
     assert p.returncode == 0, p.stderr
     assert "proxy_pass http://backend:8080;" in p.stdout and "proxy_set_header Host $host;" in p.stdout
-    assert 'add_header X-Other "${OTHER}";' in p.stdout  # not defined: left for nginx
-    assert "/docker-entrypoint.d/20-envsubst-on-templates.sh: Running envsubst on " \
+    assert 'add_header X-Uri "${request_uri}";' in p.stdout  # not in the environment: left for nginx
+    assert "20-envsubst-on-templates.sh: Running envsubst on " \
            "/etc/nginx/templates/default.conf.template to /etc/nginx/conf.d/default.conf" in p.stdout
     assert "Configuration complete; ready for start up" in p.stdout
     # the filter: only names matching it are replaced
-    p = run(entry=None, command=("nginx", "-T"), mounts=(f"{tmp_path}:/etc/nginx/templates:ro",),
-            env={"BACKEND_HOST": "backend:8080", "OTHER": "x", "NGINX_ENVSUBST_FILTER": "^BACK",
-                 "NGINX_ENTRYPOINT_QUIET_LOGS": "1"})
-    assert 'add_header X-Other "${OTHER}";' in p.stdout and "http://backend:8080;" in p.stdout
+    (tmp_path / "default.conf.template").write_text(TEMPLATE.replace("${request_uri}", "${OTHER}"))
+    p = sh("/docker-entrypoint.sh nginx -v && cat /etc/nginx/conf.d/default.conf",
+           mounts=(f"{tmp_path}:/etc/nginx/templates:ro",),
+           env={"BACKEND_HOST": "backend:8080", "OTHER": "x", "NGINX_ENVSUBST_FILTER": "^BACK",
+                "NGINX_ENTRYPOINT_QUIET_LOGS": "1"})
+    assert 'add_header X-Uri "${OTHER}";' in p.stdout and "http://backend:8080;" in p.stdout, p.stdout + p.stderr
     assert "/docker-entrypoint" not in p.stdout + p.stderr  # quiet
-    # another suffix and output folder
+    # another suffix and output folder, and an output folder that cannot be written
     (tmp_path / "api.conf.tpl").write_text(TEMPLATE)
-    p = sh("/docker-entrypoint.sh nginx -q -t && cat /tmp/out/api.conf", mounts=(f"{tmp_path}:/etc/nginx/templates:ro",),
-           env={"BACKEND_HOST": "b:1", "NGINX_ENVSUBST_TEMPLATE_SUFFIX": ".tpl", "NGINX_ENVSUBST_OUTPUT_DIR": "/tmp/out",
-                "NGINX_ENTRYPOINT_QUIET_LOGS": "1"}, entry="sh")
-    assert "ERROR: /etc/nginx/templates exists, but /tmp/out is not writable" in p.stdout or \
-        "proxy_pass http://b:1;" in p.stdout, p.stdout + p.stderr
+    env = {"BACKEND_HOST": "b:1", "NGINX_ENVSUBST_TEMPLATE_SUFFIX": ".tpl", "NGINX_ENVSUBST_OUTPUT_DIR": "/tmp/out"}
+    p = sh("mkdir -p /tmp/out && /docker-entrypoint.sh nginx -v && cat /tmp/out/api.conf",
+           mounts=(f"{tmp_path}:/etc/nginx/templates:ro",), env=env)
+    assert "proxy_pass http://b:1;" in p.stdout, p.stdout + p.stderr
+    (tmp_path / "ro").mkdir()
+    p = sh("/docker-entrypoint.sh nginx -v", mounts=(f"{tmp_path}:/etc/nginx/templates:ro", f"{tmp_path / 'ro'}:/out:ro"),
+           env={**env, "NGINX_ENVSUBST_OUTPUT_DIR": "/out"})
+    assert "ERROR: /etc/nginx/templates exists, but /out is not writable" in p.stdout, p.stdout + p.stderr
 
 
 def test_stream_templates_local_resolvers_and_ipv6(tmp_path: Path) -> None:
-    (tmp_path / "tcp.stream-template").write_text("server { listen 9000; proxy_pass ${UPSTREAM}; }\n")
+    (tmp_path / "tcp.conf.stream-template").write_text("server { listen 9000; proxy_pass ${UPSTREAM}; }\n")
     (tmp_path / "r.conf.template").write_text("resolver ${NGINX_LOCAL_RESOLVERS};\n")
     script = ("mkdir -p /etc/nginx/stream-conf.d && echo 'stream { include /etc/nginx/stream-conf.d/*.conf; }' "
               ">> /etc/nginx/nginx.conf && /docker-entrypoint.sh nginx -T")

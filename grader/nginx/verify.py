@@ -71,21 +71,27 @@ def _port(text: str) -> bool:
     return text.isdigit() and 1 <= int(text) <= 65535
 
 
+def _ports(text: str) -> bool:
+    """A port or, in `listen`, a range of them (nginx 1.27.3+): 8182-8183."""
+    low, dash, high = text.partition("-")
+    return _port(low) and (not dash or (_port(high) and int(high) >= int(low)))
+
+
 def _listen_address(addr: str) -> bool:
     if addr.startswith("unix:"):
         return len(addr) > 5
-    if addr.isdigit():
-        return _port(addr)
+    if addr[:1].isdigit() and ":" not in addr and "." not in addr:
+        return _ports(addr)
     if addr.startswith("["):
         host, sep, rest = addr[1:].partition("]")
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
             return False
-        return not rest or (rest.startswith(":") and (_port(rest[1:]) or rest[1:] == "*"))
+        return not rest or (rest.startswith(":") and (_ports(rest[1:]) or rest[1:] == "*"))
     host, sep, port = addr.rpartition(":")
     if sep:
-        return bool(host) and (_port(port)) and "/" not in host
+        return bool(host) and (_ports(port)) and "/" not in host
     return "/" not in addr and not addr.startswith("=")
 
 
@@ -147,6 +153,8 @@ def _check_proxy_pass(args: list[str]) -> str | None:
     if not low.startswith(("http://", "https://")):
         return f'invalid URL prefix in "{url}"'
     rest = url.split("://", 1)[1]
+    if rest.startswith("unix:"):  # http://unix:/path/to.sock:/uri (ngx_parse_unix_domain_url)
+        return None if len(rest) > 5 and rest[5:6] == "/" else f'no path in the unix domain socket "{rest}"'
     if not rest or rest.startswith("/"):
         return f'no host in "{url}"' if not rest else f'no host in upstream "{url}"'
     authority = rest.split("/", 1)[0]
@@ -595,15 +603,11 @@ class Checker:
     @staticmethod
     def _servers(cfg: NginxConfig) -> None:
         defaults: dict[int, Directive] = {}
-        http_cert = bool(cfg.http.children("ssl_certificate"))
         for s in cfg.servers():
             Checker._listens(s)
             for listen in s.children("listen"):
                 if not listen.args or listen.args[0].startswith("unix:"):
                     continue
-                if "ssl" in listen.args[1:] and not http_cert and not s.children("ssl_certificate"):
-                    raise refuse(f'no "ssl_certificate" is defined for the "listen ... ssl" directive in '
-                                 f'{s.file}:{s.line}', s.file, s.line)
                 if "default_server" in listen.args[1:] or "default" in listen.args[1:]:
                     six = listen.args[0].startswith("[")
                     port = NginxConfig.listen_ports(Directive("server", [], "", 0, [listen]))[0]
