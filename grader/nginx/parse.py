@@ -112,6 +112,7 @@ class _Parser:
         self.comments: list[tuple[str, int, str]] = []
         self.rendered: dict[str, str] = {}  # conf.d path -> template (root-relative)
         self.check = Checker()
+        self.js_paths: list[str] = []
         self._find_templates()
 
     # -- the container's /etc/nginx ----------------------------------------------------------
@@ -217,8 +218,13 @@ class _Parser:
                 if image is None:
                     self.comments.append((rel, line, st.get("comment", "").strip()))
                 continue
-            if image is None:
-                self.check.directive(st, ctx, rel, line)
+            # The image's own files are checked where they are included too: its default.conf
+            # holds a `server`, which a main file that includes conf.d outside http cannot take.
+            self.check.directive(st, ctx, rel if image is None else image[0], st["line"] if image else line)
+            if name == "js_import" and st["args"] and image is None:
+                self._js_module(st["args"][-1], rel, line)
+            if name == "js_path" and st["args"]:
+                self.js_paths.append(_container_path(st["args"][0]))
             if name == "include" and st["args"]:
                 out.extend(self._include(st["args"][0], rel, line, stack, ctx, from_image=image is not None))
                 continue
@@ -228,6 +234,16 @@ class _Parser:
             out.append(Directive(name, list(st["args"]), rel, line, block,
                                  origin=image[0] if image is not None else None))
         return out
+
+    def _js_module(self, path: str, rel: str, line: int | None) -> None:
+        """njs compiles the module while nginx reads the config: a file that is not there stops
+        nginx. It is looked for under js_path's folders, then nginx's prefix."""
+        bases = [*self.js_paths, NGINX_PREFIX] if not path.startswith("/") else [""]
+        for base in bases:
+            target = posixpath.normpath(posixpath.join(base, path)) if base else path
+            if self.lookup(target):
+                return
+        raise refuse(f'ReferenceError: Cannot load module "{path}" (ENOENT:No such file or directory)', rel, line)
 
     def _include(self, arg: str, rel: str, line: int | None, stack: tuple[str, ...], ctx: tuple[str, ...],
                  from_image: bool = False) -> list[Directive]:

@@ -78,6 +78,8 @@ def _ports(text: str) -> bool:
 
 
 def _listen_address(addr: str) -> bool:
+    if "$" in addr:  # no variables in listen: a word nginx cannot resolve
+        return False
     if addr.startswith("unix:"):
         return len(addr) > 5
     if addr[:1].isdigit() and ":" not in addr and "." not in addr:
@@ -98,7 +100,7 @@ def _listen_address(addr: str) -> bool:
 def _check_listen(args: list[str]) -> str | None:
     if not _listen_address(args[0]):
         # a word where the address goes: nginx tries it as a host name
-        return f'invalid port in "{args[0]}" of the "listen" directive' if ":" in args[0] else \
+        return f'invalid port in "{args[0]}" of the "listen" directive' if ":" in args[0] and "$" not in args[0] else \
             f'host not found in "{args[0]}" of the "listen" directive'
     for a in args[1:]:
         key = a.split("=", 1)[0]
@@ -109,6 +111,14 @@ def _check_listen(args: list[str]) -> str | None:
 
 
 def _check_upstream_server(args: list[str]) -> str | None:
+    addr = args[0]
+    if "$" in addr:  # no variables here: nginx looks the word up as a host name
+        return f'host not found in upstream "{addr}"'
+    if not addr.startswith("unix:"):
+        port = addr.rsplit("]", 1)[1] if addr.startswith("[") else addr
+        host, sep, port = port.rpartition(":")
+        if sep and not _port(port):
+            return f'invalid port in upstream "{addr}"'
     for a in args[1:]:
         key, eq, value = a.partition("=")
         if a in UPSTREAM_FLAGS or (eq and key in UPSTREAM_PARAMS and UPSTREAM_PARAMS[key](value)):
@@ -269,7 +279,18 @@ def _check_user(args: list[str]) -> str | None:
     return None
 
 
+RATE_RE = re.compile(r"rate=\d+r/[sm]")
+
+
+def _check_limit_req_zone(args: list[str]) -> str | None:
+    for a in args[1:]:
+        if a.startswith("rate=") and not RATE_RE.fullmatch(a):
+            return f'invalid rate "{a}"'
+    return None
+
+
 VALUE_CHECKS: dict[str, Callable[[list[str]], str | None]] = {
+    "limit_req_zone": _check_limit_req_zone,
     "listen": _check_listen,
     "resolver": _check_resolver,
     "return": _check_return,
@@ -313,8 +334,12 @@ def _value_error(entry: directives.Entry, args: list[str], ctx: tuple[str, ...])
     if not args:
         return None
     reason = _slot_error(entry, args)
-    if reason or entry.mtype in ("stream", "mail"):
-        return reason  # the handlers below are the http (and core) modules' own
+    if reason:
+        return reason
+    if entry.name == "server" and entry.module == "ngx_stream_upstream_module":
+        return _check_upstream_server(args[:1])  # the address as http's; stream's own parameters
+    if entry.mtype in ("stream", "mail"):
+        return None  # the handlers below are the http (and core) modules' own
     if entry.name == "server" and entry.module == "ngx_http_upstream_module":
         return _check_upstream_server(args)
     if entry.name in VALUE_CHECKS:
@@ -376,6 +401,8 @@ ssl_client_sigalg gzip_ratio connections_active connections_reading connections_
 connections_waiting fastcgi_script_name fastcgi_path_info http2 http3 secure_link
 secure_link_expires invalid_referer uid_got uid_set uid_reset date_gmt date_local
 limit_conn_status limit_req_status slice_range modern_browser ancient_browser msie
+protocol bytes_received session_time upstream_first_byte_time upstream_session_time ssl_preread_server_name
+ssl_preread_protocol ssl_preread_alpn_protocols
 """.split())
 BUILTIN_PREFIXES = ("arg_", "http_", "sent_http_", "sent_trailer_", "cookie_", "upstream_http_",
                     "upstream_trailer_", "upstream_cookie_", "proxy_protocol_tlv_")
@@ -388,6 +415,8 @@ COMPILED: dict[str, tuple[int, ...] | None] = {
     "rewrite": (1,), "try_files": None, "root": None, "alias": None, "proxy_redirect": None,
     "index": None, "error_page": (-1,), "map": (0,), "log_format": None, "proxy_cookie_domain": None,
     "proxy_cookie_path": None, "auth_request_set": (1,), "limit_req_zone": (0,), "limit_conn_zone": (0,),
+    # compiled with variables since nginx 1.15.9 (loaded per handshake when they have one)
+    "ssl_certificate": None, "ssl_certificate_key": None,
     "split_clients": (0,), "fastcgi_param": (1,), "uwsgi_param": (1,), "proxy_cache_key": None,
 }
 
@@ -408,6 +437,20 @@ def _split_modifier(arg: str) -> tuple[str, str]:
         if arg.startswith(mod) and len(arg) > len(mod):
             return mod, arg[len(mod):]
     return "", arg
+
+
+PORTLESS_PASSES = ("fastcgi_pass", "uwsgi_pass", "scgi_pass", "memcached_pass")
+
+
+def _in_http(d: Directive) -> bool:
+    p = d.parent
+    while p is not None:
+        if p.name in ("stream", "mail"):
+            return False
+        if p.name == "http":
+            return True
+        p = p.parent
+    return True  # a conf.d file: inside the image's http
 
 
 def _walk(nodes: list[Directive]) -> Iterator[Directive]:
@@ -473,6 +516,8 @@ class Checker:
             if d.block is not None and d.name not in directives.NOT_DIRECTIVES:
                 self._block(d, repeatable_not)
         self._upstreams(cfg)
+        self._ports_of_passes(cfg, all_nodes)
+        self._log_formats(all_nodes)
         self._variables(cfg, all_nodes)
         self._proxy_pass_uri(all_nodes)
         self._servers(cfg)
@@ -550,6 +595,39 @@ class Checker:
             for s in servers:
                 if any(a.startswith("service=") for a in s.args[1:]) and "resolve" not in s.args[1:]:
                     raise refuse('service upstream "' + name + '" requires "resolve" parameter', s.file, s.line)
+
+    @staticmethod
+    def _ports_of_passes(cfg: NginxConfig, nodes: list[Directive]) -> None:
+        """fastcgi_pass, uwsgi_pass, scgi_pass and memcached_pass have no default port: a name
+        without one must be an upstream (ngx_parse_url with no_port, then the upstream list)."""
+        upstreams = {u.args[0] for u in cfg.http.children("upstream") if u.args}
+        for d in nodes:
+            if d.name not in PORTLESS_PASSES or not d.args or "$" in d.args[0]:
+                continue
+            target = d.args[0]
+            for scheme in ("uwsgi://", "suwsgi://"):
+                target = target.removeprefix(scheme)
+            if target.startswith("unix:") or target in upstreams:
+                continue
+            host = target.rsplit("]", 1)[1] if target.startswith("[") else target
+            if ":" not in host:
+                raise refuse(f'no port in upstream "{target}"', d.file, d.line)
+
+    @staticmethod
+    def _log_formats(nodes: list[Directive]) -> None:
+        """access_log names a log_format defined before it (in http; "combined" is built in):
+        nginx looks the name up as it reads the directive."""
+        names = {"combined"}
+        for d in nodes:
+            if d.name == "log_format" and d.args and _in_http(d):
+                names.add(d.args[0])
+            if d.name != "access_log" or len(d.args) < 2 or d.args[0] == "off" or not _in_http(d):
+                continue
+            fmt = d.args[1]
+            if "=" in fmt or fmt == "gzip":
+                continue
+            if fmt not in names:
+                raise refuse(f'unknown log format "{fmt}"', d.file, d.line)
 
     @staticmethod
     def _variables(cfg: NginxConfig, nodes: list[Directive]) -> None:
