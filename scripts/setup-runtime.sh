@@ -187,6 +187,7 @@ build_nginx() {
     grep -v 'listen  \[::\]:80;' "$REPO/grader/nginx/image/default.conf" | as_root tee "$r/etc/nginx/conf.d/default.conf" >/dev/null
     ( cd "$r" && sha256sum etc/nginx/conf.d/default.conf | sed 's#  etc/#  /etc/#' ) | as_root tee "$r/usr/lib/nginx/default.conf.sha256" >/dev/null
     as_root ln -s /usr/lib/nginx/modules "$r/etc/nginx/modules"
+    as_root rm -rf "$r/usr/share/nginx/modules" "$r/usr/share/nginx/modules-available"  # Debian's prefix's
     # the entrypoint and its scripts, of this project's writing
     as_root install -m 0755 "$STANDIN/nginx/docker-entrypoint.sh" "$r/docker-entrypoint.sh"
     as_root mkdir -p "$r/docker-entrypoint.d"

@@ -142,6 +142,22 @@ def left_of_run(client, project: str | None, pid: int) -> dict:
     return left
 
 
+def signal_and_wait(proc: subprocess.Popen[str], lines: Lines, sig: signal.Signals) -> tuple[int, float, str]:
+    """Send `sig`, wait for the exit; (exit code, seconds from the signal to the exit, stderr).
+    A process that outlives the bound by far is killed, so no run outlives its test."""
+    try:
+        assert proc.poll() is None, f"the run ended before the signal:\n{lines.rest(1)}"
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        code = proc.wait(STOP_BOUND * 3)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    return code, took, lines.rest(5)
+
+
 def interrupt_at(ws: Path, moment: Moment, rng: random.Random, docker_client) -> dict:
     """Start `grader check --runtime` on ws, send a drawn signal at the moment, and measure."""
     sig = rng.choice((signal.SIGINT, signal.SIGTERM))
@@ -154,16 +170,8 @@ def interrupt_at(ws: Path, moment: Moment, rng: random.Random, docker_client) ->
         else:
             wait_for_handlers(proc)
         time.sleep(offset)
-        assert proc.poll() is None, f"the run ended before the moment ({moment.what}):\n{lines.rest(1)}"
-        sent = time.monotonic()
-        proc.send_signal(sig)
-        code = proc.wait(STOP_BOUND * 3)
-        took = time.monotonic() - sent
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-    text = lines.rest(5)
+        code, took, text = signal_and_wait(proc, lines, sig)
     return {"what": moment.what, "signal": sig.name, "offset": offset, "code": code, "took": took,
             "text": text, "left": left_of_run(docker_client, project_of(text), proc.pid)}
 
@@ -203,16 +211,8 @@ def test_a_signal_while_an_image_builds_stops_the_build(ws: Path, docker_client)
         try:
             assert lines.wait_for(r"runtime\.build …", 120) is not None, lines.rest(1)
             time.sleep(random.Random(SEED + sig.value).uniform(1, 8))  # inside the 60 s step
-            assert proc.poll() is None, lines.rest(1)
-            sent = time.monotonic()
-            proc.send_signal(sig)
-            code = proc.wait(STOP_BOUND * 3)
-            took = time.monotonic() - sent
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        text = lines.rest(5)
+            code, took, text = signal_and_wait(proc, lines, sig)
         print(f"\n{sig.name} during a build: exit {code} after {took:.1f} s")
         assert code == 128 + sig.value, text
         assert "grader: interrupted" in text and took < STOP_BOUND, text
@@ -237,15 +237,8 @@ def test_a_signal_to_a_batch_running_two_stacks_ends_both(tmp_path: Path, docker
                 assert time.monotonic() < deadline and proc.poll() is None, lines.rest(1)
                 time.sleep(0.2)
             time.sleep(rng.uniform(0, 3))
-            sent = time.monotonic()
-            proc.send_signal(sig)
-            code = proc.wait(STOP_BOUND * 3)
-            took = time.monotonic() - sent
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        text = lines.rest(5)
+            code, took, text = signal_and_wait(proc, lines, sig)
         print(f"\n{sig.name} to a batch with two stacks: exit {code} after {took:.1f} s")
         assert code == 128 + sig.value, text
         assert "grader: interrupted" in text and took < STOP_BOUND, text
