@@ -205,7 +205,7 @@ _ERRORS_KO = [
     (r"COMPOSE_FILE names (.+), which is not in the submission", r"COMPOSE_FILE의 \1이 제출물에 없습니다."),
     # nginx
     (r"nginx syntax error: (.+)", r'nginx 문법 오류입니다. 파서의 메시지: "\1"'),
-    (r"nginx refuses to start: (.+)", r'nginx가 이 설정으로는 시작하지 않습니다. nginx의 메시지: "\1"'),
+    (r"nginx refuses to start: (.+)", r'nginx가 이 설정으로는 시작하지 않습니다. nginx의 메시지: `\1`'),
     (r"'//' starts no comment in nginx \(use '#'\): nginx refuses to start with this line",
      "nginx에서 '//'는 주석이 아닙니다('#'을 쓰세요). 이 줄이 있으면 nginx가 시작하지 않습니다."),
     (r"unknown directive ('.+'): nginx refuses to start with it",
