@@ -8,7 +8,8 @@ signal and stops the Compose commands that may be stopped:
 
 - `deferred()` marks a stretch of the main thread where the handler must not raise (starting
   and reading a Compose command); the command stops with its child, then `check()` raises.
-- `held()` marks clean-up: the signal is recorded and nothing is stopped; the run raises once
+- `held()` marks clean-up: the signal is recorded, clean-up's own commands are not stopped
+  (they are not interruptible), and nothing raises; the run raises once
   its clean-up is done, so a signal then still ends the command with its code.
 - Threads (two stacks at once in a batch) never receive signals: their waits call `check()`
   and `sleep()`, which raise once the main thread's handler has recorded one.
@@ -42,11 +43,6 @@ _local = threading.local()
 
 def _depth(name: str) -> int:
     return getattr(_local, name, 0)
-
-
-def received() -> int | None:
-    """The first signal received since the handlers were installed, or None."""
-    return _received
 
 
 def check() -> None:

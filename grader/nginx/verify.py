@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from typing import Callable, Iterator
 
 from grader.errors import InputError
@@ -354,8 +355,9 @@ CUSTOM_ONCE = {"proxy_pass", "root", "alias", "resolver", "try_files", "charset"
                "worker_processes", "worker_connections", "user", "keepalive_timeout"}
 
 
-def once() -> set[str]:
-    return CUSTOM_ONCE | {name for name, entries in directives.table().items()
+@lru_cache(maxsize=1)
+def once() -> frozenset[str]:
+    return frozenset(CUSTOM_ONCE) | {name for name, entries in directives.table().items()
                           if all(e.set in DUPLICATE_SLOTS for e in entries)}  # in every module that has it
 
 
@@ -523,7 +525,7 @@ class Checker:
         self._servers(cfg)
 
     @staticmethod
-    def _block(block: Directive, once_only: set[str]) -> None:
+    def _block(block: Directive, once_only: frozenset[str]) -> None:
         seen: dict[str, Directive] = {}
         locations: dict[tuple[bool, str], Directive] = {}
         for d in block.block or []:
