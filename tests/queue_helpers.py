@@ -86,6 +86,11 @@ class Worker:
         except ProcessLookupError:
             pass
         self.proc.wait(10)
+        # SIGKILL is delivered at once but a process takes a moment to exit (its memory torn down,
+        # a blocking call ended): wait for the group to be gone rather than sample it once.
+        deadline = time.monotonic() + 10
+        while group_alive(self.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def stop(self) -> None:
         stop(self.proc)
