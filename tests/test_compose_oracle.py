@@ -39,16 +39,17 @@ REFUSED = "refused"
 
 
 # -- the grader's side ----------------------------------------------------------------------
-def ours(folder: Path) -> Any:
+def ours(folder: Path, compose: str | None = None) -> Any:
     """The effective model as the grader loads it, in the oracle's terms; REFUSED when the grader
-    would not grade the project as Compose runs it (an input error from the compose side)."""
+    would not grade the project as Compose runs it (an input error from the compose side).
+    `compose` (relative to `folder`) is `--compose FILE`, Compose's `-f FILE`."""
     from grader.errors import InputError
     from grader.submission.reader import SubmissionRoot
     from grader.workspace import Workspace, _load_env_files, load_compose_files
 
     ws = Workspace(root=SubmissionRoot(folder))
     try:
-        ws.compose = load_compose_files(ws, None)
+        ws.compose = load_compose_files(ws, compose)
         _load_env_files(ws)
     except InputError:
         return REFUSED
@@ -113,11 +114,12 @@ def compose_version() -> str | None:
     return p.stdout.strip() if p.returncode == 0 else None
 
 
-def theirs(folder: Path, home: str) -> Any:
+def theirs(folder: Path, home: str, compose: str | None = None) -> Any:
+    """What `docker compose config` prints, in the oracle's terms. `compose` is `-f FILE`."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home}
     # Run as a learner runs it: in the submission's folder (the project folder is then the first
     # compose file's, also when COMPOSE_FILE names one in a sub-folder).
-    p = subprocess.run(["docker", "compose", "config", "--format", "json"],
+    p = subprocess.run(["docker", "compose", *(["-f", compose] if compose else []), "config", "--format", "json"],
                        cwd=folder, env=env, capture_output=True, text=True, timeout=60)
     if p.returncode != 0 or not p.stdout.strip():
         return REFUSED

@@ -38,7 +38,7 @@ VALUES = [
      "text": "internal error", "timeout": "30s", "upstream": "backends", "valid": 600, "value": "socialapp-backend",
      "variables": "$backend_host", "volume": "backend-data", "want": 3, "what": "DATABASE_PATH in environment",
      "where": "frontend/nginx.conf:5", "origin": "/etc/nginx/conf.d/default.conf", "names": "localhost",
-     "url": "http://backend:8080/api/", "uri": "/api/"},
+     "url": "http://backend:8080/api/", "uri": "/api/", "via": "links"},
     {"after": "172.18.0.13", "backend": "api", "bad_reads": 1, "before": "172.18.0.6", "candidate": "app",
      "code": "N100", "condition": "service_completed_successfully", "container": "workshop-cache-1", "count": 5,
      "created": 5, "document": "docs/openapi.json", "error": "frontend/nginx.conf:4: unexpected \"}\"",
@@ -55,7 +55,7 @@ VALUES = [
      "text": "timed out", "timeout": "2m", "upstream": "app_servers", "valid": 30, "value": "api_server",
      "variables": "$upstream", "volume": "db", "want": 5, "what": "command", "where": "nginx.conf:9",
      "image": "node:22-alpine", "kind": "VOLUME /data", "origin": "default server", "names": "example.com",
-     "url": "http://api:3000/v1", "uri": "/v1"},
+     "url": "http://api:3000/v1", "uri": "/v1", "via": "network_mode"},
 ]
 
 VARIABLE = ["으로", "이라는", "라는", "이나", "은", "는", "이", "가", "을", "를", "과", "와", "로", "이었", "였"]
@@ -376,6 +376,8 @@ def _error_samples():
                 message = sample(node.args[0])
             elif name == "Note" and len(node.args) > 1 and getattr(node.args[0], "value", None) in ("error", "warning"):
                 message = sample(node.args[1])  # a note of these levels is a line on stderr
+            elif name == "refuse_project":  # what Compose refuses in a merged project
+                message = sample(node.args[0])
             elif name == "refuse":
                 message = "nginx refuses to start: " + (sample(node.args[0]) or "x1")
             if message:

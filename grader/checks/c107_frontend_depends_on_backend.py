@@ -44,6 +44,13 @@ frontend:
             ko="{service} 서비스가 상태 조건 없이 {backend}에 의존합니다.",
             params=("backend", "service"),
         ),
+        "pass_implicit": Message(
+            en="Service {service} depends on {backend} through `{via}`: Compose adds the dependency and starts "
+               "{backend} first, as `depends_on: [{backend}]` would.",
+            ko="{service} 서비스는 `{via}` 설정 때문에 {backend}에 의존합니다. Compose가 이 의존성을 더해 "
+               "`depends_on: [{backend}]`처럼 {backend}{를} 먼저 시작합니다.",
+            params=("backend", "service", "via"),
+        ),
         "missing": Message(
             en="Service {service} does not depend on {backend}.",
             ko="{service} 서비스가 {backend}에 의존하지 않습니다.",
@@ -68,5 +75,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     elif dep.condition not in (None, "service_started"):
         yield ctx.at_compose(Status.FAIL, "condition", dep.line, service=front.name, backend=backend.name,
                              condition=dep.condition)
+    elif dep.via is not None:
+        yield ctx.at_compose(Status.PASS, "pass_implicit", dep.line, service=front.name, backend=backend.name,
+                             via=dep.via)
     else:
         yield ctx.at_compose(Status.PASS, "pass", dep.line, service=front.name, backend=backend.name)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from grader.errors import InputError
-from grader.submission.yamlfile import Line, YMap, YNode, YScalar, YSeq
+from grader.submission.yamlfile import Line, YMap, YNode, YScalar, YSeq, file_of
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -178,16 +178,29 @@ def _bad_format(text: str, rel: str, line: int | None, where: str) -> InputError
 
 
 def interpolate_node(node: YNode, env: Env, rel: str, path: str = "") -> YNode:
-    """A copy of the tree with every string value interpolated (keys are not)."""
+    """A copy of the tree with every string value interpolated (keys are not), and the strings
+    at the paths Compose casts (`scale`, `privileged`, ...) turned into their type."""
     if isinstance(node, YScalar):
-        if not isinstance(node.value, str) or "$" not in node.raw:
+        if not isinstance(node.value, str):
+            return node
+        cast = cast_for(path)
+        if "$" not in node.raw and cast is None:
             return node
         used: list[EnvValue] = []
-        text = interpolate_text(node.raw if not node.quoted else str(node.value), env, rel, node.line,
-                                path or "a value", used)
+        text = node.value
+        if "$" in node.raw:
+            text = interpolate_text(node.raw if not node.quoted else str(node.value), env, rel, node.line,
+                                    path or "a value", used)
         # A value that comes from one variable of a dotenv file is where that file sets it.
         line = used[0].line if len(used) == 1 and getattr(used[0].line, "file", None) and used[0].value else node.line
-        return YScalar(line, node.col, value=_typed(text, node.quoted), raw=text, quoted=node.quoted, tag=node.tag)
+        value: object = text
+        if cast is not None:
+            try:
+                value = cast(text)
+            except ValueError as e:
+                raise InputError(f"error while interpolating {path}: failed to cast to expected type: {e}; "
+                                 f"{path} takes {_KINDS[cast]}", file_of(node.line, rel), node.line) from None
+        return YScalar(line, node.col, value=value, raw=text, quoted=node.quoted, tag=node.tag)
     if isinstance(node, YSeq):
         return YSeq(node.line, node.col, items=[interpolate_node(i, env, rel, f"{path}.[]") for i in node.items],
                     tag=node.tag)
@@ -199,18 +212,61 @@ def interpolate_node(node: YNode, env: Env, rel: str, path: str = "") -> YNode:
     return node
 
 
-def copy_maps(node: YNode) -> YNode:
-    """The tree with fresh mappings and lists (scalars shared), as interpolate_node returns it:
-    later steps change mappings in place, never the parsed file."""
-    if isinstance(node, YSeq):
-        return YSeq(node.line, node.col, items=[copy_maps(i) for i in node.items], tag=node.tag)
-    if isinstance(node, YMap):
-        return YMap(node.line, node.col, items={k: copy_maps(v) for k, v in node.items.items()},
-                    key_lines=dict(node.key_lines), tag=node.tag)
-    return node
+# -- the casts after interpolation (compose-go's interpolateTypeCastMapping) ----------------
+def _to_int(text: str) -> int:
+    if not re.fullmatch(r"[-+]?[0-9]+", text):
+        raise ValueError(f'strconv.Atoi: parsing "{text}": invalid syntax')
+    return int(text)
 
 
-def _typed(text: str, quoted: bool) -> object:
-    if not quoted and re.fullmatch(r"-?\d+", text):
-        return int(text)
-    return text
+def _to_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f'strconv.ParseFloat: parsing "{text}": invalid syntax') from None
+
+
+def _to_bool(text: str) -> bool:
+    low = text.lower()
+    if low in ("true", "y", "yes", "on"):
+        return True
+    if low in ("false", "n", "no", "off"):
+        return False
+    raise ValueError(f"invalid boolean: {text}")
+
+
+_KINDS = {_to_int: "a whole number", _to_float: "a number", _to_bool: "true or false"}
+_SERVICE_CASTS = {
+    "configs.[].mode": _to_int, "cpu_count": _to_int, "cpu_percent": _to_float, "cpu_period": _to_int,
+    "cpu_quota": _to_int, "cpu_rt_period": _to_int, "cpu_rt_runtime": _to_int, "cpus": _to_float,
+    "cpu_shares": _to_int, "init": _to_bool, "deploy.replicas": _to_int,
+    "deploy.update_config.parallelism": _to_int, "deploy.update_config.max_failure_ratio": _to_float,
+    "deploy.rollback_config.parallelism": _to_int, "deploy.rollback_config.max_failure_ratio": _to_float,
+    "deploy.restart_policy.max_attempts": _to_int, "deploy.placement.max_replicas_per_node": _to_int,
+    "healthcheck.retries": _to_int, "healthcheck.disable": _to_bool, "oom_kill_disable": _to_bool,
+    "oom_score_adj": _to_int, "pids_limit": _to_int, "ports.[].target": _to_int, "privileged": _to_bool,
+    "read_only": _to_bool, "scale": _to_int, "secrets.[].mode": _to_int, "stdin_open": _to_bool,
+    "tty": _to_bool, "ulimits.*": _to_int, "ulimits.*.hard": _to_int, "ulimits.*.soft": _to_int,
+    "volumes.[].read_only": _to_bool, "volumes.[].volume.nocopy": _to_bool,
+}
+_TOP_CASTS = {"networks.*.external": _to_bool, "networks.*.internal": _to_bool,
+              "networks.*.attachable": _to_bool, "networks.*.enable_ipv6": _to_bool,
+              "volumes.*.external": _to_bool, "secrets.*.external": _to_bool, "configs.*.external": _to_bool}
+
+
+def cast_for(path: str):  # type: ignore[no-untyped-def]
+    """The cast Compose applies to a string at `path` (a.b.[].c), or None."""
+    parts = path.split(".")
+    if len(parts) > 2 and parts[0] == "services":
+        return _match(_SERVICE_CASTS, parts[2:])
+    return _match(_TOP_CASTS, parts)
+
+
+def _match(table: dict, parts: list[str]):  # type: ignore[no-untyped-def,type-arg]
+    for pattern, cast in table.items():
+        want = pattern.split(".")
+        if len(want) == len(parts) and all(w == p or (w == "*" and p != "[]") for w, p in zip(want, parts)):
+            return cast
+    return None
+
+

@@ -21,12 +21,12 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from grader.compose.interpolation import Env, EnvValue, copy_maps, interpolate_node, interpolate_text, parse_dotenv
+from grader.compose.interpolation import Env, EnvValue, interpolate_node, interpolate_text, parse_dotenv
 from grader.compose.merge import enforce_unicity, is_null, merge_maps, plain, seq_items
 from grader.compose.schema import validate
 from grader.errors import InputError, OutsideRootError
 from grader.submission.reader import SubmissionRoot
-from grader.submission.yamlfile import Comment, Line, YMap, YNode, YScalar, YSeq, load_yaml_documents
+from grader.submission.yamlfile import Comment, Line, YMap, YNode, YScalar, YSeq, file_of, load_yaml_documents
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_FILES = ("compose.override.yaml", "compose.override.yml", "docker-compose.override.yml",
@@ -48,6 +48,7 @@ class LoadedProject:
     problems: list[InputError] = field(default_factory=list)  # what could not be loaded; the rest is
     inactive: dict[str, int] = field(default_factory=dict)  # services left out by profiles -> line
     project_files: list[str] = field(default_factory=list)  # the files Compose picks (what `-f` would name)
+    name: str = ""  # the project's name, as Compose derives it
 
 
 class _Loader:
@@ -85,13 +86,11 @@ class _Loader:
                 continue
             if not isinstance(d.root, YMap):
                 raise InputError("must be a mapping (key: value) at the top", rel, d.root.line)
-            # Compose takes `include:` out and makes lists unique first, then checks the
-            # document against its schema.
+            if d.bad_key is not None:
+                raise d.bad_key
             if isinstance(d.root.get("services"), YMap):
                 enforce_unicity(d.root.get("services"))  # type: ignore[arg-type]
-            validate(YMap(d.root.line, d.root.col, items={k: v for k, v in d.root.items.items() if k != "include"},
-                          key_lines=d.root.key_lines), rel)
-            doc = interpolate_node(d.root, env, rel) if "$" in src.text else copy_maps(d.root)
+            doc = interpolate_node(d.root, env, rel)
             self.rebase(doc, posixpath.dirname(rel))  # paths made relative to the project folder
             out.append(doc)
         return out
@@ -102,6 +101,10 @@ class _Loader:
         merged: YMap | None = None
         for doc in self.documents(rel, env):
             doc = self.apply_extends(doc, rel, env, depth)
+            # Compose checks a document against its schema once interpolated and extended, with
+            # `include:` taken out (a file read only for `extends` is not checked: _transform_only).
+            validate(YMap(doc.line, doc.col, items={k: v for k, v in doc.items.items() if k != "include"},
+                          key_lines=doc.key_lines), rel)
             doc = self.apply_include(doc, rel, env, depth)
             merged = doc if merged is None else merge_maps(merged, doc)
         if merged is None:  # an empty file adds nothing (an empty project is refused below)
@@ -234,6 +237,7 @@ class _Loader:
                     loaded = None
                     for d in self.documents(other, env):
                         d = self.apply_extends(d, other, env, depth + 1)
+                        _transform_only(d, other)
                         loaded = d if loaded is None else merge_maps(loaded, d)
                     if loaded is None:
                         raise InputError(f"service {name} extends file {base_file!r}, which is empty", rel, file_line)
@@ -342,6 +346,58 @@ class _Loader:
         return out
 
 
+def _transform_only(doc: YMap, rel: str) -> None:
+    """A file read for `extends:` is not schema-checked by Compose 2.26.1, but every service in
+    it goes through Compose's parsing of ports, depends_on and mounts, so a malformed one there
+    refuses the project, even when no service extends it."""
+    from grader.compose.model import port_spec_fault
+
+    services = doc.get("services")
+    if not isinstance(services, YMap):
+        return
+    for name, svc in services.items.items():
+        if not isinstance(svc, YMap):
+            continue
+        ports, deps = svc.get("ports"), svc.get("depends_on")
+        for key, node, kind in (("ports", ports, "port"), ("depends_on", deps, "depend_on")):
+            if isinstance(node, YScalar) and node.value is not None:
+                raise InputError(f"services.{name}.{key}: invalid type {_go_type(node.value)} for {kind}",
+                                 file_of(node.line, rel), node.line)
+        for item in seq_items(ports):
+            fault = port_spec_fault(item.text) if isinstance(item, YScalar) else None
+            if fault is not None:
+                raise InputError(fault, file_of(item.line, rel), item.line)
+        for item in seq_items(svc.get("volumes")):
+            if isinstance(item, YMap) and plain(item.get("type")) == "bind" and is_null(item.get("source")):
+                raise InputError('invalid mount config for type "bind": field Source must not be empty',
+                                 file_of(item.line, rel), item.line)
+
+
+def _go_type(value: object) -> str:
+    return {bool: "bool", int: "int", float: "float64"}.get(type(value), "string")
+
+
+def drop_resets(node: YNode) -> YNode:
+    """The tree without what `!reset` removes. Merging removes a reset key from what came before;
+    a reset with nothing before it (the first file, a new key) removes the key all the same."""
+    if isinstance(node, YMap):
+        if not any(v.tag == "!reset" or isinstance(v, (YMap, YSeq)) for v in node.items.values()):
+            return node
+        m = YMap(node.line, node.col, key_lines=dict(node.key_lines), tag=node.tag)
+        for k, v in node.items.items():
+            if v.tag == "!reset":
+                m.key_lines.pop(k, None)
+            else:
+                m.items[k] = drop_resets(v)
+        return m
+    if isinstance(node, YSeq):
+        if not any(i.tag == "!reset" or isinstance(i, (YMap, YSeq)) for i in node.items):
+            return node
+        return YSeq(node.line, node.col, items=[drop_resets(i) for i in node.items if i.tag != "!reset"],
+                    tag=node.tag)
+    return node
+
+
 def _plain_tree(node: YNode) -> object:
     return node.plain()
 
@@ -403,6 +459,45 @@ def _listing(root: SubmissionRoot, folder: str) -> set[str] | None:
         return None
 
 
+def normalize_project_name(text: str) -> str:
+    """compose-go's NormalizeProjectName: lower case, only [a-z0-9_-], no leading _ or -."""
+    return "".join(re.findall(r"[a-z0-9_-]", text.lower())).lstrip("_-")
+
+
+def project_name(root: SubmissionRoot, files: list[str], project_dir: str, env: Env) -> str:
+    """The name Compose gives the project when run in the submission (no -p): COMPOSE_PROJECT_NAME
+    from .env; else the last `name:` of the files, interpolated; else the project folder's name.
+    A name Compose would refuse is refused here, in its words."""
+    given = env.get("COMPOSE_PROJECT_NAME")
+    if given is not None and given.value:
+        if normalize_project_name(given.value) != given.value:
+            raise InputError(f"invalid project name \"{given.value}\": must consist only of lowercase alphanumeric "
+                             "characters, hyphens, and underscores as well as start with a letter or number",
+                             given.file, given.line)
+        return given.value
+    written, where = "", None
+    for rel in files:
+        try:
+            docs = load_yaml_documents(root.read(rel).text, rel)
+        except InputError:
+            break  # reported with its line when the file is loaded
+        for d in docs:
+            node = d.root.get("name") if isinstance(d.root, YMap) else None
+            if isinstance(node, YScalar) and isinstance(node.value, str) and node.value:
+                written, where = node.value, node
+    if where is not None:
+        written = normalize_project_name(interpolate_text(written, env, file_of(where.line, None) or "", where.line,
+                                                          "name"))
+        if written:
+            return written
+    folder = posixpath.basename(project_dir) if project_dir else root.root.resolve().name
+    name = normalize_project_name(folder)
+    if not name:
+        raise InputError("project name must not be empty: the folder's name has no letter or digit; give the "
+                         "project a `name:`", files[0] if files else None)
+    return name
+
+
 def active_profiles(env: Env) -> set[str]:
     value = env.lookup("COMPOSE_PROFILES") or ""
     return {p.strip() for p in value.split(",") if p.strip()}
@@ -413,8 +508,6 @@ def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], proj
     """Merge `files` in order into the effective project. A missing include (or its env file)
     is a problem kept on the project and the rest is loaded; anything else Compose refuses
     raises InputError with file:line."""
-    loader = _Loader(root, project_dir, env)
-    merged: YMap | None = None
     for rel, line in files:
         if not root.exists(rel):
             root.resolve(rel)
@@ -422,15 +515,23 @@ def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], proj
                 raise InputError(f"COMPOSE_FILE names {rel}, which is not in the submission",
                                  env["COMPOSE_FILE"].file, line)
             raise InputError("file not found", rel)
-        one = loader.load_file(rel, env)
+    name = project_name(root, [rel for rel, _ in files], project_dir, env)
+    values = Env(env)  # what ${...} sees: the project's .env and the project's name
+    values.setdefault("COMPOSE_PROJECT_NAME", EnvValue("COMPOSE_PROJECT_NAME", name, "", 0))
+    loader = _Loader(root, project_dir, values)
+    merged: YMap | None = None
+    for rel, line in files:
+        one = loader.load_file(rel, values)
         merged = one if merged is None else merge_maps(merged, one)
+    if merged is not None:
+        merged = drop_resets(merged)  # type: ignore[assignment]
     if merged is None or not merged.items:
         raise InputError("is empty: a compose file needs `services:`", files[0][0] if files else None)
     services = merged.get("services")
     if isinstance(services, YMap):
         enforce_unicity(services)
     project = LoadedProject(merged, loader.files, project_dir, env, loader.comments, loader.problems,
-                            project_files=[rel for rel, _ in files])
+                            project_files=[rel for rel, _ in files], name=name)
     _apply_profiles(project)
     return project
 

@@ -28,7 +28,7 @@ def _kv_map(node: YNode | None) -> YMap | None:
         for item in node.items:
             if not isinstance(item, YScalar):
                 return None
-            text = item.raw if item.value is not None else ""
+            text = item.text
             key, eq, value = text.partition("=")
             m.items[key] = YScalar(item.line, item.col, value=value if eq else None, raw=value if eq else "",
                                    quoted=True)
@@ -46,7 +46,7 @@ def _name_map(node: YNode | None) -> YMap | None:
         for item in node.items:
             if not isinstance(item, YScalar):
                 return None
-            key = str(item.raw)
+            key = item.text
             m.items[key] = YScalar(item.line, item.col, value=None, raw="")
             m.key_lines[key] = item.line
         return m
@@ -76,7 +76,7 @@ def _env_file_key(node: YNode) -> str:
 
 def plain(node: YNode | None) -> str:
     if isinstance(node, YScalar):
-        return "" if node.value is None else str(node.raw if node.raw else node.value)
+        return node.text
     return "" if node is None else repr(node.plain())
 
 

@@ -5,6 +5,7 @@ of the wrong type is an input error, as `docker compose config` would refuse it 
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,51 @@ def _port_range(text: str) -> list[int]:
     return list(range(lo, min(hi, lo + 1000) + 1))
 
 
+def _go_port_range(text: str) -> tuple[int, int] | None:
+    """go-connections' ParsePortRange: `N` or `N-M`, each a 16-bit number, N <= M."""
+    m = re.fullmatch(r"(\d+)(?:-(\d+))?", text)
+    if not m or int(m.group(1)) > 65535 or int(m.group(2) or 0) > 65535:
+        return None
+    lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+    return (lo, hi) if lo <= hi else None
+
+
+def port_spec_fault(raw: str) -> str | None:
+    """What Compose (go-connections' ParsePortSpec) says of a short-syntax port it cannot read,
+    in its words, or None when it reads it."""
+    parts = raw.split(":")
+    container = parts[-1]
+    host = parts[-2] if len(parts) > 1 else ""
+    ip = ":".join(parts[:-2])
+    proto = "tcp"
+    if "/" in container:
+        container, _, proto = container.partition("/")
+        proto = proto.split("/")[0] or "tcp"
+    if ip.startswith("[") and ip.endswith("]"):
+        ip = ip[1:-1]
+    if ip:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            return f"invalid IP address: {ip}"
+    if container == "":
+        return f"No port specified: {raw}<empty>"
+    ports = _go_port_range(container)
+    if ports is None:
+        return f"Invalid containerPort: {container}"
+    if host:
+        hosts = _go_port_range(host)
+        if hosts is None:
+            return f"Invalid hostPort: {host}"
+        if ports[1] - ports[0] != hosts[1] - hosts[0] and ports[1] != ports[0]:
+            return f"Invalid ranges specified for container and host Ports: {container} and {host}"
+    if proto.lower() not in ("tcp", "udp", "sctp"):
+        return f"Invalid proto: {proto}"
+    if ports[0] == 0:
+        return "a port's target is 0; Compose reads that as no target port"
+    return None
+
+
 @dataclass
 class EnvVar:
     name: str
@@ -64,6 +110,12 @@ class Dependency:
     service: str
     condition: str | None
     line: int
+    via: str | None = None  # None: written under depends_on; else the key Compose derives it from
+
+
+# Keys from which Compose derives a dependency when depends_on does not name the service
+# (compose-go's normalize): links, the namespaces shared with a service, volumes_from.
+NAMESPACE_KEYS = ("network_mode", "ipc", "pid", "uts", "cgroup")
 
 
 @dataclass
@@ -207,7 +259,7 @@ class _Reader:
 
     def text(self, node: YNode, what: str) -> str:
         if isinstance(node, YScalar) and node.value is not None and not isinstance(node.value, (list, dict)):
-            return node.raw if isinstance(node.value, (int, float)) and not isinstance(node.value, bool) else str(node.value)
+            return node.text
         raise self.err(node, f"{what} must be a single value")
 
     def mapping(self, node: YNode | None, what: str) -> YMap:
@@ -241,6 +293,9 @@ class _Reader:
                         self.text(ip, "ports.host_ip") if ip else None,
                         self.text(proto, "ports.protocol") if proto else "tcp", node.line)
         raw = self.text(node, "a port")
+        fault = port_spec_fault(raw)
+        if fault is not None:
+            raise self.err(node, fault)
         spec, _, proto = raw.partition("/")
         host_ip = None
         if spec.startswith("["):
@@ -321,6 +376,25 @@ class _Reader:
             return out
         return [Dependency(name, None, line) for name, line in self.str_list(node, "depends_on")]
 
+    def implicit_depends(self, s: Service, m: YMap) -> None:
+        """The dependencies Compose adds when depends_on does not name the service already."""
+        found: list[tuple[str, str, int]] = []
+        if m.get("links") is not None:
+            found += [(t.split(":")[0], "links", line) for t, line in self.str_list(m.get("links"), "links")]
+        for key in NAMESPACE_KEYS:
+            node = m.get(key)
+            if isinstance(node, YScalar) and node.text.startswith("service:"):
+                found.append((node.text[len("service:"):], key, m.line_of(key)))
+        if m.get("volumes_from") is not None:
+            found += [(t.split(":")[0], "volumes_from", line)
+                      for t, line in self.str_list(m.get("volumes_from"), "volumes_from")
+                      if not t.startswith("container:")]
+        named = {d.service for d in s.depends_on}
+        for service, via, line in found:
+            if service not in named:
+                named.add(service)
+                s.depends_on.append(Dependency(service, "service_started", line, via=via))
+
     def build(self, node: YNode) -> Build:
         if isinstance(node, YMap):
             ctx = node.get("context")
@@ -370,6 +444,7 @@ class _Reader:
         if get("depends_on") is not None:
             s.depends_on = self.depends(get("depends_on"))
             s.depends_on_line = m.line_of("depends_on")
+        self.implicit_depends(s, m)
         deploy = get("deploy")
         if deploy is not None:
             d = self.mapping(deploy, "deploy")
@@ -461,32 +536,40 @@ def _refusals(model: ComposeModel) -> list[InputError]:
     network, volume or config the project does not define (a profile may have left it out)."""
     out: list[InputError] = []
 
-    def refuse(msg: str, line: int) -> None:
+    def refuse_project(msg: str, line: int) -> None:
         out.append(InputError(msg, file_of(line, model.rel), line))
 
     for s in model.services.values():
         if s.image is None and s.build is None:
-            refuse(f"service \"{s.name}\" has neither an image nor a build context specified", s.line)
+            refuse_project(f"service \"{s.name}\" has neither an image nor a build context specified", s.line)
+        if "network_mode" in s.node.items and s.node.get("networks") is not None:
+            refuse_project(f"service {s.name} declares mutually exclusive `network_mode` and `networks`: invalid compose "
+                   "project", s.node.line_of("networks"))
+        for m in s.volumes:
+            if m.kind == "bind" and not m.source:
+                refuse_project('invalid mount config for type "bind": field Source must not be empty', m.line)
         for d in s.depends_on:
             if d.service not in model.services:
                 why = " (its profile is not enabled)" if d.service in model.inactive else ""
-                refuse(f"service \"{s.name}\" depends on undefined service \"{d.service}\"{why}", d.line)
+                if d.via is not None:
+                    why += f" (Compose adds the dependency for {d.via})"
+                refuse_project(f"service \"{s.name}\" depends on undefined service \"{d.service}\"{why}", d.line)
         for key, line in (s.networks or {}).items():
             if key != "default" and key not in model.networks:
-                refuse(f"service \"{s.name}\" refers to undefined network \"{key}\"; declare it under top-level "
+                refuse_project(f"service \"{s.name}\" refers to undefined network \"{key}\"; declare it under top-level "
                        "`networks:`", line)
         for m in s.volumes:
             if m.kind == "volume" and m.source and m.source not in model.volumes:
-                refuse(f"service \"{s.name}\" refers to undefined volume \"{m.source}\"; declare it under top-level "
+                refuse_project(f"service \"{s.name}\" refers to undefined volume \"{m.source}\"; declare it under top-level "
                        "`volumes:`", m.line)
         for c in s.configs:
             if c.source not in model.configs:
-                refuse(f"service \"{s.name}\" refers to undefined config \"{c.source}\"", c.line)
+                refuse_project(f"service \"{s.name}\" refers to undefined config \"{c.source}\"", c.line)
     cycle = _dependency_cycle(model)
     if cycle:
         first = model.services[cycle[0]]
         line = next((d.line for d in first.depends_on if d.service == cycle[1]), first.line)
-        refuse("dependency cycle detected: " + " -> ".join(cycle), line)
+        refuse_project("dependency cycle detected: " + " -> ".join(cycle), line)
     return out
 
 

@@ -6,7 +6,8 @@ embedded in the reference Compose (2.26.1, compose-go v2). The keywords it uses 
 properties, patternProperties, additionalProperties, items, oneOf, enum, required, uniqueItems,
 minimum, maximum) are checked here directly on the located YAML: the jsonschema package takes
 longer to import than grading a submission does, and it could not say which line is at fault.
-Scalars are typed as Compose's YAML parser types them (YAML 1.2: `yes` and `on` are strings).
+Scalars are typed as Compose's YAML parser types them (grader.submission.goyaml: `yes` and `on`
+are strings).
 """
 from __future__ import annotations
 
@@ -19,11 +20,6 @@ from typing import Any
 from grader.errors import InputError
 from grader.submission.yamlfile import YMap, YNode, YScalar, YSeq
 
-_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
-_NULL = ("", "~", "null", "Null", "NULL")
-_TRUE = ("true", "True", "TRUE")
-_FALSE = ("false", "False", "FALSE")
 _NAMES = {"object": "mapping", "array": "list", "string": "string", "integer": "integer", "number": "number",
           "boolean": "boolean", "null": "null"}
 
@@ -37,21 +33,7 @@ def yaml12(node: YScalar) -> Any:
     """A scalar typed as YAML 1.2's core schema types it (go-yaml v3, which Compose uses)."""
     if node.tag is not None and node.tag not in ("!reset", "!override"):
         return node.raw
-    if node.quoted:
-        return node.value if isinstance(node.value, str) else node.raw
-    raw = node.raw
-    if raw in _NULL and node.value is None:
-        return None
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    if _INT.fullmatch(raw):
-        return int(raw, 0) if raw[:2] in ("0o", "0x") else int(raw)
-    if _FLOAT.fullmatch(raw):
-        return float(raw.replace(".inf", "inf").replace(".Inf", "inf").replace(".INF", "inf")
-                     .replace(".nan", "nan").replace(".NaN", "nan").replace(".NAN", "nan"))
-    return node.value if isinstance(node.value, str) else raw
+    return node.value
 
 
 def _type_of(node: YNode) -> tuple[str, Any]:

@@ -126,7 +126,7 @@ class UnsafeSubmissionError(InputError):
 
 def _text(node: YNode | None) -> str | None:
     if isinstance(node, YScalar) and node.value is not None:
-        return node.raw if node.raw else str(node.value)
+        return node.text
     return None
 
 

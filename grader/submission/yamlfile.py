@@ -1,7 +1,9 @@
 """YAML read safely, with the line and column of every key and value, and the comments.
 
-PyYAML's safe loader gives the node graph; we turn it into small located nodes ourselves so
-that a check can say `docker-compose.yml:14`. Anchors and merge keys (`<<:`) are resolved as
+PyYAML's parser gives the node graph; we turn it into small located nodes ourselves so
+that a check can say `docker-compose.yml:14`. Plain scalars are typed as Compose's YAML parser
+(go-yaml v3) types them, not by PyYAML's YAML 1.1 rules: `no`, `on` and `yes` are strings, `0x1F`
+is 31, `1.50` is 1.5 (grader.submission.goyaml). Anchors and merge keys (`<<:`) are resolved as
 Compose resolves them. Hostile input is refused before it costs anything: nesting deeper
 than MAX_DEPTH is caught on the event stream (no recursion), and an alias bomb is caught by
 counting the size the document would have once aliases are expanded (memoised, linear).
@@ -13,14 +15,48 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import yaml
+from yaml.constructor import SafeConstructor
+from yaml.resolver import BaseResolver
 
 from grader.errors import InputError
+from grader.submission.goyaml import PLAIN_TAG, STR_TAG, compose_text, resolve_plain
 
 MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 50_000
 MERGE_TAG = "tag:yaml.org,2002:merge"
 # libyaml, when PyYAML was built with it, reads the same YAML ~10x faster with the same marks.
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PARSER = getattr(yaml, "CParser", None)
+
+
+class _PlainResolver(BaseResolver):
+    """Resolves no implicit type but the merge key: an untagged plain scalar gets PLAIN_TAG and
+    is typed afterwards by goyaml.resolve_plain, as go-yaml does, never by YAML 1.1's rules."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return MERGE_TAG if value == "<<" else PLAIN_TAG
+        return super().resolve(kind, value, implicit)
+
+if _PARSER is not None:
+    class LOADER(_PARSER, SafeConstructor, _PlainResolver):  # type: ignore[misc,valid-type]
+        def __init__(self, stream: Any) -> None:
+            _PARSER.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            _PlainResolver.__init__(self)
+else:  # pragma: no cover - PyYAML without libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class LOADER(Reader, Scanner, Parser, Composer, SafeConstructor, _PlainResolver):  # type: ignore[no-redef]
+        def __init__(self, stream: Any) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            _PlainResolver.__init__(self)
 
 
 class Line(int):
@@ -64,10 +100,8 @@ class YScalar(YNode):
 
     @property
     def text(self) -> str:
-        """The value as Compose (YAML 1.2) reads a string-ish scalar: the text as written."""
-        if self.value is None:
-            return ""
-        return self.raw if not isinstance(self.value, bool) else self.raw
+        """The value as Compose turns it into a string: `true`, `1.5`, `31`; "" for null."""
+        return compose_text(self.value)
 
 
 @dataclass
@@ -104,6 +138,7 @@ class YamlDocument:
     rel: str
     root: YNode | None
     comments: list[Comment]
+    bad_key: InputError | None = None  # a key that is not a string (Compose refuses the file)
 
 
 def _mark_line(mark: Any) -> int | None:
@@ -135,10 +170,28 @@ def _check_shape(text: str, rel: str) -> None:
         raise _yaml_error(e, rel) from None
 
 
+_TYPED_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+               "tag:yaml.org,2002:null"}
+
+
+def scalar_value(node: yaml.ScalarNode, constructor: Any) -> Any:
+    """The scalar's Go value: typed by go-yaml's rules when plain and untagged; a string when
+    quoted, `!!str` or of a local tag (`!reset`); an explicit `!!int` and the like by its text."""
+    if node.tag == PLAIN_TAG or node.tag in _TYPED_TAGS:
+        return resolve_plain(node.value)
+    if node.tag == STR_TAG or node.tag.startswith("!") and not node.tag.startswith("!!"):
+        return node.value
+    try:
+        return constructor.construct_object(node)
+    except yaml.YAMLError:
+        return node.value
+
+
 class _Builder:
     def __init__(self, rel: str):
         self.rel = rel
         self.constructor = yaml.SafeLoader("")
+        self.bad_key: InputError | None = None  # the first non-string key, as Compose words it
         self.sizes: dict[int, int] = {}
         self.built: dict[int, YNode] = {}
 
@@ -166,21 +219,18 @@ class _Builder:
             return [x for kv in n.value for x in kv]
         return []
 
-    def build(self, node: yaml.Node) -> YNode:
+    def build(self, node: yaml.Node, path: str = "") -> YNode:
         if id(node) in self.built:  # an alias: the same located node, shared
             return self.built[id(node)]
         line, col = Line(node.start_mark.line + 1, self.rel), node.start_mark.column + 1
         out: YNode
         if isinstance(node, yaml.ScalarNode):
-            try:
-                value = self.constructor.construct_object(node)
-            except yaml.YAMLError:
-                value = node.value
-            out = YScalar(line, col, value=value, raw=node.value, quoted=node.style in ("'", '"'))
+            out = YScalar(line, col, value=scalar_value(node, self.constructor), raw=node.value,
+                          quoted=node.style in ("'", '"'))
         elif isinstance(node, yaml.SequenceNode):
-            out = YSeq(line, col, items=[self.build(c) for c in node.value])
+            out = YSeq(line, col, items=[self.build(c, f"{path}[{i}]") for i, c in enumerate(node.value)])
         elif isinstance(node, yaml.MappingNode):
-            out = self._build_map(node, line, col)
+            out = self._build_map(node, line, col, path)
         else:  # pragma: no cover
             raise InputError("unknown YAML node", self.rel, line)
         if node.tag and node.tag.startswith("!") and not node.tag.startswith("!!"):
@@ -188,14 +238,14 @@ class _Builder:
         self.built[id(node)] = out
         return out
 
-    def _build_map(self, node: yaml.MappingNode, line: int, col: int) -> YMap:
+    def _build_map(self, node: yaml.MappingNode, line: int, col: int, path: str) -> YMap:
         m = YMap(line, col)
         merged: list[YMap] = []
         for k, v in node.value:
             if k.tag == MERGE_TAG:
                 sources = v.value if isinstance(v, yaml.SequenceNode) else [v]
                 for s in sources:
-                    built = self.build(s)
+                    built = self.build(s, path)
                     if not isinstance(built, YMap):
                         raise InputError("a merge key (<<) must name a mapping", self.rel, k.start_mark.line + 1)
                     merged.append(built)
@@ -204,11 +254,18 @@ class _Builder:
                 raise InputError("a mapping key must be a plain value, not a list or mapping",
                                  self.rel, k.start_mark.line + 1)
             key = k.value
+            typed = scalar_value(k, self.constructor)
+            if not isinstance(typed, str) and self.bad_key is None:
+                # Compose decodes keys as YAML values and refuses one that is not a string.
+                where = f"in {path}" if path else "at top level"
+                shown = compose_text(typed) if typed is not None else "<nil>"
+                self.bad_key = InputError(f"Non-string key {where}: {shown}; Compose reads only string keys: "
+                                          f"write it in quotes (\"{k.value}\")", self.rel, k.start_mark.line + 1)
             if key in m.items:
                 raise InputError(
                     f"key {key!r} is defined twice (first at line {m.key_lines[key]}); "
                     "Compose refuses duplicate keys", self.rel, k.start_mark.line + 1)
-            m.items[key] = self.build(v)
+            m.items[key] = self.build(v, f"{path}.{key}" if path else key)
             m.key_lines[key] = Line(k.start_mark.line + 1, self.rel)
         # Explicit keys win over merged ones; earlier merge sources win over later ones.
         for src in merged:
@@ -268,7 +325,7 @@ def load_yaml_documents(text: str, rel: str) -> list[YamlDocument]:
                     f"expands to more than {MAX_EXPANDED_NODES} values through aliases (an alias bomb?)",
                     rel, node.start_mark.line + 1)
         root = builder.build(node) if node is not None else None
-        out.append(YamlDocument(rel=rel, root=root, comments=[]))
+        out.append(YamlDocument(rel=rel, root=root, comments=[], bad_key=builder.bad_key))
     out[0].comments = comments_of(text, rel)
     return out
 
