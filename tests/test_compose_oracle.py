@@ -55,12 +55,12 @@ def ours(folder: Path, compose: str | None = None) -> Any:
         return REFUSED
     if any(n.level == "error" for n in ws.notes):
         return REFUSED
-    _project_dir[0] = ws.compose_dir  # paths in the model are relative to the project folder
+    # Paths in the model are relative to the project folder; Compose prints them absolute.
+    _project_dir[0] = posixpath.join(str(folder.resolve()), ws.compose_dir) if ws.compose_dir else str(folder.resolve())
+    _project_dir[1] = str(folder.resolve())
     out = {}
     for name, s in ws.compose.services.items():
-        env = {e.name: e.value for e in reversed(s.env_from_files)}  # the last file wins
-        env = {k: env[k] for k in dict.fromkeys(e.name for e in s.env_from_files)}
-        env.update({e.name: e.value for e in s.environment})
+        env = {e.name: e.value for e in s.all_env}  # what the checks read: one value per name
         out[name] = {
             "container_name": str(s.container_name.value) if s.container_name is not None else None,
             "ports": sorted(_our_ports(s.ports)),
@@ -73,7 +73,25 @@ def ours(folder: Path, compose: str | None = None) -> Any:
     return out
 
 
-_project_dir = [""]
+_project_dir = ["", ""]  # the project folder, absolute; the folder Compose runs in
+
+
+def _absolute(path: str) -> str:
+    """A local path as Compose prints it: a relative one joined to the project folder and
+    cleaned (Go's filepath.Join); an absolute one, or one from the home folder, as written."""
+    if path.startswith(("/", "~")):
+        return path
+    return posixpath.normpath(posixpath.join(_project_dir[0], path))
+
+
+def _shown(path: str, folder: str, home: str | None = None) -> str:
+    """An absolute path with the folder Compose ran in written `<folder>` (the same on both
+    sides wherever the cases are), and the home folder `~`; nothing else is changed."""
+    if path == folder or path.startswith(folder + "/"):
+        return "<folder>" + path[len(folder):]
+    if home and (path == home or path.startswith(home + "/")):
+        return "~" + path[len(home):]
+    return path
 
 
 def _has(s: Any, key: str) -> bool:
@@ -94,14 +112,14 @@ def _our_ports(ports: list) -> list:
 def _our_volume(m: Any) -> tuple:
     source = m.source or ""
     if m.kind == "bind":
-        source = posixpath.normpath(posixpath.join(_project_dir[0], source))
+        source = _shown(_absolute(source), _project_dir[1])
     return (m.kind, source, m.target.rstrip("/") or "/")
 
 
 def _our_build(b: Any) -> Any:
     if b is None:
         return None
-    ctx = b.context if "://" in b.context else posixpath.normpath(posixpath.join(_project_dir[0], b.context))
+    ctx = b.context if "://" in b.context else _shown(_absolute(b.context), _project_dir[1])
     return [ctx, b.dockerfile]
 
 
@@ -133,29 +151,24 @@ def theirs(folder: Path, home: str, compose: str | None = None) -> Any:
             "networks": sorted(s.get("networks") or {}),
             "depends_on": {k: v.get("condition") for k, v in (s.get("depends_on") or {}).items()},
             "environment": dict(s.get("environment") or {}),
-            "volumes": sorted(_their_volume(v, folder) for v in s.get("volumes") or []),
+            "volumes": sorted(_their_volume(v, folder, home) for v in s.get("volumes") or []),
             "build": _their_build(s.get("build"), folder),
         }
     return out
 
 
-def _rel(path: str, folder: Path) -> str:
-    if path == str(folder) or path.startswith(str(folder) + "/"):
-        return posixpath.normpath(os.path.relpath(path, folder))
-    return path
-
-
-def _their_volume(v: dict, folder: Path) -> tuple:
+def _their_volume(v: dict, folder: Path, home: str) -> tuple:
     source = v.get("source") or ""
     if v.get("type") == "bind":
-        source = _rel(source, folder)
+        source = _shown(source, str(folder.resolve()), home)
     return (v.get("type"), source, (v.get("target") or "").rstrip("/") or "/")
 
 
 def _their_build(b: dict | None, folder: Path) -> Any:
     if b is None:
         return None
-    return [_rel(b.get("context", "."), folder), b.get("dockerfile", "Dockerfile")]
+    context = b.get("context", ".")
+    return [context if "://" in context else _shown(context, str(folder.resolve())), b.get("dockerfile", "Dockerfile")]
 
 
 # -- the cases -------------------------------------------------------------------------------
@@ -239,3 +252,33 @@ def test_the_effective_model_equals_docker_compose_config(tmp_path: Path) -> Non
 def _short(x: Any) -> str:
     text = json.dumps(x, sort_keys=True, default=str)
     return text if len(text) < 1500 else text[:1500] + "…"
+
+
+def test_the_projection_keeps_what_compose_means(tmp_path: Path) -> None:
+    """The comparison's own terms, held to Compose: of two env files the last wins, a relative
+    path is joined and cleaned, an absolute one (trailing `/` and all) is kept as written, and a
+    path outside the project folder stays absolute on both sides."""
+    if compose_version() is None:
+        pytest.fail("`docker compose` is not installed; it is the reference for the compose model")
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "a.env").write_text("SHARED=from-a\nONLY_A=1\n")
+    (project / "b.env").write_text("SHARED=from-b\n")
+    (project / "docker-compose.yml").write_text(
+        "services:\n"
+        "  app:\n"
+        "    image: alpine\n"
+        "    env_file: [a.env, b.env]\n"
+        "    build: ../ctx/\n"
+        "    volumes:\n"
+        "      - ./data/:/a\n"
+        "      - /srv/dir/:/b\n"
+        "      - ../outside/:/c\n")
+    home = tempfile.mkdtemp(dir=tmp_path)
+    got, ref = ours(project), theirs(project, home)
+    assert got == ref
+    app = ref["app"]
+    assert app["environment"] == {"SHARED": "from-b", "ONLY_A": "1"}
+    assert sorted(app["volumes"]) == sorted([("bind", "<folder>/data", "/a"), ("bind", "/srv/dir/", "/b"),
+                                             ("bind", str(tmp_path.resolve() / "outside"), "/c")])
+    assert app["build"] == [str(tmp_path.resolve() / "ctx"), "Dockerfile"]

@@ -60,6 +60,8 @@ class _Loader:
         self.comments: list[Comment] = []
         self.problems: list[InputError] = []
         self.cache: dict[tuple[str, int], YMap] = {}
+        # an included file's paths are relative to its include's project_directory, when given
+        self.dirs: dict[str, str] = {}
 
     # reading, jailed
     def path(self, base_dir: str, written: str, what: str, rel: str, line: int | None) -> str:
@@ -71,7 +73,8 @@ class _Loader:
             raise OutsideRootError(f"{what} {written!r} points outside the submission; it is not read",
                                    rel, line) from None
 
-    def documents(self, rel: str, env: Env, line: int | None = None, what: str = "compose file") -> list[YMap]:
+    def documents(self, rel: str, env: Env, line: int | None = None, what: str = "compose file",
+                  check: bool = True) -> list[YMap]:
         if not self.root.exists(rel):
             self.root.resolve(rel)
             raise InputError(f"{what} {rel} not found", None, None)
@@ -88,10 +91,15 @@ class _Loader:
                 raise InputError("must be a mapping (key: value) at the top", rel, d.root.line)
             if d.bad_key is not None:
                 raise d.bad_key
+            # Compose makes lists unique and checks the document as written against its schema
+            # (`include:` taken out), then interpolates.
             if isinstance(d.root.get("services"), YMap):
                 enforce_unicity(d.root.get("services"))  # type: ignore[arg-type]
+            if check:
+                validate(YMap(d.root.line, d.root.col, items={k: v for k, v in d.root.items.items() if k != "include"},
+                              key_lines=d.root.key_lines), rel)
             doc = interpolate_node(d.root, env, rel)
-            self.rebase(doc, posixpath.dirname(rel))  # paths made relative to the project folder
+            self.rebase(doc, self.dirs.get(rel, posixpath.dirname(rel)))  # paths relative to the project folder
             out.append(doc)
         return out
 
@@ -100,11 +108,14 @@ class _Loader:
         file outside the project folder are made relative to the project folder."""
         merged: YMap | None = None
         for doc in self.documents(rel, env):
-            doc = self.apply_extends(doc, rel, env, depth)
-            # Compose checks a document against its schema once interpolated and extended, with
-            # `include:` taken out (a file read only for `extends` is not checked: _transform_only).
-            validate(YMap(doc.line, doc.col, items={k: v for k, v in doc.items.items() if k != "include"},
-                          key_lines=doc.key_lines), rel)
+            extended = self.apply_extends(doc, rel, env, depth)
+            if extended is not doc:
+                # and checks it again once extended, made unique again (a file read only for
+                # `extends` is not checked itself: _transform_only).
+                enforce_unicity(extended.get("services"))  # type: ignore[arg-type]
+                validate(YMap(extended.line, extended.col, key_lines=extended.key_lines,
+                              items={k: v for k, v in extended.items.items() if k != "include"}), rel)
+            doc = extended
             doc = self.apply_include(doc, rel, env, depth)
             merged = doc if merged is None else merge_maps(merged, doc)
         if merged is None:  # an empty file adds nothing (an empty project is refused below)
@@ -235,7 +246,7 @@ class _Loader:
             else:
                 if key not in self.cache:
                     loaded = None
-                    for d in self.documents(other, env):
+                    for d in self.documents(other, env, check=False):
                         d = self.apply_extends(d, other, env, depth + 1)
                         _transform_only(d, other)
                         loaded = d if loaded is None else merge_maps(loaded, d)
@@ -275,16 +286,20 @@ class _Loader:
                 continue  # Compose skips an empty entry
             paths: list[tuple[str, int]] = []
             env_files: list[tuple[str, int]] = []
+            project_dir: tuple[str, int] | None = None
             if isinstance(item, YScalar) and item.value is not None:
                 paths = [(plain(item), item.line)]
             elif isinstance(item, YMap):
                 p = item.get("path")
                 paths = [(plain(x), x.line) for x in seq_items(p) if isinstance(x, YScalar)]
                 env_files = [(plain(x), x.line) for x in seq_items(item.get("env_file")) if isinstance(x, YScalar)]
+                pd = item.get("project_directory")
+                if isinstance(pd, YScalar) and pd.value is not None:
+                    project_dir = (plain(pd), pd.line)
             if not paths:
                 raise InputError("an include entry needs a path", rel, item.line)
             try:
-                included = self.load_include(rel, paths, env_files, env, depth)
+                included = self.load_include(rel, paths, env_files, env, depth, project_dir)
             except InputError as e:
                 if e.file is None:
                     e = InputError(e.message, rel, paths[0][1])
@@ -298,14 +313,18 @@ class _Loader:
         return rest
 
     def load_include(self, rel: str, paths: list[tuple[str, int]], env_files: list[tuple[str, int]],
-                     env: Env, depth: int) -> YMap:
+                     env: Env, depth: int, project_dir: tuple[str, int] | None = None) -> YMap:
         base_dir = posixpath.dirname(rel)
         first = self.path(base_dir, paths[0][0], "include", rel, paths[0][1])
+        # The included project's folder: project_directory, else the first file's folder.
+        inc_dir = posixpath.dirname(first)
+        if project_dir is not None:
+            inc_dir = self.path(base_dir, project_dir[0], "include project_directory", rel, project_dir[1])
         inc_env = Env(env)
         files = env_files or []
         if not files:
-            dot = posixpath.join(posixpath.dirname(first), ".env")
-            if posixpath.dirname(first) != self.project_dir and self.root.exists(dot):
+            dot = posixpath.join(inc_dir, ".env") if inc_dir else ".env"
+            if inc_dir != self.project_dir and self.root.exists(dot):
                 files = [(posixpath.relpath(dot, base_dir or "."), paths[0][1])]
         for written, line in files:
             p = self.path(base_dir, written, "include env_file", rel, line)
@@ -319,6 +338,8 @@ class _Loader:
             if not self.root.exists(p):
                 self.root.resolve(p)
                 raise InputError(f"include {written!r}: the file is not in the submission", rel, line)
+            if project_dir is not None:
+                self.dirs[p] = inc_dir
             one = self.load_file(p, inc_env, depth + 1)
             merged = one if merged is None else merge_maps(merged, one)
         assert merged is not None

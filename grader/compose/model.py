@@ -202,9 +202,15 @@ class Service:
 
     @property
     def all_env(self) -> list[EnvVar]:
-        # Compose: `environment` wins over `env_file` for the same name.
+        # Compose: `environment` wins over `env_file` for the same name, and of the env files
+        # the last to set a name wins.
         own = {e.name for e in self.environment}
-        return self.environment + [e for e in self.env_from_files if e.name not in own]
+        from_files: dict[str, EnvVar] = {}
+        for e in self.env_from_files:
+            if e.name not in own:
+                from_files.pop(e.name, None)
+                from_files[e.name] = e
+        return self.environment + list(from_files.values())
 
     def network_keys(self) -> list[str]:
         return list(self.networks) if self.networks is not None else ["default"]
@@ -545,6 +551,17 @@ def _refusals(model: ComposeModel) -> list[InputError]:
         if "network_mode" in s.node.items and s.node.get("networks") is not None:
             refuse_project(f"service {s.name} declares mutually exclusive `network_mode` and `networks`: invalid compose "
                    "project", s.node.line_of("networks"))
+        for i, dev in enumerate(_reserved_devices(s.node)):
+            count = dev.get("count")
+            if isinstance(count, YScalar) and count.value is not None and not (
+                    isinstance(count.value, int) and not isinstance(count.value, bool)
+                    or re.fullmatch(r"[-+]?\d+|all", count.text)):
+                refuse_project(f"error decoding 'services[{s.name}].deploy.resources.reservations.devices[{i}].count': "
+                               f"invalid value \"{count.text}\", the only value allowed is 'all' or a number",
+                               count.line)
+            elif count is not None and dev.get("device_ids") is not None:
+                refuse_project(f"services.{s.name}.deploy.resources.reservations.devices.[]: \"count\" and "
+                               "\"device_ids\" attributes are exclusive", dev.line_of("count"))
         for m in s.volumes:
             if m.kind == "bind" and not m.source:
                 refuse_project('invalid mount config for type "bind": field Source must not be empty', m.line)
@@ -571,6 +588,13 @@ def _refusals(model: ComposeModel) -> list[InputError]:
         line = next((d.line for d in first.depends_on if d.service == cycle[1]), first.line)
         refuse_project("dependency cycle detected: " + " -> ".join(cycle), line)
     return out
+
+
+def _reserved_devices(node: YMap) -> list[YMap]:
+    cur: YNode | None = node
+    for key in ("deploy", "resources", "reservations", "devices"):
+        cur = cur.get(key) if isinstance(cur, YMap) else None
+    return [d for d in cur.items if isinstance(d, YMap)] if isinstance(cur, YSeq) else []
 
 
 def _dependency_cycle(model: ComposeModel) -> list[str] | None:

@@ -231,6 +231,10 @@ _ERRORS_KO = [
     (r"services\.(.+)\.(\S+): invalid type (\S+) for (\S+)",
      r"\1 서비스의 \2 값이 \3 형식이라 Compose가 읽지 못합니다. 목록으로 쓰세요."),
     # what Compose refuses in the merged project
+    (r"error decoding '(.+)\.count': invalid value \"(.*)\", the only value allowed is 'all' or a number",
+     r"\1의 count 값 \2는 쓸 수 없습니다. Compose는 숫자나 all만 받습니다."),
+    (r'(.+): "count" and "device_ids" attributes are exclusive',
+     r"\1: count와 device_ids는 함께 쓸 수 없습니다. 둘 중 하나만 쓰세요."),
     (r'service "(.+)" has neither an image nor a build context specified',
      r"\1 서비스에 image도 build도 없어서 Compose가 프로젝트를 거부합니다. 둘 중 하나를 쓰세요."),
     (r"service (.+) declares mutually exclusive `network_mode` and `networks`: invalid compose project",
