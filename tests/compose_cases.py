@@ -133,6 +133,17 @@ CASES: dict[str, dict[str, str | None]] = {
                               "    restart: unless-stopped\n\n  # Backend")
         + "\nconfigs:\n  extra:\n    content: |\n      # port ${NGINX_PORT:-80}\n      server_tokens off;\n"},
     # -- kept: where the oracle once found the grader and Compose apart ------------------------
+    # Compose 2.26.1 loads this but cannot print build.ssh given as a mapping in JSON; the oracle
+    # reads its YAML output then (test_compose_oracle.theirs).
+    "build.ssh as a mapping": {COMPOSE: BASE.replace("      context: ./backend\n", "      context: ./backend\n"
+                                                     "      ssh:\n        default: /run/agent.sock\n")},
+    # Compose 2.26.1 panics on `extends:` without `service:` (interface conversion: nil, not
+    # string); it means a refusal, and the grader refuses it with the line and the fix.
+    "extends without service": {COMPOSE: with_backend("    extends:\n      file: other.yml\n"),
+                                "other.yml": "services:\n  base:\n    image: alpine\n"},
+    # Compose 2.26.1 expands aliases without any bound (22 GB for a 3^10 document); the grader
+    # refuses a document past MAX_EXPANDED_NODES (tests/test_bad_input.py), so no such case
+    # is given to Compose here.
     "the same port written twice": {
         COMPOSE: BASE.replace('      - "80:80"\n', '      - "80:80"\n      - target: 80\n        published: "80"\n'
                               '      - "${FRONTEND_PORT:-80}:80"\n')},

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import re
 import shutil
 import subprocess
 import tempfile
@@ -79,7 +80,7 @@ _project_dir = ["", ""]  # the project folder, absolute; the folder Compose runs
 def _absolute(path: str) -> str:
     """A local path as Compose prints it: a relative one joined to the project folder and
     cleaned (Go's filepath.Join); an absolute one, or one from the home folder, as written."""
-    if path.startswith(("/", "~")):
+    if path.startswith(("/", "~")) or re.match(r"[A-Za-z]:", path):  # a Windows drive too
         return path
     return posixpath.normpath(posixpath.join(_project_dir[0], path))
 
@@ -139,9 +140,19 @@ def theirs(folder: Path, home: str, compose: str | None = None) -> Any:
     # compose file's, also when COMPOSE_FILE names one in a sub-folder).
     p = subprocess.run(["docker", "compose", *(["-f", compose] if compose else []), "config", "--format", "json"],
                        cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+    if "error calling MarshalJSON" in p.stderr:
+        # Compose 2.26.1 loads the project but cannot print some values as JSON (build.ssh given
+        # as a mapping); its YAML output, every string quoted, says what it loaded.
+        p = subprocess.run(["docker", "compose", *(["-f", compose] if compose else []), "config"],
+                           cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+        doc = yaml.safe_load(p.stdout) if p.returncode == 0 and p.stdout.strip() else None
+        return _their_model(doc, folder, home) if doc else REFUSED
     if p.returncode != 0 or not p.stdout.strip():
         return REFUSED
-    doc = json.loads(p.stdout)
+    return _their_model(json.loads(p.stdout), folder, home)
+
+
+def _their_model(doc: dict, folder: Path, home: str) -> Any:
     out = {}
     for name, s in (doc.get("services") or {}).items():
         out[name] = {

@@ -91,14 +91,15 @@ class _Loader:
                 raise InputError("must be a mapping (key: value) at the top", rel, d.root.line)
             if d.bad_key is not None:
                 raise d.bad_key
-            # Compose makes lists unique and checks the document as written against its schema
-            # (`include:` taken out), then interpolates.
-            if isinstance(d.root.get("services"), YMap):
-                enforce_unicity(d.root.get("services"))  # type: ignore[arg-type]
-            if check:
-                validate(YMap(d.root.line, d.root.col, items={k: v for k, v in d.root.items.items() if k != "include"},
-                              key_lines=d.root.key_lines), rel)
+            # Compose interpolates (and casts), makes lists unique, then checks the document
+            # against its schema with `include:` taken out.
             doc = interpolate_node(d.root, env, rel)
+            assert isinstance(doc, YMap)
+            if isinstance(doc.get("services"), YMap):
+                enforce_unicity(doc.get("services"))  # type: ignore[arg-type]
+            if check:
+                validate(YMap(doc.line, doc.col, items={k: v for k, v in doc.items.items() if k != "include"},
+                              key_lines=doc.key_lines), rel)
             self.rebase(doc, self.dirs.get(rel, posixpath.dirname(rel)))  # paths relative to the project folder
             out.append(doc)
         return out
@@ -539,6 +540,9 @@ def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], proj
     name = project_name(root, [rel for rel, _ in files], project_dir, env)
     values = Env(env)  # what ${...} sees: the project's .env and the project's name
     values.setdefault("COMPOSE_PROJECT_NAME", EnvValue("COMPOSE_PROJECT_NAME", name, "", 0))
+    # $HOME is the home folder of whoever runs Compose: `~`, as Compose expands it in a bind
+    # source, never this machine's (the same grade everywhere).
+    values.setdefault("HOME", EnvValue("HOME", "~", "", 0))
     loader = _Loader(root, project_dir, values)
     merged: YMap | None = None
     for rel, line in files:

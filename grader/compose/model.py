@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from grader.compose.merge import seq_items
 from grader.errors import InputError
 from grader.submission.yamlfile import Comment, YamlDocument, YMap, YNode, YScalar, YSeq, file_of
 
@@ -51,6 +52,52 @@ def _go_port_range(text: str) -> tuple[int, int] | None:
         return None
     lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
     return (lo, hi) if lo <= hi else None
+
+
+def parse_volume_spec(spec: str) -> tuple[str | None, str, bool]:
+    """A short-syntax volume as compose-go's ParseVolume reads it: `SOURCE:TARGET[:MODE]`, a one
+    letter before `:` kept as a Windows drive, an empty part or a fourth part refused in its words.
+    (source or None for an anonymous volume, target, read-only)."""
+    if spec == "":
+        raise ValueError("invalid empty volume spec")
+    if len(spec) <= 2:
+        return None, spec, False
+    source: str | None = None
+    target: str | None = None
+    read_only = False
+    buffer = ""
+    for i, char in enumerate(spec + "\0"):
+        end = i == len(spec)
+        if char == ":" and not end and len(buffer) == 1 and buffer.isalpha():
+            buffer += char  # a Windows drive letter
+        elif char == ":" or end:
+            if buffer == "":
+                raise ValueError(f"invalid spec: {spec}: empty section between colons")
+            if source is None and end:
+                target = buffer
+            elif source is None:
+                source = buffer
+            elif target is None:
+                target = buffer
+            elif not end:
+                raise ValueError(f"invalid spec: {spec}: too many colons")
+            else:
+                for option in buffer.split(","):
+                    if option in ("ro", "rw"):
+                        read_only = option == "ro"
+            buffer = ""
+        else:
+            buffer += char
+    return source, target or "", read_only
+
+
+def _is_file_path(source: str | None) -> bool:
+    """compose-go's isFilePath: a bind mount's source rather than a named volume."""
+    if not source:
+        return False
+    if source[0] in "./~$" or source.startswith("\\\\"):
+        return True
+    return len(source) > 1 and source[0].isalpha() and source[1] == ":"
 
 
 def port_spec_fault(raw: str) -> str | None:
@@ -330,8 +377,8 @@ class _Reader:
             return out
         for item in self.seq(node, "environment").items:
             entry = self.text(item, "an environment entry")
-            name, eq, value = entry.partition("=")
-            out.append(EnvVar(name.strip(), value if eq else None, item.line, getattr(item.line, "file", None) or rel))
+            name, eq, value = entry.partition("=")  # Compose keeps spaces around `=`: "A = 1" sets "A "
+            out.append(EnvVar(name, value if eq else None, item.line, getattr(item.line, "file", None) or rel))
         return out
 
     def env_files(self, node: YNode) -> list[EnvFileRef]:
@@ -360,16 +407,12 @@ class _Reader:
                          self.text(kind, "volumes.type") if kind else "volume",
                          isinstance(ro, YScalar) and ro.value is True, node.line)
         raw = self.text(node, "a volume")
-        parts = raw.split(":")
-        # Windows drive letters ("C:\\x:/y") keep their colon.
-        if len(parts) >= 3 and len(parts[0]) == 1 and parts[1].startswith(("\\", "/")):
-            parts = [parts[0] + ":" + parts[1]] + parts[2:]
-        if len(parts) == 1:
-            return Mount(None, parts[0], "volume", False, node.line)
-        source, target = parts[0], parts[1]
-        mode = parts[2] if len(parts) > 2 else ""
-        kind = "bind" if source.startswith((".", "/", "~", "$")) or re.match(r"^[A-Za-z]:[\\/]", source) else "volume"
-        return Mount(source, target, kind, "ro" in mode.split(","), node.line)
+        try:
+            source, target, read_only = parse_volume_spec(raw)
+        except ValueError as e:
+            raise self.err(node, str(e)) from None
+        kind = "bind" if _is_file_path(source) else "volume"
+        return Mount(source, target, kind, read_only, node.line)
 
     def depends(self, node: YNode) -> list[Dependency]:
         if isinstance(node, YMap):
@@ -497,6 +540,13 @@ def load_compose_project(project: "LoadedProject") -> ComposeModel:
     model.files = list(project.files)
     model.project_files = list(project.project_files)
     model.inactive = dict(project.inactive)
+    # A bare `- NAME` takes its value from the environment Compose runs in: of that, the grader
+    # knows the project's .env and the project's name (never this machine's variables).
+    known = {**{k: v.value for k, v in project.env.items()}, "COMPOSE_PROJECT_NAME": project.name}
+    for s in model.services.values():
+        for e in s.environment:
+            if e.value is None and known.get(e.name) is not None:
+                e.value = known[e.name]
     model.refusals = _refusals(model)
     return model
 
@@ -546,7 +596,7 @@ def _refusals(model: ComposeModel) -> list[InputError]:
         out.append(InputError(msg, file_of(line, model.rel), line))
 
     for s in model.services.values():
-        if s.image is None and s.build is None:
+        if (s.image is None or s.image.value == "") and s.build is None:
             refuse_project(f"service \"{s.name}\" has neither an image nor a build context specified", s.line)
         if "network_mode" in s.node.items and s.node.get("networks") is not None:
             refuse_project(f"service {s.name} declares mutually exclusive `network_mode` and `networks`: invalid compose "
@@ -579,6 +629,13 @@ def _refusals(model: ComposeModel) -> list[InputError]:
             if m.kind == "volume" and m.source and m.source not in model.volumes:
                 refuse_project(f"service \"{s.name}\" refers to undefined volume \"{m.source}\"; declare it under top-level "
                        "`volumes:`", m.line)
+        declared = model.root.get("secrets")
+        for item in seq_items(s.node.get("secrets")):
+            source = item.get("source") if isinstance(item, YMap) else item
+            name = source.text if isinstance(source, YScalar) else ""
+            if name and not (isinstance(declared, YMap) and name in declared.items):
+                refuse_project(f"service \"{s.name}\" refers to undefined secret {name}: invalid compose project",
+                               item.line)
         for c in s.configs:
             if c.source not in model.configs:
                 refuse_project(f"service \"{s.name}\" refers to undefined config \"{c.source}\"", c.line)

@@ -231,6 +231,13 @@ _ERRORS_KO = [
     (r"services\.(.+)\.(\S+): invalid type (\S+) for (\S+)",
      r"\1 서비스의 \2 값이 \3 형식이라 Compose가 읽지 못합니다. 목록으로 쓰세요."),
     # what Compose refuses in the merged project
+    (r"invalid spec: (.*): empty section between colons",
+     r"볼륨 \1에 비어 있는 부분이 있어(콜론 사이가 비었습니다) Compose가 읽지 못합니다. 변수가 비어 있지 않은지 "
+     "확인하세요."),
+    (r"invalid spec: (.*): too many colons", r"볼륨 \1에 콜론(:)이 너무 많아 Compose가 읽지 못합니다."),
+    (r"invalid empty volume spec", "빈 볼륨 항목은 Compose가 읽지 못합니다."),
+    (r'service "(.+)" refers to undefined secret (.+): invalid compose project',
+     r"\1 서비스가 쓰는 secret \2가 최상위 `secrets:`에 선언되어 있지 않아 Compose가 프로젝트를 거부합니다."),
     (r"error decoding '(.+)\.count': invalid value \"(.*)\", the only value allowed is 'all' or a number",
      r"\1의 count 값 \2는 쓸 수 없습니다. Compose는 숫자나 all만 받습니다."),
     (r'(.+): "count" and "device_ids" attributes are exclusive',
