@@ -62,6 +62,7 @@ class _Loader:
         self.cache: dict[tuple[str, int], YMap] = {}
         # an included file's paths are relative to its include's project_directory, when given
         self.dirs: dict[str, str] = {}
+        self.parsed: dict[str, list] = {}  # rel -> its YAML documents, parsed once
 
     # reading, jailed
     def path(self, base_dir: str, written: str, what: str, rel: str, line: int | None) -> str:
@@ -79,7 +80,8 @@ class _Loader:
             self.root.resolve(rel)
             raise InputError(f"{what} {rel} not found", None, None)
         src = self.root.read(rel)
-        docs = load_yaml_documents(src.text, rel)
+        docs = self.parsed.get(rel) or load_yaml_documents(src.text, rel)
+        self.parsed[rel] = docs
         if rel not in self.files:
             self.files.append(rel)
             self.comments.extend(docs[0].comments)
@@ -486,7 +488,8 @@ def normalize_project_name(text: str) -> str:
     return "".join(re.findall(r"[a-z0-9_-]", text.lower())).lstrip("_-")
 
 
-def project_name(root: SubmissionRoot, files: list[str], project_dir: str, env: Env) -> str:
+def project_name(root: SubmissionRoot, files: list[str], project_dir: str, env: Env,
+                 parsed: dict[str, list] | None = None) -> str:
     """The name Compose gives the project when run in the submission (no -p): COMPOSE_PROJECT_NAME
     from .env; else the last `name:` of the files, interpolated; else the project folder's name.
     A name Compose would refuse is refused here, in its words."""
@@ -501,6 +504,8 @@ def project_name(root: SubmissionRoot, files: list[str], project_dir: str, env: 
     for rel in files:
         try:
             docs = load_yaml_documents(root.read(rel).text, rel)
+            if parsed is not None:
+                parsed[rel] = docs
         except InputError:
             break  # reported with its line when the file is loaded
         for d in docs:
@@ -537,13 +542,15 @@ def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], proj
                 raise InputError(f"COMPOSE_FILE names {rel}, which is not in the submission",
                                  env["COMPOSE_FILE"].file, line)
             raise InputError("file not found", rel)
-    name = project_name(root, [rel for rel, _ in files], project_dir, env)
+    parsed: dict[str, list] = {}
+    name = project_name(root, [rel for rel, _ in files], project_dir, env, parsed)
     values = Env(env)  # what ${...} sees: the project's .env and the project's name
     values.setdefault("COMPOSE_PROJECT_NAME", EnvValue("COMPOSE_PROJECT_NAME", name, "", 0))
     # $HOME is the home folder of whoever runs Compose: `~`, as Compose expands it in a bind
     # source, never this machine's (the same grade everywhere).
     values.setdefault("HOME", EnvValue("HOME", "~", "", 0))
     loader = _Loader(root, project_dir, values)
+    loader.parsed = parsed
     merged: YMap | None = None
     for rel, line in files:
         one = loader.load_file(rel, values)

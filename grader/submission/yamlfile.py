@@ -25,7 +25,10 @@ MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 50_000
 MERGE_TAG = "tag:yaml.org,2002:merge"
 # libyaml, when PyYAML was built with it, reads the same YAML ~10x faster with the same marks.
-_PARSER = getattr(yaml, "CParser", None)
+try:
+    from yaml.cyaml import CParser as _PARSER
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    _PARSER = None
 
 
 class _PlainResolver(BaseResolver):
