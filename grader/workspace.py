@@ -10,8 +10,9 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.compose.loader import Env, compose_files, load_project, parse_dotenv, read_project_env
-from grader.compose.model import COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Service, load_compose_project
+from grader.compose.loader import Env, EnvValue, compose_files, load_project, parse_dotenv, read_project_env
+from grader.compose.model import (COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Service, is_remote_context,
+                                  load_compose_project)
 from grader.errors import InputError, OutsideRootError
 from grader.nginx.layout import placed_alone, run_removes
 from grader.nginx.model import ApiRoute, NginxConfig
@@ -68,8 +69,9 @@ def find_compose(root: SubmissionRoot) -> str:
 
 
 def read_env_file(text: str, rel: str, env: Env | None = None) -> list[EnvVar]:
-    """An env_file as Compose reads it, interpolated with the project's .env."""
-    return [EnvVar(v.name, v.value, v.line, v.file) for v in parse_dotenv(text, rel, env)]
+    """An env_file as Compose reads it, interpolated with the project's .env; a bare NAME takes
+    its value from there (and is left out when it has none)."""
+    return [EnvVar(v.name, v.value, v.line, v.file) for v in parse_dotenv(text, rel, env, bare_lookup=True)]
 
 
 def load_compose_files(ws: Workspace, compose: str | None) -> ComposeModel:
@@ -89,6 +91,11 @@ def load_compose_files(ws: Workspace, compose: str | None) -> ComposeModel:
         files = compose_files(root, project_dir, ws.compose_env)
         ws.compose_rel = files[0][0]
         project_dir = posixpath.dirname(ws.compose_rel)  # Compose's project folder: the first file's
+        if project_dir:
+            # COMPOSE_FILE led into a sub-folder: its .env is read too; the working folder's wins.
+            env = read_project_env(root, project_dir)
+            env.update(ws.compose_env)
+            ws.compose_env = env
     project = load_project(root, files, project_dir, ws.compose_env)
     model = load_compose_project(project)
     for e in project.problems + model.refusals:
@@ -124,7 +131,7 @@ def infer_frontend(ws: Workspace) -> str | None:
 def _load_dockerfiles(ws: Workspace) -> None:
     assert ws.compose is not None
     for s in ws.compose.services.values():
-        if s.build is None or "://" in s.build.context:
+        if s.build is None or is_remote_context(s.build.context):
             continue
         try:
             ctx = ws.root.join(ws.compose_dir, s.build.context)
@@ -140,6 +147,8 @@ def _load_dockerfiles(ws: Workspace) -> None:
 def _load_env_files(ws: Workspace) -> None:
     assert ws.compose is not None
     for s in ws.compose.services.values():
+        # A later env file sees the values of the earlier ones first, then the project's .env.
+        seen = Env(ws.compose_env)
         for ref in s.env_files:
             where = getattr(ref.line, "file", None) or ws.compose_rel
             try:
@@ -152,7 +161,10 @@ def _load_env_files(ws: Workspace) -> None:
                     else:
                         ref.read = True  # `required: false`: Compose goes on without it, so do we
                     continue
-                s.env_from_files.extend(read_env_file(ws.root.read(rel).text, rel, ws.compose_env))
+                values = read_env_file(ws.root.read(rel).text, rel, seen)
+                for v in values:
+                    seen[v.name] = EnvValue(v.name, v.value, v.file, v.line)
+                s.env_from_files.extend(values)
                 ref.read = True
             except OutsideRootError as e:
                 _note_error(ws, InputError(f"env_file {ref.path!r} of service {s.name} points outside the "

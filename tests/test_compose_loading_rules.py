@@ -177,6 +177,11 @@ REFUSALS = {  # a service's lines -> the grader's message, Compose's words first
     'ports: ["80:abc"]': "Invalid containerPort: abc",
     'volumes: ["${EMPTY}:/data"]': "invalid spec: :/data: empty section between colons",
     'volumes: ["./a:/b:ro:x"]': "invalid spec: ./a:/b:ro:x: too many colons",
+    "container_name: web\n    deploy:\n      replicas: 3": "services.deploy.replicas: can't set container_name and app "
+                                                          "as container name must be unique: invalid compose project",
+    "stop_grace_period: 10 s": "error decoding 'services[app].stop_grace_period': time: unknown unit \" s\" in "
+                               "duration \"10 s\"",
+    "mem_limit: lots": "error decoding 'services[app].mem_limit': invalid size: 'lots'",
     "secrets: [token]": 'service "app" refers to undefined secret token: invalid compose project',
     'ports: ["a:80"]': "Invalid hostPort: a",
     'ports: ["80/xyz"]': "Invalid proto: xyz",

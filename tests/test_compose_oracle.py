@@ -120,7 +120,9 @@ def _our_volume(m: Any) -> tuple:
 def _our_build(b: Any) -> Any:
     if b is None:
         return None
-    ctx = b.context if "://" in b.context else _shown(_absolute(b.context), _project_dir[1])
+    from grader.compose.model import is_remote_context
+
+    ctx = b.context if is_remote_context(b.context) else _shown(_absolute(b.context), _project_dir[1])
     return [ctx, b.dockerfile]
 
 
@@ -163,7 +165,7 @@ def _their_model(doc: dict, folder: Path, home: str) -> Any:
             "depends_on": {k: v.get("condition") for k, v in (s.get("depends_on") or {}).items()},
             "environment": dict(s.get("environment") or {}),
             "volumes": sorted(_their_volume(v, folder, home) for v in s.get("volumes") or []),
-            "build": _their_build(s.get("build"), folder),
+            "build": _their_build(s.get("build"), folder, home),
         }
     return out
 
@@ -175,11 +177,14 @@ def _their_volume(v: dict, folder: Path, home: str) -> tuple:
     return (v.get("type"), source, (v.get("target") or "").rstrip("/") or "/")
 
 
-def _their_build(b: dict | None, folder: Path) -> Any:
+def _their_build(b: dict | None, folder: Path, home: str) -> Any:
     if b is None:
         return None
-    context = b.get("context", ".")
-    return [context if "://" in context else _shown(context, str(folder.resolve())), b.get("dockerfile", "Dockerfile")]
+    from grader.compose.model import is_remote_context
+
+    context = b.get("context") or str(folder.resolve())  # `build: ''` prints no context: the folder
+    shown = context if is_remote_context(context) else _shown(context, str(folder.resolve()), home)
+    return [shown, b.get("dockerfile", "Dockerfile")]
 
 
 # -- the cases -------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ class Env(dict):
 _DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(?:(=|:)\s*(.*))?$")
 
 
-def parse_dotenv(text: str, rel: str, env: Env | None = None) -> list[EnvValue]:
+def parse_dotenv(text: str, rel: str, env: Env | None = None, bare_lookup: bool = False) -> list[EnvValue]:
     """A dotenv file as Compose reads it: `export` and comments allowed, 'single' quotes literal,
     "double" quotes and bare values interpolated with what is already known; a bare NAME sets
     nothing. Earlier lines are seen by later ones."""
@@ -52,7 +52,11 @@ def parse_dotenv(text: str, rel: str, env: Env | None = None) -> list[EnvValue]:
             raise InputError(f"line {s[:40]!r} is not NAME=value", rel, n)
         name, eq, rest = m.group(1), m.group(2), m.group(3) or ""
         if not eq:
-            continue  # a bare name: taken from the shell running compose, which the grader is not
+            # a bare name: taken from the shell running compose (which the grader is not) and, in
+            # an env_file, from the project's .env
+            if bare_lookup and known.lookup(name) is not None:
+                out.append(EnvValue(name, known.lookup(name), rel, Line(n, rel)))
+            continue
         rest = rest.strip()
         if rest[:1] in ("'", '"'):
             q = rest[0]
@@ -64,9 +68,15 @@ def parse_dotenv(text: str, rel: str, env: Env | None = None) -> list[EnvValue]:
             if end < 0:
                 raise InputError(f"value of {name} opens a {q} quote that is never closed", rel, n)
             value = body[:end]
+            # What follows the closing quote is read as the next name: a name is skipped, anything
+            # else refused, as compose-go's dotenv does (`J='it''s'`).
+            after = body[end + 1:].strip()
+            if after and not after.startswith("#"):
+                bad = re.search(r"[^A-Za-z0-9_.\-\s]", after.split("#")[0])
+                if bad:
+                    raise InputError(f'unexpected character "{bad.group()}" in variable name "{after}"', rel, n)
             if q == '"':
-                value = (value.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\"))
-                value = interpolate_text(value, known, rel, Line(n, rel), name)
+                value = interpolate_text(_double_quoted(value), known, rel, Line(n, rel), name)
         else:
             value = re.split(r"\s+#", rest, maxsplit=1)[0].strip()
             value = interpolate_text(value, known, rel, Line(n, rel), name)
@@ -74,6 +84,15 @@ def parse_dotenv(text: str, rel: str, env: Env | None = None) -> list[EnvValue]:
         known[name] = ev
         out.append(ev)
     return out
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\",
+            '"': '"', "$": "$$"}  # `\$` is a literal $: written $$ for the interpolation that follows
+
+
+def _double_quoted(body: str) -> str:
+    """The escapes compose-go's dotenv reads in a double-quoted value; any other backslash stays."""
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), body, flags=re.S)
 
 
 def _closing_quote(body: str, q: str) -> int:

@@ -63,6 +63,7 @@ class _Loader:
         # an included file's paths are relative to its include's project_directory, when given
         self.dirs: dict[str, str] = {}
         self.parsed: dict[str, list] = {}  # rel -> its YAML documents, parsed once
+        self.included: set[str] = set()
 
     # reading, jailed
     def path(self, base_dir: str, written: str, what: str, rel: str, line: int | None) -> str:
@@ -100,8 +101,10 @@ class _Loader:
             if isinstance(doc.get("services"), YMap):
                 enforce_unicity(doc.get("services"))  # type: ignore[arg-type]
             if check:
-                validate(YMap(doc.line, doc.col, items={k: v for k, v in doc.items.items() if k != "include"},
-                              key_lines=doc.key_lines), rel)
+                # `!reset` is applied before the check: what it removes is never checked
+                checked = drop_resets(YMap(doc.line, doc.col, key_lines=doc.key_lines,
+                                           items={k: v for k, v in doc.items.items() if k != "include"}))
+                validate(checked, rel)  # type: ignore[arg-type]
             self.rebase(doc, self.dirs.get(rel, posixpath.dirname(rel)))  # paths relative to the project folder
             out.append(doc)
         return out
@@ -116,8 +119,8 @@ class _Loader:
                 # and checks it again once extended, made unique again (a file read only for
                 # `extends` is not checked itself: _transform_only).
                 enforce_unicity(extended.get("services"))  # type: ignore[arg-type]
-                validate(YMap(extended.line, extended.col, key_lines=extended.key_lines,
-                              items={k: v for k, v in extended.items.items() if k != "include"}), rel)
+                validate(drop_resets(YMap(extended.line, extended.col, key_lines=extended.key_lines,  # type: ignore[arg-type]
+                                          items={k: v for k, v in extended.items.items() if k != "include"})), rel)
             doc = extended
             doc = self.apply_include(doc, rel, env, depth)
             merged = doc if merged is None else merge_maps(merged, doc)
@@ -146,7 +149,7 @@ class _Loader:
         if not isinstance(node, YScalar) or node.value is None:
             return node
         text = str(node.raw)
-        if text.startswith(("/", "~", "$")) or "://" in text or re.match(r"^[A-Za-z]:[\\/]", text):
+        if text.startswith(("/", "~", "$", "github.com/", "git@")) or "://" in text or re.match(r"^[A-Za-z]:[\\/]", text):
             return node
         joined = posixpath.normpath(posixpath.join(file_dir or ".", text))
         rel = posixpath.relpath(joined, self.project_dir or ".")
@@ -302,6 +305,10 @@ class _Loader:
             if not paths:
                 raise InputError("an include entry needs a path", rel, item.line)
             try:
+                first = self.path(posixpath.dirname(rel), paths[0][0], "include", rel, paths[0][1])
+                if first in self.included:
+                    continue  # Compose reads an included file once
+                self.included.add(first)
                 included = self.load_include(rel, paths, env_files, env, depth, project_dir)
             except InputError as e:
                 if e.file is None:

@@ -37,8 +37,10 @@ def _kv_map(node: YNode | None) -> YMap | None:
     return None
 
 
-def _name_map(node: YNode | None) -> YMap | None:
-    """depends_on / networks in mapping form: a list of names becomes name: null."""
+def _name_map(node: YNode | None, depends: bool = False) -> YMap | None:
+    """depends_on / networks in mapping form: a list of names becomes name: null, or for
+    depends_on `name: {condition: service_started}`, as Compose makes the short form canonical
+    before it merges (so a list merges with a mapping)."""
     if isinstance(node, YMap):
         return node
     if isinstance(node, YSeq):
@@ -48,6 +50,9 @@ def _name_map(node: YNode | None) -> YMap | None:
                 return None
             key = item.text
             m.items[key] = YScalar(item.line, item.col, value=None, raw="")
+            if depends:
+                cond = YScalar(item.line, item.col, value="service_started", raw="service_started")
+                m.items[key] = YMap(item.line, item.col, items={"condition": cond}, key_lines={"condition": item.line})
             m.key_lines[key] = item.line
         return m
     return None
@@ -60,14 +65,39 @@ def _port_key(node: YNode) -> str:
     return plain(node)
 
 
+def clean_path(path: str) -> str:
+    """Go's path.Clean: one slash between parts, no `.`, `..` resolved, no trailing slash."""
+    if path == "":
+        return "."
+    rooted = path.startswith("/")
+    out: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out and out[-1] != "..":
+                out.pop()
+            elif not rooted:
+                out.append(part)
+            continue
+        out.append(part)
+    text = "/".join(out)
+    return ("/" + text) if rooted else (text or ".")
+
+
 def _volume_key(node: YNode) -> str:
+    """A mount's target as Compose keys mounts to make them unique: a short one cleaned (`/d/`
+    is `/d`), a long one's `target` as written."""
     if isinstance(node, YMap):
         return plain(node.get("target"))
-    text = plain(node)
-    parts = text.split(":")
-    if len(parts) >= 3 and len(parts[0]) == 1 and parts[1][:1] in ("\\", "/"):
-        parts = [parts[0] + ":" + parts[1]] + parts[2:]
-    return parts[1] if len(parts) > 1 else parts[0]
+    else:
+        from grader.compose.model import parse_volume_spec
+
+        try:
+            target = parse_volume_spec(plain(node))[1]
+        except ValueError:
+            return plain(node)
+    return clean_path(target) if target.startswith("/") else target
 
 
 def _env_file_key(node: YNode) -> str:
@@ -122,13 +152,16 @@ def merge_maps(base: YMap, over: YMap, path: tuple[str, ...] = ()) -> YMap:
     lists appended (ports, volumes … made unique, the later entry winning), `command` and
     scalars replaced, a null leaving the base, `!reset` removing and `!override` replacing."""
     out = YMap(base.line, base.col, items=dict(base.items), key_lines=dict(base.key_lines))
+    # In environment, labels ... a later `NAME:` without a value replaces the earlier value
+    # (the variable is then taken from the shell); elsewhere a null leaves the earlier value.
+    null_replaces = len(path) == 3 and path[0] == "services" and path[-1] in KV
     for key, value in over.items.items():
         if value.tag == "!reset":
             out.items.pop(key, None)
             out.key_lines.pop(key, None)
             continue
-        if value.tag == "!override" or key not in out.items:
-            if is_null(value) and key in out.items:
+        if value.tag == "!override" or key not in out.items or (null_replaces and is_null(value)):
+            if is_null(value) and key in out.items and not null_replaces:
                 continue
             out.items[key] = _strip(value)
             out.key_lines[key] = over.line_of(key)
@@ -153,7 +186,7 @@ def merge_value(base: YNode, over: YNode, path: tuple[str, ...]) -> YNode:
         if b is not None and o is not None:
             return merge_maps(b, o, path)
     if in_service and key in NAMED:
-        b, o = _name_map(base), _name_map(over)
+        b, o = _name_map(base, key == "depends_on"), _name_map(over, key == "depends_on")
         if b is not None and o is not None:
             return merge_maps(b, o, path)
     if in_service and key in LISTISH:

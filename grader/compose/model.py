@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from grader.compose.merge import seq_items
+from grader.compose.merge import clean_path, is_null, seq_items
 from grader.errors import InputError
 from grader.submission.yamlfile import Comment, YamlDocument, YMap, YNode, YScalar, YSeq, file_of
 
@@ -34,6 +34,40 @@ class Port:
 
     def published_numbers(self) -> list[int]:
         return _port_range(self.published) if self.published else []
+
+    def bindings(self) -> list[tuple[str, str, str, str]]:
+        """The port bindings Compose makes of it, each as it keys them to make ports unique
+        (host address 0.0.0.0 when none is given): a target range is one binding per port."""
+        host = self.host_ip or "0.0.0.0"
+        targets = self.target_numbers()
+        if len(targets) <= 1:
+            return [(host, self.published or "", self.target, self.protocol)]
+        pubs = self.published_numbers()
+        return [(host, str(pubs[i]) if len(pubs) == len(targets) else (self.published or ""), str(t), self.protocol)
+                for i, t in enumerate(targets)]
+
+
+def unique_ports(ports: list[Port]) -> list[Port]:
+    """Ports as Compose makes them unique: a binding given again later replaces the earlier one
+    (`80:80` in the file and `0.0.0.0:80:80` in the override are one port)."""
+    keys = [p.bindings() for p in ports]
+    out: list[Port] = []
+    for i, p in enumerate(ports):
+        later = {k for ks in keys[i + 1:] for k in ks}
+        rest = [k for k in keys[i] if k not in later]
+        if len(rest) == len(keys[i]):
+            out.append(p)
+        else:  # some of a range given again later: the rest, one port each
+            out.extend(Port(t, pub or None, p.host_ip, proto, p.line) for _, pub, t, proto in rest)
+    return out
+
+
+def _one_port(text: str) -> str:
+    """A port or range as Compose prints it: `08080` is 8080, `8080-8080` is 8080."""
+    r = _go_port_range(text)
+    if r is None:
+        return text
+    return str(r[0]) if r[0] == r[1] else f"{r[0]}-{r[1]}"
 
 
 def _port_range(text: str) -> list[int]:
@@ -113,6 +147,8 @@ def port_spec_fault(raw: str) -> str | None:
         proto = proto.split("/")[0] or "tcp"
     if ip.startswith("[") and ip.endswith("]"):
         ip = ip[1:-1]
+    elif ":" in ip:  # an IPv6 address is written in brackets: [::1]:80:80
+        return f"Invalid ip address {ip}: address {ip}:: too many colons in address"
     if ip:
         try:
             ipaddress.ip_address(ip)
@@ -158,6 +194,7 @@ class Dependency:
     condition: str | None
     line: int
     via: str | None = None  # None: written under depends_on; else the key Compose derives it from
+    required: bool = True
 
 
 # Keys from which Compose derives a dependency when depends_on does not name the service
@@ -180,6 +217,15 @@ class Network:
     name: str  # the `name:` given, else the key
     line: int
     external: bool = False
+
+
+REMOTE_CONTEXT_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")
+
+
+def is_remote_context(context: str) -> bool:
+    """A build context Compose hands to the builder as it is (a URL or a git address), not a
+    folder relative to the project."""
+    return "://" in context or context.startswith(REMOTE_CONTEXT_PREFIXES)
 
 
 @dataclass
@@ -365,7 +411,8 @@ class _Reader:
                 published, target = parts[0] or None, parts[1]
             else:
                 host_ip, published, target = ":".join(parts[:-2]), parts[-2] or None, parts[-1]
-        return Port(target, published, host_ip or None, proto or "tcp", node.line)
+        return Port(_one_port(target), _one_port(published) if published else None, host_ip or None,
+                    (proto or "tcp").lower(), node.line)
 
     def env(self, node: YNode, rel: str) -> list[EnvVar]:
         out = []
@@ -402,8 +449,9 @@ class _Reader:
             source = node.get("source")
             kind = node.get("type")
             ro = node.get("read_only")
+            written = self.text(target, "volumes.target") if target else ""
             return Mount(self.text(source, "volumes.source") if source else None,
-                         self.text(target, "volumes.target") if target else "",
+                         clean_path(written) if written.startswith("/") else written,
                          self.text(kind, "volumes.type") if kind else "volume",
                          isinstance(ro, YScalar) and ro.value is True, node.line)
         raw = self.text(node, "a volume")
@@ -412,16 +460,19 @@ class _Reader:
         except ValueError as e:
             raise self.err(node, str(e)) from None
         kind = "bind" if _is_file_path(source) else "volume"
-        return Mount(source, target, kind, read_only, node.line)
+        # Compose cleans the target (`//data/./` is /data)
+        return Mount(source, clean_path(target) if target.startswith("/") else target, kind, read_only, node.line)
 
     def depends(self, node: YNode) -> list[Dependency]:
         if isinstance(node, YMap):
             out = []
             for name, spec in node.items.items():
-                cond = None
+                cond, required = None, True
                 if isinstance(spec, YMap) and spec.get("condition") is not None:
                     cond = self.text(spec.get("condition"), "depends_on.condition")
-                out.append(Dependency(name, cond, node.line_of(name)))
+                if isinstance(spec, YMap) and isinstance(spec.get("required"), YScalar):
+                    required = spec.get("required").value is not False  # type: ignore[union-attr]
+                out.append(Dependency(name, cond, node.line_of(name), required=required))
             return out
         return [Dependency(name, None, line) for name, line in self.str_list(node, "depends_on")]
 
@@ -472,11 +523,7 @@ class _Reader:
             if name != "":  # Compose 2.26 drops an empty container_name (2.40 refuses it)
                 s.container_name = Scalar(name, m.line_of("container_name"))
         if get("ports") is not None:
-            ports: dict[tuple, Port] = {}
-            for item in self.seq(get("ports"), "ports").items:
-                p = self.port(item)  # the same port written twice is one port to Compose
-                ports.setdefault((p.host_ip, p.published, p.target, p.protocol), p)
-            s.ports = list(ports.values())
+            s.ports = unique_ports([self.port(item) for item in self.seq(get("ports"), "ports").items])
             s.ports_line = m.line_of("ports")
         if get("expose") is not None:
             s.expose = [Scalar(v, line) for v, line in self.str_list(get("expose"), "expose")]
@@ -598,9 +645,29 @@ def _refusals(model: ComposeModel) -> list[InputError]:
     for s in model.services.values():
         if (s.image is None or s.image.value == "") and s.build is None:
             refuse_project(f"service \"{s.name}\" has neither an image nor a build context specified", s.line)
+        scale = s.scale.value if s.scale is not None and isinstance(s.scale.value, int) else None
+        replicas = s.replicas.value if s.replicas is not None and isinstance(s.replicas.value, int) else None
+        if scale is not None and replicas is not None and scale != replicas:
+            refuse_project(f"services.{s.name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid "
+                           "compose project", s.scale.line)
+        elif s.container_name is not None and max(scale or 0, replicas or 0) > 1:
+            key, where = ("deploy.replicas", s.replicas) if replicas is not None else ("scale", s.scale)
+            refuse_project(f"services.{key}: can't set container_name and {s.name} as container name must be unique: "
+                           "invalid compose project", where.line)  # type: ignore[union-attr]
+        build = s.node.get("build")
+        if isinstance(build, YMap) and not is_null(build.get("dockerfile")) and not is_null(
+                build.get("dockerfile_inline")):
+            refuse_project(f"service \"{s.name}\" declares mutualy exclusive dockerfile and dockerfile_inline: "
+                           "invalid compose project", build.line_of("dockerfile_inline"))
+        for item in seq_items(s.node.get("env_file")):
+            fmt = item.get("format") if isinstance(item, YMap) else None
+            if isinstance(fmt, YScalar) and fmt.text:
+                refuse_project(f"unsupported env_file format \"{fmt.text}\"", fmt.line)
         if "network_mode" in s.node.items and s.node.get("networks") is not None:
             refuse_project(f"service {s.name} declares mutually exclusive `network_mode` and `networks`: invalid compose "
                    "project", s.node.line_of("networks"))
+        for message, node in _decoding_faults(s):
+            refuse_project(message, node.line)
         for i, dev in enumerate(_reserved_devices(s.node)):
             count = dev.get("count")
             if isinstance(count, YScalar) and count.value is not None and not (
@@ -616,6 +683,8 @@ def _refusals(model: ComposeModel) -> list[InputError]:
             if m.kind == "bind" and not m.source:
                 refuse_project('invalid mount config for type "bind": field Source must not be empty', m.line)
         for d in s.depends_on:
+            if d.service in model.inactive and not d.required:
+                continue  # an optional dependency on a service its profile leaves out
             if d.service not in model.services:
                 why = " (its profile is not enabled)" if d.service in model.inactive else ""
                 if d.via is not None:
@@ -644,6 +713,74 @@ def _refusals(model: ComposeModel) -> list[InputError]:
         first = model.services[cycle[0]]
         line = next((d.line for d in first.depends_on if d.service == cycle[1]), first.line)
         refuse_project("dependency cycle detected: " + " -> ".join(cycle), line)
+    return out
+
+
+_UNITS = ("ns", "us", "µs", "μs", "ms", "s", "m", "h")
+DURATIONS = ("healthcheck.interval", "healthcheck.timeout", "healthcheck.start_period", "healthcheck.start_interval",
+             "stop_grace_period", "deploy.restart_policy.delay", "deploy.restart_policy.window",
+             "deploy.update_config.delay", "deploy.update_config.monitor", "deploy.rollback_config.delay",
+             "deploy.rollback_config.monitor")
+SIZES = ("mem_limit", "memswap_limit", "mem_reservation", "shm_size", "build.shm_size",
+         "deploy.resources.limits.memory", "deploy.resources.reservations.memory")
+CPUS = ("deploy.resources.limits.cpus", "deploy.resources.reservations.cpus")
+
+
+def go_duration_fault(text: str) -> str | None:
+    """What Go's time.ParseDuration says of a duration it cannot read (Compose decodes every
+    duration with it: `1m30s`, `10s`, `1.5h`), or None."""
+    s = text.lstrip("+-")
+    if s == "0":
+        return None
+    if s == "":
+        return f'time: invalid duration "{text}"'
+    while s:
+        m = re.match(r"(\d*)(\.\d*)?", s)
+        digits = (m.group(1) or "") + (m.group(2) or "").lstrip(".")
+        if not digits:
+            return f'time: invalid duration "{text}"'
+        s = s[m.end():]
+        unit = re.match(r"[^0-9.]*", s).group()  # type: ignore[union-attr]
+        if not unit:
+            return f'time: missing unit in duration "{text}"'
+        if unit not in _UNITS:
+            return f'time: unknown unit "{unit}" in duration "{text}"'
+        s = s[len(unit):]
+    return None
+
+
+def _size_fault(text: str) -> str | None:
+    """go-units' RAMInBytes: `512m`, `1.5g`, `2GiB`, `1024`."""
+    return None if re.fullmatch(r"(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?", text) else f"invalid size: '{text}'"
+
+
+def _at(node: YNode | None, path: str) -> YNode | None:
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, YMap) else None
+    return node
+
+
+def _decoding_faults(s: "Service") -> list[tuple[str, YNode]]:
+    """Values Compose refuses when it decodes the project (durations, sizes, CPUs), in its words."""
+    out = []
+    where = f"services[{s.name}]"
+    for path in DURATIONS + SIZES + CPUS:
+        node = _at(s.node, path)
+        if not isinstance(node, YScalar) or not isinstance(node.value, str):
+            continue
+        if path in DURATIONS:
+            fault = go_duration_fault(node.value)
+        elif path in SIZES:
+            fault = _size_fault(node.value)
+        else:
+            fault = None if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", node.value) else \
+                f'strconv.ParseFloat: parsing "{node.value}": invalid syntax'
+        if fault:
+            out.append((f"error decoding '{where}.{path}': {fault}", node))
+    for i, item in enumerate(seq_items(s.node.get("volumes"))):
+        size = _at(item, "tmpfs.size")
+        if isinstance(size, YScalar) and isinstance(size.value, str) and _size_fault(size.value):
+            out.append((f"error decoding '{where}.volumes[{i}].tmpfs.size': {_size_fault(size.value)}", size))
     return out
 
 

@@ -231,6 +231,23 @@ _ERRORS_KO = [
     (r"services\.(.+)\.(\S+): invalid type (\S+) for (\S+)",
      r"\1 서비스의 \2 값이 \3 형식이라 Compose가 읽지 못합니다. 목록으로 쓰세요."),
     # what Compose refuses in the merged project
+    (r"services\.(\S+): can't set distinct values on 'scale' and 'deploy\.replicas': invalid compose project",
+     r"\1 서비스의 scale과 deploy.replicas 값이 서로 달라 Compose가 프로젝트를 거부합니다. 하나만 쓰거나 같은 값을 쓰세요."),
+    (r"services\.(\S+): can't set container_name and (\S+) as container name must be unique: invalid compose project",
+     r"\2 서비스에 container_name이 있는데 \1 설정으로 복제본을 여러 개 만들게 되어 있어 Compose가 프로젝트를 "
+     r"거부합니다. 컨테이너 이름은 하나뿐이어야 하니 container_name을 지우세요."),
+    (r'service "(.+)" declares mutualy exclusive dockerfile and dockerfile_inline: invalid compose project',
+     r"\1 서비스의 build에 dockerfile과 dockerfile_inline이 함께 있어 Compose가 거부합니다. 하나만 쓰세요."),
+    (r'unsupported env_file format "(.+)"', r"env_file의 format \1은 Compose 2.26.1이 지원하지 않습니다."),
+    (r"Invalid ip address (\S+): (.+)", r"IP 주소 \1을 Compose가 읽지 못합니다. IPv6 주소는 [::1]:80:80처럼 대괄호로 감싸세요."),
+    (r'unexpected character "(.+?)" in variable name "(.*)"',
+     r"닫는 따옴표 뒤에 \2이 남아 있어 Compose가 이 줄을 읽지 못합니다. 값 전체를 따옴표 하나로 감싸세요."),
+    (r"error decoding '(.+)': time: (.+)",
+     r"\1의 시간 값을 Compose가 읽지 못합니다(Compose의 메시지: `time: \2`). 10s, 1m30s처럼 단위를 붙여 쓰세요."),
+    (r"error decoding '(.+)': invalid size: '(.*)'",
+     r"\1의 크기 값 \2를 Compose가 읽지 못합니다. 512m, 1g처럼 쓰세요."),
+    (r"error decoding '(.+)': strconv\.ParseFloat: parsing \"(.*)\": invalid syntax",
+     r"\1의 값 \2를 Compose가 숫자로 읽지 못합니다. 0.5처럼 숫자로 쓰세요."),
     (r"invalid spec: (.*): empty section between colons",
      r"볼륨 \1에 비어 있는 부분이 있어(콜론 사이가 비었습니다) Compose가 읽지 못합니다. 변수가 비어 있지 않은지 "
      "확인하세요."),
