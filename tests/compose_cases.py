@@ -182,6 +182,20 @@ CASES: dict[str, dict[str, str | None]] = {
         ".env": "COMPOSE_FILE=deploy/compose.yml\nSHARED=top\n",
         "deploy/compose.yml": "services:\n  app:\n    image: alpine\n    container_name: ${SUB:-none}-${SHARED}\n",
         "deploy/.env": "SUB=sub\nSHARED=deploy\n"},
+    "an unused nested default that is required": {
+        COMPOSE: BASE.replace("      - PORT=8080\n", "      - PORT=${SET:-${UNSET:?nope}}\n"), ".env": "SET=8080\n"},
+    "an include's env_file under the project's .env": {
+        COMPOSE: "include:\n  - path: sub/compose.yaml\n    env_file: sub/custom.env\n" + BASE, ".env": "V=root\n",
+        "sub/compose.yaml": "services:\n  extra:\n    image: alpine\n    environment:\n      V: ${V:-unset}\n"
+                            "      W: ${W:-unset}\n",
+        "sub/custom.env": "V=custom\nW=custom\n"},
+    "both compose.override.yml and .yaml": {
+        "compose.yaml": BASE, "docker-compose.yml": None,
+        "compose.override.yml": "services:\n  backend:\n    environment:\n      - FROM=yml\n",
+        "compose.override.yaml": "services:\n  backend:\n    environment:\n      - FROM=yaml\n"},
+    "one port in long and short form": {
+        COMPOSE: BASE.replace('      - "80:80"\n', '      - "80:80"\n      - target: 80\n        published: 80\n')},
+    "a dollar in container_name": {COMPOSE: with_backend("    container_name: api$$x\n")},
     "the same port written twice": {
         COMPOSE: BASE.replace('      - "80:80"\n', '      - "80:80"\n      - target: 80\n        published: "80"\n'
                               '      - "${FRONTEND_PORT:-80}:80"\n')},

@@ -63,11 +63,13 @@ def ours(folder: Path, compose: str | None = None) -> Any:
     for name, s in ws.compose.services.items():
         env = {e.name: e.value for e in s.all_env}  # what the checks read: one value per name
         out[name] = {
-            "container_name": str(s.container_name.value) if s.container_name is not None else None,
+            # Compose prints every `$` of a string as `$$` (so that its output loads again)
+            "container_name": str(s.container_name.value).replace("$", "$$") if s.container_name is not None else None,
             "ports": sorted(_our_ports(s.ports)),
             "networks": sorted(s.network_keys()) if not _has(s, "network_mode") else [],
             "depends_on": {d.service: d.condition or "service_started" for d in s.depends_on},
-            "environment": {k: (v.replace("$", "$$") if v is not None else None) for k, v in env.items()},
+            "environment": {k.replace("$", "$$"): (v.replace("$", "$$") if v is not None else None)
+                            for k, v in env.items()},
             "volumes": sorted(_our_volume(m) for m in s.volumes),
             "build": _our_build(s.build),
         }
@@ -80,7 +82,11 @@ _project_dir = ["", ""]  # the project folder, absolute; the folder Compose runs
 def _absolute(path: str) -> str:
     """A local path as Compose prints it: a relative one joined to the project folder and
     cleaned (Go's filepath.Join); an absolute one, or one from the home folder, as written."""
-    if path.startswith(("/", "~")) or re.match(r"[A-Za-z]:", path):  # a Windows drive too
+    if path.startswith("~"):
+        from grader.compose.merge import clean_path
+
+        return clean_path(path)  # Compose expands it to the home folder and cleans it
+    if path.startswith("/") or re.match(r"[A-Za-z]:", path):  # a Windows drive too
         return path
     return posixpath.normpath(posixpath.join(_project_dir[0], path))
 

@@ -181,7 +181,12 @@ def _braced(body: str, env: Env, rel: str, line: int | None, where: str, whole: 
     value = env.lookup(name)
     present = value is not None and (value != "" or ":" not in op)
     if op.endswith("-"):
-        return _value(env, name, used) if present else interpolate_text(arg, env, rel, line, where, used)
+        if present:
+            # Compose works the default out even when it is not used: `${A:-${B:?e}}` with A set
+            # is still refused when B is not.
+            interpolate_text(arg, env, rel, line, where)
+            return _value(env, name, used)
+        return interpolate_text(arg, env, rel, line, where, used)
     if op.endswith("+"):
         return interpolate_text(arg, env, rel, line, where, used) if present else ""
     if not present:

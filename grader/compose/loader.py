@@ -29,8 +29,8 @@ from grader.submission.reader import SubmissionRoot
 from grader.submission.yamlfile import Comment, Line, YMap, YNode, YScalar, YSeq, file_of, load_yaml_documents
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-OVERRIDE_FILES = ("compose.override.yaml", "compose.override.yml", "docker-compose.override.yml",
-                  "docker-compose.override.yaml")
+OVERRIDE_FILES = ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml",
+                  "docker-compose.override.yaml")  # compose-go's order (.yml first here)
 MAX_INCLUDE_DEPTH = 16
 
 __all__ = ["DEFAULT_FILES", "OVERRIDE_FILES", "Env", "EnvValue", "LoadedProject", "compose_files", "interpolate_text",
@@ -341,7 +341,8 @@ class _Loader:
             if not self.root.exists(p):
                 raise InputError(f"include env_file {written!r} is not in the submission", rel, line)
             for v in parse_dotenv(self.root.read(p).text, p, inc_env):
-                inc_env[v.name] = v
+                if v.name not in env:  # what the project already sets wins over the include's file
+                    inc_env[v.name] = v
         merged: YMap | None = None
         for written, line in paths:
             p = self.path(base_dir, written, "include", rel, line)

@@ -28,6 +28,7 @@ class Port:
     host_ip: str | None
     protocol: str
     line: int
+    published_int: bool = False  # long syntax `published: 8080`, a number (see bindings)
 
     def target_numbers(self) -> list[int]:
         return _port_range(self.target)
@@ -40,6 +41,9 @@ class Port:
         (host address 0.0.0.0 when none is given): a target range is one binding per port."""
         host = self.host_ip or "0.0.0.0"
         targets = self.target_numbers()
+        if self.published_int:
+            # compose-go formats a number here with %s, so it never matches the short form's key
+            return [(host, f"%!s(int={self.published})", self.target, self.protocol)]
         if len(targets) <= 1:
             return [(host, self.published or "", self.target, self.protocol)]
         pubs = self.published_numbers()
@@ -390,7 +394,8 @@ class _Reader:
             proto = node.get("protocol")
             return Port(self.text(target, "ports.target"), self.text(pub, "ports.published") if pub else None,
                         self.text(ip, "ports.host_ip") if ip else None,
-                        self.text(proto, "ports.protocol") if proto else "tcp", node.line)
+                        self.text(proto, "ports.protocol") if proto else "tcp", node.line,
+                        published_int=isinstance(pub, YScalar) and type(pub.value) is int)
         raw = self.text(node, "a port")
         fault = port_spec_fault(raw)
         if fault is not None:
