@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from grader.compose.interpolation import Env, EnvValue, interpolate_node, interpolate_text, parse_dotenv
 from grader.compose.merge import enforce_unicity, is_null, merge_maps, plain, seq_items
+from grader.compose.model import is_remote_context, port_spec_fault
 from grader.compose.schema import validate
 from grader.errors import InputError, OutsideRootError
 from grader.submission.reader import SubmissionRoot
@@ -149,7 +150,7 @@ class _Loader:
         if not isinstance(node, YScalar) or node.value is None:
             return node
         text = str(node.raw)
-        if text.startswith(("/", "~", "$", "github.com/", "git@")) or "://" in text or re.match(r"^[A-Za-z]:[\\/]", text):
+        if text.startswith(("/", "~", "$")) or is_remote_context(text) or re.match(r"^[A-Za-z]:[\\/]", text):
             return node
         joined = posixpath.normpath(posixpath.join(file_dir or ".", text))
         rel = posixpath.relpath(joined, self.project_dir or ".")
@@ -382,8 +383,6 @@ def _transform_only(doc: YMap, rel: str) -> None:
     """A file read for `extends:` is not schema-checked by Compose 2.26.1, but every service in
     it goes through Compose's parsing of ports, depends_on and mounts, so a malformed one there
     refuses the project, even when no service extends it."""
-    from grader.compose.model import port_spec_fault
-
     services = doc.get("services")
     if not isinstance(services, YMap):
         return

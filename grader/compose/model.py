@@ -647,6 +647,8 @@ def _refusals(model: ComposeModel) -> list[InputError]:
     def refuse_project(msg: str, line: int) -> None:
         out.append(InputError(msg, file_of(line, model.rel), line))
 
+    declared_secrets = model.root.get("secrets")
+    declared_secrets = declared_secrets.items if isinstance(declared_secrets, YMap) else {}
     for s in model.services.values():
         if (s.image is None or s.image.value == "") and s.build is None:
             refuse_project(f"service \"{s.name}\" has neither an image nor a build context specified", s.line)
@@ -703,11 +705,10 @@ def _refusals(model: ComposeModel) -> list[InputError]:
             if m.kind == "volume" and m.source and m.source not in model.volumes:
                 refuse_project(f"service \"{s.name}\" refers to undefined volume \"{m.source}\"; declare it under top-level "
                        "`volumes:`", m.line)
-        declared = model.root.get("secrets")
         for item in seq_items(s.node.get("secrets")):
             source = item.get("source") if isinstance(item, YMap) else item
             name = source.text if isinstance(source, YScalar) else ""
-            if name and not (isinstance(declared, YMap) and name in declared.items):
+            if name and name not in declared_secrets:
                 refuse_project(f"service \"{s.name}\" refers to undefined secret {name}: invalid compose project",
                                item.line)
         for c in s.configs:
@@ -790,10 +791,8 @@ def _decoding_faults(s: "Service") -> list[tuple[str, YNode]]:
 
 
 def _reserved_devices(node: YMap) -> list[YMap]:
-    cur: YNode | None = node
-    for key in ("deploy", "resources", "reservations", "devices"):
-        cur = cur.get(key) if isinstance(cur, YMap) else None
-    return [d for d in cur.items if isinstance(d, YMap)] if isinstance(cur, YSeq) else []
+    devices = _at(node, "deploy.resources.reservations.devices")
+    return [d for d in devices.items if isinstance(d, YMap)] if isinstance(devices, YSeq) else []
 
 
 def _dependency_cycle(model: ComposeModel) -> list[str] | None:

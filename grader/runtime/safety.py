@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.compose.model import is_remote_context
 from grader.errors import InputError, OutsideRootError
 from grader.i18n.ko import localized
 from grader.submission.reader import SubmissionRoot
@@ -221,7 +222,7 @@ class Gate:
             return
         if isinstance(node, YMap) and "context" in node.items:
             line = node.line_of("context")
-        if "://" in ctx or ctx.startswith(("git@", "github.com/")):
+        if is_remote_context(ctx):
             yield self.hazard("remote_context", line, service=service, path=ctx)
             return
         if why := self.outside(ctx):

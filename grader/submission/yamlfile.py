@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import yaml
-from yaml.constructor import SafeConstructor
-from yaml.resolver import BaseResolver
 
 from grader.errors import InputError
 from grader.submission.goyaml import PLAIN_TAG, STR_TAG, compose_text, resolve_plain
@@ -24,14 +22,10 @@ from grader.submission.goyaml import PLAIN_TAG, STR_TAG, compose_text, resolve_p
 MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 50_000
 MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 # libyaml, when PyYAML was built with it, reads the same YAML ~10x faster with the same marks.
-try:
-    from yaml.cyaml import CParser as _PARSER
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    _PARSER = None
-
-
-class _PlainResolver(BaseResolver):
+class LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Resolves no implicit type but the merge key: an untagged plain scalar gets PLAIN_TAG and
     is typed afterwards by goyaml.resolve_plain, as go-yaml does, never by YAML 1.1's rules."""
 
@@ -39,27 +33,6 @@ class _PlainResolver(BaseResolver):
         if kind is yaml.ScalarNode and implicit[0]:
             return MERGE_TAG if value == "<<" else PLAIN_TAG
         return super().resolve(kind, value, implicit)
-
-if _PARSER is not None:
-    class LOADER(_PARSER, SafeConstructor, _PlainResolver):  # type: ignore[misc,valid-type]
-        def __init__(self, stream: Any) -> None:
-            _PARSER.__init__(self, stream)
-            SafeConstructor.__init__(self)
-            _PlainResolver.__init__(self)
-else:  # pragma: no cover - PyYAML without libyaml
-    from yaml.composer import Composer
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
-
-    class LOADER(Reader, Scanner, Parser, Composer, SafeConstructor, _PlainResolver):  # type: ignore[no-redef]
-        def __init__(self, stream: Any) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-            Composer.__init__(self)
-            SafeConstructor.__init__(self)
-            _PlainResolver.__init__(self)
 
 
 class Line(int):
