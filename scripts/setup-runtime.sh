@@ -188,6 +188,9 @@ build_nginx() {
     ( cd "$r" && sha256sum etc/nginx/conf.d/default.conf | sed 's#  etc/#  /etc/#' ) | as_root tee "$r/usr/lib/nginx/default.conf.sha256" >/dev/null
     as_root ln -s /usr/lib/nginx/modules "$r/etc/nginx/modules"
     as_root rm -rf "$r/usr/share/nginx/modules" "$r/usr/share/nginx/modules-available"  # Debian's prefix's
+    # Debian's nginx-common makes /var/www/html; the official image has no /var/www, so a
+    # `root /var/www/html;` there answers 404, not 403.
+    as_root rm -rf "$r/var/www"
     # the entrypoint and its scripts, of this project's writing
     as_root install -m 0755 "$STANDIN/nginx/docker-entrypoint.sh" "$r/docker-entrypoint.sh"
     as_root mkdir -p "$r/docker-entrypoint.d"

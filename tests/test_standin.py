@@ -69,8 +69,9 @@ def test_the_image_starts_as_the_official_one() -> None:
 def test_etc_nginx_the_user_and_the_logs_are_the_official_images() -> None:
     p = sh("ls -A /etc/nginx; echo @; ls -A /etc/nginx/conf.d; echo @; readlink /etc/nginx/modules; echo @;"
            " ls /usr/lib/nginx/modules; echo @; id nginx; echo @; readlink /var/log/nginx/access.log"
-           " /var/log/nginx/error.log; echo @; cat /etc/nginx/nginx.conf; echo @; command -v envsubst; command -v curl")
-    etc, confd, modules_link, modules, ident, logs, main, tools = [part.split() if i != 6 else part
+           " /var/log/nginx/error.log; echo @; cat /etc/nginx/nginx.conf; echo @; command -v envsubst; command -v curl;"
+           " echo @; ls -A /usr/share/nginx/html; ls -d /var/www 2>/dev/null")
+    etc, confd, modules_link, modules, ident, logs, main, tools, html = [part.split() if i != 6 else part
                                                                   for i, part in enumerate(p.stdout.split("@\n"))]
     assert set(etc) == ETC, set(etc) ^ ETC  # no proxy_params, snippets/, sites-*, modules-enabled/, fastcgi.conf
     assert confd == ["default.conf"]
@@ -81,6 +82,8 @@ def test_etc_nginx_the_user_and_the_logs_are_the_official_images() -> None:
     assert main == (REPO / "grader" / "nginx" / "image" / "nginx.conf").read_text()  # the file the grader reads
     assert "modules-enabled" not in main and "user  nginx;" in main
     assert [Path(t).name for t in tools] == ["envsubst", "curl"]
+    # The only files nginx can serve unless a submission adds some (no Debian /var/www/html).
+    assert sorted(html) == ["50x.html", "index.html"]
 
 
 MAIL = ("mail { auth_http 127.0.0.1:9000/auth; server { listen 2525; protocol smtp; smtp_auth none; } }\n")
