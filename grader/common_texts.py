@@ -88,6 +88,33 @@ COMMON_MESSAGES = {
         ),
         params=("location", "path"),
     ),
+    "api_answered": Message(
+        en="nginx answers {path} itself with {answer}: `{cause}` decides it on the way, so the request "
+           "never reaches the backend.",
+        ko="nginx가 {path} 요청에 직접 {answer}{로} 응답합니다. 가는 길에 있는 `{cause}`{가} 응답을 "
+           "정하므로 요청이 백엔드까지 가지 않습니다.",
+        fix=Text(
+            en="Take `{cause}` off the way of {path} (delete it, or move it to a location that does not "
+               "serve the API), so that the request reaches proxy_pass.",
+            ko="`{cause}`{를} {path} 요청이 지나가는 길에서 빼세요(지우거나 API를 처리하지 않는 "
+               "location으로 옮기세요). 그러면 요청이 proxy_pass까지 갑니다.",
+        ),
+        params=("answer", "cause", "path"),
+        extra=("redirect",),
+    ),
+    "api_empty_variable": Message(
+        en="nginx answers {path} itself with {answer}: `proxy_pass {raw}` is empty, because `{stop}` "
+           "({stop_where}) stops the rewrite directives before `set {var}` runs.",
+        ko="nginx가 {path} 요청에 직접 {answer}{로} 응답합니다. `{stop}`({stop_where}){이} rewrite "
+           "지시어 처리를 멈춰 `set {var}`{이} 실행되지 않으므로 `proxy_pass {raw}`의 값이 비어 "
+           "있습니다.",
+        fix=Text(
+            en="Move the `set {var} ...;` line above `{stop}`, so the variable has its value when "
+               "proxy_pass uses it.",
+            ko="`set {var} ...;` 줄을 `{stop}`보다 위로 옮겨, proxy_pass가 쓸 때 변수에 값이 있게 하세요.",
+        ),
+        params=("answer", "path", "raw", "stop", "stop_where", "var"),
+    ),
     "input_error": Message(
         en="Could not be graded: {error}",
         ko="채점할 수 없습니다: {error}",

@@ -7,6 +7,7 @@ that need it become `error` results, and the rest is graded.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from grader.compose.model import (COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Serv
 from grader.errors import InputError, OutsideRootError
 from grader.nginx.layout import placed_alone, run_removes
 from grader.nginx.model import ApiRoute, NginxConfig
+from grader.nginx.request import Request, follow, listens, start_failure
 from grader.nginx.parse import DEFAULT_CONF, NGINX_PREFIX, ConfigSource, parse_nginx
 from grader.nginx.parse import MAIN as NGINX_MAIN
 from grader.results import Note
@@ -202,16 +204,41 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
                     _map(ws, src, ctx, s, dest, multiple=len(inst.args) > 2)
                 if posixpath.normpath(dest).startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
                     src.blame[DEFAULT_CONF] = (df.rel, inst.line)  # the line that left default.conf beside it
+        for c in front.configs:  # Compose `configs:`, mounted like a file
+            spec = ws.compose.configs.get(c.source) if ws.compose is not None else None
+            target = posixpath.normpath(c.target)
+            if spec is None or not target.startswith(NGINX_PREFIX + "/"):
+                continue
+            if spec.content is not None:
+                src.inline[target] = (spec.content, ws.compose_rel or "", _content_first_line(ws, spec))
+                src.files.pop(target, None)
+            elif spec.file is not None:
+                _map(ws, src, ws.compose_dir, spec.file, target, multiple=False, mount=True)
+            if target.startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
+                src.blame[DEFAULT_CONF] = (ws.compose_rel or "", c.line)
         for m in front.volumes:
             if m.kind == "bind" and m.source and m.target.startswith(NGINX_PREFIX):
                 _map(ws, src, ws.compose_dir, m.source, m.target, multiple=False, mount=True)
                 if m.target.startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
                     src.blame[DEFAULT_CONF] = (ws.compose_rel or "", m.line)
-    if not src.files and not src.dirs:
+    if not src.files and not src.dirs and not src.inline:
         rel = posixpath.join(ws.compose_dir, "frontend/nginx.conf") if ws.compose_dir else "frontend/nginx.conf"
         return placed_alone(ws.root, rel)
     src.entry = [NGINX_MAIN]
     return src
+
+
+def _content_first_line(ws: Workspace, spec) -> int:
+    """The compose file's line that holds the first line of a config's inline `content`: the
+    next one after `content: |` (a block), else the key's own."""
+    line = spec.content_line or spec.line
+    try:
+        text = ws.root.read(ws.compose_rel or "").text.split("\n")
+        if 0 < line <= len(text) and re.search(r"[|>][-+0-9]*\s*(#.*)?$", text[line - 1]):
+            return line + 1
+    except InputError:
+        pass
+    return line
 
 
 def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, multiple: bool,
@@ -256,6 +283,58 @@ def infer_backend(ws: Workspace) -> str | None:
     return "backend" if "backend" in services else None
 
 
+def api_route_of(nginx: NginxConfig, path: str, published: list[int]) -> ApiRoute | None:
+    """The way GET `path` goes through nginx (grader.nginx.request), sent to the first published
+    container port as a browser sends it. When nothing accepts it there (a listen on 127.0.0.1,
+    another port), the N checks still judge the way it would take once it arrives, from inside
+    the container or on a port nginx listens on; C109 reads why it did not arrive. Where the
+    model cannot follow the config, the location is found from the text alone."""
+    listening = [ls.port for s in nginx.servers() for ls in listens(nginx, s)]
+    ports = [p for p in published if p in listening] or published[:1] or [80]
+    arrives = follow(nginx, Request(path, "localhost", ports[0]))
+    outcome = arrives
+    for _ in range(3):  # a redirect to https (or another port) of this host is followed, as a browser does
+        where = _redirected(outcome)
+        if where is None:
+            break
+        outcome = follow(nginx, Request(where[2], "localhost", where[1], tls=where[0] == "https"))
+    for port, inside in ((ports[0], True), *((p, False) for p in listening)):
+        if outcome.kind != "closed" or start_failure(nginx) is not None:
+            break
+        outcome = follow(nginx, Request(path, "localhost", port, from_inside=inside))
+    if outcome.kind in ("proxy", "response") and outcome.server is not None:
+        pp = outcome.proxied.directive if outcome.proxied is not None else None
+        holder = pp.parent if pp is not None and pp.parent is not None else outcome.location
+        location = holder
+        while location is not None and location.name == "if":
+            location = location.parent
+        if location is None or location.name != "location":
+            location = outcome.location if outcome.location is not None and outcome.location.name == "location" \
+                else None
+        if location is not None:
+            target = nginx.proxy_target(holder) if pp is not None and holder is not None else None
+            if target is not None and outcome.proxied is not None:
+                target.upstream = outcome.proxied.group  # a variable's host is an upstream only without a port
+            return ApiRoute(outcome.server, location, target, outcome, arrives)
+        if outcome.kind == "response":
+            return ApiRoute(outcome.server, outcome.location or outcome.server, None, outcome, arrives)
+    found = nginx.api_route(path, published)
+    if found is None:
+        return None
+    return ApiRoute(found[0], found[1], nginx.proxy_target(found[1]), None, arrives)
+
+
+def _redirected(o) -> tuple[str, int, str] | None:
+    """(scheme, port, target) of a redirect to the same host, or None."""
+    if o.kind != "response" or o.redirect is None or o.status not in (301, 302, 303, 307, 308):
+        return None
+    m = re.match(r"(?i)(https?)://(localhost|127\.0\.0\.1)(?::(\d+))?(/[^#]*)?$", o.redirect)
+    if m is None:
+        return None
+    scheme = m.group(1).lower()
+    return scheme, int(m.group(3) or (443 if scheme == "https" else 80)), m.group(4) or "/"
+
+
 def _published_targets(ws: Workspace) -> list[int]:
     front = ws.role("frontend")
     return [n for p in front.ports for n in p.target_numbers()] if front else []
@@ -295,9 +374,7 @@ def load_workspace(path: str | Path, compose: str | None = None, nginx: str | No
     except InputError as e:
         ws.nginx_error = e
     if ws.nginx is not None:
-        found = ws.nginx.api_route(ws.api_path, _published_targets(ws))
-        if found is not None:
-            ws.api_route = ApiRoute(found[0], found[1], ws.nginx.proxy_target(found[1]))
+        ws.api_route = api_route_of(ws.nginx, ws.api_path, _published_targets(ws))
     if ws.compose is not None:
         ws.roles["backend"] = services.get("backend") or infer_backend(ws)
     return ws

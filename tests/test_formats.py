@@ -342,11 +342,12 @@ def test_sarif_uris_are_percent_encoded_and_valid(tmp_path: Path, monkeypatch: p
 
 
 def several_findings(root: Path) -> None:
-    """N104 finds two things at once: no HTTP/1.1 and no connect timeout."""
+    """N104 finds two things at once: HTTP/1.0 to the backends and no connect timeout."""
     nginx = root / "frontend" / "nginx.conf"
     text = nginx.read_text()
     assert "proxy_http_version 1.1;" in text and "proxy_connect_timeout 1s;" in text
-    nginx.write_text(text.replace("proxy_http_version 1.1;", "").replace("proxy_connect_timeout 1s;", ""))
+    nginx.write_text(text.replace("proxy_http_version 1.1;", "proxy_http_version 1.0;")
+                     .replace("proxy_connect_timeout 1s;", ""))
 
 
 def test_markdown_keeps_every_finding_of_a_check(cases: Path) -> None:

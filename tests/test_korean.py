@@ -38,7 +38,10 @@ VALUES = [
      "text": "internal error", "timeout": "30s", "upstream": "backends", "valid": 600, "value": "socialapp-backend",
      "variables": "$backend_host", "volume": "backend-data", "want": 3, "what": "DATABASE_PATH in environment",
      "where": "frontend/nginx.conf:5", "origin": "/etc/nginx/conf.d/default.conf", "names": "localhost",
-     "url": "http://backend:8080/api/", "uri": "/api/", "via": "links"},
+     "url": "http://backend:8080/api/", "uri": "/api/", "via": "links", "answer": 500,
+     "cause": "rewrite ^/api/(.*)$ https://example.com/$1 permanent", "stop": "break",
+     "stop_where": "frontend/nginx.conf:18", "var": "$backend_upstream", "literal": "http://backend:8080",
+     "header": "Connection $connection_upgrade", "variable": "$connection_upgrade", "address": "127.0.0.1"},
     {"after": "172.18.0.13", "backend": "api", "bad_reads": 1, "before": "172.18.0.6", "candidate": "app",
      "code": "N100", "condition": "service_completed_successfully", "container": "workshop-cache-1", "count": 5,
      "created": 5, "document": "docs/openapi.json", "error": "frontend/nginx.conf:4: unexpected \"}\"",
@@ -55,7 +58,10 @@ VALUES = [
      "text": "timed out", "timeout": "2m", "upstream": "app_servers", "valid": 30, "value": "api_server",
      "variables": "$upstream", "volume": "db", "want": 5, "what": "command", "where": "nginx.conf:9",
      "image": "node:22-alpine", "kind": "VOLUME /data", "origin": "default server", "names": "example.com",
-     "url": "http://api:3000/v1", "uri": "/v1", "via": "network_mode"},
+     "url": "http://api:3000/v1", "uri": "/v1", "via": "network_mode", "answer": 404, "cause": "return 404",
+     "stop": "rewrite ^/api/(.*)$ /$1 break", "stop_where": "nginx.conf:7", "var": "$backend",
+     "literal": "http://api:3000", "header": "Connection $connection_upgrade", "variable": "$connection_upgrade",
+     "address": "127.0.0.1"},
 ]
 
 VARIABLE = ["으로", "이라는", "라는", "이나", "은", "는", "이", "가", "을", "를", "과", "와", "로", "이었", "였"]
@@ -70,6 +76,7 @@ fail_timeout healthcheck healthy hostname http ip_hash listen localhost location
 proxy_connect_timeout proxy_http_version proxy_next_upstream proxy_set_header resolver server upstream stdout
 schemathesis valid v HTTP GET POST bridge driver networks ports zone resolve cat proc FILE NAME pip install
 include extends build UTF YAML URI server_name
+WebSocket Upgrade alias accept_network_alias map rewrite set break
 """.split())
 
 

@@ -218,7 +218,8 @@ def missing_forwarded_proto(ws: Path) -> None:
 
 
 def no_keepalive_tuning(ws: Path) -> None:
-    edit(ws / NGINX, "        proxy_http_version 1.1;\n", "")
+    # nginx 1.30 talks HTTP/1.1 by default; HTTP/1.0 closes the connection after each request.
+    edit(ws / NGINX, "        proxy_http_version 1.1;\n", "        proxy_http_version 1.0;\n")
 
 
 def default_connect_timeout(ws: Path) -> None:
@@ -307,7 +308,9 @@ MUTATIONS: list[tuple[Callable[[Path], None], dict[str, str]]] = [
     (no_keepalive_tuning, {"nginx.container-networking": "warn"}),  # advisory: a fail shows as warn
     (default_connect_timeout, {"nginx.container-networking": "warn"}),
     (regex_location_wins, {"nginx.dynamic-backend-resolution": "fail"}),
-    (caret_tilde_prefix_beats_regex, {}),
+    # /api/ wins now, but the regex location's literal proxy_pass made an implicit upstream
+    # backend:8080, which the variable's value matches: resolved once at start (request oracle).
+    (caret_tilde_prefix_beats_regex, {"nginx.dynamic-backend-resolution": "fail"}),
     (crlf_and_bom, {}),
     (compose_yaml_name, {}),
     (nginx_bind_mounted, {"nginx.dynamic-backend-resolution": "fail"}),

@@ -3,6 +3,7 @@ browser's http://localhost gets "connection reset"."""
 from typing import Iterator
 
 from grader.checks.context import CheckContext
+from grader.nginx.request import listens
 from grader.results import Finding, Status
 from grader.texts import CheckTexts, Message, Text
 
@@ -45,6 +46,19 @@ ports: ["80:8080"]   # nginx: listen 8080;
                "listen합니다({nginx}).",
             params=("listen", "nginx", "service", "target"),
         ),
+        "loopback": Message(
+            en="nginx listens on {listen}: a socket bound to {address} takes connections from inside "
+               "its own container only, so nothing answers the published port {published} (the browser "
+               "gets \"connection reset\").",
+            ko="nginx가 {listen}에서 listen합니다. {address}에 묶인 소켓은 자기 컨테이너 안에서 온 "
+               "연결만 받으므로, 게시한 포트 {published}에는 아무도 응답하지 않습니다(브라우저에 "
+               "\"connection reset\"이 뜹니다).",
+            fix=Text(
+                en="Listen on every address of the container: `listen {port};`.",
+                ko="컨테이너의 모든 주소에서 listen하세요: `listen {port};`.",
+            ),
+            params=("address", "listen", "port", "published"),
+        ),
         "no_ports": Message(
             en="Service {service} publishes no port (see C103).",
             ko="{service} 서비스가 포트를 게시하지 않습니다 (C103 참고).",
@@ -71,6 +85,17 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     if not listen:
         yield ctx.at_compose(Status.SKIP, "no_servers", front.line, service=front.name)
         return
+    route = ctx.ws.api_route
+    arrives = route.arrives if route is not None else None
+    if arrives is not None and arrives.kind == "closed" and arrives.reason == "bound to another address":
+        for p in front.ports:
+            for s in ctx.nginx.servers():
+                for ls in listens(ctx.nginx, s):
+                    if ls.node is not None and ls.port in p.target_numbers() and (
+                            ls.addr.startswith("127.") or ls.addr in ("localhost", "[::1]")):
+                        yield ctx.at(Status.FAIL, "loopback", ls.node, listen=ls.node.args[0], address=ls.addr,
+                                     port=ls.port, published=p.published or p.target)
+                        return
     for p in front.ports:
         if set(p.target_numbers()) & set(listen):
             yield ctx.at_compose(Status.PASS, "pass", p.line, service=front.name, target=p.target)

@@ -7,7 +7,7 @@ from typing import Any
 
 from grader.compose.model import ComposeModel, Service
 from grader.errors import InputError
-from grader.nginx.model import ApiRoute, Directive, NginxConfig
+from grader.nginx.model import VAR_RE, ApiRoute, Directive, NginxConfig
 from grader.results import Finding, Status
 from grader.submission.yamlfile import file_of
 from grader.workspace import Workspace
@@ -47,6 +47,15 @@ class CheckContext:
     @property
     def api_route(self) -> ApiRoute | None:
         return self.ws.api_route
+
+    def names_backend(self, host: str) -> bool:
+        """`host` is the backend's service name, or a network alias of it (Docker's DNS answers
+        both with every replica)."""
+        backend = self.backend
+        if backend is None:
+            return False
+        aliased = self.compose.by_alias(host)
+        return host == backend.name or (aliased is not None and aliased[0].name == backend.name)
 
     # -- findings ----------------------------------------------------------------------------
     def at_compose(self, status: Status, key: str, line: int | None, **params: Any) -> Finding:
@@ -142,6 +151,30 @@ class CheckContext:
         return self.at_compose(Status.FAIL, "no_frontend", self._services_line(),
                                services=", ".join(self.compose.services))
 
+    def _answered(self, route: ApiRoute) -> Finding | None:
+        """nginx answers the API itself (a return, a redirect, an error on the way): say which
+        directive did it; None when the location simply has no proxy_pass."""
+        o = route.outcome
+        assert o is not None
+        # A location without proxy_pass that serves a file is said by no_proxy_pass instead.
+        deciding = [s for s in o.steps if s.what in ("return", "rewrite", "deny", "auth_basic", "proxy_pass",
+                                                     "cycle", "host")]
+        stop = next((s for s in reversed(o.steps) if s.what in ("break", "rewrite") and s.node is not None
+                     and (s.what == "break" or (s.node.args[2:3] in (["break"], ["last"])))), None)
+        last = deciding[-1] if deciding else None
+        if last is not None and last.what == "proxy_pass" and stop is not None and last.node is not None:
+            raw = last.node.args[0] if last.node.args else ""
+            var = next((m.group(0) for m in VAR_RE.finditer(raw)), raw)
+            return self.at(Status.FAIL, "api_empty_variable", last.node, path=self.api_path, raw=raw,
+                           answer=o.status, var=var, stop=f"{stop.node.name} {' '.join(stop.node.args)}",
+                           stop_where=f"{stop.node.file}:{stop.node.line}")
+        if last is None or last.node is None:
+            return None
+        node = last.node
+        return self.at(Status.FAIL, "api_answered", node, path=self.api_path, answer=o.status,
+                       cause=f"{node.name} {' '.join(node.args)}".strip(),
+                       redirect=o.redirect or "")
+
     def no_api_route(self) -> Finding:
         route = self.api_route
         if route is not None and route.server.origin is not None:
@@ -152,6 +185,12 @@ class CheckContext:
         if route is None:
             servers = self.nginx.servers()
             return self.at(Status.FAIL, "no_api_location", servers[0] if servers else None, path=self.api_path)
+        if route.outcome is not None and route.outcome.kind == "response":
+            answered = self._answered(route)
+            if answered is not None:
+                return answered
+        if route.location.name != "location":
+            return self.at(Status.FAIL, "no_api_location", route.server, path=self.api_path)
         return self.at(Status.FAIL, "no_proxy_pass", route.location, path=self.api_path,
                        location=" ".join(route.location.args))
 

@@ -2,9 +2,11 @@
 which Docker's DNS answers with every replica. A container_name, an IP or localhost reach
 one container or none."""
 import ipaddress
+import re
 from typing import Iterator
 
 from grader.checks.context import CheckContext
+from grader.submission.yamlfile import file_of
 from grader.nginx.model import URL_RE, VAR_RE
 from grader.results import Finding, Status
 from grader.texts import CheckTexts, Message, Text
@@ -84,6 +86,41 @@ location /api/ {
             params=("backend", "service"),
             extra=("host",),
         ),
+        "pass_alias": Message(
+            en="/api goes to {host}, a network alias of service {backend} on {network} ({where}): Docker's DNS "
+               "answers it with every replica, as it answers {backend}. The rubric accepts an alias "
+               "(accept_network_alias); the step's own example uses the service name.",
+            ko="/api가 {network} 네트워크에서 {backend} 서비스의 별칭(alias)인 {host}{로} 전달됩니다({where}). "
+               "Docker DNS는 이 별칭에도 {backend}{과} 똑같이 모든 복제본의 주소를 돌려줍니다. 이 채점 기준은 "
+               "별칭을 인정합니다(accept_network_alias). 단계의 예시는 서비스 이름을 씁니다.",
+            params=("backend", "host", "network", "where"),
+        ),
+        "alias": Message(
+            en="/api goes to {host}, a network alias of service {backend} on {network} ({where}). Docker's DNS "
+               "answers it with every replica, so it works, but this rubric asks for the service name "
+               "itself (accept_network_alias: false).",
+            ko="/api가 {network} 네트워크에서 {backend} 서비스의 별칭(alias)인 {host}{로} 전달됩니다({where}). "
+               "Docker DNS가 모든 복제본의 주소를 돌려주므로 동작은 하지만, 이 채점 기준은 서비스 이름 자체를 "
+               "요구합니다(accept_network_alias: false).",
+            fix=Text(
+                en="Write the service name in proxy_pass: `{backend}` instead of `{host}`.",
+                ko="proxy_pass에 `{host}` 대신 서비스 이름 `{backend}`{를} 쓰세요.",
+            ),
+            params=("backend", "host", "network", "where"),
+        ),
+        "path_changed": Message(
+            en="The backend receives {target}, not {path}: {cause} ({where}) changes the path before "
+               "proxy_pass sends it, and the backend's routes start with /api/.",
+            ko="백엔드가 {path}{가} 아니라 {target}{을} 받습니다. proxy_pass가 보내기 전에 {cause}{이} "
+               "경로를 바꾸는데({where}), 백엔드의 경로는 /api/로 시작합니다.",
+            fix=Text(
+                en="Pass the path on unchanged: remove `{cause}`, and write proxy_pass without a path "
+                   "(`proxy_pass http://backend:8080;`).",
+                ko="경로를 바꾸지 말고 그대로 넘기세요. `{cause}`{를} 지우고 proxy_pass는 경로 없이 "
+                   "쓰세요(`proxy_pass http://backend:8080;`).",
+            ),
+            params=("cause", "path", "target", "where"),
+        ),
         "unknown_host": Message(
             en="/api goes to {host}, which is not a service of the compose file (the backend is {backend}).",
             ko="/api가 compose 파일에 없는 {host}{로} 전달됩니다 (백엔드는 {backend}).",
@@ -128,6 +165,13 @@ def classify(ctx: CheckContext, host: str, backend: str) -> tuple[str, dict]:
     owner = ctx.compose.by_container_name(host)
     if owner is not None and owner.name == backend:
         return "container_name", {"service": owner.name}
+    aliased = ctx.compose.by_alias(host)
+    if aliased is not None and aliased[0].name == backend:
+        alias = aliased[1]
+        where = f"{file_of(alias.line, ctx.compose_rel)}:{int(alias.line)}"
+        if ctx.params.get("accept_network_alias", True):
+            return "pass_alias", {"network": alias.network, "where": where}
+        return "alias", {"network": alias.network, "where": where}
     if host in ctx.compose.services:
         return "other_service", {"service": host}
     return "unknown_host", {}
@@ -149,6 +193,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                                                     "path": ctx.api_path},
                       t.set_file or where.file, t.set_line or where.line)
         return
+    changed = path_change(route, ctx.api_path)
+    if changed is not None:
+        yield changed
+        return
     if t.upstream is not None:
         if not t.upstream.servers:
             yield ctx.at(Status.FAIL, "empty_upstream", t.upstream.directive, upstream=t.upstream.name)
@@ -156,8 +204,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         # Hand-copied backends (app1, app2 …) in one upstream are fine as long as each is
         # reached by a service name and one of them is the backend.
         verdicts = [(s, *classify(ctx, s.host, backend.name)) for s in t.upstream.servers]
-        bad = [(s, k, p) for s, k, p in verdicts if k not in ("pass", "other_service")]
-        if not bad and not any(k == "pass" for _, k, _ in verdicts):
+        bad = [(s, k, p) for s, k, p in verdicts if k not in ("pass", "pass_alias", "other_service")]
+        if not bad and not any(k in ("pass", "pass_alias") for _, k, _ in verdicts):
             bad = verdicts[:1]
         if bad:
             s, key, params = bad[0]
@@ -167,5 +215,22 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                      backend=backend.name)
         return
     key, params = classify(ctx, t.host or "", backend.name)
-    status = Status.PASS if key == "pass" else Status.FAIL
+    status = Status.PASS if key in ("pass", "pass_alias") else Status.FAIL
     yield ctx.at(status, key, where, host=t.host, backend=backend.name, **params)
+
+
+def path_change(route, api_path: str) -> Finding | None:
+    """The request model's target against the API's path: a rewrite, or a path in proxy_pass,
+    that makes the backend receive something else."""
+    o = route.outcome
+    if o is None or o.proxied is None:
+        return None
+    sent = o.proxied.target.split("?")[0]
+    want = api_path.split("?")[0]
+    if sent == want or re.sub("/{2,}", "/", sent) == want:
+        return None
+    rewrites = [s for s in o.steps if s.what in ("rewrite", "internal redirect") and s.node is not None]
+    node = rewrites[-1].node if rewrites else o.proxied.directive
+    cause = f"{node.name} {' '.join(node.args)}"
+    return Finding(Status.FAIL, "path_changed", {"target": sent, "path": want, "cause": cause,
+                                                 "where": f"{node.file}:{node.line}"}, node.file, node.line)

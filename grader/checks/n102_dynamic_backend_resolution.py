@@ -96,6 +96,24 @@ location /api/ {
             ),
             params=("host", "port", "resolver", "upstream"),
         ),
+        "implicit_upstream": Message(
+            en="proxy_pass {raw} uses a variable, but its value names {host}:{port}, the host and port of the "
+               "literal `proxy_pass {literal}` at {where}. nginx takes a variable's host from the upstreams "
+               "it already has first, and that line made one, resolved once at start: new replicas never "
+               "get /api traffic.",
+            ko="proxy_pass {raw}{는} 변수를 쓰지만, 그 값의 {host}:{port}{는} {where}에 그대로 쓴 "
+               "`proxy_pass {literal}`{과} 호스트와 포트가 같습니다. nginx는 변수의 호스트를 먼저 이미 "
+               "가진 upstream에서 찾는데, 그 줄이 시작할 때 한 번만 조회한 upstream을 만들었습니다. 그래서 "
+               "새 복제본은 /api 요청을 받지 못합니다.",
+            fix=Text(
+                en="Write that proxy_pass with the variable too (`proxy_pass $backend_upstream;` with the same "
+                   "`set` and `resolver` in its location), so no upstream for {host}:{port} is made at start.",
+                ko="그 proxy_pass도 변수로 쓰세요(그 location에 같은 `set`과 `resolver`를 두고 "
+                   "`proxy_pass $backend_upstream;`). 그러면 시작할 때 {host}:{port} upstream이 만들어지지 "
+                   "않습니다.",
+            ),
+            params=("host", "literal", "port", "raw", "where"),
+        ),
         "variable_no_resolver": Message(
             en="proxy_pass {raw} uses a variable but no resolver is in effect: nginx answers 502 (\"no "
                "resolver defined\").",
@@ -160,6 +178,13 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield _through_resolver(ctx, up.directive,
                                 missing=ctx.at(Status.FAIL, "no_resolver", up.directive, upstream=up.name),
                                 passed=ctx.at(Status.PASS, "pass_upstream", up.directive, upstream=up.name))
+        return
+    p = route.outcome.proxied if route.outcome is not None else None
+    if t.has_variables and p is not None and p.implicit is not None:
+        lit = p.implicit
+        yield ctx.at(Status.FAIL, "implicit_upstream", t.directive, raw=t.raw, host=p.host,
+                     port=p.port or (443 if p.scheme == "https" else 80), literal=" ".join(lit.args),
+                     where=f"{lit.file}:{lit.line}")
         return
     if t.has_variables:
         resolver = ctx.nginx.resolver_at(route.location)

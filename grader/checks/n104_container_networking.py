@@ -20,10 +20,12 @@ TEXTS = CheckTexts(
         ko="복제본이 늘고 줄어도 잘 동작하도록 프록시가 설정되어야 합니다",
     ),
     why=Text(
-        en="HTTP/1.1 with the Connection header cleared keeps connections to the backends alive; a short "
+        en="HTTP/1.1 without `Connection: close` keeps connections to the backends alive (nginx 1.30 does "
+           "this by default; a `proxy_http_version 1.0` or a Connection header that says close undoes it); a short "
            "proxy_connect_timeout lets nginx give up on a stopped replica and try the next one instead "
            "of waiting 60 s; `proxy_next_upstream off` would forbid trying another.",
-        ko="Connection 헤더를 비운 HTTP/1.1은 백엔드와의 연결을 유지합니다. 짧은 proxy_connect_timeout은 "
+        ko="`Connection: close` 없는 HTTP/1.1은 백엔드와의 연결을 유지합니다(nginx 1.30의 기본 동작이며, "
+           "`proxy_http_version 1.0`이나 close를 보내는 Connection 헤더가 이를 깹니다). 짧은 proxy_connect_timeout은 "
            "멈춘 복제본을 60초 동안 기다리지 않고 다음 복제본으로 넘어가게 합니다. "
            "`proxy_next_upstream off`는 다른 복제본 시도를 막습니다.",
     ),
@@ -48,8 +50,8 @@ location /api/ {
 """,
     messages={
         "pass": Message(
-            en="HTTP/1.1, Connection cleared, connect timeout {timeout}.",
-            ko="HTTP/1.1, Connection 헤더 비움, 연결 시간 제한 {timeout}.",
+            en="The backend gets HTTP/1.1 on a connection kept open; connect timeout {timeout}.",
+            ko="백엔드가 연결이 유지되는 HTTP/1.1로 요청을 받습니다. 연결 시간 제한 {timeout}.",
             params=("timeout",),
         ),
         "http_version": Message(
@@ -73,6 +75,21 @@ location /api/ {
                    "추가하세요.",
             ),
             params=("value",),
+        ),
+        "connection_map": Message(
+            en="A plain request reaches the backend with `Connection: {value}`: `{header}` ({where}) takes "
+               "{variable} from the map on {source}, which gives `{value}` when the request has no Upgrade "
+               "header, so every /api connection to a replica is closed after one request.",
+            ko="일반 요청이 `Connection: {value}`{로} 백엔드에 갑니다. `{header}`({where}){가} {source}{를} "
+               "보는 map에서 {variable} 값을 가져오는데, 요청에 Upgrade 헤더가 없으면 `{value}`{이} 되므로 "
+               "복제본으로 가는 /api 연결이 요청 하나마다 닫힙니다.",
+            fix=Text(
+                en="In the map, give '' an empty value instead (`'' '';`), so plain requests keep the "
+                   "connection open and WebSocket upgrades still work.",
+                ko="map에서 ''의 값을 비워 두세요(`'' '';`). 그러면 일반 요청은 연결을 유지하고 WebSocket "
+                   "업그레이드도 그대로 동작합니다.",
+            ),
+            params=("header", "source", "value", "variable", "where"),
         ),
         "next_upstream_off": Message(
             en="proxy_next_upstream off: a failed replica's requests are not retried on another.",
@@ -114,14 +131,31 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     nginx, loc = ctx.nginx, route.location
     problems = 0
     version = nginx.effective_one(loc, "proxy_http_version")
-    if version is None or version.args[:1] != ["1.1"]:
+    p = route.outcome.proxied if route.outcome is not None else None
+    # What the backend receives, as the request model has it: nginx 1.30 talks HTTP/1.1 and sends
+    # no Connection header unless told to (earlier versions sent HTTP/1.0 and `Connection: close`).
+    sent_version = p.http_version if p is not None else (version.args[0] if version and version.args else "1.0")
+    if sent_version != "1.1":
         problems += 1
-        yield ctx.at(Status.FAIL, "http_version", version or loc, value=" ".join(version.args) if version else "1.0")
+        yield ctx.at(Status.FAIL, "http_version", version or loc, value=sent_version)
     conn = nginx.effective_headers(loc).get("connection")
-    value = conn.args[1] if conn and len(conn.args) > 1 else None
-    if conn is None or not (value == "" or (value and VAR_RE.fullmatch(value))):
-        problems += 1
-        yield ctx.at(Status.FAIL, "connection", conn or loc, value=value if conn else "close")
+    if p is not None:
+        value = p.headers.get("connection", "")
+        node = p.header_nodes.get("connection") or conn
+        if value is not None and value.lower() not in ("", "keep-alive"):
+            problems += 1
+            maps = [m for m in nginx.http.children("map") if conn is not None and len(conn.args) > 1
+                    and len(m.args) > 1 and m.args[1] == conn.args[1]]
+            if maps:
+                yield ctx.at(Status.FAIL, "connection_map", maps[0], value=value, header=" ".join(conn.args),
+                             where=f"{conn.file}:{conn.line}", variable=maps[0].args[1], source=maps[0].args[0])
+            else:
+                yield ctx.at(Status.FAIL, "connection", node or loc, value=value)
+    else:
+        value = conn.args[1] if conn and len(conn.args) > 1 else None
+        if conn is None or not (value == "" or (value and VAR_RE.fullmatch(value))):
+            problems += 1
+            yield ctx.at(Status.FAIL, "connection", conn or loc, value=value if conn else "close")
     nxt = nginx.effective_one(loc, "proxy_next_upstream")
     if nxt is not None and nxt.args[:1] == ["off"]:
         problems += 1
@@ -137,4 +171,4 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             problems += 1
             yield ctx.at(Status.WARN, "timeout_long", timeout, value=" ".join(timeout.args), limit=int(limit))
     if not problems:
-        yield ctx.at(Status.PASS, "pass", version, timeout=" ".join(timeout.args) if timeout else "")
+        yield ctx.at(Status.PASS, "pass", version or timeout or loc, timeout=" ".join(timeout.args) if timeout else "")

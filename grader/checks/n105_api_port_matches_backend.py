@@ -108,10 +108,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         return
     t = route.target
     if t.upstream is not None:
-        targets = [(s.port or 80, s) for s in t.upstream.servers if s.host == backend.name]
+        targets = [(s.port or 80, s) for s in t.upstream.servers if ctx.names_backend(s.host)]
     else:
         default = 443 if t.scheme == "https" else 80
-        targets = [(t.port or default, t.directive)] if t.host == backend.name else []
+        targets = [(t.port or default, t.directive)] if ctx.names_backend(t.host or "") else []
     if not targets:
         yield ctx.at(Status.SKIP, "not_backend", t.directive, backend=backend.name)
         return

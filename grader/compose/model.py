@@ -253,6 +253,16 @@ class ConfigMount:
 
 
 @dataclass
+class NetworkAlias:
+    """`networks: {NET: {aliases: [NAME]}}`: Docker's DNS answers NAME on NET with every container
+    of the service, as it answers the service's own name."""
+
+    name: str
+    network: str
+    line: int
+
+
+@dataclass
 class ConfigDef:
     """A top-level `configs:` entry: a file, or inline `content` (interpolated)."""
 
@@ -275,6 +285,7 @@ class Service:
     ports_line: int | None = None
     expose: list[Scalar] = field(default_factory=list)
     networks: dict[str, int] | None = None  # None: the implicit `default` network
+    aliases: list["NetworkAlias"] = field(default_factory=list)  # other names on a network
     environment: list[EnvVar] = field(default_factory=list)
     env_files: list[EnvFileRef] = field(default_factory=list)
     env_from_files: list[EnvVar] = field(default_factory=list)  # filled when the files are read
@@ -342,6 +353,14 @@ class ComposeModel:
 
     def network(self, key: str) -> Network:
         return self.networks.get(key) or Network(key=key, name=key, line=0)
+
+    def by_alias(self, name: str) -> tuple[Service, NetworkAlias] | None:
+        """The service a network alias names, and the alias."""
+        for s in self.services.values():
+            for a in s.aliases:
+                if a.name == name:
+                    return s, a
+        return None
 
     def by_container_name(self, name: str) -> Service | None:
         for s in self.services.values():
@@ -536,6 +555,11 @@ class _Reader:
         if nets is not None:
             if isinstance(nets, YMap):
                 s.networks = {k: nets.line_of(k) for k in nets.items}
+                for k in nets.items:
+                    spec = nets.get(k)
+                    if isinstance(spec, YMap) and spec.get("aliases") is not None:
+                        for alias, line in self.str_list(spec.get("aliases"), "networks.aliases"):
+                            s.aliases.append(NetworkAlias(alias, k, line))
             else:
                 s.networks = {v: line for v, line in self.str_list(nets, "networks")}
         if get("environment") is not None:

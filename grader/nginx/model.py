@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from grader.results import Note
+
+if TYPE_CHECKING:
+    from grader.nginx.request import Outcome
 
 VAR_RE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
@@ -79,11 +82,15 @@ class ProxyTarget:
 
 @dataclass
 class ApiRoute:
-    """The server and location that serve the API path, and what their proxy_pass reaches."""
+    """The server and location that serve the API path, and what their proxy_pass reaches;
+    `outcome` is the request model's account of the whole way (grader.nginx.request), when it
+    could follow it."""
 
     server: Directive
     location: Directive
     target: ProxyTarget | None
+    outcome: "Outcome | None" = None
+    arrives: "Outcome | None" = None  # the request as it reaches the published port (C109)
 
     @property
     def proxy_directive(self) -> Directive:
@@ -293,6 +300,12 @@ class NginxConfig:
         return self.effective_one(node, "resolver")
 
     def resolution(self, route: ApiRoute | None) -> Resolution:
+        p = route.outcome.proxied if route is not None and route.outcome is not None else None
+        if p is not None:  # the request model's account
+            if p.resolution in ("request", "periodic"):
+                return Resolution("runtime", p.group.name if p.group else p.host, p.valid, p.resolver)
+            if p.resolution == "start":
+                return Resolution("once", p.group.name if p.group else p.host)
         t = route.target if route else None
         if t is None or (t.host is None and t.upstream is None):
             return Resolution("unknown")

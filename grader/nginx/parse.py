@@ -58,6 +58,9 @@ class ConfigSource:
     # Where a finding about one of the image's own files points: the Dockerfile line (or
     # compose line) that keeps it, and the file shown for it.
     blame: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    # Compose `configs:` given inline (`content:`): container path -> (text, the compose file,
+    # the line its first line is on).
+    inline: dict[str, tuple[str, str, int]] = field(default_factory=dict)
 
 
 def _container_path(arg: str) -> str:
@@ -96,6 +99,14 @@ def envsubst(text: str, env: dict[str, str]) -> str:
         return names[name] if name in names else m.group(0)
 
     return ENVSUBST_NAME.sub(repl, text)
+
+
+def _shift(stmts: list[dict], by: int) -> None:
+    for st in stmts:
+        st["line"] += by
+        if "end" in st:
+            st["end"] += by
+        _shift(st.get("block") or [], by)
 
 
 def _glob_match(cpath: str, pattern: str) -> bool:
@@ -146,6 +157,9 @@ class _Parser:
         for cpath, rel in self.source.files.items():
             if cpath not in found and _glob_match(cpath, target):
                 found[cpath] = ("file", rel)
+        for cpath in self.source.inline:
+            if _glob_match(cpath, target):
+                found[cpath] = ("inline", cpath)  # a config mounted over a file wins
         for cdir, rdir in self.source.dirs.items():
             cdir = cdir.rstrip("/")
             if not target.startswith(cdir + "/"):
@@ -176,6 +190,15 @@ class _Parser:
                 parsed = _image_cache[ref] = self._read(image_text(ref), ref)
             file, line = self.source.blame.get(ref, (ref, None))
             return self._convert(parsed, file, stack + (ref,), ctx, image=(ref, line))
+        if kind == "inline":
+            text, file, first = self.source.inline[ref]
+            if ref in stack:
+                raise InputError(f"includes itself in a loop ({' -> '.join(stack + (ref,))})", file)
+            if file not in self.files:
+                self.files.append(file)
+            parsed = self._read(text, file)
+            _shift(parsed, first - 1)  # its lines are the compose file's
+            return self._convert(parsed, file, stack + (ref,), ctx)
         rel = ref
         if rel in stack:
             raise InputError(f"includes itself in a loop ({' -> '.join(stack + (rel,))})", rel)
