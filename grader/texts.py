@@ -140,6 +140,8 @@ class CheckTexts:
     messages: Mapping[str, Message] = field(default_factory=dict)
     example_fail: str | None = None
     example_pass: str | None = None
+    # What of nginx's or Compose's behaviour the check follows to reach its verdict (explain's page).
+    follows: Text | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "messages", MappingProxyType(dict(self.messages)))

@@ -215,3 +215,13 @@ def test_kept_request_cases(tmp_path: Path, text: str, request_: Request, want: 
             assert o.redirect == want[2]
     if want[0] == "proxy":
         assert o.proxied is not None and o.proxied.target == want[1]
+
+
+@pytest.mark.parametrize("code", ["N100", "N101", "N102", "N103", "N104", "N105", "C109"])
+def test_explain_says_what_the_check_follows(code: str) -> None:
+    from conftest import run
+
+    for lang, head in (("en", "## What the grader follows"), ("ko", "## 채점기가 따라가는 것")):
+        out = run("explain", code, "--lang", lang).stdout
+        assert head in out
+        assert len(out.split(head, 1)[1].strip()) > 100  # a paragraph, not a heading alone

@@ -34,6 +34,14 @@ ports: ["80:80"]     # nginx: listen 8080;
     example_pass="""\
 ports: ["80:8080"]   # nginx: listen 8080;
 """,
+    follows=Text(
+        en="Whether a listening socket of nginx accepts a connection to the published container port "
+           "as it arrives from outside the container: on the container's address, so a listen bound to "
+           "127.0.0.1 takes none, and [::] takes IPv4 only with ipv6only=off.",
+        ko="게시된 컨테이너 포트로 컨테이너 밖에서 온 연결을 nginx의 listen 소켓이 받는지 봅니다. "
+           "연결은 컨테이너 주소로 오므로 127.0.0.1에 묶인 listen은 받지 못하고, [::]는 "
+           "ipv6only=off일 때만 IPv4를 받습니다.",
+    ),
     messages={
         "pass": Message(
             en="Service {service} publishes container port {target}, which nginx listens on.",

@@ -44,6 +44,20 @@ server {
     location /api/ { proxy_pass http://backend:8080; }
 }
 """,
+    follows=Text(
+        en="A request for the API path as a browser sends it to the published port, through nginx's "
+           "own steps (grader/nginx/request.py): the listening socket, the server by Host and "
+           "default_server, the server's and the location's rewrite, return, set and if in order (a "
+           "rewrite without flag or with last looks the location up again), access rules, try_files, "
+           "and the content. It passes when the request reaches a proxy_pass; otherwise it names what "
+           "answers instead.",
+        ko="브라우저가 게시된 포트로 보내는 API 요청을 nginx가 처리하는 순서대로 "
+           "따라갑니다(grader/nginx/request.py). listen 소켓, Host와 "
+           "default_server로 고르는 server, server와 location의 rewrite, "
+           "return, set, if를 순서대로(플래그가 없거나 last인 rewrite는 location을 "
+           "다시 찾습니다), 접근 규칙, try_files, 그리고 응답을 만드는 지시어까지 봅니다. 요청이 "
+           "proxy_pass에 닿으면 통과하고, 아니면 대신 응답하는 것을 알려 줍니다.",
+    ),
     messages={
         "pass": Message(
             en="`location {location}` serves {path} with proxy_pass {raw}.",

@@ -47,6 +47,20 @@ location /api/ {
     proxy_pass $backend;
 }
 """,
+    follows=Text(
+        en="The request nginx sends upstream, from the request model: the host it connects to (the "
+           "value of a variable as `set` and `map` give it on the request's way, or an upstream's "
+           "servers), judged against the Compose services, container names and network aliases; and "
+           "the path the backend receives after rewrites and proxy_pass's URI rules (a URI in "
+           "proxy_pass replaces the location's prefix, with a variable it replaces the whole URI, "
+           "after `rewrite ... break` the changed URI is sent).",
+        ko="요청 모델이 계산한, nginx가 백엔드로 보내는 요청을 봅니다. 연결할 호스트(요청이 지나가며 "
+           "`set`과 `map`이 정한 변수 값, 또는 upstream의 server)를 Compose의 "
+           "서비스 이름, container_name, 네트워크 별칭과 비교하고, rewrite와 "
+           "proxy_pass의 URI 규칙을 거친 뒤 백엔드가 받는 경로를 봅니다(proxy_pass에 "
+           "URI가 있으면 location 접두사를 바꾸고, 변수를 쓰면 URI 전체를 바꾸며, "
+           "`rewrite ... break` 뒤에는 바뀐 URI를 보냅니다).",
+    ),
     messages={
         "pass": Message(
             en="/api goes to {host}, the service name of the backend.",

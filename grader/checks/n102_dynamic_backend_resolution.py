@@ -50,6 +50,21 @@ location /api/ {
     proxy_pass $backend;
 }
 """,
+    follows=Text(
+        en="How nginx finds the backend's addresses for the request: a literal host, an upstream "
+           "server without `resolve`, or a variable whose host and port are those of an upstream nginx "
+           "already has (a configured one, or the implicit one a literal proxy_pass anywhere creates) "
+           "are resolved once at start; a variable with no such upstream is resolved per request "
+           "through the resolver in effect at the location; upstream servers with `resolve` are "
+           "resolved again periodically. The request oracle holds this to nginx by changing the "
+           "backend's address between two requests.",
+        ko="nginx가 요청마다 백엔드 주소를 어떻게 찾는지 봅니다. 그대로 쓴 호스트, `resolve`가 "
+           "없는 upstream server, 그리고 nginx가 이미 가진 upstream(설정한 것이나, "
+           "어디엔가 그대로 쓴 proxy_pass가 만든 것)과 호스트와 포트가 같은 변수는 시작할 때 한 "
+           "번만 조회합니다. 그런 upstream이 없는 변수는 location에 적용되는 resolver로 "
+           "요청마다 조회하고, `resolve`가 붙은 upstream server는 주기적으로 다시 "
+           "조회합니다. 요청 오라클은 두 요청 사이에 백엔드 주소를 바꿔 이를 실제 nginx와 비교합니다.",
+    ),
     messages={
         "pass_variable": Message(
             en="proxy_pass {raw} is resolved per request through resolver {resolver}.",

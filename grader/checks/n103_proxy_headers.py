@@ -53,6 +53,16 @@ location /api/ {
     proxy_pass http://backend:8080;
 }
 """,
+    follows=Text(
+        en="The headers the backend receives, from the request model: proxy_set_header of the level "
+           "nginx uses (a level that sets any inherits none), values worked out on the request's way "
+           "(a header whose value comes out empty is not sent), and Host as nginx sends it without a "
+           "line of its own ($proxy_host, the proxy_pass host).",
+        ko="요청 모델이 계산한, 백엔드가 받는 헤더를 봅니다. nginx가 쓰는 수준의 "
+           "proxy_set_header(하나라도 설정한 수준은 위에서 상속하지 않습니다), 요청이 지나가며 "
+           "정해진 값(값이 비면 그 헤더는 보내지 않습니다), 그리고 따로 설정하지 않았을 때 nginx가 "
+           "보내는 Host($proxy_host, proxy_pass의 호스트)를 봅니다.",
+    ),
     messages={
         "pass": Message(
             en="{headers} are in effect for /api.",

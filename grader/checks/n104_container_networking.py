@@ -48,6 +48,16 @@ location /api/ {
     proxy_pass http://backend:8080;
 }
 """,
+    follows=Text(
+        en="The HTTP version and the Connection header the backend receives for a plain GET, from the "
+           "request model (nginx 1.30 sends HTTP/1.1 and no Connection header unless told otherwise; a "
+           "`map` is evaluated for the request), then proxy_next_upstream and proxy_connect_timeout in "
+           "effect at the location.",
+        ko="요청 모델로 일반 GET 요청에서 백엔드가 받는 HTTP 버전과 Connection 헤더를 "
+           "봅니다(nginx 1.30은 따로 설정하지 않으면 HTTP/1.1로 보내고 Connection "
+           "헤더를 보내지 않으며, `map`은 그 요청으로 계산합니다). 그다음 location에 적용되는 "
+           "proxy_next_upstream과 proxy_connect_timeout을 봅니다.",
+    ),
     messages={
         "pass": Message(
             en="The backend gets HTTP/1.1 on a connection kept open; connect timeout {timeout}.",

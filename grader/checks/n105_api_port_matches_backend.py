@@ -36,6 +36,14 @@ proxy_pass http://backend:8000;   # uvicorn ... --port 8001
     example_pass="""\
 proxy_pass http://backend:8001;   # uvicorn ... --port 8001
 """,
+    follows=Text(
+        en="The port nginx connects to for the request (the proxy_pass URL after variables, or the "
+           "upstream's servers that name the backend or one of its network aliases), against the ports "
+           "the backend's files say it listens on.",
+        ko="요청에서 nginx가 연결하는 포트(변수를 채운 proxy_pass URL, 또는 백엔드나 그 "
+           "네트워크 별칭을 가리키는 upstream server)를 백엔드 파일들이 말하는 listen 포트와 "
+           "비교합니다.",
+    ),
     messages={
         "pass": Message(
             en="/api goes to port {port}, which {backend} listens on.",

@@ -8,14 +8,16 @@ from grader.i18n.wrap import fill, terminal_width
 from grader.rubric import CheckSpec
 
 HEAD = {
-    "en": ("Why it matters", "Fails", "Passes", "How to fix", "required", "advisory", "points", "Asks"),
-    "ko": ("왜 중요한가요", "실패하는 예", "통과하는 예", "고치는 법", "필수", "권장", "점", "요구 사항"),
+    "en": ("Why it matters", "Fails", "Passes", "How to fix", "required", "advisory", "points", "Asks",
+           "What the grader follows"),
+    "ko": ("왜 중요한가요", "실패하는 예", "통과하는 예", "고치는 법", "필수", "권장", "점", "요구 사항",
+           "채점기가 따라가는 것"),
 }
 
 
 def render(spec: CheckSpec, lang: str, width: int | None = None) -> str:
     width = width or terminal_width()
-    why, bad, good, fix, req, adv, pts, ask = HEAD.get(lang, HEAD["en"])
+    why, bad, good, fix, req, adv, pts, ask, follows = HEAD.get(lang, HEAD["en"])
     kind = req if spec.required else adv
     lines = [f"# {spec.slug} ({spec.code})", "", fill(spec.text("title", lang), width), "",
              f"{kind}, {spec.points:g}{'' if lang == 'ko' else ' '}{pts}" + (f" · {ask}: {spec.ask}" if spec.ask else ""), "",
@@ -25,4 +27,6 @@ def render(spec: CheckSpec, lang: str, width: int | None = None) -> str:
     if spec.texts.example_pass:
         lines += [f"## {good}", "", textwrap.indent(spec.texts.example_pass.rstrip(), "    "), ""]
     lines += [f"## {fix}", "", fill(spec.text("fix", lang), width), ""]
+    if spec.texts.follows is not None:
+        lines += [f"## {follows}", "", fill(spec.texts.follows.get(lang), width), ""]
     return "\n".join(lines)
