@@ -243,36 +243,12 @@ class NginxConfig:
 
     # -- locations -------------------------------------------------------------------------
     def match_location(self, container: Directive, uri: str) -> Directive | None:
-        locs = [d for d in container.children("location") if d.args and not d.args[0].startswith("@")]
-        exact, prefixes, regexes = [], [], []
-        for loc in locs:
-            mod, pattern = _location_kind(loc)
-            if mod == "=":
-                exact.append((pattern, loc))
-            elif mod in ("~", "~*"):
-                regexes.append((mod, pattern, loc))
-            else:
-                prefixes.append((mod, pattern, loc))
-        for pattern, loc in exact:
-            if uri == pattern:
-                return loc
-        best: tuple[str, str, Directive] | None = None
-        for mod, pattern, loc in prefixes:
-            if uri.startswith(pattern) and (best is None or len(pattern) > len(best[1])):
-                best = (mod, pattern, loc)
-        if best is not None:
-            nested = self.match_location(best[2], uri)
-            if nested is not None:
-                return nested
-            if best[0] == "^~":
-                return best[2]
-        for mod, pattern, loc in regexes:
-            try:
-                if re.search(pattern, uri, re.I if mod == "~*" else 0):
-                    return self.match_location(loc, uri) or loc
-            except re.error:
-                continue
-        return best[2] if best else None
+        from grader.nginx.request import Unknown, match_location  # the request model's own rule
+
+        try:
+            return match_location(container, uri).location
+        except Unknown:
+            return None
 
     # -- proxying --------------------------------------------------------------------------
     def proxy_target(self, location: Directive) -> ProxyTarget | None:

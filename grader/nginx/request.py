@@ -532,49 +532,10 @@ class _Walk:
         return loc
 
     def match(self, container: Directive, uri: str) -> tuple[Directive | None, bool]:
-        locs = [d for d in container.children("location") if d.args and not d.args[0].startswith("@")]
-        exact, prefixes, regexes = [], [], []
-        for loc in locs:
-            mod, pattern = _location_kind(loc)
-            if mod == "=":
-                exact.append((pattern, loc))
-            elif mod in ("~", "~*"):
-                regexes.append((mod, pattern, loc))
-            else:
-                prefixes.append((mod, pattern, loc))
-        for pattern, loc in exact:
-            if uri == pattern:
-                return loc, False
-        best = None
-        for mod, pattern, loc in prefixes:
-            if uri.startswith(pattern) and (best is None or len(pattern) > len(best[1])):
-                best = (mod, pattern, loc)
-        # The auto-redirect: /api, for a `location /api/` that proxies, is answered 301 to /api/,
-        # before any regex is tried (a longer prefix that matches wins first).
-        for pattern, loc in [(p, l) for _, p, l in prefixes] + exact:
-            if pattern.endswith("/") and uri == pattern[:-1] and self.passes(loc) and (
-                    best is None or len(best[1]) < len(pattern)):
-                return loc, True
-        if best is not None:
-            nested, redirect = self.match(best[2], uri)
-            if nested is not None:
-                return nested, redirect
-            if best[0] == "^~":
-                return best[2], False
-        for mod, pattern, loc in regexes:
-            try:
-                m = re.search(pattern, uri, re.I if mod == "~*" else 0)
-            except re.error as e:
-                raise Unknown(f"location {mod} {pattern}: {e}") from None
-            if m:
-                self.v.captures = [m.group(0), *[g or "" for g in m.groups()]]
-                nested, redirect = self.match(loc, uri)
-                return (nested or loc), redirect
-        return (best[2] if best else None), False
-
-    @staticmethod
-    def passes(loc: Directive) -> bool:
-        return any(loc.children(p) for p in PASS_DIRECTIVES)
+        found = match_location(container, uri)
+        if found.captures is not None:
+            self.v.captures = found.captures
+        return found.location, found.redirect
 
     def script(self, block: Directive, conf: Directive) -> tuple[Directive, bool]:
         """Run a level's rewrite module directives in order, an `if` that holds inline. Returns
@@ -929,6 +890,62 @@ class _Walk:
             out[name] = value
             nodes[name] = d
         return out, nodes
+
+
+@dataclass
+class LocationMatch:
+    location: Directive | None
+    redirect: bool = False  # /api for a proxying `location /api/`: nginx answers 301 to /api/
+    captures: list[str] | None = None  # the regex location's $0, $1 ...
+
+
+def passes(loc: Directive) -> bool:
+    return any(loc.children(p) for p in PASS_DIRECTIVES)
+
+
+def match_location(container: Directive, uri: str) -> LocationMatch:
+    """The location nginx picks for `uri` among `container`'s: exact, the longest prefix (its
+    nested locations first; `^~` stops there), then regexes in order, else the longest prefix."""
+    locs = [d for d in container.children("location") if d.args and not d.args[0].startswith("@")]
+    exact, prefixes, regexes = [], [], []
+    for loc in locs:
+        mod, pattern = _location_kind(loc)
+        if mod == "=":
+            exact.append((pattern, loc))
+        elif mod in ("~", "~*"):
+            regexes.append((mod, pattern, loc))
+        else:
+            prefixes.append((mod, pattern, loc))
+    for pattern, loc in exact:
+        if uri == pattern:
+            return LocationMatch(loc)
+    best = None
+    for mod, pattern, loc in prefixes:
+        if uri.startswith(pattern) and (best is None or len(pattern) > len(best[1])):
+            best = (mod, pattern, loc)
+    # The auto-redirect: /api, for a `location /api/` that proxies, is answered 301 to /api/,
+    # before any regex is tried (a longer prefix that matches wins first).
+    for pattern, loc in [(p, l) for _, p, l in prefixes] + exact:
+        if pattern.endswith("/") and uri == pattern[:-1] and passes(loc) and (
+                best is None or len(best[1]) < len(pattern)):
+            return LocationMatch(loc, redirect=True)
+    if best is not None:
+        nested = match_location(best[2], uri)
+        if nested.location is not None:
+            return nested
+        if best[0] == "^~":
+            return LocationMatch(best[2])
+    for mod, pattern, loc in regexes:
+        try:
+            m = re.search(pattern, uri, re.I if mod == "~*" else 0)
+        except re.error as e:
+            raise Unknown(f"location {mod} {pattern}: {e}") from None
+        if m:
+            nested = match_location(loc, uri)
+            if nested.location is not None:
+                return nested
+            return LocationMatch(loc, captures=[m.group(0), *[g or "" for g in m.groups()]])
+    return LocationMatch(best[2] if best else None)
 
 
 def _walk(node: Directive):
