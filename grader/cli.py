@@ -276,6 +276,23 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
     sys.exit(0 if exit_zero and report.exit_code == 1 else report.exit_code)
 
 
+def _watch(path: str, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
+           rubric: str | None, lang: str, fmt: str, no_color: bool) -> None:
+    from grader.grade import grade
+    from grader.report import FormatContext, render
+    from grader.watch import grader_for, watch
+
+    if not Path(path).is_dir():
+        raise InputError("submission folder not found", path)
+    rub = load(rubric)
+    color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
+    ctx = FormatContext.for_submission(rub, lang, path, color=color, env=os.environ)
+    parsed = parse_services(services, lang)
+    once = grader_for(path, lambda: grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
+                                          services=parsed), lambda doc: render(deprecated(fmt, lang), doc, ctx))
+    watch(path, once, lambda key, **p: say(lang, key, **p))
+
+
 def write_step_files(doc: dict[str, Any], ctx: Any) -> None:
     """The step summary and outputs of the github format, appended to the files the Actions
     runner names in GITHUB_STEP_SUMMARY and GITHUB_OUTPUT (when it names them)."""
@@ -290,12 +307,19 @@ def write_step_files(doc: dict[str, Any], ctx: Any) -> None:
 @main.command()
 @submission_options
 @click.option("--runtime", is_flag=True, help="Also build and run the stack with Docker (see `grader run`).")
+@click.option("--watch", is_flag=True, help="Grade again on every save, showing what changed first (Ctrl-C ends).")
 @runtime_options
 @fail_cleanly
 def check(path: str | None, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
           rubric: str | None, lang: str | None, fmt: str, outputs: tuple[str, ...], exit_zero: bool,
-          no_color: bool, runtime: bool, **runtime_args: Any) -> None:
+          no_color: bool, runtime: bool, watch: bool, **runtime_args: Any) -> None:
     """Grade the workspace at PATH (default: ./workshop)."""
+    if watch:
+        lang = lang or default_lang()
+        if runtime:
+            raise click.UsageError(say(lang, "watch_runtime"))
+        _watch(path or "workshop", compose_file, nginx_file, services, rubric, lang, fmt, no_color)
+        return
     _grade_and_print(path, compose_file, nginx_file, services, rubric, lang, fmt, outputs, no_color, exit_zero,
                      runtime=runtime, runtime_args=runtime_args)
 

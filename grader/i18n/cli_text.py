@@ -27,6 +27,12 @@ TEXT = {
         "bad_service": "{value!r}: use ROLE=NAME with ROLE one of {roles}",
         "output_no_file": "{value!r}: give a file after =",
         "output_one_file": "{value!r}: only one plain FILE; name the format of others as FORMAT=FILE ({formats})",
+        "watch_score": "Score {score}", "watch_was": "was {score}", "watch_worse": "newly failing:",
+        "watch_better": "newly passing:", "watch_same": "no check changed since the last grade",
+        "watch_waiting": "watching {path}: the grade runs again on every save (Ctrl-C ends)",
+        "watch_stopped": "stopped watching", "watch_error": "not graded: {error}",
+        "watch_runtime": "--watch grades the files on every save; the runtime check (--runtime) builds and "
+                         "runs the stack, so it is not run that way: use `grader run` when the static grade passes",
         "exists": "{path} exists; --force overwrites it", "written": "wrote {path}",
     },
     "ko": {
@@ -48,6 +54,12 @@ TEXT = {
         "output_no_file": "{value!r}: = 뒤에 파일 이름을 쓰세요.",
         "output_one_file": "{value!r}: 형식을 밝히지 않은 FILE 자리는 하나만 쓸 수 있습니다. 나머지는 "
                            "FORMAT=FILE로 형식을 밝혀 쓰세요({formats}).",
+        "watch_score": "점수 {score}", "watch_was": "이전 {score}", "watch_worse": "새로 실패:",
+        "watch_better": "새로 통과:", "watch_same": "지난 채점 이후 바뀐 검사가 없습니다",
+        "watch_waiting": "{path}{을} 지켜보는 중: 저장할 때마다 다시 채점합니다(Ctrl-C로 끝냅니다)",
+        "watch_stopped": "지켜보기를 끝냈습니다", "watch_error": "채점하지 못했습니다: {error}",
+        "watch_runtime": "--watch는 저장할 때마다 파일을 채점합니다. 실행 검사(--runtime)는 스택을 빌드해 "
+                         "실행하므로 이렇게 돌리지 않습니다. 정적 채점이 통과하면 `grader run`을 쓰세요.",
         "exists": "{path}{이} 이미 있습니다. 덮어쓰려면 --force를 주세요.", "written": "{path}{을} 썼습니다.",
     },
 }

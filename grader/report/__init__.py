@@ -23,6 +23,7 @@ FORMATS: dict[str, str] = {
     "gh-classroom-reporter": "grader.report.classroom",
     "gradescope": "grader.report.gradescope",
     "markdown": "grader.report.markdown",
+    "problems": "grader.report.problems",
 }
 # deprecated name -> its name now
 ALIASES: dict[str, str] = {"classroom": "gh-classroom-reporter"}
