@@ -467,6 +467,17 @@ def explain(code: str, rubric: str | None, lang: str | None) -> None:
     click.echo(render(spec, lang or default_lang()), nl=False)
 
 
+@main.command("mcp")
+@click.argument("root", default=".", type=click.Path(exists=True, file_okay=False))
+@fail_cleanly
+def mcp(root: str) -> None:
+    """Serve the grader to an editor's agent over MCP (stdio): the tools check, explain, list
+    and run, for workspaces inside ROOT (default: this folder)."""
+    from grader.mcp_server import serve
+
+    serve(Path(root))
+
+
 @main.command("list")
 @rubric_option
 @lang_option
