@@ -471,6 +471,10 @@ class _Walk:
             return d.outcome
         except Unknown as e:
             self.out.kind, self.out.reason = "unknown", str(e)
+        except (ValueError, IndexError, KeyError, TypeError) as e:
+            # A directive written in a way the model has not met: say so rather than guess (the
+            # checks then read the config's text, as before the model).
+            self.out.kind, self.out.reason = "unknown", f"the model cannot follow this config ({type(e).__name__})"
         return self.out
 
     def _run(self) -> None:
