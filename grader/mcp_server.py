@@ -96,7 +96,7 @@ def said(fn):
             try:
                 return await fn(*args, **kwargs)
             except InputError as e:
-                raise ToolError(str(e)) from None
+                raise ToolError(e.describe(kwargs.get("lang", "en"))) from None
         return run_async
 
     @functools.wraps(fn)
@@ -104,7 +104,7 @@ def said(fn):
         try:
             return fn(*args, **kwargs)
         except InputError as e:
-            raise ToolError(str(e)) from None
+            raise ToolError(e.describe(kwargs.get("lang", "en"))) from None
     return run
 
 

@@ -144,6 +144,13 @@ _ERRORS_KO = [
      r"\1 명령에는 선택 패키지 \2이 필요한데 설치되어 있지 않습니다. 설치하세요: \3"),
     # the submission and its files
     (r"submission folder not found", "제출물 폴더가 없습니다."),
+    # grader mcp
+    (r"(.+): outside the folder this server grades \((.+)\); give a path inside it",
+     r"\1: 이 서버가 채점하는 폴더(\2) 밖입니다. 그 안의 경로를 주세요."),
+    (r"no check (.+) in rubric (.+) \(see the `list` tool\)",
+     r"채점 기준 \2에 \1 검사가 없습니다(`list` 도구로 볼 수 있습니다)."),
+    (r"the runtime check ended with exit code (\S+) and no report",
+     r"실행 검사가 보고서 없이 끝났습니다(종료 코드 \1)."),
     (r"is not a folder; give the submission's folder", "폴더가 아닙니다. 제출물 폴더를 지정하세요."),
     (r"no compose file found: looked for (.+)", r"compose 파일을 찾지 못했습니다. 찾아본 파일: \1"),
     (r"file not found", "파일이 없습니다."),
