@@ -35,6 +35,18 @@ def ws(tmp_path: Path) -> Path:
     return dest
 
 
+def failing_copy(root: Path) -> Path:
+    """The workshop at root/ws with two mistakes: a container_name on the backend (C101 fails) and
+    no proxy_connect_timeout (N104, advisory, warns)."""
+    ws = root / "ws"
+    shutil.copytree(WORKSHOP, ws)
+    compose = ws / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
+    nginx = ws / "frontend" / "nginx.conf"
+    nginx.write_text(nginx.read_text().replace("        proxy_connect_timeout 1s;\n", ""))
+    return ws
+
+
 def run(*args: str, env: dict[str, str] | None = None):
     from grader.cli import main
 

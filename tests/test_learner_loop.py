@@ -11,20 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import REPO, WORKSHOP, run
+from conftest import REPO, WORKSHOP, failing_copy, run
 
 SEVERITY = {"fail": "error", "error": "error", "warn": "warning"}
-
-
-def failing_copy(tmp_path: Path) -> Path:
-    ws = tmp_path / "ws"
-    shutil.copytree(WORKSHOP, ws)
-    compose = ws / "docker-compose.yml"
-    compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
-    nginx = ws / "frontend" / "nginx.conf"
-    nginx.write_text(nginx.read_text().replace("proxy_http_version 1.1;", "proxy_http_version 1.0;")
-                     .replace("        proxy_connect_timeout 1s;\n", ""))
-    return ws
 
 
 def test_the_tasks_problem_matcher_reads_every_finding(tmp_path: Path) -> None:

@@ -15,19 +15,9 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from conftest import REPO, WORKSHOP
+from conftest import REPO, WORKSHOP, failing_copy
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "LANG": "C.UTF-8", "COLUMNS": "100"}
-
-
-def failing_copy(root: Path) -> Path:
-    ws = root / "ws"
-    shutil.copytree(WORKSHOP, ws)
-    compose = ws / "docker-compose.yml"
-    compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
-    nginx = ws / "frontend" / "nginx.conf"
-    nginx.write_text(nginx.read_text().replace("        proxy_connect_timeout 1s;\n", ""))
-    return ws
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
