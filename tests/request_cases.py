@@ -9,7 +9,6 @@ HTTP version. The shared corpus adds real configs with the requests a browser wo
 """
 from __future__ import annotations
 
-import posixpath
 import random
 import re
 from dataclasses import dataclass, field
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import crossplane
 
-from grader.errors import InputError
 from grader.nginx.lexer import parse_text
 from grader.nginx.parse import DEFAULT_CONF, MAIN, ConfigSource, image_text, parse_nginx
 from grader.nginx.request import Outcome, Request, follow
@@ -81,7 +79,7 @@ def config_of(case: Case, folder: Path):
     if case.main:
         src = ConfigSource(files={MAIN: "app.conf"}, image=set())
     else:
-        src = ConfigSource(files={f"/etc/nginx/conf.d/app.conf": "app.conf"},
+        src = ConfigSource(files={"/etc/nginx/conf.d/app.conf": "app.conf"},
                            image={MAIN, DEFAULT_CONF} if case.keep_default else {MAIN})
     return parse_nginx(SubmissionRoot(folder), src)
 
