@@ -288,7 +288,7 @@ def _watch(path: str, compose_file: str | None, nginx_file: str | None, services
     color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
     ctx = FormatContext.for_submission(rub, lang, path, color=color, env=os.environ)
     parsed = parse_services(services, lang)
-    once = grader_for(path, lambda: grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
+    once = grader_for(lambda: grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
                                           services=parsed), lambda doc: render(deprecated(fmt, lang), doc, ctx))
     watch(path, once, lambda key, **p: say(lang, key, **p))
 

@@ -70,7 +70,7 @@ def watch(path: str, grade_once: Callable[[], tuple[dict[str, Any] | None, str, 
     click.echo(say("watch_stopped"))
 
 
-def grader_for(path: str, grade: Callable[[], tuple[Any, Any]], render: Callable[[dict], str]
+def grader_for(grade: Callable[[], tuple[Any, Any]], render: Callable[[dict], str]
                ) -> Callable[[], tuple[dict[str, Any] | None, str, str | None]]:
     def grade_once() -> tuple[dict[str, Any] | None, str, str | None]:
         try:

@@ -298,8 +298,9 @@ def api_route_of(nginx: NginxConfig, path: str, published: list[int]) -> ApiRout
         if where is None:
             break
         outcome = follow(nginx, Request(where[2], "localhost", where[1], tls=where[0] == "https"))
+    starts = start_failure(nginx) is None
     for port, inside in ((ports[0], True), *((p, False) for p in listening)):
-        if outcome.kind != "closed" or start_failure(nginx) is not None:
+        if outcome.kind != "closed" or not starts:
             break
         outcome = follow(nginx, Request(path, "localhost", port, from_inside=inside))
     if outcome.kind in ("proxy", "response") and outcome.server is not None:

@@ -148,8 +148,9 @@ def run_in_nginx(cases: list[RunCase], work: Path, hosts: set[str], ports: set[i
                 raise AssertionError(f"the request oracle ran out of time after {timeout:.0f} s")
             for k, c in enumerate((a, *gs)):
                 state = json.loads(_docker("inspect", c).stdout)[0]["State"]
-                last = (len(cases) - 1) - ((len(cases) - 1 - (k - 1)) % lanes) if k else None
-                finished = k and (last is None or last < 0 or (shared / f"{last}.done").exists())
+                # A lane's nginx ends once its last case is done; the driver (k == 0) never early.
+                last = max(range(k - 1, len(cases), lanes), default=None) if k else None
+                finished = k > 0 and (last is None or (shared / f"{last}.done").exists())
                 if not state["Running"] and not finished and not (shared / "all.done").exists():
                     logs = _docker("logs", "--tail", "30", c, check=False)
                     raise AssertionError(f"{c} stopped: {logs.stdout[-2000:]}{logs.stderr[-2000:]}")

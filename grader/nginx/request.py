@@ -109,10 +109,6 @@ class Outcome:
     redirect: str | None = None  # a redirect's Location, as the config writes it
     reason: str = ""  # why `unknown`, or why the connection is closed
 
-    @property
-    def listen(self) -> Directive | None:
-        return next((s.node for s in self.steps if s.what == "listen"), None)
-
 
 # -- the pieces -------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -297,7 +293,7 @@ class Vars:
             return ""
         if name == "host":
             if r.host:
-                return r.host.lower().rstrip(".").rsplit(":", 1)[0] if not r.host.startswith("[") else r.host.lower()
+                return host_name(r.host)
             names = _server_names(self.server) if self.server is not None else []
             return names[0] if names else ""
         if name == "http_host":
@@ -399,8 +395,6 @@ def _exists(path: str, kind: str) -> bool:
         return path in IMAGE_FILES
     if path.startswith(("/usr/share/nginx/html/", "/etc/nginx/html")) or path in IMAGE_DIRS:
         return path in IMAGE_FILES or path in IMAGE_DIRS
-    if path.startswith("/etc/nginx/"):
-        raise Unknown(f"whether {path} exists")
     raise Unknown(f"whether {path} exists")
 
 
