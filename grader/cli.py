@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from dataclasses import replace
 from functools import wraps
 from pathlib import Path
@@ -78,6 +77,8 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except Exception as e:  # noqa: BLE001 - the last guard before a traceback
             if os.environ.get("GRADER_DEBUG"):
+                import traceback
+
                 traceback.print_exc()
             click.echo("grader: " + say(lang, "internal", error=f"{type(e).__name__}: {e}"), err=True)
             sys.exit(EXIT_INTERNAL)

@@ -41,6 +41,7 @@ class Finding:
 
 @dataclass
 class Result:
+    """One check's scored verdict, as every report format shows it."""
     check: str
     code: str
     status: Status
@@ -98,6 +99,7 @@ class Note:
 
 @dataclass
 class Report:
+    """A graded submission: every check's result and the notes of the run."""
     rubric: str
     submission: str
     lang: str

@@ -38,6 +38,7 @@ DEFAULT_API_PATH = "/api/posts"  # the workshop app's list of posts
 
 @dataclass
 class CheckSpec:
+    """One check as a rubric runs it: its points, whether it is required, and its texts."""
     code: str
     slug: str
     ask: str | None
@@ -54,6 +55,7 @@ class CheckSpec:
 
 @dataclass
 class Rubric:
+    """A loaded, validated rubric."""
     id: str
     path: Path
     data: dict[str, Any]

@@ -30,6 +30,9 @@ ROLES = ("backend", "frontend")
 
 @dataclass
 class Workspace:
+    """A submission read once, for every check: the Compose project, the nginx config as the image
+    loads it, the Dockerfiles, and what could not be read.
+    """
     root: SubmissionRoot
     compose: ComposeModel | None = None
     compose_rel: str | None = None

@@ -148,6 +148,7 @@ DEFAULT = re.compile(r"\$\{\w+:?-(?P<default>[^}]*)\}")
 
 @dataclass
 class DbPath:
+    """A database file path the backend is given, and where."""
     path: str  # as written
     folder: bool  # the setting names the folder, not the file
     what: str  # the setting: a variable name, "command", "entrypoint"

@@ -15,6 +15,7 @@ from grader.workspace import Workspace
 
 @dataclass
 class CheckContext:
+    """What a check reads: the workspace and the rubric's parameters."""
     ws: Workspace
     params: dict[str, Any] = field(default_factory=dict)
 

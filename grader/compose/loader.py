@@ -41,6 +41,7 @@ __all__ = ["DEFAULT_FILES", "OVERRIDE_FILES", "Env", "EnvValue", "LoadedProject"
 # -- the project ----------------------------------------------------------------------------
 @dataclass
 class LoadedProject:
+    """What loading a Compose project gives: the merged project and what was read to make it."""
     root: YMap  # the effective project, merged, located
     files: list[str]  # every compose file read, in order (included and extended ones too)
     project_dir: str  # root-relative folder the paths are relative to

@@ -23,6 +23,7 @@ COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "dock
 
 @dataclass
 class Port:
+    """One entry of a service's `ports:`, short or long syntax."""
     target: str  # container port or range, e.g. "80" or "8000-8002"
     published: str | None  # host port or range; None: an ephemeral host port
     host_ip: str | None
@@ -178,6 +179,7 @@ def port_spec_fault(raw: str) -> str | None:
 
 @dataclass
 class EnvVar:
+    """One variable of a service's environment, from `environment:` or an env file."""
     name: str
     value: str | None  # None: taken from the shell running compose
     line: int
@@ -186,6 +188,7 @@ class EnvVar:
 
 @dataclass
 class EnvFileRef:
+    """One entry of a service's `env_file:`."""
     path: str
     required: bool
     line: int
@@ -194,6 +197,7 @@ class EnvFileRef:
 
 @dataclass
 class Dependency:
+    """One service this service depends on, with its condition."""
     service: str
     condition: str | None
     line: int
@@ -208,6 +212,7 @@ NAMESPACE_KEYS = ("network_mode", "ipc", "pid", "uts", "cgroup")
 
 @dataclass
 class Mount:
+    """One entry of a service's `volumes:`, short or long syntax."""
     source: str | None
     target: str
     kind: str  # "bind" | "volume" | "tmpfs" | other long-syntax types
@@ -217,6 +222,7 @@ class Mount:
 
 @dataclass
 class Network:
+    """A top-level network: its key and the name Compose creates it under."""
     key: str
     name: str  # the `name:` given, else the key
     line: int
@@ -234,6 +240,7 @@ def is_remote_context(context: str) -> bool:
 
 @dataclass
 class Build:
+    """A service's `build:`: the context folder and the Dockerfile in it."""
     context: str
     dockerfile: str
     line: int
@@ -241,12 +248,14 @@ class Build:
 
 @dataclass
 class Scalar:
+    """A single value of the compose file with its line."""
     value: Any
     line: int
 
 
 @dataclass
 class ConfigMount:
+    """One entry of a service's `configs:`: a top-level config placed in the container."""
     source: str  # the key of a top-level config
     target: str  # where it lands in the container ("/<source>" when not given)
     line: int
@@ -275,6 +284,7 @@ class ConfigDef:
 
 @dataclass
 class Service:
+    """One service of the effective project, with the line of each setting the checks read."""
     name: str
     line: int
     node: YMap
@@ -332,6 +342,7 @@ class Service:
 
 @dataclass
 class ComposeModel:
+    """The Compose project as Compose loads it: services, networks and comments, each located."""
     rel: str
     services: dict[str, Service]
     networks: dict[str, Network]

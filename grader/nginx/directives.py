@@ -22,6 +22,7 @@ NOT_DIRECTIVES = ("map", "geo", "types", "split_clients", "charset_map", "match"
 
 @dataclass(frozen=True)
 class Entry:
+    """One directive of one nginx module, as the nginx binary's own table declares it."""
     name: str
     module: str
     mtype: str  # core, conf, event, http, stream, mail

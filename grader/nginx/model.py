@@ -25,6 +25,7 @@ VAR_RE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 @dataclass(eq=False)
 class Directive:
+    """One nginx directive as parsed, with its block and where it was written."""
     name: str
     args: list[str]
     file: str
@@ -45,6 +46,7 @@ class Directive:
 
 @dataclass
 class UpstreamServer:
+    """One `server` of an upstream block."""
     host: str
     port: int | None
     params: list[str]
@@ -58,6 +60,7 @@ class UpstreamServer:
 
 @dataclass
 class Upstream:
+    """An `upstream` block: its name and its servers."""
     name: str
     directive: Directive
     servers: list[UpstreamServer]

@@ -53,6 +53,7 @@ class Unknown(Exception):
 
 @dataclass(frozen=True)
 class Request:
+    """A request to the frontend container, as the learner's browser or a test sends it."""
     target: str = "/api/posts"
     host: str | None = "localhost"
     port: int = 80
@@ -98,6 +99,7 @@ class Proxied:
 
 @dataclass
 class Outcome:
+    """What nginx does with one request: closes, answers, or proxies it, and the steps on the way."""
     kind: str  # "closed" | "response" | "proxy" | "unknown"
     status: int | None = None
     server: Directive | None = None
@@ -113,6 +115,7 @@ class Outcome:
 # -- the pieces -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Listen:
+    """One listening socket of a server block."""
     addr: str  # "*" (any IPv4), "[::]", or an address
     port: int
     node: Directive | None
@@ -892,6 +895,7 @@ class _Walk:
 
 @dataclass
 class LocationMatch:
+    """The location nginx picks for a URI, and what the pick captured."""
     location: Directive | None
     redirect: bool = False  # /api for a proxying `location /api/`: nginx answers 301 to /api/
     captures: list[str] | None = None  # the regex location's $0, $1 ...

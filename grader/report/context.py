@@ -19,6 +19,9 @@ FIX_LABEL = {"en": "Fix", "ko": "고치는 법"}
 
 @dataclass
 class FormatContext:
+    """What every report format is rendered with besides the report: the rubric, the language, where
+    the submission sits in its repository, and the run's environment.
+    """
     rubric: "Rubric"
     lang: str
     prefix: str = ""  # the submission's folder relative to the repository root ("" when it is the root)

@@ -13,6 +13,7 @@ from grader.results import Finding
 
 @dataclass
 class PhaseOutcome:
+    """What one runtime phase found."""
     findings: list[Finding]
     details: list[dict[str, Any]] = field(default_factory=list)
     output: str | None = None

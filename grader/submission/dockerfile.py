@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Instruction:
+    """One Dockerfile instruction, continuation lines joined."""
     line: int
     keyword: str  # upper case
     args: list[str]
@@ -19,6 +20,7 @@ class Instruction:
 
 @dataclass
 class Stage:
+    """One build stage: from its FROM to the next."""
     image: str
     name: str | None
     line: int
@@ -27,6 +29,7 @@ class Stage:
 
 @dataclass
 class Dockerfile:
+    """A parsed Dockerfile and its build stages."""
     rel: str
     stages: list[Stage]
 

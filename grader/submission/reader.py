@@ -18,6 +18,7 @@ MAX_FILE_BYTES = 1024 * 1024
 
 @dataclass(frozen=True)
 class SourceFile:
+    """A file of the submission as read: inside the root, within the size cap, decoded to LF text."""
     rel: str  # path shown to the learner: relative to the root, with '/'
     path: Path  # the resolved path that was read
     text: str

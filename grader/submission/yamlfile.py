@@ -57,6 +57,7 @@ def file_of(line: int | None, default: str | None) -> str | None:
 
 @dataclass
 class YNode:
+    """A YAML node with the place it was written, so every finding can point at its line."""
     line: int  # 1-based; a Line (with its file) when read by load_yaml
     col: int  # 1-based
     tag: str | None = field(default=None, kw_only=True)  # a local tag such as !reset or !override
@@ -67,6 +68,7 @@ class YNode:
 
 @dataclass
 class YScalar(YNode):
+    """A scalar: the value as Compose reads it, and the text as the learner wrote it."""
     value: Any = None
     raw: str = ""  # the text as written, e.g. "22:22" that YAML 1.1 would read as a number
     quoted: bool = False
@@ -82,6 +84,7 @@ class YScalar(YNode):
 
 @dataclass
 class YSeq(YNode):
+    """A sequence of located nodes."""
     items: list[YNode] = field(default_factory=list)
 
     def plain(self) -> list[Any]:
@@ -90,6 +93,7 @@ class YSeq(YNode):
 
 @dataclass
 class YMap(YNode):
+    """A mapping of string keys to located nodes, with the line of each key."""
     items: dict[str, YNode] = field(default_factory=dict)
     key_lines: dict[str, int] = field(default_factory=dict)
 
@@ -105,12 +109,14 @@ class YMap(YNode):
 
 @dataclass(frozen=True)
 class Comment:
+    """A comment of the YAML file; the scaling comment (C105) is looked for among them."""
     line: int  # a Line, with its file, when read by load_yaml
     text: str  # without the leading '#'
 
 
 @dataclass
 class YamlDocument:
+    """One YAML file as read: its root node and its comments."""
     rel: str
     root: YNode | None
     comments: list[Comment]
