@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 TABLE = os.path.join(os.path.dirname(__file__), "table", "directives.json")
 MAX_ARGS = 7  # NGX_CONF_MAX_ARGS is 8 words, the name among them
@@ -20,9 +19,9 @@ MAX_ARGS = 7  # NGX_CONF_MAX_ARGS is 8 words, the name among them
 NOT_DIRECTIVES = ("map", "geo", "types", "split_clients", "charset_map", "match")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One directive of one nginx module, as the nginx binary's own table declares it."""
+class Entry(NamedTuple):
+    """One directive of one nginx module, as the nginx binary's own table declares it. A tuple:
+    the table makes about a thousand of them on every run."""
     name: str
     module: str
     mtype: str  # core, conf, event, http, stream, mail
