@@ -75,6 +75,22 @@ def test_static_run_loads_only_what_it_needs(tmp_path: Path) -> None:
     assert second == []
 
 
+@pytest.mark.parametrize("args", [["list"], ["explain", "N102"], ["explain", "R107"]])
+def test_list_and_explain_load_no_models(args: list[str]) -> None:
+    """They read the checks' texts only: no Compose or nginx model, no parser, no workspace."""
+    code = ("import sys; from grader.cli import main\n"
+            "try:\n    main(%r)\n"
+            "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(%r))), file=sys.stderr)\n"
+            % (args, MODELS))
+    loaded = subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, capture_output=True,
+                            text=True).stderr.split()
+    assert loaded == []
+
+
+MODELS = ("grader.compose", "grader.nginx", "grader.workspace", "grader.submission", "crossplane")
+
+
 UNNEEDED = ("docker", "rich", "requests", "urllib3", "http", "http.client", "subprocess", "xml", "xml.etree",
             "jsonschema", "decimal", "traceback", "grader.runtime.engine", "grader.runtime.stack")
 

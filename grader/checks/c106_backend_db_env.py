@@ -1,12 +1,16 @@
 """C6: the backend takes its database settings from `environment` or `env_file`, not from
 values written into its command."""
+from __future__ import annotations
+
 import re
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from grader.checks.context import CheckContext
-from grader.compose.model import EnvVar
 from grader.results import Finding, Status
 from grader.texts import CheckTexts, Message, Text
+
+if TYPE_CHECKING:
+    from grader.compose.model import EnvVar
 
 CODE = "C106"
 SLUG = "compose.backend-db-env"

@@ -3,7 +3,6 @@ browser's http://localhost gets "connection reset"."""
 from typing import Iterator
 
 from grader.checks.context import CheckContext
-from grader.nginx.request import listens
 from grader.results import Finding, Status
 from grader.texts import CheckTexts, Message, Text
 
@@ -82,6 +81,8 @@ ports: ["80:8080"]   # nginx: listen 8080;
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
+    from grader.nginx.request import listens  # here: `grader list` and `explain` load no models
+
     front = ctx.frontend
     if not front.ports:
         yield ctx.at_compose(Status.SKIP, "no_ports", front.line, service=front.name)

@@ -2,15 +2,19 @@
 (no named volume at its folder, no database service) gives every replica its own data: a post
 written through one replica is missing when another answers. The step lists this pitfall; the
 files tell it before anything runs."""
+from __future__ import annotations
+
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from grader.checks.context import CheckContext, is_database_service
-from grader.compose.model import EnvVar, Mount, Service
 from grader.results import Finding, Status
 from grader.texts import CheckTexts, Message, Text
+
+if TYPE_CHECKING:
+    from grader.compose.model import EnvVar, Mount, Service
 
 CODE = "C110"
 SLUG = "compose.backend-shared-database"
@@ -206,6 +210,8 @@ def database_path(ctx: CheckContext, backend: Service) -> DbPath | None:
             return DbPath(path, False, what, ctx.compose_rel, key.line)
     df = ctx.ws.dockerfiles.get(backend.name)
     if df and df.final:
+        from grader.compose.model import EnvVar  # the image's ENV, read as the compose file's would be
+
         env: list[EnvVar] = []
         for inst in df.final.instructions:
             if inst.keyword != "ENV" or not inst.args:

@@ -1,16 +1,20 @@
 """What a check reads: the models and roles of one workspace and the rubric's parameters.
-A check never opens a file."""
+A check never opens a file.
+
+The models are imported for type checking only: `grader list` and `grader explain` import
+every check module for its texts and should not load the Compose and nginx models with them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from grader.compose.model import ComposeModel, Service
 from grader.errors import InputError
-from grader.nginx.model import VAR_RE, ApiRoute, Directive, NginxConfig
 from grader.results import Finding, Status
-from grader.submission.yamlfile import file_of
-from grader.workspace import Workspace
+
+if TYPE_CHECKING:
+    from grader.compose.model import ComposeModel, Service
+    from grader.nginx.model import ApiRoute, Directive, NginxConfig
+    from grader.workspace import Workspace
 
 
 @dataclass
@@ -61,6 +65,8 @@ class CheckContext:
     # -- findings ----------------------------------------------------------------------------
     def at_compose(self, status: Status, key: str, line: int | None, **params: Any) -> Finding:
         # A line read from the project knows its file (the override, an included or extended file).
+        from grader.submission.yamlfile import file_of
+
         return Finding(status, key, params, file_of(line, self.compose_rel),
                        int(line) if line is not None else None)
 
@@ -164,6 +170,8 @@ class CheckContext:
                      and (s.what == "break" or (s.node.args[2:3] in (["break"], ["last"])))), None)
         last = deciding[-1] if deciding else None
         if last is not None and last.what == "proxy_pass" and stop is not None and last.node is not None:
+            from grader.nginx.model import VAR_RE
+
             raw = last.node.args[0] if last.node.args else ""
             var = next((m.group(0) for m in VAR_RE.finditer(raw)), raw)
             return self.at(Status.FAIL, "api_empty_variable", last.node, path=self.api_path, raw=raw,

@@ -4,7 +4,6 @@ added later never get traffic, and removed ones cause errors until nginx reloads
 from typing import Any, Iterator
 
 from grader.checks.context import CheckContext
-from grader.nginx.model import VAR_RE
 from grader.results import Finding, Status
 from grader.texts import CheckTexts, Message, Text
 
@@ -161,6 +160,8 @@ location /api/ {
 
 
 def _resolver_ok(ctx: CheckContext, resolver) -> bool:
+    from grader.nginx.model import VAR_RE  # here: `grader list` and `explain` load no models
+
     addrs = [a for a in resolver.args if "=" not in a]
     # A variable (filled from the environment by the image's template step) cannot be judged.
     return any(a.split(":")[0] == DOCKER_DNS or VAR_RE.search(a) for a in addrs)

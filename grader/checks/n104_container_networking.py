@@ -4,7 +4,6 @@ replica, and proxy_next_upstream not switched off."""
 from typing import Iterator
 
 from grader.checks.context import CheckContext
-from grader.nginx.model import VAR_RE, parse_duration
 from grader.results import Finding, Status
 from grader.texts import CheckTexts, Message, Text
 
@@ -137,6 +136,8 @@ location /api/ {
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
+    from grader.nginx.model import VAR_RE, parse_duration  # here: `grader list` and `explain` load no models
+
     route = ctx.api_route
     nginx, loc = ctx.nginx, route.location
     problems = 0

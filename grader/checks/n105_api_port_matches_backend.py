@@ -1,12 +1,16 @@
 """The port nginx proxies /api to is one the backend listens on, where the files tell it
 (command, environment, healthcheck, expose, the image's EXPOSE)."""
+from __future__ import annotations
+
 import re
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from grader.checks.context import CheckContext
-from grader.compose.model import Service
 from grader.results import Finding, Status
 from grader.texts import CheckTexts, Message, Text
+
+if TYPE_CHECKING:
+    from grader.compose.model import Service
 
 CODE = "N105"
 SLUG = "nginx.api-port-matches-backend"
