@@ -334,9 +334,13 @@ class NginxConfig:
         return port or (443 if m.group("scheme").lower() == "https" else 80)
 
     def select_server(self, host: str, ports: list[int]) -> Directive | None:
-        servers = self.servers()
+        """The server for `host` on the first of `ports` some server listens on (80, else any
+        port, when none does), by nginx's rules as the request model follows them."""
+        from grader.nginx.request import Unknown  # the request model builds on this module
+        from grader.nginx.request import select_server as nginx_picks
+
         by_port: dict[int, list[Directive]] = {}
-        for s in servers:
+        for s in self.servers():
             for p in self.listen_ports(s):
                 by_port.setdefault(p, [])
                 if s not in by_port[p]:
@@ -346,33 +350,14 @@ class NginxConfig:
             port = 80 if 80 in by_port else next(iter(by_port), None)
         if port is None:
             return None
-        candidates = by_port[port]
-        host = host.lower()
-        names = [(s, n.lower()) for s in candidates for d in s.children("server_name") for n in d.args]
-        for s, n in names:
-            if n == host:
-                return s
-        for s, n in names:  # wildcards: *.example.com / .example.com, then example.*
-            if n.startswith("*.") and host.endswith(n[1:]) or n.startswith(".") and (
-                    host == n[1:] or host.endswith(n)):
-                return s
-        for s, n in names:
-            if n.endswith(".*") and host.startswith(n[:-1]):
-                return s
-        for s, n in names:
-            if n.startswith("~"):
-                try:
-                    if re.search(n[1:], host):
-                        return s
-                except re.error:
-                    continue
-        for s in candidates:
-            for d in s.children("listen"):
-                if ("default_server" in d.args[1:] or "default" in d.args[1:]) and port in self.listen_ports(
-                        Directive("server", [], "", 0, [d])):
-                    return s
-        return candidates[0]
-
+        for inside in (False, True):  # a socket bound to 127.0.0.1 takes the request from inside only
+            try:
+                picked = nginx_picks(self, host, port, inside)
+            except Unknown:  # an address of its own, or a server_name regex nginx refuses
+                break
+            if isinstance(picked, tuple):
+                return picked[0]
+        return by_port[port][0]
 
 def _location_kind(loc: Directive) -> tuple[str, str]:
     args = loc.args
