@@ -35,16 +35,29 @@ def ws(tmp_path: Path) -> Path:
     return dest
 
 
+def edited_copy(dest: Path, edits: dict[str, list[tuple]]) -> Path:
+    """A copy of the workshop at dest with text replaced in its files: each edit is (old, new) or
+    (old, new, count), as str.replace takes them. An old text the file lacks fails the test, so a
+    changed workshop cannot leave a copy quietly unbroken."""
+    shutil.copytree(WORKSHOP, dest)
+    for rel, changes in edits.items():
+        path = dest / rel
+        text = path.read_text()
+        for old, new, *count in changes:
+            assert old in text, f"{rel} has no {old!r}"
+            text = text.replace(old, new, *count)
+        path.write_text(text)
+    return dest
+
+
+BACKEND_CONTAINER_NAME = ("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1)  # C101 fails
+
+
 def failing_copy(root: Path) -> Path:
     """The workshop at root/ws with two mistakes: a container_name on the backend (C101 fails) and
     no proxy_connect_timeout (N104, advisory, warns)."""
-    ws = root / "ws"
-    shutil.copytree(WORKSHOP, ws)
-    compose = ws / "docker-compose.yml"
-    compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
-    nginx = ws / "frontend" / "nginx.conf"
-    nginx.write_text(nginx.read_text().replace("        proxy_connect_timeout 1s;\n", ""))
-    return ws
+    return edited_copy(root / "ws", {"docker-compose.yml": [BACKEND_CONTAINER_NAME],
+                                     "frontend/nginx.conf": [("        proxy_connect_timeout 1s;\n", "")]})
 
 
 def run(*args: str, env: dict[str, str] | None = None):

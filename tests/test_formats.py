@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, WORKSHOP, run, shared_path
+from conftest import BACKEND_CONTAINER_NAME, REPO, WORKSHOP, edited_copy, run, shared_path
 
 GOLDEN = REPO / "tests" / "golden"
 FORMATS = ("text", "json", "junit", "sarif", "github", "gh-classroom-reporter", "gradescope", "markdown")
@@ -21,17 +21,11 @@ FORMATS = ("text", "json", "junit", "sarif", "github", "gh-classroom-reporter", 
 
 def make_cases(root: Path) -> None:
     shutil.copytree(WORKSHOP, root / "good")
-    bad = root / "bad"
-    shutil.copytree(WORKSHOP, bad)
-    compose = bad / "docker-compose.yml"
-    compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
-    nginx = bad / "frontend" / "nginx.conf"
-    nginx.write_text(nginx.read_text().replace("proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;"))
+    edited_copy(root / "bad", {
+        "docker-compose.yml": [BACKEND_CONTAINER_NAME],
+        "frontend/nginx.conf": [("proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;")]})
     # One cause, one finding: the backend renamed, so nothing names it; the checks that need it are blocked.
-    blocked = root / "blocked"
-    shutil.copytree(WORKSHOP, blocked)
-    compose = blocked / "docker-compose.yml"
-    compose.write_text(compose.read_text().replace("  backend:\n", "  api:\n", 1).replace("      - backend\n", "      - api\n"))
+    edited_copy(root / "blocked", {"docker-compose.yml": [("  backend:\n", "  api:\n", 1), ("      - backend\n", "      - api\n")]})
 
 
 @pytest.fixture
