@@ -336,8 +336,7 @@ class NginxConfig:
     def select_server(self, host: str, ports: list[int]) -> Directive | None:
         """The server for `host` on the first of `ports` some server listens on (80, else any
         port, when none does), by nginx's rules as the request model follows them."""
-        from grader.nginx.request import Unknown  # the request model builds on this module
-        from grader.nginx.request import select_server as nginx_picks
+        from grader.nginx.request import Unknown, select_server as nginx_picks  # it builds on this module
 
         by_port: dict[int, list[Directive]] = {}
         for s in self.servers():
@@ -358,6 +357,7 @@ class NginxConfig:
             if isinstance(picked, tuple):
                 return picked[0]
         return by_port[port][0]
+
 
 def _location_kind(loc: Directive) -> tuple[str, str]:
     args = loc.args
