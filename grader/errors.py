@@ -52,9 +52,14 @@ class RuntimeSetupError(Exception):
         self.message = message
 
 
-class Interrupted(Exception):
+class Interrupted(BaseException):
     """SIGINT (Ctrl-C) or SIGTERM: the run is torn down, then the command exits 128 + the
-    signal's number, as a shell reports a command the signal ended (130, 143)."""
+    signal's number, as a shell reports a command the signal ended (130, 143).
+
+    A BaseException, as KeyboardInterrupt is: the handler raises it between any two bytecodes,
+    inside the standard library's and the SDKs' code too, and their `except Exception` clean-up
+    for errors must let it through (Thread.start's, caught, unregistered the thread it had just
+    started, which then died printing a KeyError traceback)."""
 
     def __init__(self, signum: int = 2):
         super().__init__(f"signal {signum}")

@@ -13,17 +13,20 @@ signal and stops the Compose commands that may be stopped:
   its clean-up is done, so a signal then still ends the command with its code.
 - Threads (two stacks at once in a batch) never receive signals: their waits call `check()`
   and `sleep()`, which raise once the main thread's handler has recorded one.
+- Where Python cannot raise (the handler ran inside a finalizer, a `__del__`), the exception
+  is not printed as "Exception ignored": the signal is recorded, and the next `check()` raises.
 
 The state is one per process: a process grades with one set of handlers at a time."""
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import Interrupted
 
@@ -101,10 +104,25 @@ def _handler(signum: int, frame: object) -> None:
         raise Interrupted(signum)
 
 
+def _quiet(hook: Callable[[Any], object]) -> Callable[[Any], object]:
+    """The unraisable-exception hook, quiet about Interrupted: the handler recorded the signal
+    before it raised, so nothing of it is lost."""
+    if getattr(hook, "grader_quiet", False):
+        return hook
+
+    def quiet(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, Interrupted):
+            hook(unraisable)
+
+    quiet.grader_quiet = True  # type: ignore[attr-defined]
+    return quiet
+
+
 def install() -> None:
     """Install the handlers for the life of the process (the `grader` command does, first)."""
     for s in SIGNALS:
         signal.signal(s, _handler)
+    sys.unraisablehook = _quiet(sys.unraisablehook)
 
 
 @contextmanager
@@ -119,11 +137,13 @@ def handled() -> Iterator[None]:
     _received = None
     _wake.clear()
     old = {s: signal.signal(s, _handler) for s in SIGNALS}
+    old_hook, sys.unraisablehook = sys.unraisablehook, _quiet(sys.unraisablehook)
     try:
         yield
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+        sys.unraisablehook = old_hook
         _received = None
         _wake.clear()
 

@@ -1,0 +1,112 @@
+"""The signal handler raises Interrupted between any two bytecodes of the main thread, so the
+exception lands inside the standard library's and the libraries' own code. They clean up after
+errors with `except Exception`; a signal must pass through those untouched, as Ctrl-C's
+KeyboardInterrupt does, or the clean-up meant for an error runs on a half-done step.
+
+The case seen in a run: the signal came as `Thread.start` had just started a thread of the
+request burst's pool. Its `except Exception` took the thread out of threading's table, and the
+new thread, finding itself gone, printed a KeyError traceback into the learner's terminal."""
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from grader import interrupt
+from grader.errors import Interrupted
+
+
+@pytest.fixture
+def signal_as_a_thread_starts(monkeypatch):
+    """Threads started from now on get SIGINT sent to this process the moment the thread is
+    running, before `Thread.start` returns; yields the errors the new threads raised."""
+    real = threading._start_new_thread
+    errors: list[BaseException] = []
+    done: list[threading.Event] = []
+
+    def start(function, args, *rest):
+        finished = threading.Event()
+        done.append(finished)
+
+        def bootstrap(*a):
+            try:
+                function(*a)
+            except BaseException as e:  # what the thread would print as "Exception ignored"
+                errors.append(e)
+            finally:
+                finished.set()
+
+        ident = real(bootstrap, args, *rest)
+        signal.raise_signal(signal.SIGINT)  # the handler runs here, inside Thread.start's try
+        return ident
+
+    monkeypatch.setattr(threading, "_start_new_thread", start)
+
+    def finished() -> list[BaseException]:
+        assert all(d.wait(10) for d in done), "a started thread never finished"
+        return errors
+
+    with interrupt.handled():
+        yield finished
+
+
+def test_a_signal_as_a_thread_starts_leaves_the_thread_whole(signal_as_a_thread_starts) -> None:
+    ran = threading.Event()
+    thread = threading.Thread(target=ran.set)
+    with pytest.raises(Interrupted) as raised:
+        thread.start()
+    assert raised.value.exit_code == 130
+    assert signal_as_a_thread_starts() == []
+    assert ran.is_set(), "the thread did not run its target"
+
+
+def test_a_signal_as_the_burst_pool_starts_a_thread_ends_the_burst_cleanly(signal_as_a_thread_starts) -> None:
+    """As Stack.burst sends its requests: the signal ends the map, the pool is shut down without
+    waiting, and every thread it started ends without an error."""
+    pool = ThreadPoolExecutor(max_workers=4)
+    with pytest.raises(Interrupted):
+        try:
+            sum(pool.map(lambda _: 1, range(8)))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    assert signal_as_a_thread_starts() == []
+
+
+def test_interrupted_is_not_an_error() -> None:
+    """`except Exception` in our own code (a phase that reports an unreadable container and goes
+    on) must not take a signal for an error either."""
+    assert issubclass(Interrupted, BaseException) and not issubclass(Interrupted, Exception)
+
+
+def test_a_signal_inside_a_finalizer_is_not_printed_and_still_ends_the_run(monkeypatch) -> None:
+    """A `__del__` cannot raise: what it raises goes to sys.unraisablehook, which prints it as
+    "Exception ignored in", with a traceback. A signal that came then is kept quiet, and the
+    next check raises it."""
+    printed: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: printed.append(u.exc_value))
+    finalized = []
+
+    class Resource:
+        def __del__(self) -> None:
+            signal.raise_signal(signal.SIGTERM)
+            finalized.append(True)  # not reached: the handler raised inside the finalizer
+
+    with interrupt.handled():
+        resource = Resource()
+        del resource
+        assert finalized == []
+        with pytest.raises(Interrupted) as raised:
+            interrupt.check()
+
+        class Other:
+            def __del__(self) -> None:
+                raise ValueError("a finalizer's own error")
+
+        other = Other()
+        del other
+    assert raised.value.exit_code == 143
+    assert [type(e) for e in printed] == [ValueError], "only the finalizer's own error is printed"
