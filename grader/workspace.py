@@ -171,7 +171,7 @@ def _load_env_files(ws: Workspace) -> None:
                     seen[v.name] = EnvValue(v.name, v.value, v.file, v.line)
                 s.env_from_files.extend(values)
                 ref.read = True
-            except OutsideRootError as e:
+            except OutsideRootError:
                 _note_error(ws, InputError(f"env_file {ref.path!r} of service {s.name} points outside the "
                                            "submission; it is not read", where, ref.line))
             except InputError as e:

@@ -21,7 +21,7 @@ import pytest
 
 from conftest import shared_path
 from grader.runtime.engine import labelled
-from runtime_fixtures import FIXTURES, edit, materialize
+from runtime_fixtures import edit, materialize
 
 pytestmark = pytest.mark.runtime
 

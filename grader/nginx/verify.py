@@ -366,7 +366,7 @@ def _entry_error(block: str, name: str, args: list[str]) -> str | None:
     types handler, split_clients): what that handler refuses of its shape."""
     words = 1 + len(args)
     if name == "include":
-        return None if words == 2 else f'invalid number of arguments in "include" directive'
+        return None if words == 2 else 'invalid number of arguments in "include" directive'
     if block == "map":
         if words == 1 and name in ("hostnames", "volatile"):
             return None
