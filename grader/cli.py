@@ -24,6 +24,8 @@ EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 EXIT_SETUP = 4  # no Docker daemon or no Compose v2: the machine's problem, not the learner's
 EXIT_INTERRUPTED = 130
+# The line an interruption prints, by what the runs left on the engine (interrupt.cleanup_outcome)
+INTERRUPTED = {"none": "interrupted", "removed": "interrupted_removed", "left": "interrupted_left"}
 
 
 def default_lang() -> str:
@@ -67,7 +69,7 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.echo("grader: " + say(lang, "cannot_run", message=localize_error(e.message, lang)), err=True)
             sys.exit(EXIT_SETUP)
         except (Interrupted, KeyboardInterrupt) as e:
-            click.echo("grader: " + say(lang, "interrupted"), err=True)
+            click.echo("grader: " + say(lang, INTERRUPTED[interrupt.cleanup_outcome()]), err=True)
             sys.exit(e.exit_code if isinstance(e, Interrupted) else EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`grader list | head`): stop quietly, as other tools do.

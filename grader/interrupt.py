@@ -42,6 +42,21 @@ _wake = threading.Event()
 _lock = threading.Lock()
 _commands: dict[int, subprocess.Popen[bytes]] = {}  # interruptible commands now running, by pid
 _local = threading.local()
+# How the runs of this command ended their clean-up, so that the line an interruption prints
+# says what was removed only when it was: runs that removed all they made, and runs that did not.
+_cleanups = {"removed": 0, "left": 0}
+
+
+def run_cleaned(removed_all: bool) -> None:
+    """A run that made things on the engine has cleaned up: everything removed, or not."""
+    with _lock:
+        _cleanups["removed" if removed_all else "left"] += 1
+
+
+def cleanup_outcome() -> str:
+    """What the command's runs left: "left" (some of one run's things), "removed" (a run made
+    things and removed them all), or "none" (no run made anything)."""
+    return "left" if _cleanups["left"] else "removed" if _cleanups["removed"] else "none"
 
 
 def _depth(name: str) -> int:
@@ -136,6 +151,7 @@ def handled() -> Iterator[None]:
         return
     _received = None
     _wake.clear()
+    _cleanups.update(removed=0, left=0)
     old = {s: signal.signal(s, _handler) for s in SIGNALS}
     old_hook, sys.unraisablehook = sys.unraisablehook, _quiet(sys.unraisablehook)
     try:

@@ -110,3 +110,29 @@ def test_a_signal_inside_a_finalizer_is_not_printed_and_still_ends_the_run(monke
         del other
     assert raised.value.exit_code == 143
     assert [type(e) for e in printed] == [ValueError], "only the finalizer's own error is printed"
+
+
+@pytest.mark.parametrize("runs, line", [
+    ([], "grader: interrupted\n"),
+    ([True], "grader: interrupted; the run's containers, networks, volumes and images were removed\n"),
+    ([True, False], "grader: interrupted; some of what the run made could not be removed: "
+                    "`grader clean` removes it\n"),
+])
+def test_the_interrupted_line_says_what_the_runs_left(runs: list[bool], line: str) -> None:
+    """Removed is said only when a run had made something and removed all of it; what could
+    not be removed is said with the command that removes it."""
+    import click
+    from click.testing import CliRunner
+
+    from grader.cli import fail_cleanly
+
+    @click.command()
+    @fail_cleanly
+    def interrupted_command() -> None:
+        for removed_all in runs:
+            interrupt.run_cleaned(removed_all)
+        raise Interrupted(signal.SIGINT)
+
+    result = CliRunner().invoke(interrupted_command, [], env={"LC_ALL": "en_US.UTF-8"})
+    assert result.exit_code == 130
+    assert result.stderr == line

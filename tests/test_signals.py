@@ -34,6 +34,7 @@ SEED = int(os.environ.get("GRADER_SIGNAL_SEED") or random.SystemRandom().randran
 # clean-up downs the stack (containers get 3 s to stop) and removes what is left. Well within
 # this on a busy machine; a run that goes on with its phases would take far longer.
 STOP_BOUND = 40.0
+REMOVED = "grader: interrupted; the run's containers, networks, volumes and images were removed"
 
 
 @dataclass
@@ -196,6 +197,9 @@ def test_a_signal_at_any_moment_of_a_run_ends_it_cleanly(ws: Path, docker_client
         want = 128 + signal.Signals[r["signal"]].value
         assert r["code"] == want, f"{r['what']} ({r['signal']}): exit {r['code']}, not {want}\n{r['text']}"
         assert "grader: interrupted" in r["text"], r["text"]
+        # It says the run's things were removed when the run had made its project, and only then.
+        made = project_of(r["text"]) is not None
+        assert (REMOVED in r["text"]) == made, f"{r['what']}: project made: {made}\n{r['text']}"
         assert r["took"] < STOP_BOUND, f"{r['what']}: {r['took']:.1f} s to stop\n{r['text']}"
         assert r["left"] == {}, f"{r['what']}: left {r['left']}\n{r['text']}"
         assert "Traceback" not in r["text"], r["text"]
@@ -216,6 +220,7 @@ def test_a_signal_while_an_image_builds_stops_the_build(ws: Path, docker_client)
         print(f"\n{sig.name} during a build: exit {code} after {took:.1f} s")
         assert code == 128 + sig.value, text
         assert "grader: interrupted" in text and took < STOP_BOUND, text
+        assert REMOVED in text, text
         assert left_of_run(docker_client, project_of(text), proc.pid) == {}, text
 
 
@@ -242,6 +247,7 @@ def test_a_signal_to_a_batch_running_two_stacks_ends_both(tmp_path: Path, docker
         print(f"\n{sig.name} to a batch with two stacks: exit {code} after {took:.1f} s")
         assert code == 128 + sig.value, text
         assert "grader: interrupted" in text and took < STOP_BOUND, text
+        assert REMOVED in text, text
         assert left_of_run(docker_client, None, proc.pid) == {}, text
         assert (out / STATE_FILE).exists(), "an interrupted batch keeps what it graded, for --resume"
 

@@ -11,7 +11,9 @@ import re
 TEXT = {
     "en": {
         "cannot_run": "cannot run the stack: {message}",
-        "interrupted": "interrupted; the run's containers, networks, volumes and images were removed",
+        "interrupted": "interrupted",
+        "interrupted_removed": "interrupted; the run's containers, networks, volumes and images were removed",
+        "interrupted_left": "interrupted; some of what the run made could not be removed: `grader clean` removes it",
         "internal": "internal error: {error} (set GRADER_DEBUG=1 for details; please report it)",
         "deprecated": "format {old!r} is deprecated; use {new!r} (the old GitHub Classroom reporter) or 'classroom50'",
         "no_check": "no check {code!r} in rubric {rubric}; `grader list` shows them",
@@ -37,7 +39,9 @@ TEXT = {
     },
     "ko": {
         "cannot_run": "이 컴퓨터에서 스택을 실행할 수 없습니다: {message}",
-        "interrupted": "중단했습니다. 이번 실행이 만든 컨테이너, 네트워크, 볼륨, 이미지는 모두 지웠습니다.",
+        "interrupted": "중단했습니다.",
+        "interrupted_removed": "중단했습니다. 이번 실행이 만든 컨테이너, 네트워크, 볼륨, 이미지는 모두 지웠습니다.",
+        "interrupted_left": "중단했습니다. 이번 실행이 만든 것 중 일부를 지우지 못했습니다. `grader clean`을 실행하면 지웁니다.",
         "internal": "채점기 내부 오류입니다: {error} (자세한 내용은 GRADER_DEBUG=1로 다시 실행해 보고, 이 오류를 알려 주세요)",
         "deprecated": "{old!r} 형식은 더 이상 쓰지 않습니다. {new!r}(예전 GitHub Classroom reporter)나 'classroom50'을 쓰세요.",
         "no_check": "채점 기준 {rubric}에 {code!r} 검사가 없습니다. `grader list`로 검사 목록을 볼 수 있습니다.",

@@ -52,6 +52,8 @@ class RuntimeRun:
             finally:
                 with interrupt.held():
                     self._clean()
+                    if self.compose is not None:  # the project was made: it may have had things on the engine
+                        interrupt.run_cleaned(not self.cleanup_problems)
             interrupt.check()  # a signal during clean-up still ends the command as interrupted
         return self.outcomes
 
@@ -72,8 +74,10 @@ class RuntimeRun:
         # The files Compose itself picks (the compose file, its override, COMPOSE_FILE's list):
         # with -f, Compose no longer adds the override on its own.
         files = [self.ws.root.resolve(rel) for rel in self.ws.compose.project_files or [self.ws.compose_rel]]  # type: ignore[union-attr]
-        self.compose = ComposeProject(argv, self.project, [*files, override], files[0].parent)
-        self.progress.say("project", project=self.project, version=version)
+        with interrupt.deferred():  # the project made and said together: what is cleaned up is what was said
+            self.compose = ComposeProject(argv, self.project, [*files, override], files[0].parent)
+            self.progress.say("project", project=self.project, version=version)
+        interrupt.check()
         stack = Stack(self.ws, self.opt, self.engine, self.compose, self.run_id, self.progress)
         stack.outcomes = self.outcomes
         self._phases(stack)
