@@ -39,7 +39,8 @@ ESCALATE_AFTER = 3.0
 
 _received: int | None = None
 _wake = threading.Event()
-_lock = threading.Lock()
+# Reentrant: the handler takes it too, and runs in the main thread, maybe while it holds it.
+_lock = threading.RLock()
 _commands: dict[int, subprocess.Popen[bytes]] = {}  # interruptible commands now running, by pid
 _local = threading.local()
 # How the runs of this command ended their clean-up, so that the line an interruption prints

@@ -136,3 +136,30 @@ def test_the_interrupted_line_says_what_the_runs_left(runs: list[bool], line: st
     result = CliRunner().invoke(interrupted_command, [], env={"LC_ALL": "en_US.UTF-8"})
     assert result.exit_code == 130
     assert result.stderr == line
+
+
+def test_a_signal_while_the_main_thread_keeps_a_command_does_not_hang() -> None:
+    """The handler passes the signal on to the running commands under the module's lock, and it
+    runs in the main thread: a signal that comes while the main thread holds that lock (keeping a
+    command, noting a clean-up) must not wait on itself. In a process of its own, so a hang is
+    a failure after a bound, not a stuck test run."""
+    import subprocess
+    from pathlib import Path
+
+    code = (
+        "import signal, sys\n"
+        "from grader import interrupt\n"
+        "from grader.errors import Interrupted\n"
+        "with interrupt.handled():\n"
+        "    try:\n"
+        "        with interrupt._lock:\n"
+        "            signal.raise_signal(signal.SIGINT)\n"
+        "    except Interrupted as e:\n"
+        "        sys.exit(e.exit_code)\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20,
+                              cwd=Path(__file__).resolve().parent.parent)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the handler waited on the lock its own thread holds")
+    assert done.returncode == 130, done.stderr
