@@ -15,6 +15,8 @@ signal and stops the Compose commands that may be stopped:
   and `sleep()`, which raise once the main thread's handler has recorded one.
 - Where Python cannot raise (the handler ran inside a finalizer, a `__del__`), the exception
   is not printed as "Exception ignored": the signal is recorded, and the next `check()` raises.
+- The handler runs in the main thread between two of its bytecodes, maybe while that thread
+  holds a lock: the locks it takes are reentrant (the module's, the wake-up's).
 
 The state is one per process: a process grades with one set of handlers at a time."""
 from __future__ import annotations
@@ -37,8 +39,31 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # How long a Compose command has to stop after the signal is passed on before it is killed.
 ESCALATE_AFTER = 3.0
 
+
+class _Wake:
+    """threading.Event on a reentrant lock: the handler sets it in the main thread, which may be
+    inside wait() holding the lock just then, and an Event's lock is not reentrant."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.RLock())
+        self._flag = False
+
+    def set(self) -> None:
+        with self._cond:
+            self._flag = True
+            self._cond.notify_all()
+
+    def clear(self) -> None:
+        with self._cond:
+            self._flag = False
+
+    def wait(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._flag, timeout)
+
+
 _received: int | None = None
-_wake = threading.Event()
+_wake = _Wake()
 # Reentrant: the handler takes it too, and runs in the main thread, maybe while it holds it.
 _lock = threading.RLock()
 _commands: dict[int, subprocess.Popen[bytes]] = {}  # interruptible commands now running, by pid

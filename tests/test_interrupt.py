@@ -138,28 +138,59 @@ def test_the_interrupted_line_says_what_the_runs_left(runs: list[bool], line: st
     assert result.stderr == line
 
 
-def test_a_signal_while_the_main_thread_keeps_a_command_does_not_hang() -> None:
-    """The handler passes the signal on to the running commands under the module's lock, and it
-    runs in the main thread: a signal that comes while the main thread holds that lock (keeping a
-    command, noting a clean-up) must not wait on itself. In a process of its own, so a hang is
-    a failure after a bound, not a stuck test run."""
+# What the main thread may hold when the signal comes: the module's lock (keeping a command,
+# noting a clean-up) and the wake-up's (in interrupt.sleep, which the handler sets).
+HELD_LOCKS = ["interrupt._lock", "interrupt._wake._cond"]
+
+
+@pytest.mark.parametrize("lock", HELD_LOCKS)
+def test_a_signal_while_the_main_thread_holds_a_lock_does_not_hang(lock: str) -> None:
+    """The handler runs in the main thread, between two of its bytecodes: it must not wait on
+    a lock that thread holds, with a Compose command running (here `sleep`), which the handler
+    passes the signal on to. In a process of its own, so a hang fails after a bound instead of
+    stopping the test run."""
     import subprocess
     from pathlib import Path
 
     code = (
-        "import signal, sys\n"
+        "import signal, subprocess, sys, threading\n"
         "from grader import interrupt\n"
         "from grader.errors import Interrupted\n"
         "with interrupt.handled():\n"
+        "    proc = subprocess.Popen(['sleep', '30'], start_new_session=True)\n"
         "    try:\n"
-        "        with interrupt._lock:\n"
-        "            signal.raise_signal(signal.SIGINT)\n"
+        "        with interrupt.deferred(), interrupt.command(proc, True):\n"
+        f"            with {lock}:\n"
+        "                signal.raise_signal(signal.SIGINT)\n"
+        "        proc.wait(10)\n"
+        "        interrupt.check()\n"
         "    except Interrupted as e:\n"
-        "        sys.exit(e.exit_code)\n"
+        "        sys.exit(e.exit_code if proc.returncode == -signal.SIGINT else 1)\n"
     )
     try:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20,
                               cwd=Path(__file__).resolve().parent.parent)
     except subprocess.TimeoutExpired:
-        pytest.fail("the handler waited on the lock its own thread holds")
+        pytest.fail(f"the handler waited on {lock}, which its own thread held")
     assert done.returncode == 130, done.stderr
+
+
+def test_a_command_that_outlives_the_signal_is_killed_after_the_grace() -> None:
+    """The signal is passed on to the command's process group at once; a command that ignores it
+    is killed ESCALATE_AFTER seconds later."""
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(["sh", "-c", "trap '' INT TERM; sleep 30 & wait"], start_new_session=True)
+    try:
+        with interrupt.handled(), interrupt.deferred(), interrupt.command(proc, True):
+            signal.raise_signal(signal.SIGTERM)
+            sent = time.monotonic()
+            code = proc.wait(interrupt.ESCALATE_AFTER + 10)
+            took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == -signal.SIGKILL
+    assert interrupt.ESCALATE_AFTER - 0.5 < took < interrupt.ESCALATE_AFTER + 5, took
