@@ -8,6 +8,7 @@ request burst's pool. Its `except Exception` took the thread out of threading's 
 new thread, finding itself gone, printed a KeyError traceback into the learner's terminal."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -181,8 +182,11 @@ def test_a_command_that_outlives_the_signal_is_killed_after_the_grace() -> None:
     import subprocess
     import time
 
-    proc = subprocess.Popen(["sh", "-c", "trap '' INT TERM; sleep 30 & wait"], start_new_session=True)
+    proc = subprocess.Popen(["sh", "-c", "trap '' INT TERM; echo ignoring; sleep 30 & wait"],
+                            stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
+        # not before the shell ignores the signals: a busy machine may not have run the trap yet
+        assert proc.stdout.readline() == "ignoring\n"
         with interrupt.handled(), interrupt.deferred(), interrupt.command(proc, True):
             signal.raise_signal(signal.SIGTERM)
             sent = time.monotonic()
@@ -190,7 +194,8 @@ def test_a_command_that_outlives_the_signal_is_killed_after_the_grace() -> None:
             took = time.monotonic() - sent
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        proc.stdout.close()
     assert code == -signal.SIGKILL
-    assert interrupt.ESCALATE_AFTER - 0.5 < took < interrupt.ESCALATE_AFTER + 5, took
+    assert took > interrupt.ESCALATE_AFTER - 0.5, f"killed {took:.1f} s after the signal, before the grace"
