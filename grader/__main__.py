@@ -16,8 +16,21 @@ def entry() -> None:
 
         main()
     except Interrupted as e:  # before or after a command's own handling (loading, parsing options)
-        sys.stderr.write("grader: interrupted\n")
+        sys.stderr.write(f"grader: {_interrupted_line()}\n")
         sys.exit(e.exit_code)
+
+
+def _interrupted_line() -> str:
+    """The command's own line (the signal came after the command's own handling, once a run may
+    have removed its things: the line says so), or the bare word if that cannot be loaded."""
+    from grader import interrupt
+    from grader.errors import Interrupted
+
+    try:
+        from grader.cli import INTERRUPTED, default_lang, say
+    except (ImportError, Interrupted):  # a second signal, as grader.cli is imported again
+        return "interrupted"
+    return say(default_lang(), INTERRUPTED[interrupt.cleanup_outcome()])
 
 
 if __name__ == "__main__":

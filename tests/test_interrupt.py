@@ -199,3 +199,15 @@ def test_a_command_that_outlives_the_signal_is_killed_after_the_grace() -> None:
         proc.stdout.close()
     assert code == -signal.SIGKILL
     assert took > interrupt.ESCALATE_AFTER - 0.5, f"killed {took:.1f} s after the signal, before the grace"
+
+
+def test_a_signal_after_the_command_says_what_its_run_removed(monkeypatch) -> None:
+    """A signal after the command's own handling (its run cleaned up, its report printed) is
+    answered by the entry point, with the same line the command would have printed."""
+    from grader.__main__ import _interrupted_line
+
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    with interrupt.handled():
+        assert _interrupted_line() == "interrupted"
+        interrupt.run_cleaned(True)
+        assert _interrupted_line() == "interrupted; the run's containers, networks, volumes and images were removed"
