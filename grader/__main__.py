@@ -23,14 +23,13 @@ def entry() -> None:
 def _interrupted_line() -> str:
     """The command's own line (the signal came after the command's own handling, once a run may
     have removed its things: the line says so), or the bare word if that cannot be loaded."""
-    from grader import interrupt
     from grader.errors import Interrupted
 
     try:
-        from grader.cli import INTERRUPTED, default_lang, say
+        from grader.cli import default_lang, interrupted_line
     except (ImportError, Interrupted):  # a second signal, as grader.cli is imported again
         return "interrupted"
-    return say(default_lang(), INTERRUPTED[interrupt.cleanup_outcome()])
+    return interrupted_line(default_lang())
 
 
 if __name__ == "__main__":

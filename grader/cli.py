@@ -28,6 +28,13 @@ EXIT_INTERRUPTED = 130
 INTERRUPTED = {"none": "interrupted", "removed": "interrupted_removed", "left": "interrupted_left"}
 
 
+def interrupted_line(lang: str | None) -> str:
+    """The line an interruption ends with, true to what the command's runs left on the engine."""
+    from grader import interrupt
+
+    return say(lang, INTERRUPTED[interrupt.cleanup_outcome()])
+
+
 def default_lang() -> str:
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
@@ -69,7 +76,7 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.echo("grader: " + say(lang, "cannot_run", message=localize_error(e.message, lang)), err=True)
             sys.exit(EXIT_SETUP)
         except (Interrupted, KeyboardInterrupt) as e:
-            click.echo("grader: " + say(lang, INTERRUPTED[interrupt.cleanup_outcome()]), err=True)
+            click.echo("grader: " + interrupted_line(lang), err=True)
             sys.exit(e.exit_code if isinstance(e, Interrupted) else EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`grader list | head`): stop quietly, as other tools do.

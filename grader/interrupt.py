@@ -177,7 +177,7 @@ def handled() -> Iterator[None]:
         return
     _received = None
     _wake.clear()
-    _cleanups.update(removed=0, left=0)
+    _cleanups.update(removed=0, left=0)  # not at the end: the command's last line is chosen after it
     old = {s: signal.signal(s, _handler) for s in SIGNALS}
     old_hook, sys.unraisablehook = sys.unraisablehook, _quiet(sys.unraisablehook)
     try:
