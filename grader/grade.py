@@ -112,6 +112,7 @@ def add_runtime(report: Report, ws: Workspace, rubric: Rubric, options: Any, pro
 
             check_safety(ws.root, ws.compose_rel or "", ws.compose.root)
         run = RuntimeRun(ws, options, progress)
+        run.prepare(allow_unsafe)
         outcomes = run.run()
         report.notes.extend(Note("warning", f"cleanup: {problem}") for problem in run.cleanup_problems)
     for spec in rubric.checks:

@@ -37,6 +37,10 @@ class Workspace:
     compose: ComposeModel | None = None
     compose_rel: str | None = None
     compose_error: InputError | None = None
+    # What of the project could not be read (an include, an env file, a Dockerfile): noted for the
+    # report, and a runtime run refuses to start what the grader has not read.
+    compose_problems: list[InputError] = field(default_factory=list)
+    compose_given: bool = False  # `--compose FILE`: Compose reads that file alone, as with -f
     compose_env: Env = field(default_factory=Env)  # the project's .env, for interpolation
     nginx: NginxConfig | None = None
     nginx_source: ConfigSource = field(default_factory=ConfigSource)
@@ -64,6 +68,7 @@ class Workspace:
 
 def _note_error(ws: Workspace, e: InputError) -> None:
     ws.notes.append(Note("error", e.message, e.file, e.line))
+    ws.compose_problems.append(e)
 
 
 def find_compose(root: SubmissionRoot) -> str:
@@ -86,6 +91,7 @@ def load_compose_files(ws: Workspace, compose: str | None) -> ComposeModel:
     (exit 2); the rest is graded."""
     root = ws.root
     if compose:
+        ws.compose_given = True
         ws.compose_rel = _inside(root, compose, "--compose")
         project_dir = posixpath.dirname(ws.compose_rel)
         ws.compose_env = read_project_env(root, project_dir)

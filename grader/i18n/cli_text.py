@@ -21,6 +21,7 @@ TEXT = {
         "removed": "removed {kind} {name}", "cleaned": "{total} left-over object(s) removed",
         "nothing_to_clean": "nothing to clean",
         "containers": "container", "networks": "network", "volumes": "volume", "images": "image",
+        "firewall": "firewall rules of run",
         "batch_counts": "{learners} learners: {passed} pass, {failed} fail, {errors} input errors, "
                         "{not_graded} not graded",
         "batch_reused": " ({reused} unchanged, not regraded)",
@@ -49,6 +50,7 @@ TEXT = {
         "removed": "{kind} {name}{을} 지웠습니다.", "cleaned": "남아 있던 {total}개를 지웠습니다.",
         "nothing_to_clean": "지울 것이 없습니다.",
         "containers": "컨테이너", "networks": "네트워크", "volumes": "볼륨", "images": "이미지",
+        "firewall": "방화벽 규칙(실행)",
         "batch_counts": "학습자 {learners}명: 통과 {passed}명, 실패 {failed}명, 입력 오류 {errors}명, "
                         "가져오지 못함 {not_graded}명",
         "batch_reused": " (이 중 바뀌지 않아 다시 채점하지 않은 학습자 {reused}명)",

@@ -20,8 +20,13 @@ from grader.errors import RuntimeSetupError
 from grader import interrupt
 
 MAX_OUTPUT_BYTES = 256 * 1024  # the tail of a command's output that is kept for the report
-PASSED_ON = {"PATH", "HOME", "TMPDIR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "LANG", "LC_ALL",
-             "BUILDKIT_HOST", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"}
+# The grader's variables a run's Compose commands get: the few that find the Docker client's
+# plugins and configuration (PATH, HOME, DOCKER_CONFIG) and reach the engine (DOCKER_HOST,
+# DOCKER_CONTEXT and its TLS settings). They reach neither interpolation nor containers: the
+# run's document was resolved without them (grader/runtime/resolve.py), every `$` in it is
+# escaped, and a variable named without a value has been dropped from it (freeze.py).
+ENGINE_VARIABLES = ("PATH", "HOME", "DOCKER_CONFIG", "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CERT_PATH",
+                    "DOCKER_TLS_VERIFY")
 
 
 @dataclass
@@ -78,10 +83,7 @@ class ComposeProject:
         self.name = name
         self.files = files
         self.workdir = workdir
-        # Compose interpolates from the submission's .env and this environment: only what Compose
-        # and the Docker client need to run is passed on, so the grader's own variables never
-        # change a learner's file (the same grade on every machine).
-        self.env = {k: v for k, v in os.environ.items() if k in PASSED_ON or k.startswith("DOCKER_")}
+        self.env = {k: os.environ[k] for k in ENGINE_VARIABLES if k in os.environ}
         self.env.update(env or {})
         # Plain progress lines, no colours or cursor movement: the output is kept for the report.
         self.env.update({"COMPOSE_PROGRESS": "plain", "BUILDKIT_PROGRESS": "plain", "NO_COLOR": "1",

@@ -293,6 +293,10 @@ def sweep(client: Any, stale_only: bool = False, project: str | None = None, run
     for i in client.images.list(filters=images):
         if mine(i):
             remove("images", ", ".join(i.tags or [i.short_id]), lambda i=i: client.images.remove(i.id, force=True))
+    if project is None and run_id is None:
+        from grader.runtime.seal import sweep_rules  # the firewall rules of the same runs
+
+        removed["firewall"] = sweep_rules(scope)
     if run_id:
         try:  # build cache layers of the run's removed images
             client.images.prune(filters={"dangling": True, "label": f"{RUN_LABEL}={run_id}"})

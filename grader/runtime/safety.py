@@ -92,12 +92,15 @@ class Hazard:
     file: str
     line: int
     params: dict[str, Any] = field(default_factory=dict, hash=False)
+    # The table its texts come from: this module's, or the allow-list's (grader/runtime/allowlist.py).
+    texts: dict[str, dict[str, str]] = field(default_factory=lambda: TEXT, hash=False, compare=False, repr=False)
 
     def text(self, lang: str = "en") -> str:
         params = dict(self.params)
-        if "why" in params:
-            params["why"] = _say(lang, params["why"], {})
-        return _say(lang, self.key, params)
+        for part in ("why", "use"):  # a reason, a use: keys of the same table, filled in first
+            if part in params:
+                params[part] = localized(self.texts, lang, params[part], **params)
+        return localized(self.texts, lang, self.key, **params)
 
     @property
     def message(self) -> str:

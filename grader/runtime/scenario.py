@@ -17,7 +17,7 @@ from grader.runtime.compose_cli import ComposeProject, find_compose
 from grader.runtime.engine import Engine, connect, labelled, sweep
 from grader import interrupt
 from grader.runtime.outcome import PhaseOutcome, backoff, tail
-from grader.runtime.override import render_override
+from grader.runtime.freeze import run_document
 from grader.runtime.phases import PHASES
 from grader.runtime.progress import Progress
 from grader.runtime.stack import RuntimeOptions, Stack
@@ -42,10 +42,52 @@ class RuntimeRun:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.compose: ComposeProject | None = None
         self.engine: Engine | None = None
+        self.resolved: dict[str, Any] | None = None  # the project as Compose resolved it (prepare)
+        self.sealed = False
+        self.seal: Any = None  # the run's firewall rules, once installed
+        self.argv: list[str] = []
+        self.version = ""
+
+    def prepare(self, allow_unsafe: bool = False) -> None:
+        """Resolve the project by Compose and gate what it resolved, before anything is made on
+        the engine: UnsafeSubmissionError (exit 2) lists every refusal with its file and line;
+        RuntimeSetupError (exit 4) when the run cannot be sealed. `allow_unsafe` (trusted input)
+        skips the gate and runs unsealed where sealing is not possible."""
+        from grader.runtime.allowlist import TEXT as ALLOW_TEXT, check_resolved
+        from grader.runtime.base_images import check_images
+        from grader.runtime.resolve import resolve
+        from grader.runtime.safety import Hazard, UnsafeSubmissionError
+        from grader.runtime.seal import why_not_available
+
+        ws = self.ws
+        assert ws.compose is not None and ws.compose_rel is not None
+        if ws.compose_problems and not allow_unsafe:
+            # Compose would read what the grader could not: nothing it has not checked runs.
+            raise UnsafeSubmissionError([Hazard("unread_file", e.file or ws.compose_rel, e.line or 1,
+                                                {"problem": e.message}, ALLOW_TEXT) for e in ws.compose_problems])
+        self.argv, self.version = find_compose()
+        files = [str(ws.root.resolve(rel)) for rel in ws.compose.project_files] if ws.compose_given else None
+        self.resolved = resolve(self.argv, ws.root.root, self.project, files)
+        if not allow_unsafe:
+            hazards = list(check_resolved(self.resolved, ws.root, ws.compose.root, ws.compose_rel, self.project,
+                                          set(ws.compose.services)))
+            hazards += check_images(self.resolved, ws.root, ws.compose.root, ws.compose_rel, connect(),
+                                    list(self.opt.base_images))
+            if hazards:
+                raise UnsafeSubmissionError(hazards)
+        why = why_not_available() if self.opt.seal else "the rubric turns sealing off"
+        if why is not None and self.opt.seal and not allow_unsafe:
+            from grader.errors import RuntimeSetupError
+
+            raise RuntimeSetupError(f"cannot seal the run's network: {why}. Run the grader as root beside the "
+                                    "engine, or set `runtime: {seal: false}` in the rubric for a class you trust")
+        self.sealed = why is None
 
     def run(self) -> dict[str, PhaseOutcome]:
         """Run every phase, then clean up however the run ended. A signal at any moment ends it
         with Interrupted once clean-up is done (grader/interrupt.py)."""
+        if self.resolved is None:
+            self.prepare()
         with interrupt.handled():
             try:
                 self._start()
@@ -58,7 +100,11 @@ class RuntimeRun:
         return self.outcomes
 
     def _start(self) -> None:
-        argv, version = find_compose()
+        import json
+
+        from grader.runtime.seal import Seal
+
+        assert self.resolved is not None
         client = connect()
         # Runs whose grader was killed (SIGKILL, a power cut) cannot clean up; the next run does.
         stale = sweep(client, stale_only=True)
@@ -67,16 +113,18 @@ class RuntimeRun:
         interrupt.check()
         self.engine = Engine(client, self.project)
         self._tmp = tempfile.TemporaryDirectory(prefix="grader-run-")
-        override = Path(self._tmp.name) / "grader-override.yml"
-        override.write_text(render_override(self.ws.compose, self.project, self.run_id,  # type: ignore[arg-type]
-                                            self.ws.roles.get("frontend"), self.ws.roles.get("backend"),
-                                            self.opt.limits), "utf-8")
-        # The files Compose itself picks (the compose file, its override, COMPOSE_FILE's list):
-        # with -f, Compose no longer adds the override on its own.
-        files = [self.ws.root.resolve(rel) for rel in self.ws.compose.project_files or [self.ws.compose_rel]]  # type: ignore[union-attr]
+        # The run's folder holds the document and nothing else: no .env of the learner's is read
+        # again, and nothing in it is interpolated again.
+        document = Path(self._tmp.name) / "compose.run.json"
+        document.write_text(json.dumps(run_document(
+            self.resolved, self.project, self.run_id, self.ws.roles.get("backend"), self.opt.limits,
+            self.opt.build_network, self.sealed), indent=1), "utf-8")
         with interrupt.deferred():  # the project made and said together: what is cleaned up is what was said
-            self.compose = ComposeProject(argv, self.project, [*files, override], files[0].parent)
-            self.progress.say("project", project=self.project, version=version)
+            self.compose = ComposeProject(self.argv, self.project, [document], Path(self._tmp.name))
+            self.progress.say("project", project=self.project, version=self.version)
+            if self.sealed:
+                self.seal = Seal(self.run_id)
+                self.seal.install()
         interrupt.check()
         stack = Stack(self.ws, self.opt, self.engine, self.compose, self.run_id, self.progress)
         stack.outcomes = self.outcomes
@@ -109,6 +157,7 @@ class RuntimeRun:
             ("progress", lambda: self.progress.say("removing")),
             ("compose down", self._down),
             ("remove", self._remove_left),
+            ("firewall", self._unseal),
             ("temporary files", lambda: self._tmp.cleanup() if self._tmp else None),
             ("progress", self.progress.close),
         ]
@@ -117,6 +166,10 @@ class RuntimeRun:
                 step()
             except Exception as e:  # noqa: BLE001 - report and go on to the next step
                 self.cleanup_problems.append(f"{what}: {e.__class__.__name__}: {e}")
+
+    def _unseal(self) -> None:
+        if self.seal is not None:
+            self.cleanup_problems += self.seal.remove()
 
     def _down(self) -> None:
         if self.compose is None:  # stopped before the project was made: nothing of it to down

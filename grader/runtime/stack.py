@@ -22,7 +22,7 @@ from grader.runtime.compose_cli import CommandResult, ComposeProject
 from grader.runtime.engine import Accepted, Engine, Replica, accepted_between
 from grader.runtime.http import Client, LoadTally, SteadyLoad
 from grader.runtime.outcome import PhaseOutcome, backoff
-from grader.runtime.override import Limits
+from grader.runtime.freeze import Limits
 from grader.runtime.progress import Progress
 from grader.workspace import Workspace
 
@@ -40,7 +40,14 @@ class RuntimeOptions:
     requests: int = 90  # requests whose spread over the replicas is measured
     min_success: float = 0.99  # of requests while replicas come and go
     fair_share: float = 0.5  # each replica gets at least this fraction of an even share
-    build_timeout: float = 900.0
+    build_timeout: float = 300.0
+    # Builds have no network unless the rubric says `default`: a RUN step could otherwise reach
+    # services on the host through the default bridge, where the run's firewall does not reach.
+    build_network: str = "none"
+    # The images a build or a service may use from this engine although no registry gave them
+    # (grader/runtime/base_images.py): the official images, or their stand-ins here.
+    base_images: list[str] = field(default_factory=lambda: ["nginx:1.30", "python:3.13-slim"])
+    seal: bool = True  # the run's firewall (grader/runtime/seal.py); false only for a trusted class
     up_timeout: float = 180.0
     ready_timeout: float = 60.0  # replicas running, the API answering
     # How long the first replicas must run unchanged to count as running: a backend that exits

@@ -32,6 +32,8 @@ class Dockerfile:
     """A parsed Dockerfile and its build stages."""
     rel: str
     stages: list[Stage]
+    global_args: list[Instruction] = field(default_factory=list)  # ARG before the first FROM
+    syntax: tuple[str, int] | None = None  # a `# syntax=IMAGE` directive: the frontend BuildKit runs
 
     @property
     def final(self) -> Stage | None:
@@ -82,8 +84,20 @@ def _split_args(rest: str) -> list[str]:
         return rest.split()
 
 
+def _syntax_directive(text: str) -> tuple[str, int] | None:
+    """`# syntax=IMAGE` among the parser directives at the top (before any other line)."""
+    for n, line in enumerate(text.split("\n"), start=1):
+        m = re.match(r"\s*#\s*(\w+)\s*=\s*(\S+)\s*$", line)
+        if not m:
+            return None
+        if m.group(1).lower() == "syntax":
+            return m.group(2), n
+    return None
+
+
 def parse_dockerfile(text: str, rel: str) -> Dockerfile:
     stages: list[Stage] = []
+    global_args: list[Instruction] = []
     for line, logical in _logical_lines(text):
         m = re.match(r"(\w+)\s*(.*)$", logical)
         if not m:
@@ -101,4 +115,6 @@ def parse_dockerfile(text: str, rel: str) -> Dockerfile:
             stages.append(Stage(image=image, name=name, line=line))
         elif stages:
             stages[-1].instructions.append(inst)
-    return Dockerfile(rel=rel, stages=stages)
+        elif keyword == "ARG":
+            global_args.append(inst)
+    return Dockerfile(rel=rel, stages=stages, global_args=global_args, syntax=_syntax_directive(text))
