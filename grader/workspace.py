@@ -66,9 +66,12 @@ class Workspace:
             next(iter(self.nginx_source.files.values()), None))
 
 
-def _note_error(ws: Workspace, e: InputError) -> None:
+def _note_error(ws: Workspace, e: InputError, unread: bool = True) -> None:
+    """An error note; `unread`: a part of the project the grader could not read (not one that
+    Compose itself refuses, which Compose says again when the runtime asks it)."""
     ws.notes.append(Note("error", e.message, e.file, e.line))
-    ws.compose_problems.append(e)
+    if unread:
+        ws.compose_problems.append(e)
 
 
 def find_compose(root: SubmissionRoot) -> str:
@@ -109,8 +112,10 @@ def load_compose_files(ws: Workspace, compose: str | None) -> ComposeModel:
             ws.compose_env = env
     project = load_project(root, files, project_dir, ws.compose_env)
     model = load_compose_project(project)
-    for e in project.problems + model.refusals:
+    for e in project.problems:
         _note_error(ws, e)
+    for e in model.refusals:
+        _note_error(ws, e, unread=False)
     return model
 
 

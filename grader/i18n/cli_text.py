@@ -328,6 +328,16 @@ _ERRORS_KO = [
      r"Docker 엔진이 응답하지 않습니다(\1). 엔진을 시작하거나 DOCKER_HOST와 이 사용자의 권한을 확인하세요."),
     (r"Compose was not found; runtime grading needs Compose v2 \(`docker compose`\)\. (.+)",
      r"Compose가 없습니다. 실행 검사에는 Compose v2(`docker compose`)가 필요합니다. \1"),
+    (r"cannot seal the run's network: (.+)\. Run the grader as root beside the engine, or set `runtime: "
+     r"\{seal: false\}` in the rubric for a class you trust",
+     r"실행의 네트워크를 격리할 수 없습니다: \1. 채점기를 엔진과 같은 컴퓨터에서 root로 실행하거나, 믿을 수 있는 "
+     r"반이라면 채점 기준에 `runtime: {seal: false}`를 설정하세요."),
+    (r"could not install the run's firewall rule \((.+?)\): (.*)",
+     r"실행의 방화벽 규칙(\1)을 설치하지 못했습니다: \2"),
+    (r"Compose does not load the project: (.*)", r"Compose가 프로젝트를 불러오지 못합니다: \1"),
+    (r"`docker compose config` did not finish within (\S+) s",
+     r"`docker compose config`가 \1초 안에 끝나지 않았습니다."),
+    (r"Compose printed a project the grader cannot read(.*)", r"Compose가 출력한 프로젝트를 채점기가 읽을 수 없습니다\1."),
     (r"only Compose v1 was found \((.+)\); runtime grading needs Compose v2 \(`docker compose`\)\. (.+)",
      r"Compose v1만 있습니다(\1). 실행 검사에는 Compose v2(`docker compose`)가 필요합니다. \2"),
     # options, rosters and reports (the instructor's side)

@@ -286,10 +286,10 @@ class ResolvedGate:
                 self.svc(name, ("links", i), _code("links", link), "why_other_container")
 
     def s_extra_hosts(self, name: str, hosts: Any) -> None:
-        items = hosts.items() if isinstance(hosts, dict) else (str(h).partition(":")[::2] for h in hosts or [])
-        for host, address in items:
-            if "host-gateway" in str(address):
-                self.svc(name, ("extra_hosts",), _code("extra_hosts", f"{host}:{address}"), "why_host_gateway")
+        entries = [f"{k}:{v}" for k, v in hosts.items()] if isinstance(hosts, dict) else [str(h) for h in hosts or []]
+        for entry in entries:
+            if "host-gateway" in entry:
+                self.svc(name, ("extra_hosts",), _code("extra_hosts", entry), "why_host_gateway")
 
     def s_cap_add(self, name: str, caps: list[str]) -> None:
         for i, cap in enumerate(caps or []):

@@ -74,7 +74,7 @@ class RuntimeRun:
             hazards += check_images(self.resolved, ws.root, ws.compose.root, ws.compose_rel, connect(),
                                     list(self.opt.base_images))
             if hazards:
-                raise UnsafeSubmissionError(hazards)
+                raise UnsafeSubmissionError(sorted(hazards, key=lambda h: (h.file, h.line)))
         why = why_not_available() if self.opt.seal else "the rubric turns sealing off"
         if why is not None and self.opt.seal and not allow_unsafe:
             from grader.errors import RuntimeSetupError

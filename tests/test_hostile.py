@@ -1,0 +1,332 @@
+"""The hostile-submission suite: every case of tests/hostile_cases.py, beside a victim project
+(another learner's running container, named volume with a marker, network and locally built
+image) on the same engine. A case is either refused before anything is built (exit 2, the
+hazard at its line, nothing new on the engine) or contained (it runs, and a probe in the run
+reads what `docker inspect` shows and what the test's own listener heard). Afterwards the
+victim's objects are exactly as they were and nothing of any run is left, firewall rules
+included. The last test prints the count per class: refused, contained, escaped.
+
+Payloads are harmless canaries: a marker file in the victim's volume, a listener this test runs
+on this machine (on all of its addresses; the containers try the Docker bridge's gateway)."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from grader.runtime.engine import labelled
+from hostile_cases import BACKEND_END, CANARY, CONTAINED, INCLUDES, NETWORKS, REFUSED, VOLUMES, Case, Contained
+from runtime_fixtures import WORKSHOP, edit
+
+pytestmark = pytest.mark.runtime
+
+TALLY: dict[str, Counter[str]] = {}
+MARKER = "victim-marker-7d1e"
+
+
+def _tally(klass: str, outcome: str) -> None:
+    TALLY.setdefault(klass, Counter())[outcome] += 1
+
+
+# -- the victim and the listener ------------------------------------------------------------------
+class Listener:
+    """A TCP listener on every address of this machine; counts who connected."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("0.0.0.0", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.peers: list[str] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, peer = self.sock.accept()
+            except OSError:
+                continue
+            self.peers.append(peer[0])
+            conn.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(2)
+        self.sock.close()
+
+
+def _state(client: Any, v: SimpleNamespace) -> dict[str, Any]:
+    """What the victim has now: its container (id, status), volume marker, network and image ids."""
+    c = client.api.inspect_container(v.container)
+    marker = client.containers.get(v.container).exec_run(["cat", "/data/marker"]).output.decode().strip()
+    return {"container": (c["Id"], c["State"]["Status"], c["State"]["StartedAt"]), "marker": marker,
+            "volume": client.api.inspect_volume(v.volume)["CreatedAt"],
+            "network": client.api.inspect_network(v.network)["Id"],
+            "image": client.api.inspect_image(v.image)["Id"]}
+
+
+@pytest.fixture(scope="module")
+def docker_client():
+    import docker
+
+    client = docker.from_env()
+    client.ping()
+    return client
+
+
+@pytest.fixture(scope="module")
+def victim(docker_client):
+    """Another learner's project: a running container on its network with its named volume
+    (holding a marker) and a locally built image. Removed at the end, whatever happened."""
+    client = docker_client
+    token = secrets.token_hex(3)
+    v = SimpleNamespace(container=f"victim{token}-app", volume=f"victim{token}-data",
+                        network=f"victim{token}-net", image=f"victim{token}-image:1")
+    try:
+        client.networks.create(v.network, labels={"test.victim": token})
+        client.volumes.create(v.volume, labels={"test.victim": token})
+        dockerfile = f"FROM python:3.13-slim\nRUN echo {MARKER}-image > /secret\nLABEL test.victim={token}\n"
+        client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=v.image, rm=True, network_mode="none")
+        client.containers.run(v.image, ["sh", "-c", f"echo {MARKER} > /data/marker; exec sleep 86400"],
+                              name=v.container, detach=True, network=v.network, labels={"test.victim": token},
+                              volumes={v.volume: {"bind": "/data", "mode": "rw"}})
+        for _ in range(50):
+            if client.containers.get(v.container).exec_run(["cat", "/data/marker"]).exit_code == 0:
+                break
+            time.sleep(0.1)
+        v.before = _state(client, v)
+        import ipaddress
+
+        ipam = client.api.inspect_network("bridge")["IPAM"]["Config"][0]
+        v.gateway = ipam.get("Gateway") or str(ipaddress.ip_network(ipam["Subnet"])[1])
+        yield v
+        assert _state(client, v) == v.before, "the victim's objects changed"
+    finally:
+        for step in (lambda: client.containers.get(v.container).remove(force=True),
+                     lambda: client.images.remove(v.image, force=True),
+                     lambda: client.volumes.get(v.volume).remove(force=True),
+                     lambda: client.networks.get(v.network).remove()):
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - not made, or gone already
+                pass
+
+
+@pytest.fixture(scope="module")
+def listener():
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+def _fill(text: str, v: SimpleNamespace, port: int) -> str:
+    for key, value in {"{vc}": v.container, "{vv}": v.volume, "{vn}": v.network, "{vi}": v.image,
+                       "{gw}": v.gateway, "{port}": str(port)}.items():
+        text = text.replace(key, value)
+    return text
+
+
+def make(case: Case | Contained, dest: Path, v: SimpleNamespace, port: int) -> Path:
+    """The workshop with the case's change, at `dest`."""
+    shutil.copytree(WORKSHOP, dest)
+    compose = dest / "docker-compose.yml"
+    workshop_text = compose.read_text()
+    text = INCLUDES.get(case.name, "") + workshop_text
+    top = getattr(case, "top", "").replace("{canary}", json.dumps(_fill(CANARY, v, port)))
+    text = text.replace(BACKEND_END, "    restart: unless-stopped\n" + case.backend + top + "\nnetworks:")
+    if getattr(case, "networks", ""):
+        text = text.replace(NETWORKS, NETWORKS + case.networks)
+    if getattr(case, "volumes", ""):
+        text = text.replace(VOLUMES, VOLUMES + case.volumes)
+    if getattr(case, "frontend", ""):
+        text = text.replace("  frontend:\n", "  frontend:\n" + case.frontend)
+    compose.write_text(_fill(text, v, port))
+    for rel, old, new in case.edits:
+        edit(dest / rel, old, _fill(new, v, port))
+    for rel, content in case.files.items():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dest / rel).write_text(_fill(content(workshop_text) if callable(content) else content, v, port))
+    if case.dockerfile:
+        edit(dest / "backend" / "Dockerfile", case.dockerfile[0], _fill(case.dockerfile[1], v, port))
+    return dest
+
+
+def blamed(case: Case, ws: Path, v: SimpleNamespace, port: int) -> tuple[str, int] | None:
+    """The file and line the refusal must name: the `#!` line, or the line holding `at`'s text."""
+    rel, needle = case.at if case.at else ("docker-compose.yml", "#!")
+    needle = _fill(needle, v, port)
+    for n, line in enumerate((ws / rel).read_text().splitlines(), 1):
+        if needle in line:
+            return rel, n
+    return None
+
+
+def _engine_objects(client: Any) -> set[str]:
+    return ({c.id for c in client.containers.list(all=True)} | {i.id for i in client.images.list(all=True)}
+            | {n.id for n in client.networks.list()} | {x.name for x in client.volumes.list()})
+
+
+# -- refused ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("case", REFUSED, ids=[c.name for c in REFUSED])
+def test_a_hostile_submission_is_refused_before_anything_is_built(case: Case, tmp_path: Path, victim, listener,
+                                                                  docker_client) -> None:
+    ws = make(case, tmp_path / "ws", victim, listener.port)
+    before = _engine_objects(docker_client)
+    p = subprocess.run([sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain", "--no-color"],
+                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                       env={**os.environ, "LANG": "C.UTF-8"})
+    escaped = p.returncode != 2
+    _tally(case.klass, "escaped" if escaped else "refused")
+    assert p.returncode == 2, f"{case.name}: not refused (exit {p.returncode})\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}"
+    assert "Traceback" not in p.stderr
+    assert case.words in p.stderr, p.stderr
+    where = blamed(case, ws, victim, listener.port)
+    if where is not None:
+        assert f"{where[0]}:{where[1]}: " in p.stderr, (where, p.stderr)
+    assert _engine_objects(docker_client) == before, "something was made on the engine"
+    assert listener.peers == []
+
+
+# -- contained --------------------------------------------------------------------------------------
+def _containers(stack: Any) -> list[dict[str, Any]]:
+    return [stack.engine.client.api.inspect_container(c.id) for c in stack.engine.containers()]
+
+
+def _wait_log(client: Any, cid: str, word: str, timeout: float = 30.0) -> str:
+    end = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < end:
+        text = client.api.logs(cid).decode("utf-8", "replace")
+        if word in text:
+            return text
+        time.sleep(0.3)
+    return text
+
+
+def probe_for(case: Contained, v: SimpleNamespace, listener: Listener) -> Any:
+    """What the case must show while its stack runs (raises AssertionError otherwise)."""
+    def caps(stack: Any) -> None:
+        for c in _containers(stack):
+            hc = c["HostConfig"]
+            assert hc["NetworkMode"] not in ("host",) and not hc["NetworkMode"].startswith("container:")
+            assert hc["PidMode"] in ("", "private") and hc["IpcMode"] in ("private", "shareable", "")
+            assert not hc["Privileged"] and not hc["CapAdd"] and not hc.get("Devices")
+            assert 0 < hc["Memory"] <= 512 * 1024**2 and 0 < hc["NanoCpus"] <= 0.5e9 and 0 < hc["PidsLimit"] <= 256
+            for m in c["Mounts"]:
+                assert m["Type"] in ("volume", "tmpfs") or str(m.get("Source", "")).startswith(str(stack.ws.root.root))
+                if m["Type"] == "volume":
+                    assert m["Name"] != v.volume
+            for bindings in (hc.get("PortBindings") or {}).values():
+                assert all(b["HostIp"] == "127.0.0.1" for b in bindings or [])
+            assert v.network not in c["NetworkSettings"]["Networks"]
+
+    def backend(stack: Any) -> list[dict[str, Any]]:
+        return [c for c in _containers(stack) if c["Config"]["Labels"].get("com.docker.compose.service") == "backend"]
+
+    def grader_env(stack: Any) -> None:
+        env = dict(e.partition("=")[::2] for e in backend(stack)[0]["Config"]["Env"])
+        assert "GRADER_CANARY" not in env and "DOCKER_HOST" not in env
+        assert env["FROM_PATH"] == "unset" and env["FROM_HOME"] == "/nonexistent"
+
+    def own_limits(stack: Any) -> None:
+        hc = backend(stack)[0]["HostConfig"]
+        assert (hc["Memory"], hc["NanoCpus"], hc["PidsLimit"]) == (256 * 1024**2, 250_000_000, 100)
+
+    def host_reach(stack: Any) -> None:
+        canary = next(c for c in _containers(stack) if c["Config"]["Labels"].get("com.docker.compose.service") == "canary")
+        log = _wait_log(stack.engine.client, canary["Id"], "CANARY-")
+        assert "CANARY-BLOCKED" in log, log
+
+    def image_name(stack: Any) -> None:
+        assert all(c["Config"]["Image"].endswith("-backend:grader") for c in backend(stack))
+        assert stack.engine.client.api.inspect_image(v.image)["Id"] == v.before["image"]
+
+    extra = {"the grader's variables reach no container": grader_env,
+             "the learner's own limits under the caps": own_limits,
+             "a container cannot reach the host": host_reach,
+             "the image name of another run is not taken over": image_name}.get(case.name)
+
+    def probe(stack: Any) -> None:
+        caps(stack)
+        if extra:
+            extra(stack)
+    return probe
+
+
+@pytest.mark.parametrize("case", CONTAINED, ids=[c.name for c in CONTAINED])
+def test_a_hostile_submission_that_runs_is_contained(case: Contained, tmp_path: Path, victim, listener,
+                                                     docker_client, monkeypatch) -> None:
+    from grader.grade import runtime_options
+    from grader.results import Finding, Status
+    from grader.rubric import load_rubric
+    from grader.runtime import scenario
+    from grader.runtime.outcome import PhaseOutcome
+    from grader.runtime.phases import r101_build, r102_up_scaled
+    from grader.workspace import load_workspace
+
+    ws_path = make(case, tmp_path / "ws", victim, listener.port)
+    for key, value in case.env.items():
+        monkeypatch.setenv(key, value)
+    probe = probe_for(case, victim, listener)
+    probed: list[bool] = []
+
+    def run_probe(stack: Any) -> PhaseOutcome:
+        probe(stack)
+        probed.append(True)
+        return PhaseOutcome([Finding(Status.PASS, "pass", {})])
+
+    phase = SimpleNamespace(CODE="T900", SLUG="test.probe", NEEDS=("runtime.up-scaled",), run=run_probe)
+    monkeypatch.setattr(scenario, "PHASES", [r101_build, r102_up_scaled, phase])
+    rubric = load_rubric(None)
+    ws = load_workspace(ws_path, api_path=rubric.api_path)
+    run = scenario.RuntimeRun(ws, runtime_options(rubric))
+    run.prepare()
+    outcomes = run.run()
+    up = outcomes["runtime.up-scaled"].findings[0].status
+    try:
+        assert outcomes["runtime.build"].findings[0].status is Status.PASS, outcomes["runtime.build"]
+        if case.expect_up:
+            assert up is Status.PASS and probed == [True], outcomes
+        else:
+            assert up is Status.FAIL and probed == [], outcomes
+        assert listener.peers == [], f"the listener was reached from {listener.peers}"
+        assert _state(docker_client, victim) == victim.before
+        assert labelled(docker_client, project=run.project) == {}
+        rules = subprocess.run(["iptables", "-S"], capture_output=True, text=True).stdout
+        assert f"run={run.run_id}" not in rules
+    except AssertionError:
+        _tally(case.klass, "escaped")
+        raise
+    _tally(case.klass, "contained")
+
+
+def test_zz_the_suite_counts_per_class(capsys) -> None:
+    """Printed at the end of the suite (pytest -s shows it; the CI log keeps it)."""
+    total = Counter()
+    lines = []
+    for klass, counts in sorted(TALLY.items()):
+        total.update(counts)
+        lines.append(f"  {klass:12} refused {counts['refused']:3}  contained {counts['contained']:3}  "
+                     f"escaped {counts['escaped']:3}")
+    with capsys.disabled():
+        print("\nhostile submissions, per class:\n" + "\n".join(lines)
+              + f"\n  {'all':12} refused {total['refused']:3}  contained {total['contained']:3}  "
+                f"escaped {total['escaped']:3}")
+    assert sum(total.values()) >= 60 and total["escaped"] == 0
