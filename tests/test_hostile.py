@@ -330,3 +330,37 @@ def test_zz_the_suite_counts_per_class(capsys) -> None:
               + f"\n  {'all':12} refused {total['refused']:3}  contained {total['contained']:3}  "
                 f"escaped {total['escaped']:3}")
     assert sum(total.values()) >= 60 and total["escaped"] == 0
+
+
+def test_the_graders_environment_changes_nothing_a_submission_gets(tmp_path: Path, monkeypatch) -> None:
+    """PATH, HOME, DOCKER_HOST and any other variable of the grader's: the project Compose
+    resolves for the run is the same, byte for byte, whatever they are; `${VAR}` of them reads
+    what a machine without them gives, and a bare name stays unset."""
+    from grader.rubric import load_rubric
+    from grader.grade import runtime_options
+    from grader.runtime.scenario import RuntimeRun
+    from grader.workspace import load_workspace
+
+    ws_path = tmp_path / "ws"
+    shutil.copytree(WORKSHOP, ws_path)
+    edit(ws_path / "docker-compose.yml", "      - PORT=8080\n",
+         "      - PORT=8080\n      - FROM_PATH=${PATH:-unset}\n      - FROM_HOME=${HOME}\n"
+         "      - FROM_DOCKER=${DOCKER_HOST:-unset}\n      - GRADER_CANARY\n      - DOCKER_CONFIG\n")
+    rubric = load_rubric(None)
+
+    def resolved() -> str:
+        run = RuntimeRun(load_workspace(ws_path, api_path=rubric.api_path), runtime_options(rubric))
+        run.prepare()
+        assert run.resolved is not None
+        return json.dumps(run.resolved, sort_keys=True).replace(run.project, "PROJECT")
+
+    plain = resolved()
+    monkeypatch.setenv("PATH", f"/tmp/elsewhere:{os.environ['PATH']}")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))
+    monkeypatch.setenv("GRADER_CANARY", "leaked-3f9c")
+    assert resolved() == plain
+    env = json.loads(plain)["services"]["backend"]["environment"]
+    assert (env["FROM_PATH"], env["FROM_HOME"], env["FROM_DOCKER"]) == ("unset", "/nonexistent", "unset")
+    assert env["GRADER_CANARY"] is None and env["DOCKER_CONFIG"] is None  # dropped from the run (freeze.py)
