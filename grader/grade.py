@@ -98,7 +98,7 @@ def runtime_options(rubric: Rubric, **overrides: Any) -> Any:
 def add_runtime(report: Report, ws: Workspace, rubric: Rubric, options: Any, progress: Any = None,
                 allow_unsafe: bool = False) -> None:
     """Run the stack and add each runtime phase, scored, to the report (and the run's cleanup
-    trouble to its notes). The safety gate raises (exit 2) before anything starts; a missing
+    trouble to its notes). The gate (grader/runtime/gate.py) raises (exit 2) before anything starts; a missing
     compose file or role skips every phase with the reason."""
     from grader.runtime.scenario import RuntimeRun, skipped
 
@@ -107,10 +107,6 @@ def add_runtime(report: Report, ws: Workspace, rubric: Rubric, options: Any, pro
     elif ws.roles.get("backend") is None or ws.compose.service(ws.roles.get("backend")) is None:
         outcomes = skipped("skipped_no_backend")
     else:
-        if not allow_unsafe:
-            from grader.runtime.safety import check_safety
-
-            check_safety(ws.root, ws.compose_rel or "", ws.compose.root)
         run = RuntimeRun(ws, options, progress)
         run.prepare(allow_unsafe)
         outcomes = run.run()

@@ -155,7 +155,7 @@ def _load_dockerfiles(ws: Workspace) -> None:
             if ws.root.exists(rel):
                 ws.dockerfiles[s.name] = parse_dockerfile(ws.root.read(rel).text, rel)
         except OutsideRootError as e:
-            _note_error(ws, InputError(f"service {s.name}: build {e.message}", ws.compose_rel, s.build.line))
+            _note_error(ws, OutsideRootError(f"service {s.name}: build {e.message}", ws.compose_rel, s.build.line))
         except InputError as e:
             _note_error(ws, e)
 
@@ -183,7 +183,7 @@ def _load_env_files(ws: Workspace) -> None:
                 s.env_from_files.extend(values)
                 ref.read = True
             except OutsideRootError:
-                _note_error(ws, InputError(f"env_file {ref.path!r} of service {s.name} points outside the "
+                _note_error(ws, OutsideRootError(f"env_file {ref.path!r} of service {s.name} points outside the "
                                            "submission; it is not read", where, ref.line))
             except InputError as e:
                 _note_error(ws, e)

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from grader.runtime.engine import labelled
+from grader.runtime.engine import RUN_LABEL, labelled
 from hostile_cases import BACKEND_END, CANARY, CONTAINED, INCLUDES, NETWORKS, REFUSED, VOLUMES, Case, Contained
 from runtime_fixtures import WORKSHOP, edit
 
@@ -179,8 +179,16 @@ def blamed(case: Case, ws: Path, v: SimpleNamespace, port: int) -> tuple[str, in
 
 
 def _engine_objects(client: Any) -> set[str]:
-    return ({c.id for c in client.containers.list(all=True)} | {i.id for i in client.images.list(all=True)}
-            | {n.id for n in client.networks.list()} | {x.name for x in client.volumes.list()})
+    """Every container, image, network and volume on the engine but those of other grader runs
+    (a refused run makes no project, so anything of its own would carry no run label)."""
+    def other_run(attrs: dict[str, Any]) -> bool:
+        labels = attrs.get("Labels") or (attrs.get("Config") or {}).get("Labels") or {}
+        return RUN_LABEL in labels
+
+    return ({c.id for c in client.containers.list(all=True) if not other_run(c.attrs)}
+            | {i.id for i in client.images.list(all=True) if not other_run(i.attrs)}
+            | {n.id for n in client.networks.list() if not other_run(n.attrs)}
+            | {x.name for x in client.volumes.list() if not other_run(x.attrs)})
 
 
 # -- refused ----------------------------------------------------------------------------------------
@@ -258,7 +266,13 @@ def probe_for(case: Contained, v: SimpleNamespace, listener: Listener) -> Any:
         assert all(c["Config"]["Image"].endswith("-backend:grader") for c in backend(stack))
         assert stack.engine.client.api.inspect_image(v.image)["Id"] == v.before["image"]
 
+    def container_name(stack: Any) -> None:
+        front = [c for c in _containers(stack) if c["Config"]["Labels"].get("com.docker.compose.service") == "frontend"]
+        assert front[0]["Name"] == f"/{stack.compose.name}-{v.container}"
+        assert all(v.container in (n.get("Aliases") or []) for n in front[0]["NetworkSettings"]["Networks"].values())
+
     extra = {"the grader's variables reach no container": grader_env,
+             "the container name of another run is the run's own": container_name,
              "the learner's own limits under the caps": own_limits,
              "a container cannot reach the host": host_reach,
              "the image name of another run is not taken over": image_name}.get(case.name)
@@ -308,7 +322,7 @@ def test_a_hostile_submission_that_runs_is_contained(case: Contained, tmp_path: 
             assert up is Status.FAIL and probed == [], outcomes
         assert listener.peers == [], f"the listener was reached from {listener.peers}"
         assert _state(docker_client, victim) == victim.before
-        assert labelled(docker_client, project=run.project) == {}
+        assert labelled(docker_client, project=run.project, run_id=run.run_id) == {}
         rules = subprocess.run(["iptables", "-S"], capture_output=True, text=True).stdout
         assert f"run={run.run_id}" not in rules
     except AssertionError:

@@ -14,7 +14,8 @@ What is allowed, and why it is safe once the run's own settings are laid over it
   user, labels, hostname, healthcheck, restart, stop settings, init, tty, read_only;
 - ports and expose (every published port is bound to 127.0.0.1 by the run);
 - volumes: named volumes of the project, bind mounts of folders inside the submission, tmpfs;
-- the project's own networks, with aliases and addresses on them;
+- the project's own networks, with aliases and addresses on them, and its own named volumes
+  (a fixed `name:` of either becomes the run's own: grader/runtime/freeze.py);
 - depends_on and links between the project's services;
 - deploy: replicas up to a cap, resource limits and reservations (the run's caps win), restart
   and update policies; mem_limit, cpus and pids_limit likewise;
@@ -97,6 +98,7 @@ PLAIN_SERVICE_KEYS = frozenset({
     "domainname", "healthcheck", "restart", "stop_signal", "stop_grace_period", "init", "tty",
     "stdin_open", "read_only", "expose", "container_name", "profiles", "pull_policy", "attach",
     "develop", "cap_drop", "mem_reservation", "cpu_shares", "scale", "logging",
+    "platform",  # selects an image variant; one the host cannot run fails to start, nothing more
 })
 # Keys that touch the host or another project, each with why it is refused.
 REFUSED_SERVICE_KEYS = {
@@ -116,6 +118,7 @@ REFUSED_BUILD_KEYS = {
     "privileged": "why_kernel", "shm_size": "why_kernel", "ulimits": "why_kernel", "isolation": "why_kernel",
     "extra_hosts": "why_host_gateway", "dockerfile_inline": "why_unknown", "platforms": "why_unknown",
 }
+# placement, update and rollback settings are Swarm's: Compose reads and ignores them.
 DEPLOY_KEYS = frozenset({"replicas", "resources", "restart_policy", "update_config", "rollback_config", "mode",
                          "labels", "placement", "endpoint_mode"})
 VOLUME_MOUNT_KEYS = frozenset({"type", "source", "target", "read_only", "consistency", "volume", "bind", "tmpfs"})
@@ -319,9 +322,6 @@ class ResolvedGate:
                 if key == "devices" or key == "generic_resources" or key not in ("cpus", "memory", "pids"):
                     self.svc(name, ("deploy", "resources", kind, key), _code(f"deploy.resources.{kind}.{key}"),
                              "why_kernel")
-        placement = (deploy or {}).get("placement") or {}
-        if placement:
-            self.svc(name, ("deploy", "placement"), _code("deploy.placement"), "why_unknown")
 
     def s_mem_limit(self, name: str, value: Any) -> None:
         pass  # the run's cap wins (freeze.py)
@@ -377,9 +377,6 @@ class ResolvedGate:
                 self.section(section, name, (key,), _code(key), "why_driver")
             elif key not in allowed:
                 self.section(section, name, (key,), _code(key), "why_unknown")
-        expected = f"{self.project}_{name}"
-        if spec.get("name") not in (None, expected) and not spec.get("external"):
-            self.section(section, name, ("name",), _code("name", spec.get("name")), "why_fixed_name")
         driver = spec.get("driver")
         if driver not in (None, "bridge" if section == "networks" else "local", "default"):
             self.section(section, name, ("driver",), _code("driver", driver), "why_driver")

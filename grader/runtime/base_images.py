@@ -108,12 +108,15 @@ def references(df: Dockerfile, build_args: dict[str, str | None]) -> Iterator[tu
 
 
 def image_allowed(client: Any, image: str, allowed_ids: set[str]) -> bool:
-    from docker.errors import ImageNotFound
+    from docker.errors import APIError, ImageNotFound
 
     try:
         attrs = client.api.inspect_image(image)
     except ImageNotFound:
         return True  # not on this engine: the build or `up` pulls it from a registry
+    except APIError as e:
+        # A name the engine cannot parse names no image of its own: the build or `up` fails on it.
+        return e.status_code == 400
     except Exception:
         return False
     return bool(attrs.get("RepoDigests")) or attrs.get("Id") in allowed_ids

@@ -15,6 +15,8 @@ What the run changes, never what is being graded:
   memory, CPU and process limits (deploy.resources.limits: a learner's own limits stay when
   they are lower; the other spellings of a limit are folded in, as Compose refuses two
   different values);
+- a fixed `container_name`, network or volume `name:` becomes the run's own (the container keeps
+  its name as a network alias): a name is global on the engine, and two runs must not share one;
 - the project's networks get bridge names of the run's (`gr<run id><n>`), which the run's
   firewall rules name (grader/runtime/seal.py);
 - a variable named without a value (`environment: [TOKEN]`) is left unset: Compose would take
@@ -88,6 +90,16 @@ def run_document(resolved: dict[str, Any], project: str, run_id: str, backend: s
     for name, s in (doc.get("services") or {}).items():
         s.pop("profiles", None)
         s["labels"] = {**(s.get("labels") or {}), **labels}
+        original = s.get("container_name")
+        if original:
+            # A fixed name is global on the engine: two learners' runs would collide. The run's own
+            # name, plus the learner's name as an alias on each network, so the stack still
+            # reaches the container by it (and replicas still cannot share it).
+            s["container_name"] = f"{project}-{original}"
+            for net, spec in (s.get("networks") or {}).items():
+                spec = dict(spec or {})
+                spec["aliases"] = sorted({*(spec.get("aliases") or []), original})
+                s["networks"][net] = spec
         env = s.get("environment")
         if isinstance(env, dict):
             s["environment"] = {k: v for k, v in env.items() if v is not None}
@@ -127,10 +139,12 @@ def run_document(resolved: dict[str, Any], project: str, run_id: str, backend: s
             s["mem_reservation"] = str(int(memory))
     for index, (key, net) in enumerate(sorted((doc.get("networks") or {}).items())):
         net = doc["networks"][key] = dict(net or {})
+        net["name"] = f"{project}_{key}"  # a learner's fixed `name:` would be shared by every run
         net["labels"] = {**(net.get("labels") or {}), **labels}
         if sealed:
             net["driver_opts"] = {"com.docker.network.bridge.name": bridge_name(run_id, index)}
     for key, vol in list((doc.get("volumes") or {}).items()):
         vol = doc["volumes"][key] = dict(vol or {})
+        vol["name"] = f"{project}_{key}"
         vol["labels"] = {**(vol.get("labels") or {}), **labels}
     return doc

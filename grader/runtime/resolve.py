@@ -2,7 +2,7 @@
 
 `docker compose config` runs in the submission's folder as a learner runs `docker compose up`
 there (the same files, `.env`, `COMPOSE_FILE` and `COMPOSE_PROFILES`), with one difference: its
-environment holds nothing of the grader's. Compose interpolates `${X}` from the process
+environment holds nothing of the grader's (PWD aside, the submission's own folder). Compose interpolates `${X}` from the process
 environment before `.env`, so every variable the grader has (`PATH`, `DOCKER_HOST`, a CI
 token) would otherwise be one `${...}` away from a learner's file. The only variable set is
 `HOME`, to the constant /nonexistent (Debian's home for users without one): `~` and `${HOME}`
@@ -36,14 +36,18 @@ def resolve(argv: list[str], workdir: Path, project: str, files: list[str] | Non
     picks them as it does for the learner."""
     cmd = [*argv, "--project-name", project, *[a for f in files or [] for a in ("-f", f)],
            "config", "--format", "json"]
+    # PWD is the folder Compose runs in, as a learner's shell sets it there (`${PWD}/nginx.conf`
+    # is a common way to name a file of the project).
+    env = {**RESOLVE_ENV, "PWD": str(workdir)}
     try:
-        done = subprocess.run(cmd, cwd=workdir, env=dict(RESOLVE_ENV), stdin=subprocess.DEVNULL,
+        done = subprocess.run(cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
                               capture_output=True, text=True, timeout=timeout, start_new_session=True)
     except subprocess.TimeoutExpired:
         raise ComposeRefusedError(f"`docker compose config` did not finish within {timeout:g} s") from None
     if done.returncode != 0 or not done.stdout.strip():
         said = " ".join(line for line in done.stderr.splitlines()
                         if line.strip() and "level=warning" not in line)[:400]
+        said = said.replace(f"{workdir}/", "")  # the submission's own paths, as the learner names them
         raise ComposeRefusedError(f"Compose does not load the project: {said or 'no output'}")
     try:
         doc = json.loads(done.stdout)

@@ -53,28 +53,12 @@ class RuntimeRun:
         the engine: UnsafeSubmissionError (exit 2) lists every refusal with its file and line;
         RuntimeSetupError (exit 4) when the run cannot be sealed. `allow_unsafe` (trusted input)
         skips the gate and runs unsealed where sealing is not possible."""
-        from grader.runtime.allowlist import TEXT as ALLOW_TEXT, check_resolved
-        from grader.runtime.base_images import check_images
-        from grader.runtime.resolve import resolve
-        from grader.runtime.safety import Hazard, UnsafeSubmissionError
+        from grader.runtime.gate import checked_project
         from grader.runtime.seal import why_not_available
 
-        ws = self.ws
-        assert ws.compose is not None and ws.compose_rel is not None
-        if ws.compose_problems and not allow_unsafe:
-            # Compose would read what the grader could not: nothing it has not checked runs.
-            raise UnsafeSubmissionError([Hazard("unread_file", e.file or ws.compose_rel, e.line or 1,
-                                                {"problem": e.message}, ALLOW_TEXT) for e in ws.compose_problems])
         self.argv, self.version = find_compose()
-        files = [str(ws.root.resolve(rel)) for rel in ws.compose.project_files] if ws.compose_given else None
-        self.resolved = resolve(self.argv, ws.root.root, self.project, files)
-        if not allow_unsafe:
-            hazards = list(check_resolved(self.resolved, ws.root, ws.compose.root, ws.compose_rel, self.project,
-                                          set(ws.compose.services)))
-            hazards += check_images(self.resolved, ws.root, ws.compose.root, ws.compose_rel, connect(),
-                                    list(self.opt.base_images))
-            if hazards:
-                raise UnsafeSubmissionError(sorted(hazards, key=lambda h: (h.file, h.line)))
+        self.resolved = checked_project(self.ws, self.argv, self.project, list(self.opt.base_images), connect,
+                                        allow_unsafe)
         why = why_not_available() if self.opt.seal else "the rubric turns sealing off"
         if why is not None and self.opt.seal and not allow_unsafe:
             from grader.errors import RuntimeSetupError
