@@ -16,6 +16,12 @@ FIXTURES: dict[str, list[tuple[str, str, str]]] = {
     "backend-exits": [("docker-compose.yml", "    expose:\n",
                        "    command: [\"python\", \"-c\", \"raise SystemExit('cannot open the database')\"]\n"
                        "    expose:\n")],
+    # A backend whose app opens its port 8 s (20 s) after the container starts, as a JVM app or a
+    # slow import does: every check must still pass, on a busy machine too.
+    "slow-start-8": [("docker-compose.yml", "    expose:\n",
+                      "    command: [\"sh\", \"-c\", \"sleep 8; exec python -u app.py\"]\n    expose:\n")],
+    "slow-start-20": [("docker-compose.yml", "    expose:\n",
+                       "    command: [\"sh\", \"-c\", \"sleep 20; exec python -u app.py\"]\n    expose:\n")],
     "fixed-backend-port": [("docker-compose.yml", "    expose:\n      - \"8080\"\n",
                             "    ports:\n      - \"18999:8080\"\n")],
 }

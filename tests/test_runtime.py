@@ -172,6 +172,22 @@ def test_backend_exiting_at_start_fails_replicas_with_its_log(tmp_path: Path) ->
     assert statuses(report)["runtime.logs"] == "pass"
 
 
+def test_a_backend_that_opens_its_port_8_s_late_passes_every_check(tmp_path: Path) -> None:
+    """A replica counts as ready once its app listens, not once its process runs: without that,
+    the spread and the restart were measured while two replicas could not yet be reached (it
+    failed R106 and R109 here, measured with the check taken out)."""
+    code, report, stderr = run_json(fixture(tmp_path, "slow-start-8"))
+    assert code == 0 and not failed(report), (failed(report), stderr)
+    assert {s for c, s in statuses(report).items() if c.startswith("runtime.")} == {"pass"}
+
+
+def test_a_backend_that_never_listens_fails_replicas_saying_so(ws: Path) -> None:
+    edit(ws / "docker-compose.yml", "    expose:\n", "    command: [\"sleep\", \"3600\"]\n    expose:\n")
+    code, report, _ = run_json(ws, "--ready-timeout", "8")
+    assert failed(report) == {"runtime.replicas"} and code == 1
+    assert "accepted no connection within 8 s: its app never opened a port" in result(report, "runtime.replicas")["message"]
+
+
 UNSAFE = {
     "privileged": ("    restart: unless-stopped\n", "    privileged: true\n", "privileged"),
     "docker socket": ("      - backend-data:/data\n", "      - /var/run/docker.sock:/var/run/docker.sock\n",

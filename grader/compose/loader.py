@@ -557,9 +557,6 @@ def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], proj
     # $HOME is the home folder of whoever runs Compose: `~`, as Compose expands it in a bind
     # source, never this machine's (the same grade everywhere).
     values.setdefault("HOME", EnvValue("HOME", "~", "", 0))
-    # $PWD is the folder Compose runs in, the project's, as a learner's shell sets it there; the
-    # runtime resolves the project with the same (grader/runtime/resolve.py).
-    values.setdefault("PWD", EnvValue("PWD", ".", "", 0))
     loader = _Loader(root, project_dir, values)
     loader.parsed = parsed
     merged: YMap | None = None

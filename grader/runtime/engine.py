@@ -187,6 +187,31 @@ class Engine:
         with ThreadPoolExecutor(max_workers=min(8, len(container_ids))) as pool:
             return {cid: a for cid, a in pool.map(one, container_ids) if a is not None}
 
+    def listening(self, container_ids: list[str]) -> dict[str, bool]:
+        """Whether each container has a TCP socket listening (IPv4 or IPv6): its app accepts
+        connections. A running process is not yet a served replica: an app that takes seconds to
+        start (a JVM, a slow import) would lose every request nginx sends it meanwhile. A
+        container that cannot be read is left out."""
+        def one(cid: str) -> tuple[str, bool | None]:
+            try:
+                attrs = self.client.api.inspect_container(cid)
+            except Exception:
+                return cid, None
+            tables = []
+            for name in ("tcp", "tcp6"):
+                text = _read_host_proc(attrs, f"net/{name}")
+                if text is None and cid not in self._no_exec:
+                    text = self._exec_cat(cid, f"/proc/net/{name}")
+                tables.append(text)
+            if all(t is None for t in tables):
+                return cid, None
+            return cid, any(_has_listener(t or "") for t in tables)
+
+        if not container_ids:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(8, len(container_ids))) as pool:
+            return {cid: v for cid, v in pool.map(one, container_ids) if v is not None}
+
     def _exec_cat(self, cid: str, path: str) -> str | None:
         try:
             exec_id = self.client.api.exec_create(cid, ["cat", path], stdout=True, stderr=False)
@@ -220,10 +245,24 @@ class Engine:
         self.client.api.restart(container_id, timeout=timeout)
 
 
-def _read_host_proc(attrs: dict[str, Any]) -> str | None:
-    """/proc/net/snmp of a container's process as the host sees it; None where the grader does
-    not run beside the engine (a remote or rootless engine, the grader in another container):
-    the pid must lead to a root whose /etc/hostname is the container's."""
+DOCKER_DNS = "0B00007F"  # 127.0.0.11 as /proc/net/tcp writes it: Docker's embedded DNS listens there
+
+
+def _has_listener(table: str) -> bool:
+    """A /proc/net/tcp(6) table holds a socket in state LISTEN (0A) of the container's own: on a
+    user-defined network Docker's embedded DNS listens in every container's namespace too."""
+    for row in table.splitlines()[1:]:
+        cols = row.split()
+        if len(cols) > 3 and cols[3] == "0A" and not cols[1].startswith(DOCKER_DNS + ":"):
+            return True
+    return False
+
+
+def _read_host_proc(attrs: dict[str, Any], name: str = "net/snmp") -> str | None:
+    """/proc/<pid>/`name` of a container's process as the host sees it (its network namespace's
+    counters and sockets); None where the grader does not run beside the engine (a remote or
+    rootless engine, the grader in another container): the pid must lead to a root whose
+    /etc/hostname is the container's."""
     pid = (attrs.get("State") or {}).get("Pid")
     hostname = (attrs.get("Config") or {}).get("Hostname")
     if not isinstance(pid, int) or pid <= 0 or not hostname:
@@ -232,7 +271,7 @@ def _read_host_proc(attrs: dict[str, Any]) -> str | None:
         with open(f"/proc/{pid}/root/etc/hostname", encoding="utf-8") as f:
             if f.read().strip() != hostname:
                 return None
-        with open(f"/proc/{pid}/net/snmp", encoding="ascii") as f:
+        with open(f"/proc/{pid}/{name}", encoding="ascii") as f:
             return f.read()
     except (OSError, UnicodeDecodeError):
         return None

@@ -2,7 +2,7 @@
 
 `docker compose config` runs in the submission's folder as a learner runs `docker compose up`
 there (the same files, `.env`, `COMPOSE_FILE` and `COMPOSE_PROFILES`), with one difference: its
-environment holds nothing of the grader's (PWD aside, the submission's own folder). Compose interpolates `${X}` from the process
+environment holds nothing of the grader's. Compose interpolates `${X}` from the process
 environment before `.env`, so every variable the grader has (`PATH`, `DOCKER_HOST`, a CI
 token) would otherwise be one `${...}` away from a learner's file. The only variable set is
 `HOME`, to the constant /nonexistent (Debian's home for users without one): `~` and `${HOME}`
@@ -36,9 +36,9 @@ def resolve(argv: list[str], workdir: Path, project: str, files: list[str] | Non
     picks them as it does for the learner."""
     cmd = [*argv, "--project-name", project, *[a for f in files or [] for a in ("-f", f)],
            "config", "--format", "json"]
-    # PWD is the folder Compose runs in, as a learner's shell sets it there (`${PWD}/nginx.conf`
-    # is a common way to name a file of the project).
-    env = {**RESOLVE_ENV, "PWD": str(workdir)}
+    # No PWD either: it is the shell's, not the project's (`${PWD}/nginx.conf` works only where a
+    # shell set it; `./nginx.conf` is the project's file everywhere), and the static model has none.
+    env = dict(RESOLVE_ENV)
     try:
         done = subprocess.run(cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
                               capture_output=True, text=True, timeout=timeout, start_new_session=True)

@@ -192,20 +192,30 @@ class Stack:
         return {c.id: c.attrs.get("State", {}).get("StartedAt", "") for c in self.engine.containers(self.frontend)}
 
     def wait_replicas(self, want: int, timeout: float, steady: float = 0.3) -> tuple[bool, list[Replica], str]:
-        """Until `want` replicas are running (healthy, when they have a healthcheck) and each has
+        """Until `want` replicas are running (healthy, when they have a healthcheck), each has
         run for `steady` seconds since it last started (the engine's start time, so a replica
-        that restarted starts over). Gives up at once when a replica exits or keeps restarting."""
+        that restarted starts over) and each accepts connections (a socket listening): a replica
+        whose app is still starting is not yet one nginx can serve from, however slow the app
+        or busy the machine. Gives up at once when a replica exits or keeps restarting; at the
+        timeout, "not_listening" when every replica runs but one never opened a port."""
         replicas: list[Replica] = []
+        listening: dict[str, bool] = {}
         for _ in backoff(timeout, first=0.1, most=0.5):
             replicas = self.replicas()
-            ready = [r for r in replicas if r.status == "running" and r.health in (None, "healthy")]
+            running = [r for r in replicas if r.status == "running" and r.health in (None, "healthy")]
+            listening = self.engine.listening([r.id for r in running])
+            # A replica whose sockets cannot be read counts by its state alone.
+            ready = [r for r in running if listening.get(r.id, True)]
             self.progress.say("replicas_ready", ready=len(ready), want=want)
             broken = [r for r in replicas if r.status in ("exited", "dead") or r.restart_count >= 2
                       or r.health == "unhealthy"]
             if broken:
                 return False, replicas, "broken"
-            if len(ready) == want and all(_running_for(r.started_at) >= steady for r in ready):
+            if len(ready) == want == len(running) and all(_running_for(r.started_at) >= steady for r in ready):
                 return True, replicas, "ready"
+        running = [r for r in replicas if r.status == "running"]
+        if len(running) == want and any(not listening.get(r.id, True) for r in running):
+            return False, replicas, "not_listening"
         return False, replicas, "timeout"
 
     @staticmethod

@@ -44,6 +44,14 @@ TEXTS = CheckTexts(
             params=("running", "state", "want"),
             extra=("replica", "seconds"),
         ),
+        "not_listening": Message(
+            en="{want} replicas are running, but {replica} accepted no connection within {seconds} s: its app "
+               "never opened a port.",
+            ko="복제본 {want}개가 실행 중이지만 {replica}{은} {seconds}초 안에 연결을 받지 않았습니다. 앱이 "
+               "포트를 열지 않았습니다.",
+            params=("replica", "seconds", "want"),
+            extra=("running", "state"),
+        ),
         "timeout": Message(
             en="Only {running} of {want} replicas were running and ready after {seconds} s.",
             ko="{seconds}초가 지나도 {want}개 중 {running}개만 실행·준비되었습니다.",
@@ -64,6 +72,9 @@ def run(stack: Stack) -> PhaseOutcome:
     # The replica to show: one not running, else unhealthy, else the one restarted most.
     bad = max(replicas, key=lambda r: (r.status != "running", r.health == "unhealthy", r.restart_count),
               default=None)
+    if why == "not_listening":
+        quiet = stack.engine.listening([r.id for r in replicas])
+        bad = next((r for r in replicas if not quiet.get(r.id, True)), bad)
     out = None
     if bad is not None:
         out, _ = stack.engine.logs(bad.id, 8 * 1024)
