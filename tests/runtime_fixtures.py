@@ -11,6 +11,9 @@ WORKSHOP = Path(__file__).resolve().parent.parent / "workshop"
 FIXTURES: dict[str, list[tuple[str, str, str]]] = {
     "literal-proxy-pass": [("frontend/nginx.conf", "proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;")],
     "sqlite-per-replica": [("docker-compose.yml", "DATABASE_PATH=/data/contoso.db", "DATABASE_PATH=/tmp/contoso.db")],
+    # Docker's DNS gives every answer a TTL of 600 s: without valid= nginx keeps it that long.
+    "resolver-without-valid": [("frontend/nginx.conf", "resolver 127.0.0.11 valid=10s ipv6=off;",
+                                "resolver 127.0.0.11 ipv6=off;")],
     "wrong-backend-port": [("frontend/nginx.conf", "http://backend:8080;", "http://backend:8081;")],
     "container-name": [("docker-compose.yml", "  backend:\n", "  backend:\n    container_name: socialapp-backend\n")],
     "backend-exits": [("docker-compose.yml", "    expose:\n",

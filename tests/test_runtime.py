@@ -138,6 +138,17 @@ def test_literal_proxy_pass_fails_scale_up_only(tmp_path: Path) -> None:
         assert (r["file"], r["line"]) == ("frontend/nginx.conf", 19)
 
 
+def test_a_resolver_without_valid_fails_scale_up_at_the_resolver(tmp_path: Path) -> None:
+    """Docker's DNS answers with a TTL of 600 s, and without valid= nginx keeps the answer that
+    long: the new replicas get nothing (measured: no connection in every run), and the finding
+    is at the resolver, as N102's is."""
+    code, report, _ = run_json(fixture(tmp_path, "resolver-without-valid"))
+    assert failed(report) == {"runtime.scale-up"} and code == 1
+    r = result(report, "runtime.scale-up")
+    assert r["file"] == "frontend/nginx.conf" and r["line"] == 8
+    assert "accepted no connection" in r["message"] and "600 s" in r["message"]
+
+
 def test_one_sqlite_file_per_replica_fails_shared_state_only(tmp_path: Path) -> None:
     code, report, _ = run_json(fixture(tmp_path, "sqlite-per-replica"))
     assert failed(report) == {"runtime.shared-state"} and code == 1

@@ -17,13 +17,14 @@ from runtime_fixtures import FIXTURES, materialize
 CASES: list[tuple[str, str, str, tuple[str, int | None]]] = [
     # fixture, the runtime phase it fails, the static check, (file, line) both name
     ("literal-proxy-pass", "runtime.scale-up", "nginx.dynamic-backend-resolution", ("frontend/nginx.conf", 19)),
+    ("resolver-without-valid", "runtime.scale-up", "nginx.dynamic-backend-resolution", ("frontend/nginx.conf", 8)),
     ("container-name", "runtime.up-scaled", "compose.backend-no-container-name", ("docker-compose.yml", 25)),
     ("fixed-backend-port", "runtime.up-scaled", "compose.backend-no-published-ports", ("docker-compose.yml", 28)),
     ("wrong-backend-port", "runtime.api", "nginx.api-port-matches-backend", ("frontend/nginx.conf", 19)),
     ("sqlite-per-replica", "runtime.shared-state", "compose.backend-shared-database", ("docker-compose.yml", None)),
 ]
 # The files cannot tell that a command exits at start: only the runtime can.
-RUNTIME_ONLY = {"backend-exits"}
+RUNTIME_ONLY = {"backend-exits", "slow-start-8", "slow-start-20"}
 
 
 def runtime_test_of(name: str) -> str:

@@ -23,8 +23,8 @@ EMITTERS = {"at_compose": (1, None), "at": (1, None), "at_route": (1, None), "Fi
             "skipped": (0, None)}
 PACKAGE = REPO / "grader"
 # Keys a phase takes from a helper's answer: (file, variable) -> the keys it can be there.
-# stack.wait_replicas says why it gave up, "broken" or "timeout" (its "ready" comes with ok).
-KEYS_FROM = {("r103_replicas.py", "why"): ["broken", "timeout"]}
+# stack.wait_replicas says why it gave up, "broken", "not_listening" or "timeout" (its "ready" comes with ok).
+KEYS_FROM = {("r103_replicas.py", "why"): ["broken", "not_listening", "timeout"]}
 
 
 def _adders() -> dict[str, tuple[int, set[str]]]:

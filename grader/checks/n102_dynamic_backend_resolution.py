@@ -144,6 +144,28 @@ location /api/ {
             ),
             params=("upstream",),
         ),
+        "resolver_caches": Message(
+            en="resolver {resolver} has no `valid=`: nginx keeps each answer for the TTL Docker's DNS gives, "
+               "{ttl} s, so a new replica gets no traffic for up to {minutes} minutes.",
+            ko="resolver {resolver}에 `valid=`가 없습니다. nginx는 Docker DNS가 주는 TTL인 {ttl}초 동안 답을 "
+               "그대로 쓰므로, 새 복제본은 최대 {minutes}분 동안 요청을 받지 못합니다.",
+            fix=Text(
+                en="Add `valid=10s` to it: `resolver {resolver} valid=10s;`.",
+                ko="`valid=10s`{를} 붙이세요: `resolver {resolver} valid=10s;`.",
+            ),
+            params=("minutes", "resolver", "ttl"),
+        ),
+        "resolver_long_valid": Message(
+            en="resolver {resolver} keeps each answer for {valid} s: a new replica gets no traffic for up to "
+               "{valid} s, longer than the {longest} s the step allows.",
+            ko="resolver {resolver}{는} 답을 {valid}초 동안 그대로 씁니다. 새 복제본은 최대 {valid}초 동안 "
+               "요청을 받지 못하는데, 이 단계가 허용하는 {longest}초보다 깁니다.",
+            fix=Text(
+                en="Use a shorter validity: `valid=10s`.",
+                ko="더 짧은 유효 시간을 쓰세요: `valid=10s`.",
+            ),
+            params=("longest", "resolver", "valid"),
+        ),
         "resolver_not_docker": Message(
             en="resolver {resolver} is not Docker's DNS (127.0.0.11): it cannot resolve service names.",
             ko="resolver {resolver}{는} Docker DNS(127.0.0.11)가 아니어서 서비스 이름을 조회할 수 없습니다.",
@@ -167,13 +189,40 @@ def _resolver_ok(ctx: CheckContext, resolver) -> bool:
     return any(a.split(":")[0] == DOCKER_DNS or VAR_RE.search(a) for a in addrs)
 
 
+def valid_seconds(args: list[str]) -> float | None:
+    """The resolver's `valid=` in seconds (nginx's time syntax: 10s, 1m, 1m30s, a bare number is
+    seconds), or None when it has none."""
+    import re
+
+    for a in args:
+        if a.startswith("valid="):
+            total, units = 0.0, {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}
+            for n, unit in re.findall(r"(\d+)(ms|s|m|h|d|)", a[len("valid="):]):
+                total += int(n) * units[unit]
+            return total
+    return None
+
+
 def _through_resolver(ctx: CheckContext, scope: Any, missing: Finding, passed: Finding) -> Finding:
-    """Names resolved at run time need a resolver in effect at `scope`, and it must be Docker's."""
+    """Names resolved at run time need a resolver in effect at `scope`, it must be Docker's, and
+    it must ask again soon: without `valid=` nginx keeps an answer for its TTL, and Docker's DNS
+    gives every answer 600 s (what the runtime's scale-up phase waits out or judges by requests)."""
+    from grader.nginx.model import DOCKER_DNS_TTL, LONGEST_VALID
+
     resolver = ctx.nginx.resolver_at(scope)
     if resolver is None:
         return missing
     if not _resolver_ok(ctx, resolver):
         return ctx.at(Status.FAIL, "resolver_not_docker", resolver, resolver=" ".join(resolver.args))
+    valid = valid_seconds(resolver.args)
+    shown = " ".join(a for a in resolver.args if not a.startswith("valid="))
+    if valid is None:
+        return ctx.at(Status.FAIL, "resolver_caches", resolver, resolver=shown, ttl=f"{DOCKER_DNS_TTL:g}",
+                      minutes=f"{DOCKER_DNS_TTL / 60:g}")
+    most = LONGEST_VALID
+    if valid > most:
+        return ctx.at(Status.FAIL, "resolver_long_valid", resolver, resolver=" ".join(resolver.args),
+                      valid=f"{valid:g}", longest=f"{most:g}")
     return passed
 
 

@@ -101,6 +101,14 @@ class ApiRoute:
         return self.target.directive if self.target else self.location
 
 
+# Docker's embedded DNS gives every answer this TTL; nginx keeps an answer that long without
+# `valid=` (N102, and the runtime's scale-up wait).
+DOCKER_DNS_TTL = 600.0
+# The longest `valid=` with which new replicas still count as getting traffic soon: the runtime
+# waits this out, a longer one is judged by requests (N102 and R107 agree on it).
+LONGEST_VALID = 30.0
+
+
 @dataclass(frozen=True)
 class Resolution:
     """How nginx finds the backend's addresses for the API route.

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import Interrupted
-from grader.nginx.model import Resolution
+from grader.nginx.model import DOCKER_DNS_TTL, LONGEST_VALID, Resolution
 from grader.results import Finding, Status
 from grader.submission.yamlfile import file_of
 from grader.rubric import DEFAULT_API_PATH
@@ -26,8 +26,6 @@ from grader.runtime.freeze import Limits
 from grader.runtime.progress import Progress
 from grader.workspace import Workspace
 
-# Docker's embedded DNS gives every answer this TTL; nginx caches that long without valid=.
-DOCKER_DNS_TTL = 600.0
 # nginx's default fail_timeout: a server that failed once is not tried again for this long.
 FAIL_TIMEOUT = 10.0
 
@@ -57,7 +55,7 @@ class RuntimeOptions:
     # margin (nginx asks again on the first request after expiry; Docker's DNS answers at once).
     traffic_margin: float = 5.0
     # The longest validity the grader waits out; a longer one is judged by requests, not waited for.
-    longest_valid: float = 30.0
+    longest_valid: float = LONGEST_VALID
     # Requests per replica that show a replica nginx knows gets traffic: round robin reaches
     # each known address once every len(addresses) requests; six rounds leave a wide margin.
     rounds: int = 6
@@ -132,6 +130,14 @@ class Stack:
             return Finding(status, key, params, self.ws.compose_rel, None)
         d = route.proxy_directive
         return Finding(status, key, params, d.file, d.line)
+
+    def at_resolver(self, status: Status, key: str, /, **params: Any) -> Finding:
+        """A finding at the resolver in effect for the API's route (at its proxy_pass when none)."""
+        route, nginx = self.ws.api_route, self.ws.nginx
+        resolver = nginx.resolver_at(route.location) if route is not None and nginx is not None else None
+        if resolver is None:
+            return self.at_route(status, key, **params)
+        return Finding(status, key, params, resolver.file, resolver.line)
 
     def passed(self, slug: str) -> bool:
         o = self.outcomes.get(slug)

@@ -135,8 +135,9 @@ def run(stack: Stack) -> PhaseOutcome:
         if wait.reason == "once":
             finding = stack.at_route(Status.FAIL, "fail_once", **params)
         elif wait.reason == "long-valid":
-            finding = stack.at_route(Status.FAIL, "fail_long_valid", valid=f"{wait.valid:g}",
-                                     longest=f"{stack.opt.longest_valid:g}", **params)
+            # The cause is the resolver's validity (or its lack): the finding is at the resolver.
+            finding = stack.at_resolver(Status.FAIL, "fail_long_valid", valid=f"{wait.valid:g}",
+                                        longest=f"{stack.opt.longest_valid:g}", **params)
         else:
             finding = stack.at_route(Status.FAIL, "fail", seconds=f"{took:.0f}", **params)
         # nginx still holds the addresses it found before: later phases decide by this.
