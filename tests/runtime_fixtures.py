@@ -14,6 +14,8 @@ FIXTURES: dict[str, list[tuple[str, str, str]]] = {
     # Docker's DNS gives every answer a TTL of 600 s: without valid= nginx keeps it that long.
     "resolver-without-valid": [("frontend/nginx.conf", "resolver 127.0.0.11 valid=10s ipv6=off;",
                                 "resolver 127.0.0.11 ipv6=off;")],
+    # nginx listens on IPv6 only (ipv6only=on): the published port reaches the container over IPv4.
+    "listen-ipv6-only": [("frontend/nginx.conf", "    listen 80;", "    listen [::]:80;")],
     "wrong-backend-port": [("frontend/nginx.conf", "http://backend:8080;", "http://backend:8081;")],
     "container-name": [("docker-compose.yml", "  backend:\n", "  backend:\n    container_name: socialapp-backend\n")],
     "backend-exits": [("docker-compose.yml", "    expose:\n",

@@ -149,6 +149,16 @@ def test_a_resolver_without_valid_fails_scale_up_at_the_resolver(tmp_path: Path)
     assert "accepted no connection" in r["message"] and "600 s" in r["message"]
 
 
+def test_nginx_on_ipv6_only_fails_api_at_its_listen(tmp_path: Path) -> None:
+    """`listen [::]:80;` alone: the published port reaches the container over IPv4, and nginx's
+    IPv6 socket takes none of it (measured: connection reset on every request)."""
+    code, report, _ = run_json(fixture(tmp_path, "listen-ipv6-only"), "--ready-timeout", "10")
+    assert failed(report) == {"runtime.api"} and code == 1
+    r = result(report, "runtime.api")
+    assert r["file"] == "frontend/nginx.conf" and r["line"] == 2
+    assert "`listen [::]:80` takes no connection" in r["message"] and "listen 80;" in r["hint"]
+
+
 def test_one_sqlite_file_per_replica_fails_shared_state_only(tmp_path: Path) -> None:
     code, report, _ = run_json(fixture(tmp_path, "sqlite-per-replica"))
     assert failed(report) == {"runtime.shared-state"} and code == 1

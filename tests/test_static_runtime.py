@@ -18,6 +18,7 @@ CASES: list[tuple[str, str, str, tuple[str, int | None]]] = [
     # fixture, the runtime phase it fails, the static check, (file, line) both name
     ("literal-proxy-pass", "runtime.scale-up", "nginx.dynamic-backend-resolution", ("frontend/nginx.conf", 19)),
     ("resolver-without-valid", "runtime.scale-up", "nginx.dynamic-backend-resolution", ("frontend/nginx.conf", 8)),
+    ("listen-ipv6-only", "runtime.api", "compose.frontend-port-matches-listen", ("frontend/nginx.conf", 2)),
     ("container-name", "runtime.up-scaled", "compose.backend-no-container-name", ("docker-compose.yml", 25)),
     ("fixed-backend-port", "runtime.up-scaled", "compose.backend-no-published-ports", ("docker-compose.yml", 28)),
     ("wrong-backend-port", "runtime.api", "nginx.api-port-matches-backend", ("frontend/nginx.conf", 19)),

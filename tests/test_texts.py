@@ -19,7 +19,7 @@ from grader.texts import CheckTexts, Message, Text, TextsError
 
 # Calls that make a finding: name -> (index of the key, index of a params dict or None); the
 # others pass params as keywords.
-EMITTERS = {"at_compose": (1, None), "at": (1, None), "at_route": (1, None), "Finding": (1, 2),
+EMITTERS = {"at_compose": (1, None), "at": (1, None), "at_route": (1, None), "at_resolver": (1, None), "Finding": (1, 2),
             "skipped": (0, None)}
 PACKAGE = REPO / "grader"
 # Keys a phase takes from a helper's answer: (file, variable) -> the keys it can be there.

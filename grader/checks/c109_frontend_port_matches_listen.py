@@ -66,6 +66,19 @@ ports: ["80:8080"]   # nginx: listen 8080;
             ),
             params=("address", "listen", "port", "published"),
         ),
+        "ipv6_only": Message(
+            en="nginx listens on {listen}: an IPv6 socket takes no IPv4 connection (nginx sets ipv6only=on), "
+               "and the published port {published} reaches the container over IPv4, so nothing answers it.",
+            ko="nginx가 {listen}에서 listen합니다. IPv6 소켓은 nginx의 기본 설정에서 IPv4 연결을 "
+               "받지 않는데, 게시한 포트 {published}{는} IPv4로 컨테이너에 닿으므로 아무도 응답하지 "
+               "않습니다.",
+            fix=Text(
+                en="Listen on IPv4 too: add `listen {port};` beside it (or write `listen {port};` alone).",
+                ko="IPv4에서도 listen하세요: 옆에 `listen {port};`{를} 추가하세요(또는 `listen {port};`만 "
+                   "쓰세요).",
+            ),
+            params=("listen", "port", "published"),
+        ),
         "no_ports": Message(
             en="Service {service} publishes no port (see C103).",
             ko="{service} 서비스가 포트를 게시하지 않습니다 (C103 참고).",
@@ -104,6 +117,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                             ls.addr.startswith("127.") or ls.addr in ("localhost", "[::1]")):
                         yield ctx.at(Status.FAIL, "loopback", ls.node, listen=ls.node.args[0], address=ls.addr,
                                      port=ls.port, published=p.published or p.target)
+                        return
+                    if ls.node is not None and ls.port in p.target_numbers() and ls.addr == "[::]" and ls.ipv6only:
+                        yield ctx.at(Status.FAIL, "ipv6_only", ls.node, listen=" ".join(ls.node.args), port=ls.port,
+                                     published=p.published or p.target)
                         return
     for p in front.ports:
         if set(p.target_numbers()) & set(listen):

@@ -622,12 +622,15 @@ class _Walk:
         rules = next(([d for d in level.block or [] if d.name in ("allow", "deny")]
                       for level in NginxConfig.chain(conf)
                       if any(d.name in ("allow", "deny") for d in level.block or [])), [])
-        if rules:
-            if rules[0].args != ["all"]:
-                raise Unknown(f"{rules[0].name} {' '.join(rules[0].args)}: it depends on the client's address")
-            if rules[0].name == "deny":
-                self.step("deny", rules[0])
-                self.error(403, conf, rules[0])
+        for rule in rules:
+            hit = client_matches(rule.args[0] if rule.args else "", self.req.from_inside)
+            if hit is None:
+                raise Unknown(f"{rule.name} {' '.join(rule.args)}: it depends on the client's address")
+            if hit:
+                if rule.name == "deny":
+                    self.step("deny", rule)
+                    self.error(403, conf, rule)
+                break
         auth = cfg.effective_one(conf, "auth_basic")
         if auth is not None and auth.args and auth.args[0] != "off":
             self.step("auth_basic", auth)
@@ -964,6 +967,37 @@ def _escape(path: str) -> str:
     """The URI as nginx escapes it again after a change (spaces, `%`, `?`, `#` and controls)."""
     return "".join(c if c.isascii() and c > " " and c not in "%?#\x7f" else
                    "".join(f"%{b:02X}" for b in c.encode()) for c in path)
+
+
+# Where the requests through a published port come from, as nginx sees them: Docker's proxy
+# connects to the container from the gateway of the container's network, one address for every
+# client and never a loopback one. The gateway is in one of Docker's default address pools.
+DOCKER_POOLS = ("172.16.0.0/12", "192.168.0.0/16")
+
+
+def client_matches(rule: str, from_inside: bool) -> bool | None:
+    """Whether an allow/deny address matches the client nginx sees (None: it cannot be told
+    from the files). From inside the container the client is 127.0.0.1."""
+    import ipaddress
+
+    if rule == "all":
+        return True
+    if rule.startswith("unix:"):
+        return False
+    try:
+        net = ipaddress.ip_network(rule, strict=False)
+    except ValueError:
+        return None
+    if from_inside:
+        return ipaddress.ip_address("127.0.0.1") in net if net.version == 4 else False
+    if net.version == 6 or net.is_loopback:
+        return False  # the gateway is an IPv4 address of a bridge
+    pools = [ipaddress.ip_network(p) for p in DOCKER_POOLS]
+    if all(p.subnet_of(net) for p in pools):
+        return True
+    if not any(net.overlaps(p) for p in pools):
+        return False
+    return None  # which gateway address Docker hands out decides
 
 
 def start_failure(cfg: NginxConfig) -> str | None:

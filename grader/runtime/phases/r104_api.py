@@ -51,6 +51,18 @@ TEXTS = CheckTexts(
             params=("error", "request"),
             extra=("status",),
         ),
+        "not_accepted": Message(
+            en="{request} got no answer from the frontend ({error}): `listen {listen}` takes no connection that "
+               "comes to the container's IPv4 address, where the published port leads.",
+            ko="{request} 요청에 프론트엔드가 응답하지 않았습니다 ({error}). `listen {listen}`{은} 게시한 포트가 "
+               "이어지는 컨테이너의 IPv4 주소로 오는 연결을 받지 않습니다.",
+            fix=Text(
+                en="Listen on every IPv4 address of the container: `listen {port};`.",
+                ko="컨테이너의 모든 IPv4 주소에서 listen하세요: `listen {port};`.",
+            ),
+            params=("error", "listen", "port", "request"),
+            extra=("status",),
+        ),
         "bad_gateway": Message(
             en="{request} answered {status}: nginx could not reach the backend. Check the host and port "
                "in proxy_pass.",
@@ -107,9 +119,36 @@ def body(stack: Stack, marker: str) -> dict[str, Any]:
     return {k: (v.format(marker=marker) if isinstance(v, str) else v) for k, v in stack.opt.create_body.items()}
 
 
+def _unaccepting_listen(stack: Stack) -> tuple[Any, int] | None:
+    """The listen directive that takes no connection arriving from outside the container (bound
+    to a loopback address, or IPv6 only); None when the files do not tell."""
+    from grader.nginx.request import listens
+
+    route, nginx = stack.ws.api_route, stack.ws.nginx
+    arrives = route.arrives if route is not None else None
+    if nginx is None or arrives is None or arrives.kind != "closed":
+        return None
+    for s in nginx.servers():
+        for ls in listens(nginx, s):
+            if ls.node is None:
+                continue
+            if ls.addr.startswith("127.") or ls.addr in ("localhost", "[::1]"):
+                return ls.node, ls.port
+            if ls.addr == "[::]" and ls.ipv6only:
+                return ls.node, ls.port
+    return None
+
+
 def failure(stack: Stack, r: Response) -> Finding:
     params = {"request": f"{r.method} {r.path}", "status": r.status, "error": r.error or ""}
     if r.status is None:
+        # When the files already say why no socket takes the published port (a listen on
+        # 127.0.0.1 or on IPv6 only), the finding is at that listen.
+        listen = _unaccepting_listen(stack)
+        if listen is not None:
+            node, port = listen
+            return Finding(Status.FAIL, "not_accepted", {**params, "listen": " ".join(node.args), "port": port},
+                           node.file, node.line)
         return stack.at_compose(Status.FAIL, "no_answer", None, **params)
     if r.status in (502, 503, 504):
         return stack.at_route(Status.FAIL, "bad_gateway", **params)
