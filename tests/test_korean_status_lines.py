@@ -421,7 +421,9 @@ def refused(ws, monkeypatch):
     def never(*args, **kwargs):
         raise AssertionError("the gate let an unsafe compose file run")
 
-    monkeypatch.setattr(scenario, "RuntimeRun", never)
+    # The gate runs in RuntimeRun.prepare; nothing after it may start.
+    monkeypatch.setattr(scenario.RuntimeRun, "run", never)
+    monkeypatch.setattr(scenario.RuntimeRun, "_start", never)
     (ws / "docker-compose.yml").write_text(UNSAFE)
     return ws
 
@@ -441,6 +443,27 @@ def test_every_hazard_has_both_languages_and_reads_right(refused) -> None:
         values = {k: repr(v) if k == "path" else v for k, v in h.params.items() if k != "why"}
         reads_right(h.text("ko"), values)
         assert not HANGUL.search(h.text("en")), h.text("en")
+
+
+def test_every_refusal_of_the_resolved_gate_reads_right_in_both_languages() -> None:
+    """The allow-list's and the base-image rule's texts: every key in both languages, each
+    reason and use filled into the sentence that carries it."""
+    from grader.runtime import allowlist, base_images
+    from grader.runtime.safety import Hazard
+
+    samples = {"service": "backend", "what": "`network_mode: host`", "section": "networks", "name": "appnet",
+               "problem": "big.yml: file is larger than 1 MiB", "cap": "10", "target": "cache",
+               "image": "victim-image:1", "allowed": "nginx:1.30, python:3.13-slim", "text": "${BASE}"}
+    for table, sentences, parts in ((allowlist.TEXT, ("svc", "section", "project", "unread", "unread_file"), "why"),
+                                    (base_images.TEXT, ("local", "unknown"), "use")):
+        assert set(table["en"]) == set(table["ko"])
+        for sentence in sentences:
+            for part in (k for k in table["en"] if k.startswith(parts + "_")):
+                h = Hazard(sentence, "docker-compose.yml", 3, {**samples, parts: part}, table)
+                values = {k: v for k, v in samples.items() if "{" + k + "}" in table["ko"][sentence]
+                          or "{" + k + "}" in table["ko"][part]}
+                reads_right(h.text("ko"), values)
+                assert not HANGUL.search(h.text("en")), h.text("en")
 
 
 def test_refusal_on_stderr(refused) -> None:

@@ -40,10 +40,10 @@ TEXT = {
         "local": "{use} {image}{은} 이 엔진에서 빌드된 이미지입니다. 레지스트리에서 받은 이미지가 아니고 채점 기준의 "
                  "베이스 이미지({allowed})도 아닙니다. 채점하는 빌드는 다른 빌드의 이미지를 읽을 수 없습니다.",
         "unknown": "{use} `{text}`{은} 빌드 전에는 값을 알 수 없습니다(값이 없는 빌드 인자).",
-        "use_from": "FROM으로 시작하는 스테이지의 이미지",
-        "use_copy": "COPY --from이 가리키는 이미지",
-        "use_mount": "RUN --mount가 가리키는 이미지",
-        "use_syntax": "syntax 지시문이 가리키는 이미지",
+        "use_from": "`FROM`으로 시작하는 스테이지의 이미지",
+        "use_copy": "`COPY --from`이 가리키는 이미지",
+        "use_mount": "`RUN --mount`가 가리키는 이미지",
+        "use_syntax": "`# syntax` 지시문이 가리키는 이미지",
         "use_service": "{service} 서비스가 실행하는 이미지",
     },
 }
