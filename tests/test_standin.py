@@ -182,8 +182,8 @@ def test_stream_templates_local_resolvers_and_ipv6(tmp_path: Path) -> None:
     assert ("Enabled listen on IPv6" in p.stdout) == six
 
 
-def test_the_shipped_directive_table_is_this_nginxs(tmp_path: Path) -> None:
-    """The table the grader ships is what make_table.py reads out of this image's binaries."""
+def test_the_shipped_directive_and_variable_tables_are_this_nginxs(tmp_path: Path) -> None:
+    """The tables the grader ships are what make_table.py reads out of this image's binaries."""
     from grader.nginx.table import make_table
 
     name = f"grader-standin-{uuid.uuid4().hex[:8]}"
@@ -198,6 +198,7 @@ def test_the_shipped_directive_table_is_this_nginxs(tmp_path: Path) -> None:
     finally:
         docker("rm", "-f", name, check=False)
     table = REPO / "grader" / "nginx" / "table" / "directives.json"
-    assert make_table.main([str(tmp_path), "--out", str(table), "--check"]) == 0
+    # and the variables: the same binaries' variable arrays, and the names this nginx confirms
+    assert make_table.main([str(tmp_path), "--out", str(table), "--image", IMAGE, "--check"]) == 0
     assert json.loads(table.read_text())["nginx"].startswith("1.30.")
     assert shutil.which("docker")

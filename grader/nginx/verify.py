@@ -383,31 +383,6 @@ def _entry_error(block: str, name: str, args: list[str]) -> str | None:
 
 
 # -- variables ---------------------------------------------------------------------------------
-BUILTIN_VARS = set("""
-args binary_remote_addr body_bytes_sent bytes_sent connection connection_requests connection_time
-content_length content_type document_root document_uri host hostname https is_args limit_rate msec
-nginx_version pid pipe proxy_protocol_addr proxy_protocol_port proxy_protocol_server_addr
-proxy_protocol_server_port query_string realpath_root remote_addr remote_port remote_user request
-request_body request_body_file request_completion request_filename request_id request_length
-request_method request_time request_uri scheme server_addr server_name server_port server_protocol
-status time_iso8601 time_local is_request_port tcpinfo_rtt tcpinfo_rttvar tcpinfo_snd_cwnd tcpinfo_rcv_space uri
-proxy_host proxy_port proxy_add_x_forwarded_for upstream_addr upstream_bytes_received
-upstream_bytes_sent upstream_cache_status upstream_connect_time upstream_header_time
-upstream_queue_time upstream_response_length upstream_response_time upstream_status
-realip_remote_addr realip_remote_port ssl_cipher ssl_ciphers ssl_client_cert
-ssl_client_escaped_cert ssl_client_fingerprint ssl_client_i_dn ssl_client_i_dn_legacy
-ssl_client_raw_cert ssl_client_s_dn ssl_client_s_dn_legacy ssl_client_serial ssl_client_v_end
-ssl_client_v_remain ssl_client_v_start ssl_client_verify ssl_curve ssl_curves ssl_early_data
-ssl_protocol ssl_server_name ssl_session_id ssl_session_reused ssl_alpn_protocol ssl_sigalg
-ssl_client_sigalg gzip_ratio connections_active connections_reading connections_writing
-connections_waiting fastcgi_script_name fastcgi_path_info http2 http3 secure_link
-secure_link_expires invalid_referer uid_got uid_set uid_reset date_gmt date_local
-limit_conn_status limit_req_status slice_range modern_browser ancient_browser msie
-protocol bytes_received session_time upstream_first_byte_time upstream_session_time ssl_preread_server_name
-ssl_preread_protocol ssl_preread_alpn_protocols
-""".split())
-BUILTIN_PREFIXES = ("arg_", "http_", "sent_http_", "sent_trailer_", "cookie_", "upstream_http_",
-                    "upstream_trailer_", "upstream_cookie_", "proxy_protocol_tlv_")
 NAMED_CAPTURE = re.compile(r"\(\?P?<(\w+)>")
 DEFINES = {"set": 0, "auth_request_set": 0, "perl_set": 0, "js_set": 0}
 # Directives whose arguments nginx compiles as values with variables: name -> argument positions
@@ -430,8 +405,12 @@ def _var_names(text: str) -> Iterator[str]:
             yield name.lower()
 
 
-def _known(name: str, defined: set[str]) -> bool:
-    return name in BUILTIN_VARS or name in defined or name.startswith(BUILTIN_PREFIXES)
+def _known(name: str, defined: set[str], loaded: set[str]) -> bool:
+    """A variable nginx has: built in (grader/nginx/variables.py, read from nginx's binaries), of a
+    dynamic module load_module loaded, or one the config defines."""
+    from grader.nginx.variables import builtin
+
+    return name in defined or builtin(name, loaded)
 
 
 def _split_modifier(arg: str) -> tuple[str, str]:
@@ -520,7 +499,7 @@ class Checker:
         self._upstreams(cfg)
         self._ports_of_passes(cfg, all_nodes)
         self._log_formats(all_nodes)
-        self._variables(cfg, all_nodes)
+        self._variables(cfg, all_nodes, self.loaded)
         self._proxy_pass_uri(all_nodes)
         self._servers(cfg)
 
@@ -632,7 +611,7 @@ class Checker:
                 raise refuse(f'unknown log format "{fmt}"', d.file, d.line)
 
     @staticmethod
-    def _variables(cfg: NginxConfig, nodes: list[Directive]) -> None:
+    def _variables(cfg: NginxConfig, nodes: list[Directive], loaded: set[str]) -> None:
         defined: set[str] = set()
         for d in nodes:
             if d.name in DEFINES and d.args:
@@ -659,7 +638,7 @@ class Checker:
                     if m.group(2) != "}":
                         raise refuse(f'the closing bracket in "{m.group(1)}" variable is missing', d.file, d.line)
                 for name in _var_names(a):
-                    if not _known(name, defined):
+                    if not _known(name, defined, loaded):
                         raise refuse(f'unknown "{name}" variable', d.file, d.line)
 
     @staticmethod

@@ -12,18 +12,23 @@ are applied here (R_X86_64_RELATIVE: the addend; R_X86_64_64: the symbol).
 Run it against the nginx the grader is held to (scripts/setup-runtime.sh does, in the stand-in
 image, and compares the result with the file in the repository):
 
-    python -m grader.nginx.table.make_table ROOT [--out FILE] [--check]
+    python -m grader.nginx.table.make_table ROOT [--out FILE] [--image nginx:1.30] [--check]
 
 ROOT is the image's filesystem (or the files of Debian's nginx packages): the nginx binary
 (usr/lib/nginx/sbin/nginx in the stand-in, behind its /usr/sbin/nginx wrapper; else
 usr/sbin/nginx), the dynamic modules in usr/lib/nginx/modules/, and in usr/lib/nginx/builtin/
 the modules the stand-in loads before the main file because the official build has them
 compiled in (stream, mail); --builtin names more. Needs pyelftools (the `table` extra).
+
+With --image, it also makes variables.json: nginx's built-in variables, read from the same
+binaries (every module's variable array), plus the few names modules add in code, which the
+image's own nginx confirms one by one (`nginx -t` of a config using each candidate).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import struct
 import sys
 from pathlib import Path
@@ -198,6 +203,114 @@ def modules_of(path: Path) -> list[dict]:
     return out
 
 
+# -- variables ----------------------------------------------------------------------------------
+# ngx_http_variable_t and ngx_stream_variable_t: ngx_str_t name (len, data), set_handler,
+# get_handler, data, flags, index. Modules keep theirs in arrays ended by a null entry, which
+# ngx_http_variables_add_core_vars and the modules' preconfiguration walk; a few modules add one
+# name in code (ngx_http_add_variable with a lone ngx_str_t).
+VARIABLE_SIZE = 7 * PTR
+_VAR_NAME = re.compile(rb"[a-z0-9_]+\Z")
+
+
+def _variable(img: Image, addr: int) -> str | None:
+    """The name of the variable entry at `addr`, or None when no entry is there."""
+    length = img.word(addr)
+    ref = img.pointer(addr + PTR)
+    if not (1 <= length <= 64) or ref[0] != "addr":
+        return None
+    raw = img.read(ref[1], length + 1)
+    if len(raw) < length + 1 or raw[length] != 0 or not _VAR_NAME.match(raw[:length]):
+        return None
+    set_handler = addr + 2 * PTR
+    if set_handler not in img.relocs and img.word(set_handler):
+        return None
+    if addr + 3 * PTR not in img.relocs:  # every variable has a get handler
+        return None
+    flags, index = addr + 5 * PTR, addr + 6 * PTR
+    if flags in img.relocs or img.word(flags) > 0x400 or index in img.relocs or img.word(index):
+        return None
+    return raw[:length].decode()
+
+
+def _null_entry(img: Image, addr: int) -> bool:
+    return all(img.word(addr + i * PTR) == 0 and addr + i * PTR not in img.relocs for i in range(7))
+
+
+def variables_of(path: Path) -> set[str]:
+    """The names in every variable array of one binary (a name ending in `_` is a prefix:
+    http_, arg_, cookie_...). An array counts only whole, ended by its null entry."""
+    img = Image(path)
+    names: set[str] = set()
+    seen: set[int] = set()
+    for start in sorted(a - PTR for a, ref in img.relocs.items() if ref[0] == "addr"):
+        if start in seen or _variable(img, start) is None:
+            continue
+        while _variable(img, start - VARIABLE_SIZE) is not None:
+            start -= VARIABLE_SIZE
+        addr, found = start, []
+        while (name := _variable(img, addr)) is not None:
+            seen.add(addr)
+            found.append(name)
+            addr += VARIABLE_SIZE
+        if _null_entry(img, addr):
+            names.update(found)
+    return names
+
+
+def lone_names(path: Path) -> set[str]:
+    """Every ngx_str_t of the binary that could name a variable: the candidates for the names
+    modules add in code. Most are not variables; nginx itself tells (verified_variables)."""
+    img = Image(path)
+    out = set()
+    for addr, ref in img.relocs.items():
+        if ref[0] != "addr":
+            continue
+        length = img.word(addr - PTR)
+        if not (2 <= length <= 64):
+            continue
+        raw = img.read(ref[1], length + 1)
+        if len(raw) == length + 1 and raw[length] == 0 and _VAR_NAME.match(raw[:length]):
+            out.add(raw[:length].decode())
+    return out
+
+
+def verified_variables(image: str, names: set[str]) -> set[str]:
+    """Of `names`, those nginx in `image` takes as a variable (`nginx -t` of a config that uses
+    it, in http and in stream), all in one container without a network."""
+    import subprocess
+
+    script = ("cd /tmp; for v in \"$@\"; do "
+              "printf 'events{} http{ server{ listen 8080; location / { return 200 \"$%s\"; } } }' \"$v\" > h.conf; "
+              "printf 'events{} stream{ server{ listen 9000; return \"$%s\"; } }' \"$v\" > s.conf; "
+              "for c in h s; do nginx -t -q -c /tmp/$c.conf -p /tmp/ -g 'pid /tmp/n.pid; error_log stderr;' "
+              ">/dev/null 2>&1 && { echo \"$v\"; break; }; done; done; exit 0")
+    done = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c", script,
+                           "sh", *sorted(names)], capture_output=True, text=True, timeout=600, check=True)
+    return set(done.stdout.split())
+
+
+def make_variables(root: Path, builtin: list[str], image: str | None) -> dict:
+    """The variables nginx knows: those of its binary and built-in modules ("static"), and those of
+    each dynamic module, which exist once load_module loads it. With `image`, the names modules
+    add in code are asked of that image's nginx."""
+    builtin = [*builtin, *(p.name for p in root.glob("usr/lib/nginx/builtin/*.so"))]
+    static = variables_of(binary(root))
+    dynamic: dict[str, list[str]] = {}
+    for so in sorted(root.glob("usr/lib/nginx/**/*.so"), key=lambda p: p.name):
+        found = variables_of(so)
+        if so.name in builtin:
+            static |= found
+        elif found:
+            dynamic[so.name] = sorted(found)
+    if image is not None:
+        # Digits are regex captures ($1) and a name under a prefix is the prefix's: nginx takes
+        # both whatever the binary holds, so they are not asked.
+        prefixes = tuple(n for n in static if n.endswith("_"))
+        candidates = {n for n in lone_names(binary(root)) - static if not n.isdigit() and not n.startswith(prefixes)}
+        static |= verified_variables(image, candidates)
+    return {"nginx": nginx_version(root), "static": sorted(static), "dynamic": dynamic}
+
+
 def binary(root: Path) -> Path:
     inner = root / "usr/lib/nginx/sbin/nginx"
     return inner if inner.exists() else root / "usr/sbin/nginx"
@@ -229,7 +342,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("directives.json"))
     ap.add_argument("--builtin", action="append", default=[])
     ap.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
+    ap.add_argument("--variables-out", type=Path, default=Path(__file__).with_name("variables.json"))
+    ap.add_argument("--image", help="the image whose nginx is asked which lone names are variables "
+                                    "(nginx:1.30); without it the variables table is not made")
     args = ap.parse_args(argv)
+    if args.image:
+        variables = make_variables(args.root, args.builtin, args.image)
+        vtext = json.dumps(variables, indent=1) + "\n"
+        if args.check:
+            if args.variables_out.read_text() != vtext:
+                print(f"{args.variables_out} differs from the variables of {args.image}: run make_table.py again",
+                      file=sys.stderr)
+                return 1
+        else:
+            args.variables_out.write_text(vtext)
+            print(f"{args.variables_out}: {len(variables['static'])} variables, "
+                  f"{sum(map(len, variables['dynamic'].values()))} in dynamic modules")
     table = make(args.root, args.builtin)
     text = json.dumps(table, indent=None, separators=(",", ":"), sort_keys=False) + "\n"
     text = text.replace('},{"name"', '},\n{"name"')  # one module or directive a line: reviewable diffs
