@@ -74,6 +74,28 @@ location /api/ {
             ko="location {location}에 {missing}{가} 설정되어 있지 않습니다.",
             params=("location", "missing"),
         ),
+        "response_header": Message(
+            en="{missing} is written with add_header ({where}): add_header sets a header of the response the "
+               "browser gets, not of the request the backend gets.",
+            ko="{missing}{이} `add_header`로 쓰여 있습니다({where}). `add_header`는 브라우저가 받는 응답의 "
+               "헤더를 정하지, 백엔드가 받는 요청의 헤더를 정하지 않습니다.",
+            fix=Text(
+                en="Write it with proxy_set_header: `proxy_set_header {missing} {value};`.",
+                ko="proxy_set_header로 쓰세요: `proxy_set_header {missing} {value};`.",
+            ),
+            params=("missing", "value", "where"),
+        ),
+        "host_fixed": Message(
+            en="`proxy_set_header Host {value};` sends the backend the name {value}, not the host the browser "
+               "asked for ({host}): the backend cannot tell which site was asked for.",
+            ko="`proxy_set_header Host {value};`{는} 브라우저가 요청한 호스트({host})가 아니라 이름 {value}{를} "
+               "백엔드에 보냅니다. 백엔드는 어느 사이트로 온 요청인지 알 수 없습니다.",
+            fix=Text(
+                en="Send the browser's host: `proxy_set_header Host $host;`.",
+                ko="브라우저의 호스트를 보내세요: `proxy_set_header Host $host;`.",
+            ),
+            params=("host", "value"),
+        ),
         "shadowed": Message(
             en="{missing} not in effect: {shadowed} set at line {outer_line} is hidden because this "
                "location sets proxy_set_header of its own.",
@@ -83,6 +105,15 @@ location /api/ {
         ),
     },
 )
+
+
+# What each header carries when it is right, for a fix that writes it.
+DEFAULT_VALUES = {"host": "$host", "x-real-ip": "$remote_addr", "x-forwarded-for": "$proxy_add_x_forwarded_for",
+                  "x-forwarded-proto": "$scheme"}
+
+
+def host_name_of(value: str) -> str:
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
@@ -98,10 +129,27 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         effective = {k: v for k, v in effective.items() if k not in [m.lower() for m in missing]}
     else:
         missing = [h for h in wanted if h.lower() not in effective]
+    host_line = effective.get("host")
+    if p is not None and "host" not in [m.lower() for m in missing] and host_line is not None and \
+            len(host_line.args) >= 2 and "$" not in host_line.args[1]:
+        # A fixed Host: the backend gets a name of the config's, never the browser's host.
+        sent = p.headers.get("host")
+        if sent is not None and host_name_of(sent) != "localhost":
+            yield ctx.at(Status.FAIL, "host_fixed", host_line, value=host_line.args[1], host="localhost")
+            return
     if not missing:
         first = min((effective[h.lower()] for h in wanted), key=lambda d: d.line)
         yield ctx.at(Status.PASS, "pass", first, headers=", ".join(wanted))
         return
+    # Written with add_header, the header of the response, instead?
+    for level in ctx.nginx.chain(loc):
+        added = {d.args[0].lower(): d for d in level.children("add_header") if d.args}
+        wrong = [h for h in missing if h.lower() in added]
+        if wrong:
+            d = added[wrong[0].lower()]
+            yield ctx.at(Status.FAIL, "response_header", d, missing=wrong[0], where=f"{d.file}:{d.line}",
+                         value=d.args[1] if len(d.args) > 1 else DEFAULT_VALUES.get(wrong[0].lower(), "..."))
+            return
     # Were the missing ones set at an outer level and shadowed by the location's own?
     own = loc.children("proxy_set_header")
     if own:
