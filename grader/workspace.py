@@ -208,14 +208,30 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
             src.blame = {p: (ws.compose_rel or "", front.image.line) for p in src.image}
         if built:
             ctx = ws.root.join(ws.compose_dir, front.build.context)
+            earlier = _stage_copies(df)  # what each earlier stage copied from the context, by path
+            workdir = "/"
             for inst in df.final.instructions:
+                if inst.keyword == "WORKDIR" and inst.args:
+                    workdir = posixpath.join(workdir, inst.args[0])
                 if inst.keyword == "RUN":
                     run_removes(src, inst.raw)
-                if inst.keyword not in ("COPY", "ADD") or "from" in inst.flags or len(inst.args) < 2:
+                if inst.keyword not in ("COPY", "ADD") or len(inst.args) < 2:
                     continue
+                # A relative destination is under the WORKDIR the build has reached (the image's /).
                 dest = inst.args[-1]
+                if not dest.startswith("/"):
+                    dest = posixpath.join(workdir, dest) + ("/" if dest.endswith("/") or dest == "." else "")
+                multiple = len(inst.args) > 2
+                if "from" in inst.flags:
+                    # From an earlier stage: the files that stage copied from the context.
+                    stage = earlier.get(inst.flags["from"].lower(), {})
+                    for s in inst.args[:-1]:
+                        for ctx_path, target in _from_stage(stage, s, dest, multiple):
+                            if target.startswith(NGINX_PREFIX):
+                                _map(ws, src, ctx, ctx_path, target, multiple=False)
+                    continue
                 for s in inst.args[:-1]:
-                    _map(ws, src, ctx, s, dest, multiple=len(inst.args) > 2)
+                    _map(ws, src, ctx, s, dest, multiple=multiple)
                 if posixpath.normpath(dest).startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
                     src.blame[DEFAULT_CONF] = (df.rel, inst.line)  # the line that left default.conf beside it
         for c in front.configs:  # Compose `configs:`, mounted like a file
@@ -240,6 +256,42 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
         return placed_alone(ws.root, rel)
     src.entry = [NGINX_MAIN]
     return src
+
+
+def _stage_copies(df: Dockerfile) -> dict[str, dict[str, str]]:
+    """For each stage but the last (by name and by number): the image paths its COPY/ADD of the
+    build context put a file at, and the file's path in the context (as written)."""
+    out: dict[str, dict[str, str]] = {}
+    for number, stage in enumerate(df.stages[:-1]):
+        files: dict[str, str] = {}
+        workdir = "/"
+        for inst in stage.instructions:
+            if inst.keyword == "WORKDIR" and inst.args:
+                workdir = posixpath.join(workdir, inst.args[0])
+            if inst.keyword not in ("COPY", "ADD") or "from" in inst.flags or len(inst.args) < 2:
+                continue
+            dest = inst.args[-1] if inst.args[-1].startswith("/") else posixpath.join(workdir, inst.args[-1])
+            for s in inst.args[:-1]:
+                into_folder = inst.args[-1].endswith("/") or len(inst.args) > 2 or inst.args[-1] == "."
+                files[posixpath.normpath(posixpath.join(dest, posixpath.basename(s)) if into_folder else dest)] = s
+        out[str(number)] = files
+        if stage.name:
+            out[stage.name.lower()] = files
+    return out
+
+
+def _from_stage(files: dict[str, str], source: str, dest: str, multiple: bool) -> list[tuple[str, str]]:
+    """(context path, image path) for `COPY --from=stage source dest`: a file the stage holds at
+    `source`, or every file under it when it is a folder."""
+    source = posixpath.normpath(source)
+    out = []
+    for path, ctx_path in files.items():
+        if path == source:
+            target = posixpath.join(dest, posixpath.basename(path)) if dest.endswith("/") or multiple else dest
+            out.append((ctx_path, posixpath.normpath(target)))
+        elif path.startswith(source.rstrip("/") + "/"):
+            out.append((ctx_path, posixpath.normpath(posixpath.join(dest, path[len(source.rstrip("/")) + 1:]))))
+    return out
 
 
 def _content_first_line(ws: Workspace, spec) -> int:
