@@ -34,6 +34,15 @@ CASES = {
 }
 
 
+def test_a_frontend_on_internal_networks_only_publishes_nothing(ws: Path) -> None:
+    edit(ws / "docker-compose.yml", "    driver: bridge\n", "    driver: bridge\n    internal: true\n")
+    code, report = grade_json(ws)
+    failing = {s for s, r in by_slug(report).items() if r["status"] == "fail"}
+    assert failing == {"compose.frontend-single-published"}, failing
+    r = by_slug(report)["compose.frontend-single-published"]
+    assert (r["file"], r["line"]) == ("docker-compose.yml", 43) and "internal network appnet" in r["message"]
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_one_layer_mistake_fails_exactly_its_check_at_its_line(ws: Path, name: str) -> None:
     old, new, slug, line, words = CASES[name]

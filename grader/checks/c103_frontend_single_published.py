@@ -50,6 +50,21 @@ frontend:
             ko="{service} 서비스가 포트를 게시하지 않아 브라우저에서 앱에 접속할 수 없습니다.",
             params=("service",),
         ),
+        "internal_only": Message(
+            en="Service {service} publishes {port}, but it is only on internal network {network}: Docker "
+               "publishes no port of a container that has no network to the outside, so the browser "
+               "reaches nothing.",
+            ko="{service} 서비스가 {port}{를} 게시하지만 `internal: true`인 네트워크 {network}에만 있습니다. "
+               "Docker는 바깥으로 나가는 네트워크가 없는 컨테이너의 포트를 게시하지 않으므로 브라우저가 "
+               "아무것에도 닿지 못합니다.",
+            fix=Text(
+                en="Keep `internal: true` for networks of the backend alone, and put the frontend on a "
+                   "network without it too (e.g. `default`).",
+                ko="`internal: true`{는} 백엔드만 쓰는 네트워크에만 두고, 프론트엔드는 그것이 없는 "
+                   "네트워크(예: `default`)에도 연결하세요.",
+            ),
+            params=("network", "port", "service"),
+        ),
         "scaled": Message(
             en="Service {service} asks for {count} instances; the frontend must stay one, the single "
                "entry point on its published port.",
@@ -71,5 +86,11 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.at_compose(Status.FAIL, "no_ports", front.line, service=front.name)
     else:
         p = front.ports[0]
-        yield ctx.at_compose(Status.PASS, "pass", p.line, service=front.name,
-                             port=f"{p.published}:{p.target}" if p.published else p.target)
+        port = f"{p.published}:{p.target}" if p.published else p.target
+        nets = [ctx.ws.compose.network(k) for k in front.network_keys()] if ctx.ws.compose is not None else []
+        if nets and all(n.internal is not None for n in nets):
+            # Every network of the frontend is internal: Docker publishes no port then.
+            yield ctx.at_compose(Status.FAIL, "internal_only", nets[0].internal, service=front.name, port=port,
+                                 network=", ".join(n.key for n in nets))
+            return
+        yield ctx.at_compose(Status.PASS, "pass", p.line, service=front.name, port=port)

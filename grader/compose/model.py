@@ -227,6 +227,7 @@ class Network:
     name: str  # the `name:` given, else the key
     line: int
     external: bool = False
+    internal: int | None = None  # the line of `internal: true`: Docker publishes no port on it
 
 
 REMOTE_CONTEXT_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")
@@ -648,13 +649,16 @@ def _model(rel: str, node: YNode, comments: list[Comment]) -> ComposeModel:
     if root.get("networks") is not None:
         nets = r.mapping(root.get("networks"), "networks")
         for key, spec in nets.items.items():
-            name, external = key, False
+            name, external, internal = key, False, None
             if isinstance(spec, YMap):
                 if spec.get("name") is not None:
                     name = r.text(spec.get("name"), "networks.name")
                 ext = spec.get("external")
                 external = isinstance(ext, YScalar) and ext.value is True or isinstance(ext, YMap)
-            networks[key] = Network(key, name, nets.line_of(key), external)
+                inner = spec.get("internal")
+                if isinstance(inner, YScalar) and inner.value is True:
+                    internal = spec.line_of("internal")
+            networks[key] = Network(key, name, nets.line_of(key), external, internal)
     version_line = root.line_of("version") if "version" in root.items else None
     model = ComposeModel(rel, services, networks, comments, version_line, root)
     if root.get("volumes") is not None:

@@ -1,0 +1,120 @@
+"""The stack oracle: variants of the workshop across the layers between the files and the
+running stack (the Dockerfile, Compose's ports and names, nginx's listen, access, resolver and
+balancing, the backend's start), each built and run as a real Compose project with the real
+backend (`grader check --runtime`: up with 3 replicas, requests through the published port,
+replicas added, removed and restarted), two stacks at a time. Every static verdict that
+foretells a runtime outcome is compared with what happened:
+
+    a static check fails  <=>  the runtime phase it foretells does not pass
+
+A disagreement fails the test and names the variant, the check and both messages; a variant
+that shows one becomes a kept case in tests/runtime_fixtures.py or the unit tests.
+
+CI runs a seeded sample (GRADER_STACK_ORACLE, default 4 variants; the seed is printed);
+`GRADER_STACK_ORACLE=all pytest tests/test_stack_oracle.py -s` runs every variant (about 40 s
+each, two at a time) and prints the counts."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from runtime_fixtures import FIXTURES, WORKSHOP, edit
+
+pytestmark = [pytest.mark.runtime, pytest.mark.oracle]
+
+NGINX, COMPOSE, FRONT_DF = "frontend/nginx.conf", "docker-compose.yml", "frontend/Dockerfile"
+# Each static check, and the runtime phase whose outcome it foretells.
+FORETELLS = {
+    "nginx.dynamic-backend-resolution": "runtime.scale-up",
+    "compose.frontend-port-matches-listen": "runtime.api",
+    "nginx.api-location": "runtime.api",
+    "nginx.api-port-matches-backend": "runtime.api",
+    "compose.backend-no-container-name": "runtime.up-scaled",
+    "compose.backend-no-published-ports": "runtime.up-scaled",
+    "compose.backend-shared-database": "runtime.shared-state",
+    "compose.frontend-single-published": "runtime.api",
+}
+# Mistakes and harmless changes of each layer, as edits of the workshop (file, old, new).
+LAYERS: dict[str, list[tuple[str, str, str]]] = {
+    **FIXTURES,
+    "allow loopback only": [(NGINX, "        set $backend_upstream http://backend:8080;\n",
+                             "        allow 127.0.0.1;\n        deny all;\n        set $backend_upstream http://backend:8080;\n")],
+    "allow Docker's address pools": [(NGINX, "        set $backend_upstream http://backend:8080;\n",
+                                      "        allow 172.16.0.0/12;\n        allow 192.168.0.0/16;\n        deny all;\n"
+                                      "        set $backend_upstream http://backend:8080;\n")],
+    "resolver valid=5m": [(NGINX, "resolver 127.0.0.11 valid=10s ipv6=off;", "resolver 127.0.0.11 valid=5m ipv6=off;")],
+    "resolver valid=20s": [(NGINX, "resolver 127.0.0.11 valid=10s ipv6=off;", "resolver 127.0.0.11 valid=20s ipv6=off;")],
+    "listen on both families": [(NGINX, "    listen 80;", "    listen 80;\n    listen [::]:80;")],
+    "config under WORKDIR": [(FRONT_DF, "COPY nginx.conf /etc/nginx/conf.d/default.conf",
+                              "WORKDIR /etc/nginx/conf.d\nCOPY nginx.conf default.conf")],
+    "config from an earlier stage": [(FRONT_DF, "FROM nginx:1.30",
+                                      "FROM python:3.13-slim AS config\nCOPY nginx.conf /build/nginx.conf\n\nFROM nginx:1.30"),
+                                     (FRONT_DF, "COPY nginx.conf /etc/nginx/conf.d/default.conf",
+                                      "COPY --from=config /build/nginx.conf /etc/nginx/conf.d/default.conf")],
+    "internal network only": [(COMPOSE, "    driver: bridge\n", "    driver: bridge\n    internal: true\n")],
+    "replicas in deploy": [(COMPOSE, "    expose:\n", "    deploy:\n      replicas: 3\n    expose:\n")],
+    "own resource limits": [(COMPOSE, "    expose:\n", "    deploy:\n      resources:\n        limits:\n"
+                                                      "          memory: 256M\n          cpus: '0.5'\n    expose:\n")],
+    "fixed network and volume names": [(COMPOSE, "    driver: bridge\n", "    driver: bridge\n    name: socialapp-network\n"),
+                                       (COMPOSE, "  backend-data:\n", "  backend-data:\n    name: socialapp-backend-data\n")],
+}
+
+
+def variants() -> list[str]:
+    names = sorted(LAYERS)
+    wanted = os.environ.get("GRADER_STACK_ORACLE", "4")
+    if wanted == "all":
+        return names
+    seed = int(os.environ.get("GRADER_STACK_ORACLE_SEED", random.randrange(1 << 30)))
+    print(f"\nstack oracle: {wanted} of {len(names)} variants, seed {seed} (GRADER_STACK_ORACLE_SEED={seed})")
+    return sorted(random.Random(seed).sample(names, min(int(wanted), len(names))))
+
+
+def graded(name: str, dest: Path) -> dict:
+    shutil.copytree(WORKSHOP, dest)
+    for rel, old, new in LAYERS[name]:
+        edit(dest / rel, old, new)
+    p = subprocess.run([sys.executable, "-m", "grader", "check", str(dest), "--runtime", "--format", "json",
+                        "--lang", "en", "--progress", "none", "--ready-timeout", "20"],
+                       capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
+                       env={**os.environ, "LANG": "C.UTF-8"})
+    assert p.stdout, f"{name}: no report (exit {p.returncode})\n{p.stderr[-2000:]}"
+    return json.loads(p.stdout)
+
+
+def disagreements(name: str, report: dict) -> list[str]:
+    by = {r["check"]: r for r in report["results"]}
+    out = []
+    for check, phase in FORETELLS.items():
+        if check not in by or phase not in by:
+            continue
+        static, runtime = by[check], by[phase]
+        if runtime["status"] == "skip":
+            continue  # an earlier phase failed: nothing to compare
+        static_fails = static["status"] in ("fail", "blocked")
+        runtime_fails = runtime["status"] in ("fail", "blocked")
+        if static_fails != runtime_fails:
+            out.append(f"{name}: {check} {static['status']} ({static['message']}) but {phase} "
+                       f"{runtime['status']} ({runtime['message']})")
+    return out
+
+
+def test_static_verdicts_foretell_what_the_stack_does(tmp_path: Path) -> None:
+    chosen = variants()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = list(pool.map(lambda n: (n, graded(n, tmp_path / n.replace(" ", "-"))), chosen))
+    found, compared = [], 0
+    for name, report in reports:
+        found += disagreements(name, report)
+        compared += sum(1 for c, p in FORETELLS.items()
+                        if any(r["check"] == p and r["status"] != "skip" for r in report["results"]))
+    print(f"stack oracle: {len(reports)} variants run, {compared} verdicts compared, {len(found)} differ")
+    assert not found, "\n".join(found)
