@@ -76,7 +76,7 @@ fail_timeout healthcheck healthy hostname http ip_hash listen localhost location
 proxy_connect_timeout proxy_http_version proxy_next_upstream proxy_set_header resolver server upstream stdout
 schemathesis valid v HTTP GET POST bridge driver networks ports zone resolve cat proc FILE NAME pip install
 include extends build UTF YAML URI server_name
-WebSocket Upgrade alias accept_network_alias map rewrite set break IPv
+WebSocket Upgrade alias accept_network_alias map rewrite set break IPv UDP
 """.split())
 
 

@@ -43,6 +43,30 @@ def test_a_frontend_on_internal_networks_only_publishes_nothing(ws: Path) -> Non
     assert (r["file"], r["line"]) == ("docker-compose.yml", 43) and "internal network appnet" in r["message"]
 
 
+def test_a_frontend_published_over_udp_only_publishes_no_http(ws: Path) -> None:
+    edit(ws / "docker-compose.yml", '      - "80:80"', '      - "80:80/udp"')
+    code, report = grade_json(ws)
+    failing = {s for s, r in by_slug(report).items() if r["status"] == "fail"}
+    assert failing == {"compose.frontend-single-published"}, failing
+    r = by_slug(report)["compose.frontend-single-published"]
+    assert "UDP only" in r["message"] and '"80:80"' in r["hint"]
+
+
+def test_an_alias_on_a_network_the_frontend_is_not_on_is_not_the_backend(ws: Path) -> None:
+    """Docker's DNS answers an alias only on its own network (a real run: nginx gets no answer
+    for it and /api never answers)."""
+    edit(ws / "docker-compose.yml", "    volumes:\n      - backend-data:/data\n    networks:\n      - appnet\n",
+         "    volumes:\n      - backend-data:/data\n    networks:\n      appnet: {}\n      backnet:\n"
+         "        aliases: [api]\n")
+    edit(ws / "docker-compose.yml", "    driver: bridge\n", "    driver: bridge\n  backnet: {}\n")
+    edit(ws / NGINX, "http://backend:8080;", "http://api:8080;")
+    code, report = grade_json(ws)
+    failing = {s for s, r in by_slug(report).items() if r["status"] == "fail"}
+    assert failing == {"nginx.api-proxies-to-backend"}, failing
+    r = by_slug(report)["nginx.api-proxies-to-backend"]
+    assert "on backnet only" in r["message"] and "`backend:8080`" in r["hint"]
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_one_layer_mistake_fails_exactly_its_check_at_its_line(ws: Path, name: str) -> None:
     old, new, slug, line, words = CASES[name]

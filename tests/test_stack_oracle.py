@@ -59,6 +59,12 @@ LAYERS: dict[str, list[tuple[str, str, str]]] = {
                                       "FROM python:3.13-slim AS config\nCOPY nginx.conf /build/nginx.conf\n\nFROM nginx:1.30"),
                                      (FRONT_DF, "COPY nginx.conf /etc/nginx/conf.d/default.conf",
                                       "COPY --from=config /build/nginx.conf /etc/nginx/conf.d/default.conf")],
+    "frontend over UDP only": [(COMPOSE, '      - "80:80"', '      - "80:80/udp"')],
+    "alias on another network": [(COMPOSE, "    volumes:\n      - backend-data:/data\n    networks:\n      - appnet\n",
+                                  "    volumes:\n      - backend-data:/data\n    networks:\n      appnet: {}\n"
+                                  "      backnet:\n        aliases: [api]\n"),
+                                 (COMPOSE, "    driver: bridge\n", "    driver: bridge\n  backnet: {}\n"),
+                                 (NGINX, "http://backend:8080;", "http://api:8080;")],
     "internal network only": [(COMPOSE, "    driver: bridge\n", "    driver: bridge\n    internal: true\n")],
     "replicas in deploy": [(COMPOSE, "    expose:\n", "    deploy:\n      replicas: 3\n    expose:\n")],
     "own resource limits": [(COMPOSE, "    expose:\n", "    deploy:\n      resources:\n        limits:\n"

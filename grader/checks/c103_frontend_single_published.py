@@ -50,6 +50,17 @@ frontend:
             ko="{service} 서비스가 포트를 게시하지 않아 브라우저에서 앱에 접속할 수 없습니다.",
             params=("service",),
         ),
+        "udp_only": Message(
+            en="Service {service} publishes {port} over UDP only: HTTP comes over TCP, so the browser reaches "
+               "nothing there.",
+            ko="{service} 서비스가 {port}{를} UDP로만 게시합니다. HTTP는 TCP로 오므로 브라우저가 그곳에서 "
+               "아무것에도 닿지 못합니다.",
+            fix=Text(
+                en="Drop `/udp` (TCP is the default): `\"{published}:{target}\"`.",
+                ko="`/udp`{를} 지우세요(기본값이 TCP입니다): `\"{published}:{target}\"`.",
+            ),
+            params=("port", "published", "service", "target"),
+        ),
         "internal_only": Message(
             en="Service {service} publishes {port}, but it is only on internal network {network}: Docker "
                "publishes no port of a container that has no network to the outside, so the browser "
@@ -84,8 +95,13 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.at_compose(Status.FAIL, "scaled", line, service=front.name, count=count)
     elif not front.ports:
         yield ctx.at_compose(Status.FAIL, "no_ports", front.line, service=front.name)
-    else:
+    elif all(x.protocol == "udp" for x in front.ports):
         p = front.ports[0]
+        yield ctx.at_compose(Status.FAIL, "udp_only", p.line, service=front.name,
+                             port=f"{p.published}:{p.target}" if p.published else p.target,
+                             published=p.published or p.target, target=p.target)
+    else:
+        p = next(x for x in front.ports if x.protocol != "udp")
         port = f"{p.published}:{p.target}" if p.published else p.target
         nets = [ctx.ws.compose.network(k) for k in front.network_keys()] if ctx.ws.compose is not None else []
         if nets and all(n.internal is not None for n in nets):

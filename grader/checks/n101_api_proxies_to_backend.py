@@ -133,6 +133,21 @@ location /api/ {
             ),
             params=("cause", "path", "target", "where"),
         ),
+        "alias_elsewhere": Message(
+            en="/api goes to {host}, a network alias of service {backend} on {network} only ({where}), and "
+               "{frontend} is not on {network}: an alias exists only on its own network, so Docker's DNS "
+               "does not answer {host} for nginx.",
+            ko="/api가 {host}{로} 전달되는데, 이는 {backend} 서비스가 {network} 네트워크에서만 쓰는 별칭입니다"
+               "({where}). {frontend}{는} {network}에 없습니다. 별칭은 그 네트워크에서만 있으므로 Docker DNS가 "
+               "nginx에게 {host}{를} 알려 주지 않습니다.",
+            fix=Text(
+                en="Use the service name: `{backend}{port}` in proxy_pass's URL (or put {frontend} on {network} "
+                   "too).",
+                ko="proxy_pass의 URL에 서비스 이름을 쓰세요: `{backend}{port}`(또는 {frontend} 서비스도 "
+                   "{network}에 연결하세요).",
+            ),
+            params=("backend", "frontend", "host", "network", "port", "where"),
+        ),
         "unknown_host": Message(
             en="/api goes to {host}, which is not a service of the compose file (the backend is {backend}).",
             ko="/api가 compose 파일에 없는 {host}{로} 전달됩니다 (백엔드는 {backend}).",
@@ -163,7 +178,7 @@ location /api/ {
 )
 
 
-def classify(ctx: CheckContext, host: str, backend: str) -> tuple[str, dict]:
+def classify(ctx: CheckContext, host: str, backend: str, port: object = None) -> tuple[str, dict]:
     """Why `host` is or is not the backend's service name: a message key of TEXTS and params."""
     if host == backend:
         return "pass", {}
@@ -183,6 +198,11 @@ def classify(ctx: CheckContext, host: str, backend: str) -> tuple[str, dict]:
         from grader.submission.yamlfile import file_of
 
         where = f"{file_of(alias.line, ctx.compose_rel)}:{int(alias.line)}"
+        front = ctx.ws.role("frontend")
+        if front is not None and alias.network not in front.network_keys():
+            # An alias is a name on its own network only: nginx elsewhere cannot look it up.
+            return "alias_elsewhere", {"network": alias.network, "where": where, "frontend": front.name,
+                                       "port": f":{port}" if port else ""}
         if ctx.params.get("accept_network_alias", True):
             return "pass_alias", {"network": alias.network, "where": where}
         return "alias", {"network": alias.network, "where": where}
@@ -219,7 +239,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             return
         # Hand-copied backends (app1, app2 …) in one upstream are fine as long as each is
         # reached by a service name and one of them is the backend.
-        verdicts = [(s, *classify(ctx, s.host, backend.name)) for s in t.upstream.servers]
+        verdicts = [(s, *classify(ctx, s.host, backend.name, s.port)) for s in t.upstream.servers]
         bad = [(s, k, p) for s, k, p in verdicts if k not in ("pass", "pass_alias", "other_service")]
         if not bad and not any(k in ("pass", "pass_alias") for _, k, _ in verdicts):
             bad = verdicts[:1]
@@ -230,7 +250,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.at(Status.PASS, "pass_upstream", t.upstream.directive, upstream=t.upstream.name,
                      backend=backend.name)
         return
-    key, params = classify(ctx, t.host or "", backend.name)
+    key, params = classify(ctx, t.host or "", backend.name, t.port)
     status = Status.PASS if key in ("pass", "pass_alias") else Status.FAIL
     yield ctx.at(status, key, where, host=t.host, backend=backend.name, **params)
 
