@@ -94,7 +94,7 @@ ports: ["80:8080"]   # nginx: listen 8080;
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
-    from grader.nginx.request import listens  # here: `grader list` and `explain` load no models
+    from grader.nginx.request import closed_to_outside, listens  # here: `grader list` and `explain` load no models
 
     front = ctx.frontend
     if not front.ports:
@@ -113,12 +113,12 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         for p in front.ports:
             for s in ctx.nginx.servers():
                 for ls in listens(ctx.nginx, s):
-                    if ls.node is not None and ls.port in p.target_numbers() and (
-                            ls.addr.startswith("127.") or ls.addr in ("localhost", "[::1]")):
+                    why = closed_to_outside(ls) if ls.node is not None and ls.port in p.target_numbers() else None
+                    if why == "loopback":
                         yield ctx.at(Status.FAIL, "loopback", ls.node, listen=ls.node.args[0], address=ls.addr,
                                      port=ls.port, published=p.published or p.target)
                         return
-                    if ls.node is not None and ls.port in p.target_numbers() and ls.addr == "[::]" and ls.ipv6only:
+                    if why == "ipv6_only":
                         yield ctx.at(Status.FAIL, "ipv6_only", ls.node, listen=" ".join(ls.node.args), port=ls.port,
                                      published=p.published or p.target)
                         return

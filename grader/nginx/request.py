@@ -164,6 +164,17 @@ def _accepts(listen: Listen, port: int, inside: bool) -> bool | None:
     return None  # an address of its own: whether it is the container's, the files do not say
 
 
+def closed_to_outside(listen: Listen) -> str | None:
+    """Why a socket bound per `listen` takes no connection that comes to the container's IPv4
+    address, where a published port leads: "loopback" (bound to a loopback address) or
+    "ipv6_only" ([::] with nginx's ipv6only=on); None when it takes them."""
+    if listen.addr.startswith("127.") or listen.addr in ("localhost", "[::1]"):
+        return "loopback"
+    if listen.addr == "[::]" and listen.ipv6only:
+        return "ipv6_only"
+    return None
+
+
 def _server_names(server: Directive) -> list[str]:
     return [n.lower() for d in server.children("server_name") for n in d.args]
 

@@ -28,6 +28,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from grader.runtime.freeze import LIMIT_KEYS
 from grader.runtime.safety import ALLOWED_CAPS, Hazard
 from grader.submission.reader import SubmissionRoot
 from grader.submission.yamlfile import YMap, YNode, YSeq
@@ -99,6 +100,8 @@ PLAIN_SERVICE_KEYS = frozenset({
     "stdin_open", "read_only", "expose", "container_name", "profiles", "pull_policy", "attach",
     "develop", "cap_drop", "mem_reservation", "cpu_shares", "scale", "logging",
     "platform",  # selects an image variant; one the host cannot run fails to start, nothing more
+    "tmpfs",  # memory of the container's own, counted against its cap
+    *LIMIT_KEYS,  # folded into deploy.resources.limits, where the run's cap wins (freeze.py)
 })
 # Keys that touch the host or another project, each with why it is refused.
 REFUSED_SERVICE_KEYS = {
@@ -208,12 +211,12 @@ class ResolvedGate:
 
     def service(self, name: str, s: dict[str, Any]) -> None:
         for key, value in s.items():
-            if key.startswith("x-") or key in PLAIN_SERVICE_KEYS:
-                continue
             if key in REFUSED_SERVICE_KEYS:
                 if key in ("privileged", "init", "read_only", "oom_kill_disable") and value is False:
                     continue
                 self.svc(name, (key,), _code(key, value), REFUSED_SERVICE_KEYS[key])
+                continue
+            if key.startswith("x-") or key in PLAIN_SERVICE_KEYS:
                 continue
             handler = getattr(self, f"s_{key}", None)
             if handler is None:
@@ -323,16 +326,6 @@ class ResolvedGate:
                     self.svc(name, ("deploy", "resources", kind, key), _code(f"deploy.resources.{kind}.{key}"),
                              "why_kernel")
 
-    def s_mem_limit(self, name: str, value: Any) -> None:
-        pass  # the run's cap wins (freeze.py)
-
-    s_cpus = s_mem_limit
-    s_pids_limit = s_mem_limit
-    s_cpu_count = s_mem_limit
-    s_cpu_percent = s_mem_limit
-    s_cpu_quota = s_mem_limit
-    s_cpu_period = s_mem_limit
-
     def s_volumes(self, name: str, mounts: list[dict[str, Any]]) -> None:
         for i, m in enumerate(mounts or []):
             for key in set(m) - VOLUME_MOUNT_KEYS:
@@ -349,9 +342,6 @@ class ResolvedGate:
                     self.svc(name, ("volumes", i), _code("bind.propagation", propagation), "why_namespace")
             elif kind != "tmpfs":
                 self.svc(name, ("volumes", i), _code("volumes.type", kind), "why_unknown")
-
-    def s_tmpfs(self, name: str, value: Any) -> None:
-        pass  # memory of the container's own, counted against its cap
 
     def s_configs(self, name: str, refs: list[dict[str, Any]]) -> None:
         for i, ref in enumerate(refs or []):

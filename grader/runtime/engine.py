@@ -169,12 +169,7 @@ class Engine:
                 attrs = self.client.api.inspect_container(cid)
             except Exception:
                 return cid, None
-            text = _read_host_proc(attrs)
-            if text is None and cid not in self._no_exec:
-                text = self._exec_cat(cid, "/proc/net/snmp")
-                if text is None:
-                    self._no_exec.add(cid)
-            count = _passive_opens(text or "")
+            count = _passive_opens(self._proc(cid, attrs, "net/snmp") or "")
             if count is None:
                 return cid, None
             health = attrs.get("State", {}).get("Health") or {}
@@ -197,12 +192,8 @@ class Engine:
                 attrs = self.client.api.inspect_container(cid)
             except Exception:
                 return cid, None
-            tables = []
-            for name in ("tcp", "tcp6"):
-                text = _read_host_proc(attrs, f"net/{name}")
-                if text is None and cid not in self._no_exec:
-                    text = self._exec_cat(cid, f"/proc/net/{name}")
-                tables.append(text)
+            # A namespace without IPv6 has no tcp6: its absence says nothing of `cat`.
+            tables = [self._proc(cid, attrs, "net/tcp"), self._proc(cid, attrs, "net/tcp6", always_there=False)]
             if all(t is None for t in tables):
                 return cid, None
             return cid, any(_has_listener(t or "") for t in tables)
@@ -211,6 +202,17 @@ class Engine:
             return {}
         with ThreadPoolExecutor(max_workers=min(8, len(container_ids))) as pool:
             return {cid: v for cid, v in pool.map(one, container_ids) if v is not None}
+
+    def _proc(self, cid: str, attrs: dict[str, Any], name: str, always_there: bool = True) -> str | None:
+        """/proc/net/... of a container's network namespace: from the host's /proc where the
+        grader runs beside the engine, else through an exec of `cat` (not tried again in a
+        container whose image has none, as a file that is always there tells)."""
+        text = _read_host_proc(attrs, name)
+        if text is None and cid not in self._no_exec:
+            text = self._exec_cat(cid, f"/proc/{name}")
+            if text is None and always_there:
+                self._no_exec.add(cid)
+        return text
 
     def _exec_cat(self, cid: str, path: str) -> str | None:
         try:

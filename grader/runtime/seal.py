@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 
@@ -123,13 +124,8 @@ def sweep_rules(scope: str = "stale") -> list[str]:
                 run, who = m.group(1), m.group(2)
                 if scope != "all" and _owner_alive(who) and not (scope == "left" and who == owner()):
                     continue
-                args = _split_rule(line[len(f"-A {chain} "):])
+                args = shlex.split(line[len(f"-A {chain} "):])
                 if _iptables(tool, "-D", chain, *args).returncode == 0:
                     removed.add(run)
     return sorted(removed)
 
-
-def _split_rule(text: str) -> list[str]:
-    import shlex
-
-    return shlex.split(text)

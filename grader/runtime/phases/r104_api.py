@@ -122,21 +122,14 @@ def body(stack: Stack, marker: str) -> dict[str, Any]:
 def _unaccepting_listen(stack: Stack) -> tuple[Any, int] | None:
     """The listen directive that takes no connection arriving from outside the container (bound
     to a loopback address, or IPv6 only); None when the files do not tell."""
-    from grader.nginx.request import listens
+    from grader.nginx.request import closed_to_outside, listens
 
     route, nginx = stack.ws.api_route, stack.ws.nginx
     arrives = route.arrives if route is not None else None
     if nginx is None or arrives is None or arrives.kind != "closed":
         return None
-    for s in nginx.servers():
-        for ls in listens(nginx, s):
-            if ls.node is None:
-                continue
-            if ls.addr.startswith("127.") or ls.addr in ("localhost", "[::1]"):
-                return ls.node, ls.port
-            if ls.addr == "[::]" and ls.ipv6only:
-                return ls.node, ls.port
-    return None
+    return next(((ls.node, ls.port) for s in nginx.servers() for ls in listens(nginx, s)
+                 if ls.node is not None and closed_to_outside(ls)), None)
 
 
 def failure(stack: Stack, r: Response) -> Finding:
