@@ -350,7 +350,7 @@ def test_markdown_keeps_every_finding_of_a_check(cases: Path) -> None:
     n104 = next(r for r in doc["results"] if r["code"] == "N104")
     messages = [n104["message"]] + [d["message"] for d in n104["details"]]
     assert len(messages) == 2
-    row = next(line for line in grade("bad", "markdown").stdout.splitlines() if "| N104 " in line)
+    row = next(line for line in grade("bad", "markdown").stdout.splitlines() if "| [N104](" in line)
     for message in messages:
         assert cell_text(message) in row
     assert "`bad/frontend/nginx.conf:" in row.split("|")[5]  # the second finding keeps its place

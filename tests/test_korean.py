@@ -181,8 +181,8 @@ def test_explain_wraps_by_display_width(code: str, columns: int) -> None:
         prose = r.output.split("\n## ")
         for section in prose:
             for line in section.splitlines():
-                if line.startswith("    "):
-                    continue  # a code example is shown as written
+                if line.startswith("    ") or re.fullmatch(r"[^`]*: https://\S+", line):
+                    continue  # a code example is shown as written, the page's address whole
                 spans = re.findall(r"`[^`]*`", line)
                 if cell_len(line) > columns:  # only a code span wider than the line may be
                     assert len(spans) == 1 and cell_len(spans[0]) > columns - 20, line
@@ -192,7 +192,8 @@ def test_explain_wraps_by_display_width(code: str, columns: int) -> None:
 def test_explain_n102_in_korean_fits_60_columns() -> None:
     r = run("explain", "N102", "--lang", "ko", env={"COLUMNS": "60"})
     assert r.exit_code == 0 and "왜 중요한가요" in r.output
-    assert max(cell_len(line) for line in r.output.splitlines()) <= 60
+    assert max(cell_len(line) for line in r.output.splitlines() if "https://" not in line) <= 60
+    assert r.output.rstrip().endswith("자세히 보기: https://workshop-grader.github.io/workshop-grader/ko/checks/n102/")
     assert "15점" in r.output
 
 

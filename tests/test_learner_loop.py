@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from conftest import REPO, WORKSHOP, failing_copy, run
+from grader.report.links import check_url
 
 SEVERITY = {"fail": "error", "error": "error", "warn": "warning"}
 
@@ -33,7 +34,7 @@ def test_the_tasks_problem_matcher_reads_every_finding(tmp_path: Path) -> None:
     for r in doc["results"]:
         if r["status"] not in SEVERITY:
             continue
-        message = r["message"] + (f" Fix: {r['hint']}" if r.get("hint") else "")
+        message = r["message"] + (f" Fix: {r['hint']}" if r.get("hint") else "") + f" More: {check_url(r['code'])}"
         want.append((r["file"], r["line"], SEVERITY[r["status"]], r["code"], " ".join(message.split())))
         for d in r.get("details") or []:
             if d.get("status") not in (None, "pass"):

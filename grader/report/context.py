@@ -66,6 +66,19 @@ class FormatContext:
         hint = result.get("hint")
         return f"{text}{sep}{self.fix_label}: {hint}" if hint else text
 
+    def page(self, code: str) -> str:
+        """The address of a check's page on the documentation site, in the report's language."""
+        from grader.report.links import check_url
+
+        return check_url(code, self.lang)
+
+    def with_page(self, text: str, code: str, sep: str = "\n") -> str:
+        """`text`, then `More: <the check's page>` (labelled in the report's language): for the
+        formats whose one text field is all a reader sees (GitHub annotations, problem lines)."""
+        from grader.report.links import more
+
+        return f"{text}{sep}{more(code, self.lang)}"
+
     def findings(self, result: dict[str, Any]) -> list[tuple[str, str]]:
         """Every finding of a check that did not pass, as (where, message): the worst first,
         then the others (`details` with a status), so no format keeps only the first."""

@@ -1,10 +1,12 @@
 """`grader explain CODE`: one check's page, like `ruff rule`, wrapped to the terminal's width
-by display width (Hangul is two columns wide), never inside a code span."""
+by display width (Hangul is two columns wide), never inside a code span; the last line is the
+check's page on the documentation site."""
 from __future__ import annotations
 
 import textwrap
 
 from grader.i18n.wrap import fill, terminal_width
+from grader.report.links import more
 from grader.rubric import CheckSpec
 
 HEAD = {
@@ -29,4 +31,5 @@ def render(spec: CheckSpec, lang: str, width: int | None = None) -> str:
     lines += [f"## {fix}", "", fill(spec.text("fix", lang), width), ""]
     if spec.texts.follows is not None:
         lines += [f"## {follows}", "", fill(spec.texts.follows.get(lang), width), ""]
+    lines += [more(spec.code, lang), ""]  # never wrapped: a terminal opens an address it sees whole
     return "\n".join(lines)

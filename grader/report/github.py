@@ -1,5 +1,6 @@
 """GitHub Actions workflow commands: one `::error`/`::warning` annotation per check that did not
-pass, at its file and line, escaped as the runner expects. The runner shows only 10 errors and
+pass, at its file and line, escaped as the runner expects, ending with the check's page on the
+documentation site. The runner shows only 10 errors and
 10 warnings per step, so `step_files` gives the whole table for GITHUB_STEP_SUMMARY (under its
 1 MiB limit) and the score for GITHUB_OUTPUT; the CLI appends them to those files.
 
@@ -52,7 +53,7 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
         out += quoted(text_report)
     out.append("::endgroup::")
     for r in not_passing(doc):
-        message = ctx.with_fix(ctx.full_message(r), r)
+        message = ctx.with_page(ctx.with_fix(ctx.full_message(r), r), r["code"])
         out.append(annotation(COMMAND[r["status"]], message, ctx.uri(r.get("file")), r.get("line"),
                               f"{r['code']} {r['title']}"))
         if r.get("output"):

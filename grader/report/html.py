@@ -1,7 +1,8 @@
 """The class report: one HTML file that opens offline (no scripts, no outside resources):
 the class summary, a chart of pass rates per check, the most common mistakes with their fix,
 and a section per learner with every finding. It reads from a phone's 390 px to a wide
-screen. Everything a learner wrote is escaped."""
+screen. Everything a learner wrote is escaped. Each check's code links to its page on the
+documentation site (grader.report.links), the one address in the file."""
 from __future__ import annotations
 
 import statistics
@@ -53,6 +54,7 @@ details table{border:0}
 summary{cursor:pointer;font-weight:600;overflow-wrap:anywhere}
 code{background:#eff1f3;border-radius:4px;padding:0 4px;overflow-wrap:anywhere}
 .fix{color:#0550ae}
+a.code{color:inherit;text-decoration-color:#8c959f}
 td.n{white-space:nowrap;overflow-wrap:normal}
 .note{color:#57606a}
 #pass-rates{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:4px 12px;align-items:center}
@@ -67,6 +69,11 @@ td.n{white-space:nowrap;overflow-wrap:normal}
 
 def _verdict(v: str, label: str | None = None) -> str:
     return f'<span class="v" style="background:{VERDICT_COLOUR.get(v, "#57606a")}">{escape(label or v)}</span>'
+
+
+def _code(code: str, ctx: FormatContext) -> str:
+    """A check's code, linked to its page."""
+    return f'<a class="code" href="{escape(ctx.page(code))}">{escape(code)}</a>'
 
 
 def render(rows: list[Any], rubric: Rubric, lang: str = "en") -> str:
@@ -122,7 +129,7 @@ def render(rows: list[Any], rubric: Rubric, lang: str = "en") -> str:
             statuses = per_check[code]
             rate = sum(1 for s in statuses if s in ("pass", "warn")) / len(statuses)
             colour = "#1a7f37" if rate >= 0.8 else ("#bf8700" if rate >= 0.5 else "#cf222e")
-            out.append(f'<div class="label">{escape(code)} {escape(titles.get(code, ""))}</div>'
+            out.append(f'<div class="label">{_code(code, ctx)} {escape(titles.get(code, ""))}</div>'
                        f'<div class="track"><div class="bar" data-code="{escape(code)}" data-rate="{rate:.3f}" '
                        f'style="width:{rate * 85:.1f}%;background:{colour}"></div>'
                        f'<span class="rate">{rate:.0%}</span></div>')
@@ -134,7 +141,7 @@ def render(rows: list[Any], rubric: Rubric, lang: str = "en") -> str:
     elif mistakes:
         out.append(f"<table id=\"mistakes\"><tr><th>{escape(t['check'])}</th><th>#</th><th>{escape(t['fix'])}</th></tr>")
         for code, n in mistakes.most_common(8):
-            out.append(f"<tr><td><b>{escape(code)}</b> {escape(titles.get(code, ''))}</td>"
+            out.append(f"<tr><td><b>{_code(code, ctx)}</b> {escape(titles.get(code, ''))}</td>"
                        f"<td class=\"n\">{n}/{len(graded)}</td><td class=\"fix\">{escape(fixes.get(code, ''))}</td></tr>")
         out.append("</table>")
     else:
@@ -167,7 +174,7 @@ def render(rows: list[Any], rubric: Rubric, lang: str = "en") -> str:
                               enumerate(ctx.findings(res))) if res["status"] != "pass" else ""
             if res.get("hint") and res["status"] != "pass":
                 msg += f'<br><span class="fix">{escape(t["fix"])}: {escape(res["hint"])}</span>'
-            out.append(f"<tr><td>{mark} {escape(res['code'])} {escape(res['title'])}</td>"
+            out.append(f"<tr><td>{mark} {_code(res['code'], ctx)} {escape(res['title'])}</td>"
                        f"<td><code>{escape(where)}</code></td><td>{msg}</td></tr>")
         out.append("</table></details>")
     out.append("</main></body></html>")

@@ -1,5 +1,6 @@
 """The summary table in GitHub-flavoured Markdown: for a PR comment, the Actions step summary
-and the per-learner feedback files of batch grading."""
+and the per-learner feedback files of batch grading. Each check's code links to its page on
+the documentation site."""
 from __future__ import annotations
 
 from typing import Any
@@ -38,7 +39,7 @@ def render(doc: dict[str, Any], ctx: FormatContext, limit: int | None = None) ->
     for r in doc["results"]:
         loc = f"`{cell(ctx.where(r))}`" if r.get("file") and r["status"] != "blocked" else ""
         points = f"{r['points']:g}/{r['max_points']:g}" if r["max_points"] else ""
-        row = (f"| {MARK[r['status']]} | {r['code']} {cell(r['title'])} | {points} | {loc} | "
+        row = (f"| {MARK[r['status']]} | [{r['code']}]({ctx.page(r['code'])}) {cell(r['title'])} | {points} | {loc} | "
                f"{found_cell(r, ctx) if r['status'] != 'pass' else ''} | {cell(r.get('hint') or '')} |")
         lines.append(row)
     for n in doc.get("notes", []):

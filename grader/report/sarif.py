@@ -1,5 +1,6 @@
 """SARIF 2.1.0 as GitHub code scanning accepts it: stable rule ids (the check codes), rules
-with short and full descriptions and help (the `grader explain` page), one result per check
+with short and full descriptions, help (the `grader explain` page) and `helpUri` (the check's
+page on the documentation site, grader.report.links), one result per check
 that did not pass, with a repository-relative uri (percent-encoded, as a URI reference must
 be: a folder `sp ace%` is `sp%20ace%25`), a start line and a level."""
 from __future__ import annotations
@@ -11,6 +12,7 @@ from urllib.parse import quote
 from grader import __version__
 from grader.report.context import FormatContext, not_passing
 from grader.report.explain import render as explain
+from grader.report.links import check_url
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"fail": "error", "error": "error", "warn": "warning"}
@@ -24,6 +26,7 @@ def _rule(spec: Any, lang: str) -> dict[str, Any]:
         "shortDescription": {"text": spec.text("title", lang)},
         "fullDescription": {"text": spec.text("why", lang)},
         "help": {"text": spec.text("fix", lang), "markdown": page},
+        "helpUri": check_url(spec.code, lang),
         "defaultConfiguration": {"level": "error" if spec.required else "warning"},
         "properties": {"tags": [spec.slug.split(".")[0], "workshop"], "slug": spec.slug,
                        **({"ask": spec.ask} if spec.ask else {})},
