@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine: the grader and its test tools (Python 3.11+ with pip), then what
+# Sets up a fresh machine: the grader with its test and documentation tools (Python 3.11+ with
+# pip; the docs extra builds the site that tests/test_docs.py checks), then what
 # runtime grading needs (Compose v2, and stand-ins for the official base images where no
-# registry can be reached; see scripts/setup-runtime.sh), Chromium for the HTML report's test
-# and redis-server for the queue's tests (they start their own on a free loopback port; the
-# system service is left stopped). A second run takes seconds.
+# registry can be reached; see scripts/setup-runtime.sh), Chromium for the tests that open the
+# HTML report and the documentation site, and redis-server for the queue's tests (they start
+# their own on a free loopback port; the system service is left stopped). A second run takes
+# seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check ".[test]"
+python3 -m pip install --quiet --disable-pip-version-check ".[test,docs]"
 bash scripts/setup-runtime.sh
-# The HTML report's test opens it in a real headless browser: Chromium from Debian's packages.
+# The HTML report's and the site's tests open them in a real headless browser: Chromium from
+# Debian's packages.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
     as_root apt-get install -y -qq chromium >/dev/null 2>&1 \
