@@ -119,7 +119,7 @@ def main() -> int:
         sub = failing_copy(Path(tmp))
         screenshot(terminal_page(grade(sub, "text", color=True)), IMG / "terminal-report.png", "1400,620")
         problems = [line for line in grade(sub, "problems").splitlines() if line.strip()]
-        screenshot(problems_page(problems), IMG / "problems-panel.png", "1100,260")
+        screenshot(problems_page(problems), IMG / "problems-panel.png", "1100,300")
     print(f"wrote {IMG / 'terminal-report.png'} and {IMG / 'problems-panel.png'}")
     return 0
 
