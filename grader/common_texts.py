@@ -146,6 +146,37 @@ COMMON_MESSAGES = {
         ko="검사하지 않음: nginx 설정을 읽을 수 없습니다 ({code} 참고).",
         params=("code",),
     ),
+    "blocked_frontend_image": Message(
+        en="Not checked: the frontend's image does not build, so its nginx config never gets into it (see {code}).",
+        ko="검사하지 않음: 프론트엔드 이미지가 빌드되지 않아 nginx 설정이 이미지에 들어가지 않습니다 ({code} 참고).",
+        params=("code",),
+    ),
+    "config_not_built": Message(
+        en="The build stops at `{instruction}`: its source is not in the build context, so the image "
+           "with this nginx config is never made.",
+        ko="빌드가 `{instruction}`에서 멈춥니다. 복사할 파일이 빌드 컨텍스트에 없어서 이 nginx 설정이 "
+           "들어간 이미지가 만들어지지 않습니다.",
+        fix=Text(
+            en="Make the file reach the build context (see C111), then grade again.",
+            ko="파일이 빌드 컨텍스트에 들어가게 한 뒤(C111 참고) 다시 채점하세요.",
+        ),
+        params=("instruction",),
+    ),
+    "config_not_read": Message(
+        en="{how} puts {file} at {target}, a file nginx never reads: nginx starts from {main} and reads "
+           "only the files that includes (the image's nginx.conf includes /etc/nginx/conf.d/*.conf). So "
+           "no server nginx loads serves {path}.",
+        ko="{how}{이} {file}{을} {target}에 두는데, nginx는 이 파일을 읽지 않습니다. nginx는 {main}에서 "
+           "시작해 거기서 include하는 파일만 읽습니다(이미지의 nginx.conf는 /etc/nginx/conf.d/*.conf를 "
+           "include합니다). 그래서 nginx가 읽는 server 중에 {path}{를} 처리하는 것이 없습니다.",
+        fix=Text(
+            en="Put {file} at /etc/nginx/conf.d/default.conf (a name ending .conf in /etc/nginx/conf.d/), "
+               "which the image's nginx.conf includes.",
+            ko="{file}{을} 이미지의 nginx.conf가 include하는 /etc/nginx/conf.d/default.conf(/etc/nginx/conf.d/ "
+               "안의 .conf 파일)에 두세요.",
+        ),
+        params=("how", "file", "target", "main", "path"),
+    ),
     "blocked_api_route": Message(
         en="Not checked: no nginx location proxies the API (see {code}).",
         ko="검사하지 않음: API를 프록시하는 nginx location이 없습니다 ({code} 참고).",

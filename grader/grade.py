@@ -72,7 +72,8 @@ def grade(path: str | Path, rubric: Rubric, lang: str = "en", compose: str | Non
                         api_path=rubric.api_path)
     results = run_checks(ws, rubric, lang)
     notes: list[Note] = list(ws.notes)
-    for err in (ws.compose_error, ws.nginx_error):
+    # A config the build never copies is C111's finding, not a second note.
+    for err in (ws.compose_error, None if ws.config_not_built else ws.nginx_error):
         if err is not None:
             notes.append(Note("error", err.message, err.file, err.line))
     report = Report(rubric=rubric.id, submission=str(path), lang=lang, results=results, notes=notes)

@@ -86,14 +86,18 @@ def test_missing_api_location_is_one_finding(ws: Path) -> None:
 
 
 def test_missing_nginx_file_is_one_error(ws: Path) -> None:
+    # The Dockerfile copies the file: the build stops there, and that line is the one error.
     (ws / NGINX).unlink()
     code, report = grade_json(ws)
     results = not_passing(report)
     assert code == 2
-    assert [s for s, r in results.items() if r["status"] == "error"] == ["nginx.api-location"]
+    assert [s for s, r in results.items() if r["status"] == "error"] == ["compose.images-build"]
+    error = results["compose.images-build"]
+    assert (error["file"], error["line"]) == ("frontend/Dockerfile", 4)
+    assert "nginx.conf is not in its build context frontend/" in error["message"]
     blocked = {s for s, r in results.items() if r["status"] == "blocked"}
-    assert blocked == ROUTE_CHECKS | {"compose.frontend-port-matches-listen"}
-    assert all("nginx config could not be read" in results[s]["message"] for s in blocked)
+    assert blocked == ROUTE_CHECKS | {"compose.frontend-port-matches-listen", "nginx.api-location"}
+    assert all("image does not build" in results[s]["message"] for s in blocked)
 
 
 def test_missing_compose_file_is_one_error(ws: Path) -> None:

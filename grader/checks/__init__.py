@@ -22,6 +22,7 @@ CHECK_MODULES = (
     "c108_no_obsolete_version",
     "c109_frontend_port_matches_listen",
     "c110_backend_shared_database",
+    "c111_images_build",
     "n100_api_location",
     "n101_api_proxies_to_backend",
     "n102_dynamic_backend_resolution",

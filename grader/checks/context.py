@@ -92,6 +92,8 @@ class CheckContext:
         without it: it is blocked by the check that PROVIDES the need (grader.grade)."""
         if need == "compose":
             return self._input_error(self.ws.compose_error, "no compose file") if self.ws.compose is None else None
+        if need == "frontend_image":
+            return self.image_not_built()
         if need == "nginx":
             return self._input_error(self.ws.nginx_error, "no nginx config") if self.ws.nginx is None else None
         if need in ("backend", "frontend"):
@@ -152,11 +154,33 @@ class CheckContext:
             return [(s.host, s) for s in t.upstream.servers if s.host]
         return [(t.host, t.directive)] if t.host else []
 
+    def image_not_built(self) -> Finding | None:
+        """The COPY that would put nginx's config into the frontend's image fails the build (C111):
+        there is no image whose nginx the checks could judge."""
+        f = self.ws.config_not_built
+        if f is None:
+            return None
+        return Finding(Status.FAIL, "config_not_built", {"instruction": f.instruction}, f.dockerfile, f.line)
+
     def no_frontend(self) -> Finding:
         if self.ws.compose_error is not None:
             return self._input_error(self.ws.compose_error, "")
         return self.at_compose(Status.FAIL, "no_frontend", self._services_line(),
                                services=", ".join(self.compose.services))
+
+    def config_not_read(self) -> Finding | None:
+        """A file of the submission put where nginx never reads it (`sites-enabled/`, a name not
+        ending .conf): when no server serves the API, that placement is why."""
+        src = self.ws.nginx_source
+        read = set(self.nginx.files)
+        for target, rel in src.files.items():
+            by = src.placed.get(target)
+            if rel in read or by is None or target == src.main:
+                continue
+            return Finding(Status.FAIL, "config_not_read", {
+                "how": by[2], "file": rel, "target": target, "main": src.main, "path": self.api_path},
+                by[0], by[1])
+        return None
 
     def _answered(self, route: ApiRoute) -> Finding | None:
         """nginx answers the API itself (a return, a redirect, an error on the way): say which
@@ -192,6 +216,9 @@ class CheckContext:
             return self.at(Status.FAIL, "image_default_server", route.server, origin=route.server.origin,
                            path=self.api_path, names=names)
         if route is None:
+            unread = self.config_not_read()
+            if unread is not None:
+                return unread
             servers = self.nginx.servers()
             return self.at(Status.FAIL, "no_api_location", servers[0] if servers else None, path=self.api_path)
         if route.outcome is not None and route.outcome.kind == "response":
@@ -204,8 +231,10 @@ class CheckContext:
                        location=" ".join(route.location.args))
 
 
-NEEDS_KNOWN = ("compose", "nginx", "backend", "frontend", "api_route")
-_UNDER = {"backend": ("compose",), "frontend": ("compose",), "api_route": ("nginx",)}
+NEEDS_KNOWN = ("compose", "nginx", "backend", "frontend", "api_route", "frontend_image")
+# A need is looked for after those under it: nginx's config is judged only in an image that builds.
+_UNDER = {"backend": ("compose",), "frontend": ("compose",), "api_route": ("frontend_image", "nginx"),
+          "nginx": ("frontend_image",)}
 DB_IMAGES = ("postgres", "mysql", "mariadb", "mongo", "mssql", "cockroach", "couchdb", "cassandra", "redis")
 
 

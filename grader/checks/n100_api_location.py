@@ -10,7 +10,7 @@ from grader.texts import CheckTexts, Message, Text
 CODE = "N100"
 SLUG = "nginx.api-location"
 ASK = None
-NEEDS = ()
+NEEDS = ("frontend_image",)  # judged in an image that builds (C111)
 PROVIDES = ("nginx", "api_route")
 
 TEXTS = CheckTexts(
