@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +19,12 @@ from grader.errors import InputError, OutsideRootError
 from grader.nginx.layout import placed_alone, run_removes
 from grader.nginx.model import ApiRoute, NginxConfig
 from grader.nginx.request import Request, follow, listens, start_failure
+from grader.nginx.verify import REFUSES
 from grader.nginx.parse import DEFAULT_CONF, NGINX_PREFIX, ConfigSource, parse_nginx
 from grader.nginx.parse import MAIN as NGINX_MAIN
 from grader.results import Note
 from grader.rubric import DEFAULT_API_PATH
+from grader.submission.build_context import CopyFailure, copy_failures
 from grader.submission.dockerfile import Dockerfile, parse_dockerfile
 from grader.submission.reader import SubmissionRoot
 
@@ -46,6 +49,12 @@ class Workspace:
     nginx_source: ConfigSource = field(default_factory=ConfigSource)
     nginx_error: InputError | None = None
     dockerfiles: dict[str, Dockerfile] = field(default_factory=dict)
+    # service -> the COPY/ADD its build stops at (a source missing from the context or excluded
+    # by .dockerignore): the image is never made.
+    build_failures: dict[str, CopyFailure] = field(default_factory=dict)
+    # The frontend's failure when it is the COPY that would put nginx's config in the image: the
+    # nginx checks then have no image to judge (C111 says why).
+    config_not_built: CopyFailure | None = None
     roles: dict[str, str | None] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     api_path: str = DEFAULT_API_PATH
@@ -153,7 +162,10 @@ def _load_dockerfiles(ws: Workspace) -> None:
             ctx = ws.root.join(ws.compose_dir, s.build.context)
             rel = ws.root.join(ctx, s.build.dockerfile)
             if ws.root.exists(rel):
-                ws.dockerfiles[s.name] = parse_dockerfile(ws.root.read(rel).text, rel)
+                df = ws.dockerfiles[s.name] = parse_dockerfile(ws.root.read(rel).text, rel)
+                failures = copy_failures(ws.root, ctx, df)
+                if failures:
+                    ws.build_failures[s.name] = failures[0]
         except OutsideRootError as e:
             _note_error(ws, OutsideRootError(f"service {s.name}: build {e.message}", ws.compose_rel, s.build.line))
         except InputError as e:
@@ -231,7 +243,8 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
                                 _map(ws, src, ctx, ctx_path, target, multiple=False)
                     continue
                 for s in inst.args[:-1]:
-                    _map(ws, src, ctx, s, dest, multiple=multiple)
+                    _map(ws, src, ctx, s, dest, multiple=multiple,
+                         by=(df.rel, inst.line, f"`{' '.join(inst.raw.split())}`"))
                 if posixpath.normpath(dest).startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
                     src.blame[DEFAULT_CONF] = (df.rel, inst.line)  # the line that left default.conf beside it
         for c in front.configs:  # Compose `configs:`, mounted like a file
@@ -243,14 +256,21 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
                 src.inline[target] = (spec.content, ws.compose_rel or "", _content_first_line(ws, spec))
                 src.files.pop(target, None)
             elif spec.file is not None:
-                _map(ws, src, ws.compose_dir, spec.file, target, multiple=False, mount=True)
+                _map(ws, src, ws.compose_dir, spec.file, target, multiple=False, mount=True,
+                     by=(ws.compose_rel or "", c.line, f"`configs: {c.source}`"))
             if target.startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
                 src.blame[DEFAULT_CONF] = (ws.compose_rel or "", c.line)
         for m in front.volumes:
             if m.kind == "bind" and m.source and m.target.startswith(NGINX_PREFIX):
-                _map(ws, src, ws.compose_dir, m.source, m.target, multiple=False, mount=True)
+                _map(ws, src, ws.compose_dir, m.source, m.target, multiple=False, mount=True,
+                     by=(ws.compose_rel or "", m.line, f"`{m.source}:{m.target}`"))
                 if m.target.startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
                     src.blame[DEFAULT_CONF] = (ws.compose_rel or "", m.line)
+    if front is not None:
+        _nginx_command(ws, src, front, ws.dockerfiles.get(front.name) if front.build is not None else None)
+    failure = ws.build_failures.get(front.name) if front is not None else None
+    if failure is not None and failure.destination.startswith(NGINX_PREFIX):
+        ws.config_not_built = failure
     if not src.files and not src.dirs and not src.inline:
         rel = posixpath.join(ws.compose_dir, "frontend/nginx.conf") if ws.compose_dir else "frontend/nginx.conf"
         return placed_alone(ws.root, rel)
@@ -307,8 +327,32 @@ def _content_first_line(ws: Workspace, spec) -> int:
     return line
 
 
+def _nginx_command(ws: Workspace, src: ConfigSource, front: Service, df: Dockerfile | None) -> None:
+    """`nginx -c FILE` in what the container runs (the service's `command:`/`entrypoint:`, else the
+    final stage's CMD/ENTRYPOINT): nginx starts from FILE, not nginx.conf."""
+    words: list[str] = []
+    where: tuple[str, int | None] | None = None
+    said = ""
+    for scalar in (front.entrypoint, front.command):
+        if scalar is not None and scalar.value:
+            value = scalar.value
+            words += value if isinstance(value, list) else shlex.split(str(value))
+            where, said = (ws.compose_rel or "", scalar.line), f"`{' '.join(words)}`"
+    if where is None and df is not None and df.final is not None:
+        for inst in df.final.instructions:
+            if inst.keyword in ("CMD", "ENTRYPOINT"):
+                words += inst.args
+                where, said = (df.rel, inst.line), f"`{' '.join(inst.raw.split())}`"
+    runs_nginx = any(posixpath.basename(w) == "nginx" for w in words)
+    for i, w in enumerate(words[:-1]):
+        if runs_nginx and w == "-c" and where is not None:
+            main = words[i + 1] if words[i + 1].startswith("/") else posixpath.join(NGINX_PREFIX, words[i + 1])
+            src.main = posixpath.normpath(main)
+            src.placed[src.main] = (where[0], where[1], f"{said} (nginx -c {words[i + 1]})")
+
+
 def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, multiple: bool,
-         mount: bool = False) -> None:
+         mount: bool = False, by: tuple[str, int | None, str] | None = None) -> None:
     if not dest.startswith("/"):
         return  # relative to WORKDIR: not an nginx path we can place
     if any(c in source for c in "*?["):
@@ -329,6 +373,8 @@ def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, mu
                                                             NGINX_PREFIX + "/templates"):
         dest = posixpath.join(dest, posixpath.basename(source))
     src.files[posixpath.normpath(dest)] = rel
+    if by is not None:
+        src.placed[posixpath.normpath(dest)] = by
 
 
 def infer_backend(ws: Workspace) -> str | None:
@@ -439,12 +485,25 @@ def load_workspace(path: str | Path, compose: str | None = None, nginx: str | No
         ws.nginx = parse_nginx(root, ws.nginx_source)
         ws.notes.extend(ws.nginx.notes)
     except InputError as e:
-        ws.nginx_error = e
+        ws.nginx_error = _blame_placement(ws.nginx_source, e)
     if ws.nginx is not None:
         ws.api_route = api_route_of(ws.nginx, ws.api_path, _published_targets(ws))
     if ws.compose is not None:
         ws.roles["backend"] = services.get("backend") or infer_backend(ws)
     return ws
+
+
+def _blame_placement(src: ConfigSource, e: InputError) -> InputError:
+    """A directive nginx refuses at the top of its main config, in a file of the submission that a
+    COPY, a mount or `nginx -c` made the main config: the cause is that line, not the file's."""
+    rel = src.files.get(src.main)
+    by = src.placed.get(src.main)
+    if rel is None or by is None or e.file != rel or not e.message.endswith("is not allowed here"):
+        return e
+    reason = e.message[len(REFUSES):] if e.message.startswith(REFUSES) else e.message
+    return InputError(f"{by[2]} makes {rel} nginx's main config ({src.main}), where {reason} ({rel}:{e.line}): "
+                      f"nginx refuses to start. Server blocks belong in {NGINX_PREFIX}/conf.d/, which the main "
+                      "config includes inside `http`.", by[0], by[1])
 
 
 def _inside(root: SubmissionRoot, given: str, option: str) -> str:

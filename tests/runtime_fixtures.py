@@ -27,12 +27,29 @@ FIXTURES: dict[str, list[tuple[str, str, str]]] = {
                       "    command: [\"sh\", \"-c\", \"sleep 8; exec python -u app.py\"]\n    expose:\n")],
     "slow-start-20": [("docker-compose.yml", "    expose:\n",
                        "    command: [\"sh\", \"-c\", \"sleep 20; exec python -u app.py\"]\n    expose:\n")],
+    # .dockerignore leaves the config out of the build context: the build stops at its COPY.
+    "dockerignore-config": [("frontend/.dockerignore", "", "# what the image does not need\nnginx.conf\n")],
+    # ip_hash: every request reaches nginx from the network's gateway, so one replica gets all.
+    "upstream-ip-hash": [("frontend/nginx.conf", "server {\n",
+                          "resolver 127.0.0.11 valid=10s ipv6=off;\n\nupstream backend_pool {\n"
+                          "    zone backend_pool 64k;\n    ip_hash;\n    server backend:8080 resolve;\n}\n\n"
+                          "server {\n"),
+                         ("frontend/nginx.conf", "        set $backend_upstream http://backend:8080;\n"
+                                                 "        proxy_pass $backend_upstream;",
+                          "        proxy_pass http://backend_pool;")],
+    # The config copied to a folder the official image's nginx.conf never includes.
+    "sites-enabled": [("frontend/Dockerfile", "COPY nginx.conf /etc/nginx/conf.d/default.conf",
+                       "COPY nginx.conf /etc/nginx/sites-enabled/default.conf")],
     "fixed-backend-port": [("docker-compose.yml", "    expose:\n      - \"8080\"\n",
                             "    ports:\n      - \"18999:8080\"\n")],
 }
 
 
 def edit(path: Path, old: str, new: str) -> None:
+    """Replace `old` by `new` once; with `old` empty, a file that is not there is made."""
+    if not old and not path.exists():
+        path.write_text(new)
+        return
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1))

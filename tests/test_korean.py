@@ -41,7 +41,11 @@ VALUES = [
      "url": "http://backend:8080/api/", "uri": "/api/", "via": "links", "answer": 500,
      "cause": "rewrite ^/api/(.*)$ https://example.com/$1 permanent", "stop": "break",
      "stop_where": "frontend/nginx.conf:18", "var": "$backend_upstream", "literal": "http://backend:8080",
-     "header": "Connection $connection_upgrade", "variable": "$connection_upgrade", "address": "127.0.0.1"},
+     "header": "Connection $connection_upgrade", "variable": "$connection_upgrade", "address": "127.0.0.1",
+     "balance": "ip_hash", "context": "frontend/", "instruction": "COPY nginx.conf /etc/nginx/conf.d/default.conf",
+     "pattern": "*.conf", "ignore_file": "frontend/.dockerignore", "ignore_line": 2,
+     "how": "`COPY nginx.conf /etc/nginx/sites-enabled/default.conf`", "file": "frontend/nginx.conf",
+     "main": "/etc/nginx/nginx.conf", "said": "[emerg] \"server\" directive is not allowed here in /etc/nginx/nginx.conf:1"},
     {"after": "172.18.0.13", "backend": "api", "bad_reads": 1, "before": "172.18.0.6", "candidate": "app",
      "code": "N100", "condition": "service_completed_successfully", "container": "workshop-cache-1", "count": 5,
      "created": 5, "document": "docs/openapi.json", "error": "frontend/nginx.conf:4: unexpected \"}\"",
@@ -61,6 +65,10 @@ VALUES = [
      "url": "http://api:3000/v1", "uri": "/v1", "via": "network_mode", "answer": 404, "cause": "return 404",
      "stop": "rewrite ^/api/(.*)$ /$1 break", "stop_where": "nginx.conf:7", "var": "$backend",
      "literal": "http://api:3000", "header": "Connection $connection_upgrade", "variable": "$connection_upgrade",
+     "balance": "hash $remote_addr consistent", "context": "api/", "instruction": "ADD app.py /app/",
+     "pattern": "app.py", "ignore_file": "api/Dockerfile.dockerignore", "ignore_line": 1,
+     "how": "`./web/site.conf:/etc/nginx/sites-enabled/site.conf`", "file": "web/site.conf",
+     "main": "/etc/nginx/conf.d/default.conf", "said": "exec /docker-entrypoint.sh: no such file or directory",
      "address": "127.0.0.1"},
 ]
 

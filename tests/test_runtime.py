@@ -159,6 +159,39 @@ def test_nginx_on_ipv6_only_fails_api_at_its_listen(tmp_path: Path) -> None:
     assert "`listen [::]:80` takes no connection" in r["message"] and "listen 80;" in r["hint"]
 
 
+def test_config_left_out_by_dockerignore_fails_the_build_at_its_copy(tmp_path: Path) -> None:
+    """.dockerignore leaves nginx.conf out of the build context: the build stops at the COPY
+    (measured: "excluded by .dockerignore"), which C111 names too."""
+    code, report, _ = run_json(fixture(tmp_path, "dockerignore-config"))
+    assert failed(report) == {"runtime.build"} and code == 1
+    r = result(report, "runtime.build")
+    assert r["file"] == "frontend/Dockerfile" and r["line"] == 4
+    assert "COPY nginx.conf /etc/nginx/conf.d/default.conf" in r["message"]
+    assert {st for s, st in statuses(report).items() if s != "runtime.build"} == {"skip"}
+
+
+def test_ip_hash_fails_spread_at_its_line(tmp_path: Path) -> None:
+    """`ip_hash`: every request reaches nginx from the network's gateway, one address, so one
+    replica gets them all (measured: the other two got 0 of 90). Whether the scale-up's new
+    replicas are the one the address hashes to is chance, so that phase is not asserted."""
+    code, report, _ = run_json(fixture(tmp_path, "upstream-ip-hash"))
+    assert "runtime.load-spread" in failed(report) and code == 1
+    assert failed(report) <= {"runtime.load-spread", "runtime.scale-up"}
+    r = result(report, "runtime.load-spread")
+    assert r["file"] == "frontend/nginx.conf" and r["line"] == 5 and "got 0% of" in r["message"]
+
+
+def test_config_in_sites_enabled_fails_api_at_its_copy(tmp_path: Path) -> None:
+    """The official image's nginx.conf includes conf.d/*.conf only: a config copied to
+    sites-enabled/ is never read, and with default.conf removed nothing listens (measured:
+    connection reset). The finding is at the COPY, as N100's is."""
+    code, report, _ = run_json(fixture(tmp_path, "sites-enabled"), "--ready-timeout", "10")
+    assert failed(report) == {"runtime.api"} and code == 1
+    r = result(report, "runtime.api")
+    assert r["file"] == "frontend/Dockerfile" and r["line"] == 4
+    assert "got no answer from the frontend" in r["message"]
+
+
 def test_one_sqlite_file_per_replica_fails_shared_state_only(tmp_path: Path) -> None:
     code, report, _ = run_json(fixture(tmp_path, "sqlite-per-replica"))
     assert failed(report) == {"runtime.shared-state"} and code == 1

@@ -128,6 +128,21 @@ location /api/ {
             ),
             params=("host", "literal", "port", "raw", "where"),
         ),
+        "one_client_address": Message(
+            en="`{balance};` in upstream {upstream} sends every request from one client address to the same "
+               "replica, and through Docker's published port every request nginx gets comes from one address "
+               "(the network's gateway): one replica gets all of them, and the others, new ones included, none.",
+            ko="upstream {upstream}의 `{balance};`{는} 한 클라이언트 주소의 요청을 모두 같은 복제본으로 "
+               "보냅니다. Docker가 게시한 포트로 들어온 요청은 nginx에게 모두 한 주소(네트워크의 게이트웨이)에서 "
+               "온 것으로 보이므로, 복제본 하나가 요청을 모두 받고 새 복제본을 비롯한 나머지는 하나도 받지 못합니다.",
+            fix=Text(
+                en="Delete `{balance};` so nginx takes the replicas in turn (round robin), or use "
+                   "`least_conn;`.",
+                ko="`{balance};`{를} 지워 nginx가 복제본을 돌아가며 쓰게(라운드 로빈) 하거나 `least_conn;`을 "
+                   "쓰세요.",
+            ),
+            params=("balance", "upstream"),
+        ),
         "variable_no_resolver": Message(
             en="proxy_pass {raw} uses a variable but no resolver is in effect: nginx answers 502 (\"no "
                "resolver defined\").",
@@ -239,6 +254,13 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                           {"upstream": up.name, "host": s.host if s else "", "port": f":{s.port}" if s and s.port else "",
                            "resolver": " ".join(resolver.args) if resolver else "127.0.0.11 valid=10s"},
                           s.file if s else up.directive.file, s.line if s else up.directive.line)
+            return
+        from grader.nginx.model import by_client_address  # here: `grader list` and `explain` load no models
+
+        by_client = by_client_address(up.directive)
+        if by_client is not None:
+            yield ctx.at(Status.FAIL, "one_client_address", by_client, upstream=up.name,
+                         balance=" ".join([by_client.name, *by_client.args]))
             return
         yield _through_resolver(ctx, up.directive,
                                 missing=ctx.at(Status.FAIL, "no_resolver", up.directive, upstream=up.name),

@@ -305,6 +305,12 @@ _ERRORS_KO = [
     (r"dependency cycle detected: (.+)", r"의존성이 순환합니다: \1. Compose가 프로젝트를 거부합니다."),
     # nginx
     (r"nginx syntax error: (.+)", r'nginx 문법 오류입니다. 파서의 메시지: "\1"'),
+    (r"(.+) makes (\S+) nginx's main config \((\S+)\), where (.+) \((\S+)\): nginx refuses to start\. Server "
+     r"blocks belong in (\S+), which the main config includes inside `http`\.",
+     r"\1 때문에 \2이 nginx의 메인 설정으로 쓰이는데(\3), 메인 설정에서는 `\4`(\5) 오류가 나서 nginx가 "
+     r"시작하지 않습니다. server 블록은 메인 설정이 `http` 안에서 include하는 \6에 두어야 합니다."),
+    (r"(.+) starts nginx with (\S+), which is not in the image: nginx refuses to start",
+     r"\1이 nginx를 \2 파일로 시작하는데, 이미지에 그 파일이 없어 nginx가 시작하지 않습니다."),
     (r"nginx refuses to start: (.+)", r'nginx가 이 설정으로는 시작하지 않습니다. nginx의 메시지: `\1`'),
     (r"'//' starts no comment in nginx \(use '#'\): nginx refuses to start with this line",
      "nginx에서 '//'는 주석이 아닙니다('#'을 쓰세요). 이 줄이 있으면 nginx가 시작하지 않습니다."),
@@ -313,7 +319,8 @@ _ERRORS_KO = [
     (r"cleanup: (.+)", r"정리 중 문제가 있었습니다: \1"),
     (r"includes itself in a loop \((.+)\)", r"include가 자기 자신으로 돌아옵니다(\1)."),
     (r"includes nest deeper than (\S+) files", r"include가 파일 \1개보다 깊게 중첩되어 있습니다."),
-    (r"include (\S+) matches no file in the submission", r"include \1에 맞는 파일이 제출물에 없습니다."),
+    (r"include (\S+) matches no file the image has there: nginx goes on without it",
+     r"include \1에 맞는 파일이 이미지의 그 자리에 없습니다. nginx는 그 include 없이 시작합니다."),
     (r"no compose file", "compose 파일이 없습니다."),
     (r"no nginx config", "nginx 설정이 없습니다."),
     # the rubric and the machine

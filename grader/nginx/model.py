@@ -385,3 +385,13 @@ def parse_duration(text: str) -> float | None:
     if not parts or "".join(n + u for n, u in parts) != text:
         return None
     return sum(int(n) * units[u or "s"] for n, u in parts)
+
+
+def by_client_address(upstream: Directive) -> Directive | None:
+    """`ip_hash`, or `hash` of the client's address, in an upstream: every request from one
+    address goes to one server. Through Docker's published port every request nginx gets comes
+    from one address (the bridge's gateway), so one replica gets them all."""
+    for d in upstream.children():
+        if d.name == "ip_hash" or (d.name == "hash" and d.args and "remote_addr" in d.args[0]):
+            return d
+    return None

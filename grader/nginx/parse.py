@@ -61,6 +61,11 @@ class ConfigSource:
     # Compose `configs:` given inline (`content:`): container path -> (text, the compose file,
     # the line its first line is on).
     inline: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    # The file nginx starts from: nginx.conf, or what `nginx -c FILE` in the image's command names.
+    main: str = MAIN
+    # How a submission file came to be where it is (container path -> file, line and the words
+    # for it): a finding about the main config blames the line that made it the main config.
+    placed: dict[str, tuple[str, int | None, str]] = field(default_factory=dict)
 
 
 def _container_path(arg: str) -> str:
@@ -301,7 +306,7 @@ class _Parser:
                                        rel, line))
                 return []
             if any(c in target for c in "*?["):  # nginx's glob may match nothing
-                self.notes.append(Note("info", f"include {arg} matches no file in the submission", rel, line))
+                self.notes.append(Note("info", f"include {arg} matches no file the image has there: nginx goes on without it", rel, line))
                 return []
             if target.startswith(f"{NGINX_PREFIX}/"):
                 raise refuse(f'open() "{target}" failed (2: No such file or directory)', rel, line)
@@ -320,8 +325,12 @@ def parse_nginx(root: SubmissionRoot, source: ConfigSource) -> NginxConfig:
     `http`), each file checked in the context it is included in. Raises InputError, at the
     file and line, with nginx's words, for what makes nginx refuse to start."""
     p = _Parser(root, source)
-    main = p.lookup(MAIN)
+    main = p.lookup(source.main)
     if not main:
+        if source.main in source.placed:
+            by = source.placed[source.main]
+            raise InputError(f"{by[2]} starts nginx with {source.main}, which is not in the image: nginx "
+                             "refuses to start", by[0], by[1])
         raise InputError(f"no {MAIN}: the image's was removed and none is provided")
     cpath, kind, ref = main[0]
     top = p.parse_file(cpath, kind, ref, (), ())

@@ -2,6 +2,8 @@
 return JSON. A failure says what nginx answered (502: it could not reach the backend)."""
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING, Any
 
 from grader.results import Finding, Status
@@ -44,6 +46,19 @@ TEXTS = CheckTexts(
             en="Service {service} publishes no port, so the app cannot be reached from the host.",
             ko="{service} 서비스가 포트를 게시하지 않아 호스트에서 앱에 접속할 수 없습니다.",
             params=("service",),
+        ),
+        "frontend_down": Message(
+            en="The frontend's container is {state}, so Docker publishes no port for it: nginx exits at "
+               "start. Its log says: {said}",
+            ko="프론트엔드 컨테이너가 {state} 상태라서 Docker가 포트를 게시하지 않습니다. nginx가 시작하자마자 "
+               "종료합니다. 로그의 내용: {said}",
+            fix=Text(
+                en="Run `docker compose logs frontend` and correct what nginx names; `nginx -t` in the "
+                   "image checks the config before you start it.",
+                ko="`docker compose logs frontend`{로} 로그를 보고 nginx가 가리키는 곳을 고치세요. 이미지 "
+                   "안에서 `nginx -t`{를} 실행하면 시작하기 전에 설정을 확인할 수 있습니다.",
+            ),
+            params=("said", "state"),
         ),
         "no_answer": Message(
             en="{request} got no answer from the frontend ({error}); is nginx running?",
@@ -115,6 +130,22 @@ def frontend_port(stack: Stack) -> tuple[int | None, int | None]:
     return targets[0], None
 
 
+def _frontend_down(stack: Stack) -> tuple[str, str] | None:
+    """(state, the last line of its log) when no frontend container is running: a container that
+    exits or restarts has no published port."""
+    containers = stack.engine.containers(stack.frontend)
+    if not containers or any(c.attrs.get("State", {}).get("Status") == "running"
+                             and not c.attrs.get("State", {}).get("Restarting") for c in containers):
+        return None
+    c = containers[0]
+    text, _ = stack.engine.logs(c.id, 64 * 1024)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    said = next((ln for ln in reversed(lines) if "[emerg]" in ln), lines[-1] if lines else "(nothing)")
+    # nginx's own words, without the time and process that differ on every run
+    said = re.sub(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: ", r"\1 ", said)
+    return c.attrs.get("State", {}).get("Status", "?"), said[-300:]
+
+
 def body(stack: Stack, marker: str) -> dict[str, Any]:
     return {k: (v.format(marker=marker) if isinstance(v, str) else v) for k, v in stack.opt.create_body.items()}
 
@@ -142,6 +173,13 @@ def failure(stack: Stack, r: Response) -> Finding:
             node, port = listen
             return Finding(Status.FAIL, "not_accepted", {**params, "listen": " ".join(node.args), "port": port},
                            node.file, node.line)
+        # No server nginx loads takes the API (the static grade's N100 finding says which line
+        # made it so): that line is the cause.
+        from grader.checks.context import CheckContext
+
+        cause = CheckContext(ws=stack.ws).cause("api_route") if stack.ws.nginx is not None else None
+        if cause is not None and cause.file:
+            return Finding(Status.FAIL, "no_answer", params, cause.file, cause.line)
         return stack.at_compose(Status.FAIL, "no_answer", None, **params)
     if r.status in (502, 503, 504):
         return stack.at_route(Status.FAIL, "bad_gateway", **params)
@@ -159,6 +197,15 @@ def run(stack: Stack) -> PhaseOutcome:
     target, host = frontend_port(stack)
     if host is None:
         svc = stack.model.service(stack.frontend)
+        down = _frontend_down(stack)
+        if down is not None:
+            # Where the files say why nginx cannot start (the static grade's error), that line.
+            err = stack.ws.nginx_error
+            if err is not None and err.file:
+                return PhaseOutcome([Finding(Status.FAIL, "frontend_down", {"state": down[0], "said": down[1]},
+                                             err.file, err.line)])
+            return PhaseOutcome([stack.at_compose(Status.FAIL, "frontend_down", svc.line if svc else None,
+                                                  state=down[0], said=down[1])])
         return PhaseOutcome([stack.at_compose(Status.FAIL, "not_published", svc.line if svc else None,
                                               service=stack.frontend)])
     from grader.runtime.http import Client

@@ -96,7 +96,16 @@ def run(stack: Stack) -> PhaseOutcome:
     starved = [(n, s) for n, _, s in shares if s < floor]
     if starved:
         name, share = min(starved, key=lambda x: x[1])
-        return PhaseOutcome([stack.at_route(Status.FAIL, "fail", replica=name, share=f"{share:.0%}",
-                                            floor=f"{floor:.0%}", requests=sent)], details)
+        finding = stack.at_route(Status.FAIL, "fail", replica=name, share=f"{share:.0%}",
+                                 floor=f"{floor:.0%}", requests=sent)
+        # Balancing by the client's address is the cause: nginx sees one client, the gateway.
+        target = stack.ws.api_route.target if stack.ws.api_route is not None else None
+        if target is not None and target.upstream is not None:
+            from grader.nginx.model import by_client_address
+
+            node = by_client_address(target.upstream.directive)
+            if node is not None:
+                finding.file, finding.line = node.file, node.line
+        return PhaseOutcome([finding], details)
     return PhaseOutcome([stack.at_compose(Status.PASS, "pass", replicas=len(replicas), requests=sent,
                                           lowest=f"{min(s for _, _, s in shares):.0%}")], details)
