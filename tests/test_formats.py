@@ -85,7 +85,7 @@ def test_junit_parses_back_with_a_testcase_per_check(cases: Path) -> None:
     root = ET.fromstring(grade("bad", "junit").stdout)
     suite = root.find("testsuite")
     cases_ = suite.findall("testcase")
-    assert suite.get("name") == "step-06-horizontal-scaling" and len(cases_) == int(suite.get("tests")) == 17
+    assert suite.get("name") == "step-06-horizontal-scaling" and len(cases_) == int(suite.get("tests")) == 18
     failures = {c.get("name").split()[0]: c for c in cases_ if c.find("failure") is not None}
     assert set(failures) == {"C101", "N102"} and suite.get("failures") == "2"
     c101 = failures["C101"]
@@ -117,7 +117,7 @@ def test_classroom_payload_decodes_with_points_per_check(cases: Path) -> None:
 def test_gradescope_results_json_keys(cases: Path) -> None:
     res = json.loads(grade("bad", "gradescope").stdout)
     assert {"score", "execution_time", "output", "output_format", "tests", "visibility"} <= set(res)
-    assert res["score"] == 95 and len(res["tests"]) == 17
+    assert res["score"] == 95 and len(res["tests"]) == 18
     for t in res["tests"]:
         assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(t)
         assert t["status"] in ("passed", "failed") and t["visibility"] == "visible"
@@ -171,7 +171,7 @@ def test_github_step_summary_and_outputs(cases: Path, tmp_path: Path) -> None:
     r = grade("bad", "github", env={"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)})
     assert r.exit_code == 1
     table = summary.read_text()
-    assert table.count("\n| ") == 18 and "`bad/docker-compose.yml:25`" in table  # header + 17 checks
+    assert table.count("\n| ") == 19 and "`bad/docker-compose.yml:25`" in table  # header + 18 checks
     assert outputs.read_text().splitlines() == ["score=95", "max-score=120", "passed=false"]
 
 
@@ -227,7 +227,7 @@ def test_classroom50_passing_submission(cases: Path) -> None:
     r, result = classroom50("good")
     assert r.exit_code == 0, r.stderr
     assert_classroom50_valid(result)
-    assert result["score"] == result["max-score"] == 120 and len(result["tests"]) == 17
+    assert result["score"] == result["max-score"] == 120 and len(result["tests"]) == 18
     assert all(t["passed"] for t in result["tests"])
     assert result["tests"][1]["test-name"] == "C101 The backend has no container_name"
 
@@ -264,7 +264,7 @@ def test_classroom50_ungradable_submission_is_a_failing_grade_with_the_reason(ca
     r, result = classroom50("missing-folder")
     assert r.exit_code == 0
     assert_classroom50_valid(result)
-    assert result["score"] == 0 and result["max-score"] == 120 and len(result["tests"]) == 17
+    assert result["score"] == 0 and result["max-score"] == 120 and len(result["tests"]) == 18
     assert all(not t["passed"] and "submission folder not found" in t["message"] for t in result["tests"])
 
 
