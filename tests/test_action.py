@@ -118,7 +118,8 @@ def test_action_annotates_sets_outputs_and_fails_the_job(learner_repo: Path, tmp
     assert outputs["score"] == "110" and outputs["max-score"] == "120" and outputs["passed"] == "false"
     classroom = json.loads(base64.b64decode(outputs["result"]))
     assert classroom["version"] == 1 and classroom["status"] == "fail" and classroom["max_score"] == 120
-    assert "| ❌ | C101 The backend has no container_name | 0/10 | `docker-compose.yml:25` |" in summary
+    assert ("| ❌ | [C101](https://workshop-grader.github.io/workshop-grader/checks/c101/) The backend has no "
+            "container_name | 0/10 | `docker-compose.yml:25` |") in summary
     assert json.loads((learner_repo / "grader.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "C101"
 
 
@@ -288,7 +289,7 @@ def test_action_with_runtime_runs_the_stack(tmp_path: Path) -> None:
     code, stdout, outputs, summary = run_action(repo, tmp_path, runtime="true")
     assert code == 0, stdout
     assert outputs["score"] == str(full_score(runtime=True)) and outputs["passed"] == "true"
-    assert "R107 New replicas get traffic without restarting nginx" in summary
+    assert "[R107](https://workshop-grader.github.io/workshop-grader/checks/r107/) New replicas get traffic without restarting nginx" in summary
 
 
 # -- Classroom 50: examples/classroom50/autograder.py ---------------------------------------
