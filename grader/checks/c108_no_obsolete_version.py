@@ -1,4 +1,5 @@
 """A top-level `version:` is obsolete in Compose v2: it is ignored, with a warning."""
+
 from typing import Iterator
 
 from grader.checks.context import CheckContext

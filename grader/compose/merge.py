@@ -1,5 +1,6 @@
 """Merging as Compose merges files and documents (compose-go's override.Merge and
 EnforceUnicity), on located YAML so that every merged value keeps its file and line."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -30,8 +31,9 @@ def _kv_map(node: YNode | None) -> YMap | None:
                 return None
             text = item.text
             key, eq, value = text.partition("=")
-            m.items[key] = YScalar(item.line, item.col, value=value if eq else None, raw=value if eq else "",
-                                   quoted=True)
+            m.items[key] = YScalar(
+                item.line, item.col, value=value if eq else None, raw=value if eq else "", quoted=True
+            )
             m.key_lines[key] = item.line
         return m
     return None
@@ -123,11 +125,26 @@ def _mount_key(node: YNode) -> str:
 # Lists Compose keeps unique (compose-go's EnforceUnicity): a later entry with the same key
 # replaces the earlier one, in its place. Compose applies it before the schema's uniqueItems.
 UNIQUE: dict[str, Callable[[YNode], str]] = {
-    "ports": _port_key, "volumes": _volume_key, "expose": plain, "env_file": _env_file_key,
-    "profiles": plain, "cap_add": plain, "cap_drop": plain, "dns": plain, "dns_opt": plain,
-    "dns_search": plain, "devices": _volume_key, "links": plain, "tmpfs": plain, "environment": _kv_key,
-    "labels": _kv_key, "annotations": _kv_key, "sysctls": _kv_key, "extra_hosts": _kv_key,
-    "configs": _mount_key, "secrets": _mount_key,
+    "ports": _port_key,
+    "volumes": _volume_key,
+    "expose": plain,
+    "env_file": _env_file_key,
+    "profiles": plain,
+    "cap_add": plain,
+    "cap_drop": plain,
+    "dns": plain,
+    "dns_opt": plain,
+    "dns_search": plain,
+    "devices": _volume_key,
+    "links": plain,
+    "tmpfs": plain,
+    "environment": _kv_key,
+    "labels": _kv_key,
+    "annotations": _kv_key,
+    "sysctls": _kv_key,
+    "extra_hosts": _kv_key,
+    "configs": _mount_key,
+    "secrets": _mount_key,
 }
 # Keys written as one value or a list: merged as lists.
 LISTISH = ("env_file", "dns", "dns_search", "tmpfs")

@@ -3,6 +3,7 @@ the tests alike. `doc` is the one JSON result model (`Report.to_dict()`), `ctx` 
 `FormatContext`. A renderer returns text and writes nothing; writing files (the GitHub step
 summary and outputs among them) is the caller's job. Modules are imported when first used, so
 the static path loads only the format it prints."""
+
 from __future__ import annotations
 
 from importlib import import_module

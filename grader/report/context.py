@@ -3,6 +3,7 @@ language, how to turn a submission-relative path into one relative to the reposi
 SARIF and GitHub annotations, which point into the checked-out repository), and the
 environment a consumer's identity comes from (Classroom 50). Also the few compositions every
 format shares, so they are written once: "message + fix", and every finding of a check."""
+
 from __future__ import annotations
 
 import os
@@ -22,6 +23,7 @@ class FormatContext:
     """What every report format is rendered with besides the report: the rubric, the language, where
     the submission sits in its repository, and the run's environment.
     """
+
     rubric: "Rubric"
     lang: str
     prefix: str = ""  # the submission's folder relative to the repository root ("" when it is the root)
@@ -31,8 +33,9 @@ class FormatContext:
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @classmethod
-    def for_submission(cls, rubric: "Rubric", lang: str, submission: str, color: bool = False,
-                       env: Mapping[str, str] | None = None) -> "FormatContext":
+    def for_submission(
+        cls, rubric: "Rubric", lang: str, submission: str, color: bool = False, env: Mapping[str, str] | None = None
+    ) -> "FormatContext":
         rel = os.path.relpath(os.path.abspath(submission), os.getcwd())
         prefix = "" if rel == "." or rel.startswith("..") else rel.replace(os.sep, "/")
         return cls(rubric, lang, prefix, rubric.title(lang), color, dict(env or {}))

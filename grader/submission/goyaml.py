@@ -13,6 +13,7 @@ Compose reads YAML with go-yaml v3 into Go values and turns a value into a strin
   it is below -4 or from 6 up (`1e+06`, `1.5`, `100000`).
 tests/test_compose_yaml12.py holds each rule to `docker compose config`.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,18 +26,30 @@ PLAIN_TAG = "tag:workshop-grader,plain"  # an untagged plain scalar, typed by re
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_SPECIAL_FLOATS = {".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan,
-                   ".inf": math.inf, ".Inf": math.inf, ".INF": math.inf,
-                   "+.inf": math.inf, "+.Inf": math.inf, "+.INF": math.inf,
-                   "-.inf": -math.inf, "-.Inf": -math.inf, "-.INF": -math.inf}
+_SPECIAL_FLOATS = {
+    ".nan": math.nan,
+    ".NaN": math.nan,
+    ".NAN": math.nan,
+    ".inf": math.inf,
+    ".Inf": math.inf,
+    ".INF": math.inf,
+    "+.inf": math.inf,
+    "+.Inf": math.inf,
+    "+.INF": math.inf,
+    "-.inf": -math.inf,
+    "-.Inf": -math.inf,
+    "-.INF": -math.inf,
+}
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 # Go's strconv.ParseFloat accepts more than YAML's form (after a '.' hint only).
 _GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.?[0-9]*)([eE][-+]?[0-9]+)?")
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 _UINT64 = (1 << 64) - 1
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_TIME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})([Tt ])(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d{1,9})?"
-                   r"(Z|[-+]\d{2}:\d{2})?")
+_TIME = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})([Tt ])(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d{1,9})?"
+    r"(Z|[-+]\d{2}:\d{2})?"
+)
 
 
 class GoTime(str):
