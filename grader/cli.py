@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -85,7 +86,7 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as e:  # noqa: BLE001 - the last guard before a traceback
+        except Exception as e:
             if os.environ.get("GRADER_DEBUG"):
                 import traceback
 
@@ -345,7 +346,8 @@ def _grade_and_print(
     if not static:
         report.results = [r for r in report.results if r.check.startswith("runtime.")]
     if runtime and ws is not None:
-        from grader.grade import add_runtime, runtime_options as options_from
+        from grader.grade import add_runtime
+        from grader.grade import runtime_options as options_from
         from grader.runtime.progress import make_progress
 
         args = dict(runtime_args or {})

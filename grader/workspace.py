@@ -25,10 +25,10 @@ from grader.compose.model import (
 from grader.errors import InputError, OutsideRootError
 from grader.nginx.layout import placed_alone, run_removes
 from grader.nginx.model import ApiRoute, NginxConfig
-from grader.nginx.request import Request, follow, listens, start_failure
-from grader.nginx.verify import REFUSES
 from grader.nginx.parse import DEFAULT_CONF, NGINX_PREFIX, ConfigSource, parse_nginx
 from grader.nginx.parse import MAIN as NGINX_MAIN
+from grader.nginx.request import Request, follow, listens, start_failure
+from grader.nginx.verify import REFUSES
 from grader.results import Note
 from grader.rubric import DEFAULT_API_PATH
 from grader.submission.build_context import CopyFailure, copy_failures

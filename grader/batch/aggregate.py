@@ -13,7 +13,7 @@ neither is an error, so no learner silently drops out."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def load_reports(paths: list[Path]) -> list[Row]:
         if rid in seen:
             raise InputError(f"a second report for learner {rid!r}", str(f))
         seen.add(rid)
-        when = datetime.fromtimestamp(f.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = datetime.fromtimestamp(f.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if schema == CLASSROOM50_SCHEMA:
             rows.append(
                 _row(

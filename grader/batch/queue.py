@@ -15,19 +15,21 @@ stack of a worker killed mid-run is swept by the next worker (or run) that start
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
 import secrets
-import signal
 import shutil
+import signal
 import socket
 import tarfile
 import tempfile
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any
 
 from grader import interrupt
 from grader.errors import InputError, Interrupted, RuntimeSetupError
@@ -97,7 +99,7 @@ def check_broker(app: Any, url: str) -> None:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=5)
-    except Exception as e:  # noqa: BLE001 - kombu raises several types for "no server"
+    except Exception as e:
         raise RuntimeSetupError(f"the queue at {url} does not answer ({type(e).__name__}: {e})") from None
 
 
@@ -164,14 +166,12 @@ def grade_on_queue(subs: list[Any], opt: Any, rubric: Any, key: str) -> Iterator
                 time.sleep(POLL)
     finally:
         for _, result in pending.values():  # interrupted: the tasks stay queued, their results are not kept
-            try:
+            with contextlib.suppress(Exception):
                 result.forget()
-            except Exception:  # noqa: BLE001
-                pass
         try:  # the results kept against a second delivery: the batch has them now
             if keys:
                 app.backend.client.delete(*keys)
-        except Exception:  # noqa: BLE001 - they expire on their own
+        except Exception:
             pass
         app.close()
 
@@ -183,7 +183,7 @@ def _finished(app: Any, task_ids: list[str]) -> list[str]:
     for i in range(0, len(task_ids), 500):
         chunk = task_ids[i : i + 500]
         metas = backend.client.mget([backend.get_key_for_task(t) for t in chunk])
-        done += [t for t, meta in zip(chunk, metas) if meta is not None]
+        done += [t for t, meta in zip(chunk, metas, strict=True) if meta is not None]
     return done
 
 
@@ -224,7 +224,7 @@ def grade_task(self: Any, payload: dict[str, Any]) -> dict[str, Any]:
             e.signum,
         )
         raise Reject(f"interrupted by signal {e.signum}", requeue=True) from None
-    result["graded_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result["graded_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     result["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     # Kept past the visibility timeout: a delivery after this one can only come within it.
     store.set(key, json.dumps(result), ex=int(visibility_timeout(WORKER_TIME_LIMIT) * 2))

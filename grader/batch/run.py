@@ -11,7 +11,7 @@ import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,14 +92,14 @@ def grade_submission(path: str, rubric: Rubric, lang: str, runtime: bool, time_l
         return {"error": e.describe(lang), "input_error": True}
     except Interrupted:  # a signal ends the batch, not only this learner's row
         raise
-    except Exception as e:  # noqa: BLE001 - one submission must not end the batch
+    except Exception as e:
         if runtime:  # a daemon gone, a stack that failed to start: a row, not a stop
             return {"error": str(e), "input_error": False}
         return {"error": f"internal error: {type(e).__name__}: {e}", "trace": traceback.format_exc(limit=3)}
 
 
 def _row(sub: Submission, result: dict[str, Any], reused: bool = False) -> Row:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = result.get("report")
     if report is None:
         verdict = "error" if result.get("input_error") else "not-graded"
@@ -209,7 +209,7 @@ class Batch:
                 sub = futures[fut]
                 try:
                     yield sub, fut.result()
-                except Exception as e:  # noqa: BLE001 - a worker that died
+                except Exception as e:
                     yield sub, {"error": f"internal error: {type(e).__name__}: {e}"}
 
     def _runtime(self, subs: list[Submission]):

@@ -2,7 +2,7 @@
 check needs them: when one is missing, this check says so once, with the fix, and the checks
 that need it are blocked by it instead of failing each with advice of its own."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

@@ -1,6 +1,6 @@
 """C1: the backend has no container_name, so Compose can run several replicas of it."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

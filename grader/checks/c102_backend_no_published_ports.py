@@ -1,7 +1,7 @@
 """C2: the backend publishes no host port; only the frontend reaches it, on the network."""
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

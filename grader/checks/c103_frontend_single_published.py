@@ -1,6 +1,6 @@
 """C3: the frontend stays one instance with its port published."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

@@ -1,6 +1,6 @@
 """C4: a network called `appnet` (as its key or its `name:`) joins backend and frontend."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

@@ -1,7 +1,7 @@
 """C5: a comment in the compose file explains how to scale the backend (Korean or English)."""
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

@@ -1,7 +1,7 @@
 """C7: the frontend depends on the backend without a health condition, so it starts as soon
 as the backend replicas do."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

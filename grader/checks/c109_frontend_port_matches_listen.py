@@ -1,7 +1,7 @@
 """The frontend's published container port is one that nginx listens on; otherwise the
 browser's http://localhost gets "connection reset"."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from grader.checks.context import CheckContext, is_database_service
 from grader.results import Finding, Status

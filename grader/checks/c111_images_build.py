@@ -2,7 +2,7 @@
 context the builder gets, which `.dockerignore` may have cut down. A source that is not there
 stops the build, and nothing of the stack runs (R101)."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

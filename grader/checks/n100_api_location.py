@@ -2,7 +2,7 @@
 other nginx check looks at that location: when it is missing, this check says so once, and
 the checks that need it are blocked by it."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

@@ -4,7 +4,7 @@ one container or none."""
 
 import ipaddress
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

@@ -2,7 +2,8 @@
 proxy_pass (or an upstream server without `resolve`) is looked up once, at start-up: replicas
 added later never get traffic, and removed ones cause errors until nginx reloads."""
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

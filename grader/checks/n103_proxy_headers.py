@@ -2,7 +2,7 @@
 location after nginx's inheritance: a location that sets any proxy_set_header of its own
 inherits none from the server or http level."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

@@ -2,7 +2,7 @@
 cleared (keep-alive to the backends), a connect timeout short enough to move on to another
 replica, and proxy_next_upstream not switched off."""
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

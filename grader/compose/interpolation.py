@@ -341,6 +341,8 @@ def cast_for(path: str):  # type: ignore[no-untyped-def]
 def _match(table: dict, parts: list[str]):  # type: ignore[no-untyped-def,type-arg]
     for pattern, cast in table.items():
         want = pattern.split(".")
-        if len(want) == len(parts) and all(w == p or (w == "*" and p != "[]") for w, p in zip(want, parts)):
+        if len(want) == len(parts) and all(
+            w == p or (w == "*" and p != "[]") for w, p in zip(want, parts, strict=True)
+        ):
             return cast
     return None

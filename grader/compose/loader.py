@@ -648,7 +648,7 @@ def load_project(
     loader = _Loader(root, project_dir, values)
     loader.parsed = parsed
     merged: YMap | None = None
-    for rel, line in files:
+    for rel, _line in files:
         one = loader.load_file(rel, values)
         merged = one if merged is None else merge_maps(merged, one)
     if merged is not None:

@@ -3,7 +3,7 @@ EnforceUnicity), on located YAML so that every merged value keeps its file and l
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from grader.submission.yamlfile import YMap, YNode, YScalar, YSeq
 
@@ -63,7 +63,7 @@ def _name_map(node: YNode | None, depends: bool = False) -> YMap | None:
 def _port_key(node: YNode) -> str:
     if isinstance(node, YMap):
         parts = [plain(node.get(k)) for k in ("host_ip", "published", "target", "protocol")]
-        return "%s:%s:%s/%s" % tuple(parts)
+        return "{}:{}:{}/{}".format(*tuple(parts))
     return plain(node)
 
 
@@ -227,7 +227,7 @@ def _context_map(node: YNode) -> YMap:
 
 
 def enforce_unicity(services: YMap) -> None:
-    for name, svc in services.items.items():
+    for _name, svc in services.items.items():
         if not isinstance(svc, YMap):
             continue
         for key, keyfn in UNIQUE.items():

@@ -309,7 +309,7 @@ class Service:
     ports_line: int | None = None
     expose: list[Scalar] = field(default_factory=list)
     networks: dict[str, int] | None = None  # None: the implicit `default` network
-    aliases: list["NetworkAlias"] = field(default_factory=list)  # other names on a network
+    aliases: list[NetworkAlias] = field(default_factory=list)  # other names on a network
     environment: list[EnvVar] = field(default_factory=list)
     env_files: list[EnvFileRef] = field(default_factory=list)
     env_from_files: list[EnvVar] = field(default_factory=list)  # filled when the files are read
@@ -652,7 +652,7 @@ def load_compose(doc: YamlDocument) -> ComposeModel:
     return _model(doc.rel, doc.root, doc.comments)
 
 
-def load_compose_project(project: "LoadedProject") -> ComposeModel:
+def load_compose_project(project: LoadedProject) -> ComposeModel:
     """The effective project built by grader.compose.loader, with what Compose would refuse in
     it (refusals) and the services its profiles leave out (inactive)."""
     model = _model(project.files[0], project.root, project.comments)
@@ -685,7 +685,7 @@ def _model(rel: str, node: YNode, comments: list[Comment]) -> ComposeModel:
                 if spec.get("name") is not None:
                     name = r.text(spec.get("name"), "networks.name")
                 ext = spec.get("external")
-                external = isinstance(ext, YScalar) and ext.value is True or isinstance(ext, YMap)
+                external = (isinstance(ext, YScalar) and ext.value is True) or isinstance(ext, YMap)
                 inner = spec.get("internal")
                 if isinstance(inner, YScalar) and inner.value is True:
                     internal = spec.line_of("internal")
@@ -765,8 +765,7 @@ def _refusals(model: ComposeModel) -> list[InputError]:
                 isinstance(count, YScalar)
                 and count.value is not None
                 and not (
-                    isinstance(count.value, int)
-                    and not isinstance(count.value, bool)
+                    (isinstance(count.value, int) and not isinstance(count.value, bool))
                     or re.fullmatch(r"[-+]?\d+|all", count.text)
                 )
             ):
@@ -883,7 +882,7 @@ def _at(node: YNode | None, path: str) -> YNode | None:
     return node
 
 
-def _decoding_faults(s: "Service") -> list[tuple[str, YNode]]:
+def _decoding_faults(s: Service) -> list[tuple[str, YNode]]:
     """Values Compose refuses when it decodes the project (durations, sizes, CPUs), in its words."""
     out = []
     where = f"services[{s.name}]"

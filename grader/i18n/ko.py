@@ -23,7 +23,8 @@ read by their last letter or digit.
 from __future__ import annotations
 
 import string
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # particle spec -> (after a consonant, after a vowel); either form names the pair
 _PAIRS = [
@@ -101,7 +102,7 @@ def _word_end(word: str) -> str:
     for suffix in sorted(_WORDS, key=len, reverse=True):
         if w.endswith(suffix):
             return _WORDS[suffix]
-    if word.isupper() and len(word) <= 4 or not any(c in "aeiouy" for c in w):
+    if (word.isupper() and len(word) <= 4) or not any(c in "aeiouy" for c in w):
         return _LETTER[word[-1].upper()]  # said letter by letter: API, DNS, tcp
     last, before = w[-1], w[-2] if len(w) > 1 else ""
     if last == "l" or w.endswith("le"):

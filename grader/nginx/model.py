@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from grader.results import Note
 
@@ -32,14 +33,14 @@ class Directive:
     args: list[str]
     file: str
     line: int
-    block: list["Directive"] | None = None
-    parent: "Directive | None" = field(default=None, repr=False)
+    block: list[Directive] | None = None
+    parent: Directive | None = field(default=None, repr=False)
     origin: str | None = None  # the image's own file it comes from (file/line then say who keeps it)
 
-    def children(self, name: str | None = None) -> list["Directive"]:
+    def children(self, name: str | None = None) -> list[Directive]:
         return [d for d in (self.block or []) if name is None or d.name == name]
 
-    def ancestors(self) -> Iterator["Directive"]:
+    def ancestors(self) -> Iterator[Directive]:
         node = self.parent
         while node is not None:
             yield node
@@ -96,8 +97,8 @@ class ApiRoute:
     server: Directive
     location: Directive
     target: ProxyTarget | None
-    outcome: "Outcome | None" = None
-    arrives: "Outcome | None" = None  # the request as it reaches the published port (C109)
+    outcome: Outcome | None = None
+    arrives: Outcome | None = None  # the request as it reaches the published port (C109)
 
     @property
     def proxy_directive(self) -> Directive:
@@ -365,7 +366,8 @@ class NginxConfig:
     def select_server(self, host: str, ports: list[int]) -> Directive | None:
         """The server for `host` on the first of `ports` some server listens on (80, else any
         port, when none does), by nginx's rules as the request model follows them."""
-        from grader.nginx.request import Unknown, select_server as nginx_picks  # it builds on this module
+        from grader.nginx.request import Unknown  # it builds on this module
+        from grader.nginx.request import select_server as nginx_picks
 
         by_port: dict[int, list[Directive]] = {}
         for s in self.servers():

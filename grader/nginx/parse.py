@@ -10,6 +10,7 @@ one that points anywhere else outside the submission is refused.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import posixpath
@@ -19,8 +20,8 @@ from dataclasses import dataclass, field
 from crossplane.analyzer import enter_block_ctx
 
 from grader.errors import InputError, OutsideRootError
-from grader.nginx.model import Directive, NginxConfig
 from grader.nginx.lexer import parse_text
+from grader.nginx.model import Directive, NginxConfig
 from grader.nginx.verify import Checker, refuse
 from grader.results import Note
 from grader.submission.reader import SubmissionRoot
@@ -99,10 +100,8 @@ def envsubst(text: str, env: dict[str, str]) -> str:
     names = {**IMAGE_ENV, **env}
     flt = env.get("NGINX_ENVSUBST_FILTER")
     if flt:
-        try:
+        with contextlib.suppress(re.error):
             names = {k: v for k, v in names.items() if re.search(flt, k)}
-        except re.error:
-            pass
 
     def repl(m: re.Match[str]) -> str:
         name = m.group(1) or m.group(2)
@@ -144,7 +143,7 @@ class _Parser:
                 self.rendered[f"{NGINX_PREFIX}/conf.d/{cpath[len(TEMPLATES) + 1 : -len(suffix)]}"] = rel
         for cdir, rdir in self.source.dirs.items():
             cdir = cdir.rstrip("/")
-            if TEMPLATES != cdir and not TEMPLATES.startswith(cdir + "/"):
+            if cdir != TEMPLATES and not TEMPLATES.startswith(cdir + "/"):
                 continue
             sub = TEMPLATES[len(cdir) + 1 :]
             try:

@@ -241,9 +241,10 @@ def select_server(cfg: NginxConfig, host: str | None, port: int, inside: bool) -
         for s, ls in group:  # leading wildcards, the longest first
             for n in _server_names(s):
                 stem = n[1:] if n.startswith("*.") else n if n.startswith(".") else None
-                if stem is not None and (h.endswith(stem) or (n.startswith(".") and h == n[1:])):
-                    if best is None or len(stem) > best[0]:
-                        best = (len(stem), s, ls)
+                if stem is None:
+                    continue
+                if (h.endswith(stem) or (n.startswith(".") and h == n[1:])) and (best is None or len(stem) > best[0]):
+                    best = (len(stem), s, ls)
         if best is None:
             for s, ls in group:  # trailing wildcards
                 for n in _server_names(s):
@@ -622,12 +623,11 @@ class _Walk:
                     return conf, True
                 if result == "continue":
                     self.uri_changed = True
-            elif d.name == "if":
-                if condition(self.v, d.args):
-                    self.step("if", d, " ".join(d.args))
-                    conf, stopped = self.script(d, d)
-                    if stopped:
-                        return conf, True
+            elif d.name == "if" and condition(self.v, d.args):
+                self.step("if", d, " ".join(d.args))
+                conf, stopped = self.script(d, d)
+                if stopped:
+                    return conf, True
         return conf, False
 
     def do_return(self, d: Directive) -> None:
@@ -1014,7 +1014,7 @@ def match_location(container: Directive, uri: str) -> LocationMatch:
             best = (mod, pattern, loc)
     # The auto-redirect: /api, for a `location /api/` that proxies, is answered 301 to /api/,
     # before any regex is tried (a longer prefix that matches wins first).
-    for pattern, loc in [(p, l) for _, p, l in prefixes] + exact:
+    for pattern, loc in [(p, where) for _, p, where in prefixes] + exact:
         if (
             pattern.endswith("/")
             and uri == pattern[:-1]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Callable, Iterator
 
 from grader.errors import InputError
 from grader.nginx import directives
@@ -152,7 +152,7 @@ def _check_upstream_server(args: list[str]) -> str | None:
         return f'host not found in upstream "{addr}"'
     if not addr.startswith("unix:"):
         port = addr.rsplit("]", 1)[1] if addr.startswith("[") else addr
-        host, sep, port = port.rpartition(":")
+        _host, sep, port = port.rpartition(":")
         if sep and not _port(port):
             return f'invalid port in upstream "{addr}"'
     for a in args[1:]:
@@ -172,7 +172,7 @@ def _check_resolver(args: list[str]) -> str | None:
             continue
         if eq or not a or a.startswith(("/", "$")):
             return f"invalid parameter: {a}" if eq else f'host not found in resolver "{a}"'
-        host, _, port = a.rpartition(":") if not a.startswith("[") and a.count(":") == 1 else (a, "", "")
+        _host, _, port = a.rpartition(":") if not a.startswith("[") and a.count(":") == 1 else (a, "", "")
         if port and not _port(port):
             return f'invalid port in resolver "{a}"'
     return None
@@ -205,10 +205,10 @@ def _check_proxy_pass(args: list[str]) -> str | None:
         return f'no host in "{url}"' if not rest else f'no host in upstream "{url}"'
     authority = rest.split("/", 1)[0]
     if authority.startswith("["):
-        host, _, tail = authority[1:].partition("]")
+        _host, _, tail = authority[1:].partition("]")
         port = tail[1:] if tail.startswith(":") else ""
     else:
-        host, sep, port = authority.partition(":")
+        _host, sep, port = authority.partition(":")
         if sep and not port:
             return f'invalid port in upstream "{rest}"'
     if port and not _port(port):

@@ -6,8 +6,9 @@ the static path loads only the format it prints."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
-from typing import Any, Callable
+from typing import Any
 
 from grader.report.context import FormatContext
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
@@ -141,7 +141,7 @@ def render(rows: list[Any], rubric: Rubric, lang: str = "en") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(rubric.title(lang))}: {escape(t['class'])}</title><style>{CSS}</style></head><body><main>",
         f"<h1>{escape(rubric.title(lang))}</h1>",
-        f'<div class="sub">{escape(t["class"])} · {datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}</div>',
+        f'<div class="sub">{escape(t["class"])} · {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}</div>',
     ]
 
     mean = f"{statistics.mean(scores):.1f}/{max_score:g}" if scores else "—"

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from grader.report.context import FormatContext, group
-
 
 # Everything outside XML 1.0's Char production.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -45,7 +44,7 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
         errors=str(count["error"]),
         skipped=str(count["skip"] + count["blocked"]),
         time=f"{total_time:.3f}",
-        timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+        timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
     )
     props = ET.SubElement(suite, "properties")
     for name in ("submission", "score", "max_score", "passed"):

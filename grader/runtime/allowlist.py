@@ -298,7 +298,7 @@ class ResolvedGate:
             handler(name, value)
 
     def s_build(self, name: str, b: dict[str, Any]) -> None:
-        for key, value in b.items():
+        for key, _value in b.items():
             if key in REFUSED_BUILD_KEYS:
                 self.svc(name, ("build", key), _code(f"build.{key}"), REFUSED_BUILD_KEYS[key])
             elif key not in BUILD_KEYS:
@@ -354,7 +354,7 @@ class ResolvedGate:
                     self.svc(name, ("networks", net, key), _code(f"networks.{net}.{key}"), "why_unknown")
 
     def s_depends_on(self, name: str, deps: dict[str, Any]) -> None:
-        for dep, spec in (deps or {}).items():
+        for dep, _spec in (deps or {}).items():
             if dep not in self.services:
                 self.svc(name, ("depends_on", dep), _code("depends_on", dep), "why_not_in_project", target=dep)
 
@@ -382,7 +382,7 @@ class ResolvedGate:
                 self.svc(name, ("security_opt", i), _code("security_opt", opt), "why_kernel")
 
     def s_deploy(self, name: str, deploy: dict[str, Any]) -> None:
-        for key, value in (deploy or {}).items():
+        for key, _value in (deploy or {}).items():
             if key not in DEPLOY_KEYS:
                 self.svc(name, ("deploy", key), _code(f"deploy.{key}"), "why_unknown")
         replicas = (deploy or {}).get("replicas")
@@ -465,9 +465,7 @@ class ResolvedGate:
                 self.section(section, name, (key,), _code("external", value), "why_external")
             elif key == "environment":
                 self.section(section, name, (key,), _code("environment", value), "why_grader_env")
-            elif key == "content" and section == "secrets":
-                self.section(section, name, (key,), _code(key), "why_unknown")
-            elif key not in FILE_KEYS and key != "external":
+            elif (key == "content" and section == "secrets") or (key not in FILE_KEYS and key != "external"):
                 self.section(section, name, (key,), _code(key), "why_unknown")
         path = spec.get("file")
         if path is not None and not self.inside(str(path)):

@@ -81,7 +81,7 @@ def references(df: Dockerfile, build_args: dict[str, str | None]) -> Iterator[tu
     for inst in df.global_args:
         for word in inst.args:
             name, eq, default = word.partition("=")
-            args[name] = build_args[name] if name in build_args else (default if eq else None)
+            args[name] = build_args.get(name, default if eq else None)
     if df.syntax is not None:
         yield "use_syntax", df.syntax[0], df.syntax[1], df.syntax[0]
     stages: set[str] = set()

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import RuntimeSetupError
 from grader import interrupt
+from grader.errors import RuntimeSetupError
 
 MAX_OUTPUT_BYTES = 256 * 1024  # the tail of a command's output that is kept for the report
 # The grader's variables a run's Compose commands get: the few that find the Docker client's

@@ -6,6 +6,7 @@ published port, and everything else through this API."""
 
 from __future__ import annotations
 
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -361,10 +362,8 @@ def sweep(
 
         removed["firewall"] = sweep_rules(scope)
     if run_id:
-        try:  # build cache layers of the run's removed images
+        with contextlib.suppress(Exception):  # build cache layers of the run's removed images
             client.images.prune(filters={"dangling": True, "label": f"{RUN_LABEL}={run_id}"})
-        except Exception:
-            pass
     return removed
 
 

@@ -109,7 +109,8 @@ class PlainProgress(Progress):
 class RichProgress(Progress):
     def __init__(self, lang: str = "en") -> None:
         from rich.console import Console
-        from rich.progress import Progress as Bar, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bar
+        from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self.console = Console(stderr=True)
         self.bar = Bar(

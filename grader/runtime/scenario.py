@@ -13,12 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from grader import interrupt
 from grader.results import Finding, Status
 from grader.runtime.compose_cli import ComposeProject, find_compose
 from grader.runtime.engine import Engine, connect, labelled, sweep
-from grader import interrupt
-from grader.runtime.outcome import PhaseOutcome, backoff, tail
 from grader.runtime.freeze import run_document
+from grader.runtime.outcome import PhaseOutcome, backoff, tail
 from grader.runtime.phases import PHASES
 from grader.runtime.progress import Progress
 from grader.runtime.stack import RuntimeOptions, Stack
@@ -165,7 +165,7 @@ class RuntimeRun:
         for what, step in steps:
             try:
                 step()
-            except Exception as e:  # noqa: BLE001 - report and go on to the next step
+            except Exception as e:
                 self.cleanup_problems.append(f"{what}: {e.__class__.__name__}: {e}")
 
     def _unseal(self) -> None:

@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import interrupt
 from grader.errors import Interrupted
 from grader.nginx.model import DOCKER_DNS_TTL, LONGEST_VALID, Resolution
 from grader.results import Finding, Status
-from grader.submission.yamlfile import file_of
 from grader.rubric import DEFAULT_API_PATH
-from grader import interrupt
 from grader.runtime.compose_cli import CommandResult, ComposeProject
 from grader.runtime.engine import Accepted, Engine, Replica, accepted_between
+from grader.runtime.freeze import Limits
 from grader.runtime.http import Client, LoadTally, SteadyLoad
 from grader.runtime.outcome import PhaseOutcome, backoff
-from grader.runtime.freeze import Limits
 from grader.runtime.progress import Progress
+from grader.submission.yamlfile import file_of
 from grader.workspace import Workspace
 
 # nginx's default fail_timeout: a server that failed once is not tried again for this long.

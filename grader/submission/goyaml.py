@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -81,7 +81,7 @@ def _timestamp(text: str) -> GoTime | None:
     m = _DATE.fullmatch(text)
     try:
         if m:
-            t = datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=timezone.utc)
+            t = datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=UTC)
             return GoTime(go_time(t, 0, "UTC"))
         m = _TIME.fullmatch(text)
         if m is None or (m[4] == " " and m[9]) or (m[4] in "Tt" and not m[9]):
@@ -89,7 +89,7 @@ def _timestamp(text: str) -> GoTime | None:
         frac = m[8] or ""
         nanos = int((frac[1:] + "000000000")[:9]) if frac else 0
         if m[9] in (None, "Z"):
-            tz, zone = timezone.utc, "UTC"
+            tz, zone = UTC, "UTC"
         else:
             sign = 1 if m[9][0] == "+" else -1
             tz = timezone(sign * timedelta(hours=int(m[9][1:3]), minutes=int(m[9][4:6])))

@@ -12,8 +12,9 @@ counting the size the document would have once aliases are expanded (memoised, l
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -42,7 +43,7 @@ class Line(int):
 
     file: str | None
 
-    def __new__(cls, n: int, file: str | None = None) -> "Line":
+    def __new__(cls, n: int, file: str | None = None) -> Line:
         obj = super().__new__(cls, n)
         obj.file = file
         return obj
@@ -169,7 +170,7 @@ def scalar_value(node: yaml.ScalarNode, constructor: Any) -> Any:
     quoted, `!!str` or of a local tag (`!reset`); an explicit `!!int` and the like by its text."""
     if node.tag == PLAIN_TAG or node.tag in _TYPED_TAGS:
         return resolve_plain(node.value)
-    if node.tag == STR_TAG or node.tag.startswith("!") and not node.tag.startswith("!!"):
+    if node.tag == STR_TAG or (node.tag.startswith("!") and not node.tag.startswith("!!")):
         return node.value
     try:
         return constructor.construct_object(node)

@@ -28,6 +28,7 @@ image's own nginx confirms one by one (`nginx -t` of a config using each candida
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import struct
@@ -90,7 +91,7 @@ class Image:
 
         self.path = path
         self.data = path.read_bytes()
-        elf = ELFFile(open(path, "rb"))
+        elf = ELFFile(io.BytesIO(self.data))
         self.segments = [
             (s["p_vaddr"], s["p_offset"], s["p_filesz"]) for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"
         ]

@@ -4,7 +4,6 @@ return JSON. A failure says what nginx answered (502: it could not reach the bac
 from __future__ import annotations
 
 import re
-
 from typing import TYPE_CHECKING, Any
 
 from grader.results import Finding, Status
