@@ -83,6 +83,7 @@ networks:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend, front = ctx.backend, ctx.frontend
+    assert backend is not None and front is not None  # NEEDS: both are there
     compose = ctx.compose
     appnet_keys = [
         k

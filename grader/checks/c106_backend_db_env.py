@@ -120,6 +120,7 @@ def db_services(ctx: CheckContext) -> set[str]:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
+    assert backend is not None  # NEEDS: grader.grade runs this check only with a backend
     for key in (backend.command, backend.entrypoint):
         if key is not None and DB_VALUE.search(str(key.value)):
             yield ctx.at_compose(Status.FAIL, "hardcoded", key.line, service=backend.name, text=str(key.value)[:80])

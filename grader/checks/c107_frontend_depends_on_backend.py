@@ -68,6 +68,7 @@ frontend:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend, front = ctx.backend, ctx.frontend
+    assert backend is not None and front is not None  # NEEDS: both are there
     dep = next((d for d in front.depends_on if d.service == backend.name), None)
     if dep is None:
         line = front.depends_on_line or front.line

@@ -96,6 +96,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     from grader.nginx.request import closed_to_outside, listens  # here: `grader list` and `explain` load no models
 
     front = ctx.frontend
+    assert front is not None  # NEEDS: grader.grade runs this check only with a frontend
     if not front.ports:
         yield ctx.at_compose(Status.SKIP, "no_ports", front.line, service=front.name)
         return

@@ -266,6 +266,7 @@ def uses_database_server(ctx: CheckContext, backend: Service) -> str | None:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
+    assert backend is not None  # NEEDS: grader.grade runs this check only with a backend
     server = uses_database_server(ctx, backend)
     if server is not None:
         yield ctx.at_compose(Status.PASS, "server", backend.line, service=backend.name, server=server)

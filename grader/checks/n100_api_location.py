@@ -74,6 +74,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield cause
         return
     route = ctx.api_route
+    assert route is not None and route.target is not None  # the cause above says the route is there
     yield ctx.at(
         Status.PASS,
         "pass",

@@ -216,7 +216,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     from grader.nginx.model import URL_RE, VAR_RE  # here: `grader list` and `explain` load no models
 
     backend = ctx.backend
+    assert backend is not None  # NEEDS: grader.grade runs this check only with a backend
     route = ctx.api_route
+    assert route is not None and route.target is not None  # NEEDS: the API's route has a target
     t = route.target
     where = t.directive
     if t.url is None:

@@ -255,6 +255,7 @@ def _through_resolver(ctx: CheckContext, scope: Any, missing: Finding, passed: F
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     route = ctx.api_route
+    assert route is not None and route.target is not None  # NEEDS: the API's route has a target
     t = route.target
     if t.upstream is not None:
         up = t.upstream

@@ -123,6 +123,7 @@ def host_name_of(value: str) -> str:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     route = ctx.api_route
+    assert route is not None and route.target is not None  # NEEDS: the API's route has a target
     wanted = list(ctx.params.get("proxy_headers", DEFAULT_HEADERS))
     loc = route.location
     effective = ctx.nginx.effective_headers(loc)

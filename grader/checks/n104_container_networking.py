@@ -132,6 +132,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     from grader.nginx.model import VAR_RE, parse_duration  # here: `grader list` and `explain` load no models
 
     route = ctx.api_route
+    assert route is not None and route.target is not None  # NEEDS: the API's route has a target
     nginx, loc = ctx.nginx, route.location
     problems = 0
     version = nginx.effective_one(loc, "proxy_http_version")
