@@ -142,7 +142,7 @@ def resolve_rubric_path(name_or_file: str | None) -> Path:
     raise RubricError(f"no rubric named {name!r} (known: {', '.join(known) or 'none'})")
 
 
-def _cache_marker(raw: bytes) -> Path | None:
+def _cache_marker(raw: bytes) -> Path:
     """A rubric already validated (same bytes, same schema) is not validated again: importing
     jsonschema costs more than grading a submission. The marker is only a speed-up; without a
     writable cache folder every run validates."""
@@ -182,7 +182,7 @@ def load_rubric(name_or_file: str | None = None, registry: dict[str, str] | None
     except UnicodeDecodeError:
         raise RubricError("rubric is not UTF-8 text", str(path)) from None
     marker = _cache_marker(raw)
-    if marker is None or not marker.exists():
+    if not marker.exists():
         validate_rubric_data(data, path)
         try:
             marker.parent.mkdir(parents=True, exist_ok=True)

@@ -330,7 +330,7 @@ _TOP_CASTS = {
 }
 
 
-def cast_for(path: str):  # type: ignore[no-untyped-def]
+def cast_for(path: str):
     """The cast Compose applies to a string at `path` (a.b.[].c), or None."""
     parts = path.split(".")
     if len(parts) > 2 and parts[0] == "services":
@@ -338,7 +338,7 @@ def cast_for(path: str):  # type: ignore[no-untyped-def]
     return _match(_TOP_CASTS, parts)
 
 
-def _match(table: dict, parts: list[str]):  # type: ignore[no-untyped-def,type-arg]
+def _match(table: dict, parts: list[str]):
     for pattern, cast in table.items():
         want = pattern.split(".")
         if len(want) == len(parts) and all(

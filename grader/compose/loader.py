@@ -131,7 +131,7 @@ class _Loader:
                         items={k: v for k, v in doc.items.items() if k != "include"},
                     )
                 )
-                validate(checked, rel)  # type: ignore[arg-type]
+                validate(checked, rel)
             self.rebase(doc, self.dirs.get(rel, posixpath.dirname(rel)))  # paths relative to the project folder
             out.append(doc)
         return out
@@ -151,7 +151,7 @@ class _Loader:
                         YMap(
                             extended.line,
                             extended.col,
-                            key_lines=extended.key_lines,  # type: ignore[arg-type]
+                            key_lines=extended.key_lines,
                             items={k: v for k, v in extended.items.items() if k != "include"},
                         )
                     ),

@@ -736,7 +736,7 @@ def _refusals(model: ComposeModel) -> list[InputError]:
                 f"services.{key}: can't set container_name and {s.name} as container name must be unique: "
                 "invalid compose project",
                 where.line,
-            )  # type: ignore[union-attr]
+            )
         build = s.node.get("build")
         if (
             isinstance(build, YMap)
