@@ -70,7 +70,7 @@ def main() -> None:
     print(f"{n} submissions, {cores} cores")
     print(f"{'grader batch (one process, all cores)':<46}{batch:8.2f} s  {batch / n * 1000:7.2f} ms/submission")
     print(f"{'grader check per submission, one at a time':<46}{serial:8.2f} s  {serial / n * 1000:7.2f} ms/submission")
-    print(f"{'grader check per submission, {0} at a time'.format(cores):<46}{parallel:8.2f} s  "
+    print(f"{f'grader check per submission, {cores} at a time':<46}{parallel:8.2f} s  "
           f"{parallel / n * 1000:7.2f} ms/submission")
     print(f"ratio batch/one-at-a-time: {batch / serial:.3f}   batch/{cores}-at-a-time: {batch / parallel:.3f}")
 

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-print = functools.partial(print, flush=True)  # noqa: A001 - progress shows while runs go on
+print = functools.partial(print, flush=True)
 sys.path.insert(0, str(REPO / "tests"))
 from queue_helpers import Worker, redis_server  # noqa: E402
 from runtime_fixtures import FIXTURES, WORKSHOP, materialize  # noqa: E402

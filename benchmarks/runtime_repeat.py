@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-print = functools.partial(print, flush=True)  # noqa: A001 - progress shows while runs go on
+print = functools.partial(print, flush=True)
 sys.path.insert(0, str(REPO / "tests"))
 from runtime_fixtures import FIXTURES, materialize  # noqa: E402
 

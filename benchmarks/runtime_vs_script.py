@@ -10,9 +10,10 @@ document (the contract phase is then skipped): the same steps on both sides.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-import statistics
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,7 @@ def by_hand(path: Path) -> tuple[float, dict[str, float]]:
     out = subprocess.run(["bash", str(SCRIPT), str(path)], capture_output=True, text=True, check=True).stdout
     total = time.monotonic() - start
     marks = [(ln.split()[1], float(ln.split()[2])) for ln in out.splitlines() if ln.startswith("phase ")]
-    phases = {name: nxt - t for (name, t), (_, nxt) in zip(marks, marks[1:])}
+    phases = {name: nxt - t for (name, t), (_, nxt) in itertools.pairwise(marks)}
     return total, phases
 
 

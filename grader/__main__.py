@@ -1,6 +1,7 @@
 """`python -m grader` and the `grader` command. The signal handlers come first, so SIGINT or
 SIGTERM even while the command is still loading ends it as interrupted (exit 130 or 143), not
 with a traceback or killed outright."""
+
 from __future__ import annotations
 
 import sys

@@ -3,14 +3,16 @@
 safety gate refused it), 3 the grader itself failed (a bug: please report it), 4 the stack
 cannot be run on this machine (no Docker engine, no Compose v2), 130 interrupted (Ctrl-C, SIGINT),
 143 terminated (SIGTERM)."""
+
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -84,7 +86,7 @@ def fail_cleanly(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as e:  # noqa: BLE001 - the last guard before a traceback
+        except Exception as e:
             if os.environ.get("GRADER_DEBUG"):
                 import traceback
 
@@ -102,8 +104,7 @@ def parse_services(values: tuple[str, ...], lang: str | None = None) -> dict[str
     for v in values:
         role, eq, name = v.partition("=")
         if not eq or role not in ROLES or not name:
-            raise click.BadParameter(say(lang, "bad_service", value=v, roles=", ".join(ROLES)),
-                                     param_hint="--service")
+            raise click.BadParameter(say(lang, "bad_service", value=v, roles=", ".join(ROLES)), param_hint="--service")
         out[role] = name
     return out
 
@@ -123,57 +124,128 @@ def main() -> None:
     frontend's nginx.conf, and (with --runtime) a real run of the stack."""
 
 
-lang_option = click.option("--lang", type=click.Choice(["ko", "en"]), default=None,
-                           help="Language of the report (default: ko when LANG starts with ko).")
-rubric_option = click.option("--rubric", default=None, metavar="NAME|FILE",
-                             help="Rubric name in rubrics/ or a rubric file (default: step-06-horizontal-scaling).")
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["ko", "en"]),
+    default=None,
+    help="Language of the report (default: ko when LANG starts with ko).",
+)
+rubric_option = click.option(
+    "--rubric",
+    default=None,
+    metavar="NAME|FILE",
+    help="Rubric name in rubrics/ or a rubric file (default: step-06-horizontal-scaling).",
+)
 
 
 def submission_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for opt in reversed([
-        click.argument("path", required=False, type=click.Path(file_okay=True, dir_okay=True)),
-        click.option("--compose", "compose_file", metavar="FILE",
-                     help="The compose file (default: found as Compose finds it)."),
-        click.option("--nginx", "nginx_file", metavar="FILE",
-                     help="The frontend's nginx config (default: found from the frontend's Dockerfile or mounts)."),
-        click.option("--service", "services", multiple=True, metavar="ROLE=NAME",
-                     help="Which service plays a role (backend, frontend); repeatable."),
-        rubric_option, lang_option,
-        click.option("--format", "fmt", type=click.Choice([*FORMATS, *ALIASES]), default="text", show_default=True,
-                     help="Report format on stdout (or in the --output FILE). classroom50 writes Classroom 50's "
-                          "result.json and exits 0 when the grade is recorded, even for input that cannot be "
-                          "graded; `classroom` is the old name of gh-classroom-reporter."),
-        click.option("--output", "outputs", multiple=True, metavar="[FORMAT=]FILE",
-                     help="Write the --format report to FILE instead of stdout; FORMAT=FILE writes another "
-                          "format too (repeatable), e.g. --output sarif=grader.sarif --output junit=junit.xml."),
-        click.option("--exit-zero", is_flag=True,
-                     help="Exit 0 whatever the grade (for steps that upload a report); input errors still exit 2."),
-        click.option("--no-color", is_flag=True, help="No colour, even on a terminal."),
-    ]):
+    for opt in reversed(
+        [
+            click.argument("path", required=False, type=click.Path(file_okay=True, dir_okay=True)),
+            click.option(
+                "--compose",
+                "compose_file",
+                metavar="FILE",
+                help="The compose file (default: found as Compose finds it).",
+            ),
+            click.option(
+                "--nginx",
+                "nginx_file",
+                metavar="FILE",
+                help="The frontend's nginx config (default: found from the frontend's Dockerfile or mounts).",
+            ),
+            click.option(
+                "--service",
+                "services",
+                multiple=True,
+                metavar="ROLE=NAME",
+                help="Which service plays a role (backend, frontend); repeatable.",
+            ),
+            rubric_option,
+            lang_option,
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice([*FORMATS, *ALIASES]),
+                default="text",
+                show_default=True,
+                help="Report format on stdout (or in the --output FILE). classroom50 writes Classroom 50's "
+                "result.json and exits 0 when the grade is recorded, even for input that cannot be "
+                "graded; `classroom` is the old name of gh-classroom-reporter.",
+            ),
+            click.option(
+                "--output",
+                "outputs",
+                multiple=True,
+                metavar="[FORMAT=]FILE",
+                help="Write the --format report to FILE instead of stdout; FORMAT=FILE writes another "
+                "format too (repeatable), e.g. --output sarif=grader.sarif --output junit=junit.xml.",
+            ),
+            click.option(
+                "--exit-zero",
+                is_flag=True,
+                help="Exit 0 whatever the grade (for steps that upload a report); input errors still exit 2.",
+            ),
+            click.option("--no-color", is_flag=True, help="No colour, even on a terminal."),
+        ]
+    ):
         fn = opt(fn)
     return fn
 
 
 def runtime_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for opt in reversed([
-        click.option("--allow-unsafe", is_flag=True,
-                     help="Run a compose file the safety gate refuses (privileged, host paths, ...): trusted input only."),
-        click.option("--openapi", type=click.Path(exists=True, dir_okay=False), default=None,
-                     help="OpenAPI document the API is checked against (runtime.api-contract)."),
-        click.option("--timeout", "total_timeout", type=float, default=None, metavar="SECONDS",
-                     help="Time limit for the whole runtime run (default 1800)."),
-        click.option("--build-timeout", type=float, default=None, metavar="SECONDS",
-                     help="Time limit for building the images (default 900)."),
-        click.option("--ready-timeout", type=float, default=None, metavar="SECONDS",
-                     help="How long replicas and the API may take to come up (default 60)."),
-        click.option("--progress", "progress_mode", type=click.Choice(["auto", "plain", "rich", "none"]),
-                     default="auto", show_default=True, help="Progress on stderr while the stack runs."),
-    ]):
+    for opt in reversed(
+        [
+            click.option(
+                "--allow-unsafe",
+                is_flag=True,
+                help="Run a compose file the safety gate refuses (privileged, host paths, ...): trusted input only.",
+            ),
+            click.option(
+                "--openapi",
+                type=click.Path(exists=True, dir_okay=False),
+                default=None,
+                help="OpenAPI document the API is checked against (runtime.api-contract).",
+            ),
+            click.option(
+                "--timeout",
+                "total_timeout",
+                type=float,
+                default=None,
+                metavar="SECONDS",
+                help="Time limit for the whole runtime run (default 1800).",
+            ),
+            click.option(
+                "--build-timeout",
+                type=float,
+                default=None,
+                metavar="SECONDS",
+                help="Time limit for building the images (default 900).",
+            ),
+            click.option(
+                "--ready-timeout",
+                type=float,
+                default=None,
+                metavar="SECONDS",
+                help="How long replicas and the API may take to come up (default 60).",
+            ),
+            click.option(
+                "--progress",
+                "progress_mode",
+                type=click.Choice(["auto", "plain", "rich", "none"]),
+                default="auto",
+                show_default=True,
+                help="Progress on stderr while the stack runs.",
+            ),
+        ]
+    ):
         fn = opt(fn)
     return fn
 
 
-def parse_outputs(fmt: str, values: tuple[str, ...], lang: str | None = None) -> tuple[str | None, list[tuple[str, str]]]:
+def parse_outputs(
+    fmt: str, values: tuple[str, ...], lang: str | None = None
+) -> tuple[str | None, list[tuple[str, str]]]:
     """(file for the --format report or None for stdout, [(format, file), ...])."""
     main_file = None
     extra = []
@@ -186,8 +258,9 @@ def parse_outputs(fmt: str, values: tuple[str, ...], lang: str | None = None) ->
         elif main_file is None:
             main_file = v
         else:
-            raise click.BadParameter(say(lang, "output_one_file", value=v, formats=", ".join(FORMATS)),
-                                     param_hint="--output")
+            raise click.BadParameter(
+                say(lang, "output_one_file", value=v, formats=", ".join(FORMATS)), param_hint="--output"
+            )
     return main_file, extra
 
 
@@ -207,16 +280,39 @@ def error_results(rubric: Any, lang: str, error: InputError, have: set[str], run
     for spec in rubric.checks:
         if not spec.enabled or spec.slug in have or spec.slug.startswith("runtime.") != runtime:
             continue
-        out.append(Result(spec.slug, spec.code, Status.ERROR, 0.0, spec.points, spec.required,
-                          spec.text("title", lang), error.file, error.line,
-                          rubric.message(spec, "input_error", lang, {"error": error.describe(lang)}), None))
+        out.append(
+            Result(
+                spec.slug,
+                spec.code,
+                Status.ERROR,
+                0.0,
+                spec.points,
+                spec.required,
+                spec.text("title", lang),
+                error.file,
+                error.line,
+                rubric.message(spec, "input_error", lang, {"error": error.describe(lang)}),
+                None,
+            )
+        )
     return out
 
 
-def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str | None,
-                     services: tuple[str, ...], rubric: str | None, lang: str | None, fmt: str,
-                     outputs: tuple[str, ...], no_color: bool, exit_zero: bool, runtime: bool, static: bool = True,
-                     runtime_args: dict[str, Any] | None = None) -> None:
+def _grade_and_print(
+    path: str | None,
+    compose_file: str | None,
+    nginx_file: str | None,
+    services: tuple[str, ...],
+    rubric: str | None,
+    lang: str | None,
+    fmt: str,
+    outputs: tuple[str, ...],
+    no_color: bool,
+    exit_zero: bool,
+    runtime: bool,
+    static: bool = True,
+    runtime_args: dict[str, Any] | None = None,
+) -> None:
     from grader.grade import grade
     from grader.report import FormatContext, render
     from grader.results import Note, Report
@@ -237,18 +333,21 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
     lang = lang or default_lang()
     rub = load(rubric)
     try:
-        report, ws = grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
-                           services=parse_services(services, lang))
+        report, ws = grade(
+            path, rub, lang=lang, compose=compose_file, nginx=nginx_file, services=parse_services(services, lang)
+        )
     except InputError as e:
         if not grade_anyway:
             raise
         report, ws = Report(rub.id, str(path), lang, [], [Note("error", e.message, e.file, e.line)]), None
         report.results = error_results(rub, lang, e, set(), runtime=False) + (
-            error_results(rub, lang, e, set(), runtime=True) if runtime else [])
+            error_results(rub, lang, e, set(), runtime=True) if runtime else []
+        )
     if not static:
         report.results = [r for r in report.results if r.check.startswith("runtime.")]
     if runtime and ws is not None:
-        from grader.grade import add_runtime, runtime_options as options_from
+        from grader.grade import add_runtime
+        from grader.grade import runtime_options as options_from
         from grader.runtime.progress import make_progress
 
         args = dict(runtime_args or {})
@@ -257,7 +356,9 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
         if args.get("openapi"):
             args["openapi"] = Path(args["openapi"])
         try:
-            add_runtime(report, ws, rub, options_from(rub, **args), make_progress(mode, lang), allow_unsafe=allow_unsafe)
+            add_runtime(
+                report, ws, rub, options_from(rub, **args), make_progress(mode, lang), allow_unsafe=allow_unsafe
+            )
         except InputError as e:  # the safety gate refused the compose file
             if not grade_anyway:
                 raise
@@ -286,8 +387,16 @@ def _grade_and_print(path: str | None, compose_file: str | None, nginx_file: str
     sys.exit(0 if exit_zero and report.exit_code == 1 else report.exit_code)
 
 
-def _watch(path: str, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
-           rubric: str | None, lang: str, fmt: str, no_color: bool) -> None:
+def _watch(
+    path: str,
+    compose_file: str | None,
+    nginx_file: str | None,
+    services: tuple[str, ...],
+    rubric: str | None,
+    lang: str,
+    fmt: str,
+    no_color: bool,
+) -> None:
     from grader.grade import grade
     from grader.report import FormatContext, render
     from grader.watch import grader_for, watch
@@ -298,8 +407,10 @@ def _watch(path: str, compose_file: str | None, nginx_file: str | None, services
     color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
     ctx = FormatContext.for_submission(rub, lang, path, color=color, env=os.environ)
     parsed = parse_services(services, lang)
-    once = grader_for(lambda: grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file,
-                                          services=parsed), lambda doc: render(deprecated(fmt, lang), doc, ctx))
+    once = grader_for(
+        lambda: grade(path, rub, lang=lang, compose=compose_file, nginx=nginx_file, services=parsed),
+        lambda doc: render(deprecated(fmt, lang), doc, ctx),
+    )
     watch(path, once, lambda key, **p: say(lang, key, **p))
 
 
@@ -320,9 +431,21 @@ def write_step_files(doc: dict[str, Any], ctx: Any) -> None:
 @click.option("--watch", is_flag=True, help="Grade again on every save, showing what changed first (Ctrl-C ends).")
 @runtime_options
 @fail_cleanly
-def check(path: str | None, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
-          rubric: str | None, lang: str | None, fmt: str, outputs: tuple[str, ...], exit_zero: bool,
-          no_color: bool, runtime: bool, watch: bool, **runtime_args: Any) -> None:
+def check(
+    path: str | None,
+    compose_file: str | None,
+    nginx_file: str | None,
+    services: tuple[str, ...],
+    rubric: str | None,
+    lang: str | None,
+    fmt: str,
+    outputs: tuple[str, ...],
+    exit_zero: bool,
+    no_color: bool,
+    runtime: bool,
+    watch: bool,
+    **runtime_args: Any,
+) -> None:
     """Grade the workspace at PATH (default: ./workshop)."""
     if watch:
         lang = lang or default_lang()
@@ -330,44 +453,107 @@ def check(path: str | None, compose_file: str | None, nginx_file: str | None, se
             raise click.UsageError(say(lang, "watch_runtime"))
         _watch(path or "workshop", compose_file, nginx_file, services, rubric, lang, fmt, no_color)
         return
-    _grade_and_print(path, compose_file, nginx_file, services, rubric, lang, fmt, outputs, no_color, exit_zero,
-                     runtime=runtime, runtime_args=runtime_args)
+    _grade_and_print(
+        path,
+        compose_file,
+        nginx_file,
+        services,
+        rubric,
+        lang,
+        fmt,
+        outputs,
+        no_color,
+        exit_zero,
+        runtime=runtime,
+        runtime_args=runtime_args,
+    )
 
 
 @main.command()
 @submission_options
 @runtime_options
 @fail_cleanly
-def run(path: str | None, compose_file: str | None, nginx_file: str | None, services: tuple[str, ...],
-        rubric: str | None, lang: str | None, fmt: str, outputs: tuple[str, ...], exit_zero: bool,
-        no_color: bool, **runtime_args: Any) -> None:
+def run(
+    path: str | None,
+    compose_file: str | None,
+    nginx_file: str | None,
+    services: tuple[str, ...],
+    rubric: str | None,
+    lang: str | None,
+    fmt: str,
+    outputs: tuple[str, ...],
+    exit_zero: bool,
+    no_color: bool,
+    **runtime_args: Any,
+) -> None:
     """Only the runtime checks: build the stack at PATH, scale the backend to 3, check the API
     through the frontend, the load spread, scaling to 5 and 2, and a restart of one replica.
     Needs a Docker engine and Compose v2; everything the run creates is removed at the end."""
-    _grade_and_print(path, compose_file, nginx_file, services, rubric, lang, fmt, outputs, no_color, exit_zero,
-                     runtime=True, static=False, runtime_args=runtime_args)
+    _grade_and_print(
+        path,
+        compose_file,
+        nginx_file,
+        services,
+        rubric,
+        lang,
+        fmt,
+        outputs,
+        no_color,
+        exit_zero,
+        runtime=True,
+        static=False,
+        runtime_args=runtime_args,
+    )
 
 
 @main.command()
 @click.argument("target", type=click.Path(exists=True, path_type=Path))
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("grades"),
-              show_default=True, help="Folder for the gradebook, feedback files, reports and report.html.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("grades"),
+    show_default=True,
+    help="Folder for the gradebook, feedback files, reports and report.html.",
+)
 @rubric_option
 @lang_option
 @click.option("--jobs", type=int, default=0, help="Static grading processes (default: every core).")
 @click.option("--runtime", is_flag=True, help="Also run each stack (see `grader run`).")
 @click.option("--stacks", type=int, default=1, show_default=True, help="With --runtime: stacks running at once.")
-@click.option("--time-limit", type=float, default=600, show_default=True, metavar="SECONDS",
-              help="With --runtime: time limit per submission.")
+@click.option(
+    "--time-limit",
+    type=float,
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --runtime: time limit per submission.",
+)
 @click.option("--clone-timeout", type=float, default=60, show_default=True, metavar="SECONDS")
 @click.option("--resume", is_flag=True, help="Skip learners whose commit and rubric did not change since the last run.")
 @click.option("--progress", "progress_mode", type=click.Choice(["auto", "plain", "rich", "none"]), default="auto")
-@click.option("--queue", default=None, metavar="redis://HOST:PORT/DB",
-              help="Grade on `grader worker`s (one per Docker host) through this Redis queue instead of here; "
-                   "--stacks is then each worker's.")
+@click.option(
+    "--queue",
+    default=None,
+    metavar="redis://HOST:PORT/DB",
+    help="Grade on `grader worker`s (one per Docker host) through this Redis queue instead of here; "
+    "--stacks is then each worker's.",
+)
 @fail_cleanly
-def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: int, runtime: bool, stacks: int,
-          time_limit: float, clone_timeout: float, resume: bool, progress_mode: str, queue: str | None) -> None:
+def batch(
+    target: Path,
+    out: Path,
+    rubric: str | None,
+    lang: str | None,
+    jobs: int,
+    runtime: bool,
+    stacks: int,
+    time_limit: float,
+    clone_timeout: float,
+    resume: bool,
+    progress_mode: str,
+    queue: str | None,
+) -> None:
     """Grade a class: TARGET is a folder with one folder per learner, or a CSV roster
     `student,repo[,ref]` (repo: a local folder or repository, or a git URL, cloned shallowly).
     Writes OUT/gradebook.csv and .json, OUT/feedback/<id>.md, OUT/reports/<id>.json and
@@ -385,27 +571,56 @@ def batch(target: Path, out: Path, rubric: str | None, lang: str | None, jobs: i
         check_url(queue)
         require("queue", "grader batch --queue")
     rub = load(rubric)
-    opt = BatchOptions(out=out, rubric=rubric, lang=lang, jobs=jobs, runtime=runtime, stacks=stacks,
-                       time_limit=time_limit, clone_timeout=clone_timeout, resume=resume, queue=queue)
+    opt = BatchOptions(
+        out=out,
+        rubric=rubric,
+        lang=lang,
+        jobs=jobs,
+        runtime=runtime,
+        stacks=stacks,
+        time_limit=time_limit,
+        clone_timeout=clone_timeout,
+        resume=resume,
+        queue=queue,
+    )
     rows = Batch(target, opt, rub, BatchProgress(progress_mode, lang)).run()
     paths = write_all(out, rows, rub, lang)
     counts = {v: sum(1 for r in rows if r.verdict == v) for v in ("pass", "fail", "error", "not-graded")}
     reused = sum(1 for r in rows if r.reused)
-    click.echo(say(lang, "batch_counts", learners=len(rows), passed=counts["pass"], failed=counts["fail"],
-                   errors=counts["error"], not_graded=counts["not-graded"])
-               + (say(lang, "batch_reused", reused=reused) if resume else ""))
+    click.echo(
+        say(
+            lang,
+            "batch_counts",
+            learners=len(rows),
+            passed=counts["pass"],
+            failed=counts["fail"],
+            errors=counts["error"],
+            not_graded=counts["not-graded"],
+        )
+        + (say(lang, "batch_reused", reused=reused) if resume else "")
+    )
     click.echo(say(lang, "batch_files", csv=paths["csv"], html=paths["html"], feedback=paths["feedback"]))
 
 
 @main.command()
 @click.option("--queue", required=True, metavar="redis://HOST:PORT/DB", help="The Redis the batch sends tasks to.")
-@click.option("--stacks", type=click.IntRange(1), default=1, show_default=True,
-              help="Stacks running at once on this host (one worker process each).")
-@click.option("--time-limit", type=click.FloatRange(min=1), default=600, show_default=True, metavar="SECONDS",
-              help="The longest a stack may run; a batch's longer --time-limit is cut to it. The task's hard limit "
-                   "and the queue's visibility timeout follow from it.")
-@click.option("--loglevel", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
-              show_default=True)
+@click.option(
+    "--stacks",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Stacks running at once on this host (one worker process each).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="The longest a stack may run; a batch's longer --time-limit is cut to it. The task's hard limit "
+    "and the queue's visibility timeout follow from it.",
+)
+@click.option("--loglevel", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True)
 @lang_option
 @fail_cleanly
 def worker(queue: str, stacks: int, time_limit: float, loglevel: str, lang: str | None) -> None:
@@ -420,8 +635,9 @@ def worker(queue: str, stacks: int, time_limit: float, loglevel: str, lang: str 
 
 @main.command()
 @click.argument("reports", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("grades"),
-              show_default=True)
+@click.option(
+    "--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("grades"), show_default=True
+)
 @rubric_option
 @lang_option
 @fail_cleanly
@@ -442,8 +658,12 @@ def aggregate(reports: tuple[Path, ...], out: Path, rubric: str | None, lang: st
 
 
 @main.command()
-@click.option("--all", "everything", is_flag=True,
-              help="Also remove the objects of runs still going (another grader on this machine, or elsewhere).")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Also remove the objects of runs still going (another grader on this machine, or elsewhere).",
+)
 @lang_option
 @fail_cleanly
 def clean(everything: bool, lang: str | None) -> None:
@@ -509,8 +729,13 @@ def rubric() -> None:
 
 @rubric.command("init")
 @click.argument("path", default="rubric.yaml", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--from", "source", default=None, metavar="NAME|FILE",
-              help="The rubric to start from (default: step-06-horizontal-scaling).")
+@click.option(
+    "--from",
+    "source",
+    default=None,
+    metavar="NAME|FILE",
+    help="The rubric to start from (default: step-06-horizontal-scaling).",
+)
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @lang_option
 @fail_cleanly
@@ -536,7 +761,7 @@ def rubric_init(path: str, source: str | None, force: bool, lang: str | None) ->
 def _help_in_korean(argv: list[str]) -> bool:
     if "--lang" in argv:
         i = argv.index("--lang")
-        return argv[i + 1:i + 2] == ["ko"]
+        return argv[i + 1 : i + 2] == ["ko"]
     if any(a.startswith("--lang=") for a in argv):
         return "--lang=ko" in argv
     return default_lang() == "ko"
@@ -560,8 +785,12 @@ def localize_help(argv: list[str] | None = None) -> None:
             module._ = translate  # click's words; click looks them up with gettext at each use
     main.help = HELP_KO[None]
     commands = [(name, cmd) for name, cmd in main.commands.items()]
-    commands += [(f"{name} {sub}", c) for name, cmd in main.commands.items()
-                 if isinstance(cmd, click.Group) for sub, c in cmd.commands.items()]
+    commands += [
+        (f"{name} {sub}", c)
+        for name, cmd in main.commands.items()
+        if isinstance(cmd, click.Group)
+        for sub, c in cmd.commands.items()
+    ]
     for name, cmd in commands:
         if name in HELP_KO:
             cmd.help = HELP_KO[name]

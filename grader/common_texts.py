@@ -1,44 +1,43 @@
 """Messages more than one check can yield: why a need is missing (said once, by the check
 that provides it: grader.checks.context), why a check is blocked or was not run, and why a
 submission could not be graded. A check's own message of the same key comes first."""
+
 from grader.texts import Message, Text
 
 COMMON_MESSAGES = {
     "no_backend": Message(
         en="No service is the backend: none is named `backend`, and nginx's /api proxy names none of "
-           "these services: {services}.",
+        "these services: {services}.",
         ko="백엔드 서비스를 찾지 못했습니다: `backend`라는 서비스가 없고 nginx의 /api 프록시도 다음 "
-           "서비스 중 어느 것도 가리키지 않습니다: {services}.",
+        "서비스 중 어느 것도 가리키지 않습니다: {services}.",
         fix=Text(
-            en="Name the backend service `backend` and proxy /api to it, or pass --service "
-               "backend={candidate}.",
+            en="Name the backend service `backend` and proxy /api to it, or pass --service backend={candidate}.",
             ko="백엔드 서비스 이름을 `backend`로 하고 /api를 그 서비스로 프록시하거나, --service "
-               "backend={candidate}{를} 지정하세요.",
+            "backend={candidate}{를} 지정하세요.",
         ),
         params=("candidate", "services"),
     ),
     "backend_in_profile": Message(
         en="Service {service} is only in a profile that is not enabled, so `docker compose up` does not "
-           "start it and nothing answers /api.",
+        "start it and nothing answers /api.",
         ko="{service} 서비스가 켜지지 않은 프로필에만 있어서 `docker compose up`이 시작하지 않습니다. "
-           "그래서 /api에 응답할 서비스가 없습니다.",
+        "그래서 /api에 응답할 서비스가 없습니다.",
         fix=Text(
-            en="Delete the `profiles:` line from service {service}, so that a plain `docker compose up` "
-               "starts it.",
+            en="Delete the `profiles:` line from service {service}, so that a plain `docker compose up` starts it.",
             ko="{service} 서비스에서 `profiles:` 줄을 지워 그냥 `docker compose up`으로도 시작되게 하세요.",
         ),
         params=("service",),
     ),
     "backend_unknown_host": Message(
         en="nginx sends /api to `{host}` ({where}), but no service has that name (services: {services}), "
-           "so no service is the backend.",
+        "so no service is the backend.",
         ko="nginx가 /api를 `{host}`{로} 보내지만({where}) 그런 이름의 서비스가 없어서 백엔드를 정할 수 "
-           "없습니다. 서비스: {services}.",
+        "없습니다. 서비스: {services}.",
         fix=Text(
             en="Make the two agree: name the backend service `{host}`, or make proxy_pass use the "
-               "backend's service name ({candidate}). Until then nothing answers /api.",
+            "backend's service name ({candidate}). Until then nothing answers /api.",
             ko="두 이름을 맞추세요: 백엔드 서비스 이름을 `{host}`{로} 하거나, proxy_pass가 백엔드 서비스 "
-               "이름({candidate}){을} 쓰게 하세요. 그 전에는 /api에 아무도 응답하지 않습니다.",
+            "이름({candidate}){을} 쓰게 하세요. 그 전에는 /api에 아무도 응답하지 않습니다.",
         ),
         params=("candidate", "host", "services", "where"),
     ),
@@ -47,9 +46,9 @@ COMMON_MESSAGES = {
         ko="nginx 프론트엔드 서비스를 찾지 못했습니다 (서비스: {services}).",
         fix=Text(
             en="Add the nginx service (build ./frontend, or image nginx) named `frontend`, or pass "
-               "--service frontend=NAME.",
+            "--service frontend=NAME.",
             ko="`frontend`라는 nginx 서비스(./frontend를 빌드하거나 nginx 이미지 사용)를 추가하거나 "
-               "--service frontend=NAME을 지정하세요.",
+            "--service frontend=NAME을 지정하세요.",
         ),
         params=("services",),
     ),
@@ -57,60 +56,55 @@ COMMON_MESSAGES = {
         en="No server/location in the nginx config serves {path}.",
         ko="nginx 설정에서 {path} 요청을 처리하는 server/location이 없습니다.",
         fix=Text(
-            en="Add `location /api/ { proxy_pass http://backend:8080; }` to the server the frontend "
-               "publishes.",
-            ko="프론트엔드가 게시하는 server에 `location /api/ { proxy_pass http://backend:8080; }`을 "
-               "추가하세요.",
+            en="Add `location /api/ { proxy_pass http://backend:8080; }` to the server the frontend publishes.",
+            ko="프론트엔드가 게시하는 server에 `location /api/ { proxy_pass http://backend:8080; }`을 추가하세요.",
         ),
         params=("path",),
     ),
     "image_default_server": Message(
         en="nginx answers http://localhost{path} from the image's own {origin} (server_name {names}), "
-           "which this line leaves in the image beside your config: it has no /api location, so the "
-           "request gets 404, never the backend. Remove it (`RUN rm /etc/nginx/conf.d/default.conf`) or "
-           "copy your config over it (`COPY nginx.conf /etc/nginx/conf.d/default.conf`).",
+        "which this line leaves in the image beside your config: it has no /api location, so the "
+        "request gets 404, never the backend. Remove it (`RUN rm /etc/nginx/conf.d/default.conf`) or "
+        "copy your config over it (`COPY nginx.conf /etc/nginx/conf.d/default.conf`).",
         ko="http://localhost{path}에는 이 줄이 여러분의 설정 옆에 남겨 둔 이미지 자체의 "
-           "{origin}(server_name {names}){이} 응답합니다. 여기에는 /api location이 없어서 요청이 "
-           "백엔드로 가지 않고 404를 받습니다. 그 파일을 "
-           "지우거나(`RUN rm /etc/nginx/conf.d/default.conf`) 설정을 그 자리에 "
-           "복사하세요(`COPY nginx.conf /etc/nginx/conf.d/default.conf`).",
+        "{origin}(server_name {names}){이} 응답합니다. 여기에는 /api location이 없어서 요청이 "
+        "백엔드로 가지 않고 404를 받습니다. 그 파일을 "
+        "지우거나(`RUN rm /etc/nginx/conf.d/default.conf`) 설정을 그 자리에 "
+        "복사하세요(`COPY nginx.conf /etc/nginx/conf.d/default.conf`).",
         params=("names", "origin", "path"),
     ),
     "no_proxy_pass": Message(
         en="`location {location}` serves {path} but has no proxy_pass, so the API never reaches the backend.",
-        ko="`location {location}`{이} {path}{를} 처리하지만 proxy_pass가 없어 API 요청이 백엔드로 가지 "
-           "않습니다.",
+        ko="`location {location}`{이} {path}{를} 처리하지만 proxy_pass가 없어 API 요청이 백엔드로 가지 않습니다.",
         fix=Text(
-            en="Add `proxy_pass http://backend:8080;` (the backend's service name and port) to "
-               "`location {location}`.",
+            en="Add `proxy_pass http://backend:8080;` (the backend's service name and port) to `location {location}`.",
             ko="`location {location}`에 백엔드의 서비스 이름과 포트를 넣어 "
-               "`proxy_pass http://backend:8080;`을 추가하세요.",
+            "`proxy_pass http://backend:8080;`을 추가하세요.",
         ),
         params=("location", "path"),
     ),
     "api_answered": Message(
         en="nginx answers {path} itself with {answer}: `{cause}` decides it on the way, so the request "
-           "never reaches the backend.",
+        "never reaches the backend.",
         ko="nginx가 {path} 요청에 직접 {answer}{로} 응답합니다. 가는 길에 있는 `{cause}`{가} 응답을 "
-           "정하므로 요청이 백엔드까지 가지 않습니다.",
+        "정하므로 요청이 백엔드까지 가지 않습니다.",
         fix=Text(
             en="Take `{cause}` off the way of {path} (delete it, or move it to a location that does not "
-               "serve the API), so that the request reaches proxy_pass.",
+            "serve the API), so that the request reaches proxy_pass.",
             ko="`{cause}`{를} {path} 요청이 지나가는 길에서 빼세요(지우거나 API를 처리하지 않는 "
-               "location으로 옮기세요). 그러면 요청이 proxy_pass까지 갑니다.",
+            "location으로 옮기세요). 그러면 요청이 proxy_pass까지 갑니다.",
         ),
         params=("answer", "cause", "path"),
         extra=("redirect",),
     ),
     "api_empty_variable": Message(
         en="nginx answers {path} itself with {answer}: `proxy_pass {raw}` is empty, because `{stop}` "
-           "({stop_where}) stops the rewrite directives before `set {var}` runs.",
+        "({stop_where}) stops the rewrite directives before `set {var}` runs.",
         ko="nginx가 {path} 요청에 직접 {answer}{로} 응답합니다. `{stop}`({stop_where}){이} rewrite "
-           "지시어 처리를 멈춰 `set {var}`{이} 실행되지 않으므로 `proxy_pass {raw}`의 값이 비어 "
-           "있습니다.",
+        "지시어 처리를 멈춰 `set {var}`{이} 실행되지 않으므로 `proxy_pass {raw}`의 값이 비어 "
+        "있습니다.",
         fix=Text(
-            en="Move the `set {var} ...;` line above `{stop}`, so the variable has its value when "
-               "proxy_pass uses it.",
+            en="Move the `set {var} ...;` line above `{stop}`, so the variable has its value when proxy_pass uses it.",
             ko="`set {var} ...;` 줄을 `{stop}`보다 위로 옮겨, proxy_pass가 쓸 때 변수에 값이 있게 하세요.",
         ),
         params=("answer", "path", "raw", "stop", "stop_where", "var"),
@@ -119,10 +113,9 @@ COMMON_MESSAGES = {
         en="Could not be graded: {error}",
         ko="채점할 수 없습니다: {error}",
         fix=Text(
-            en="Add or correct the file named above (at its line); the checks that need it run once it "
-               "can be read.",
+            en="Add or correct the file named above (at its line); the checks that need it run once it can be read.",
             ko="위에 나온 파일을 추가하거나 그 줄을 고치세요. 파일을 읽을 수 있게 되면 그 파일이 필요한 "
-               "검사도 실행됩니다.",
+            "검사도 실행됩니다.",
         ),
         params=("error",),
     ),
@@ -153,9 +146,9 @@ COMMON_MESSAGES = {
     ),
     "config_not_built": Message(
         en="The build stops at `{instruction}`: its source is not in the build context, so the image "
-           "with this nginx config is never made.",
+        "with this nginx config is never made.",
         ko="빌드가 `{instruction}`에서 멈춥니다. 복사할 파일이 빌드 컨텍스트에 없어서 이 nginx 설정이 "
-           "들어간 이미지가 만들어지지 않습니다.",
+        "들어간 이미지가 만들어지지 않습니다.",
         fix=Text(
             en="Make the file reach the build context (see C111), then grade again.",
             ko="파일이 빌드 컨텍스트에 들어가게 한 뒤(C111 참고) 다시 채점하세요.",
@@ -164,16 +157,16 @@ COMMON_MESSAGES = {
     ),
     "config_not_read": Message(
         en="{how} puts {file} at {target}, a file nginx never reads: nginx starts from {main} and reads "
-           "only the files that includes (the image's nginx.conf includes /etc/nginx/conf.d/*.conf). So "
-           "no server nginx loads serves {path}.",
+        "only the files that includes (the image's nginx.conf includes /etc/nginx/conf.d/*.conf). So "
+        "no server nginx loads serves {path}.",
         ko="{how}{이} {file}{을} {target}에 두는데, nginx는 이 파일을 읽지 않습니다. nginx는 {main}에서 "
-           "시작해 거기서 include하는 파일만 읽습니다(이미지의 nginx.conf는 /etc/nginx/conf.d/*.conf를 "
-           "include합니다). 그래서 nginx가 읽는 server 중에 {path}{를} 처리하는 것이 없습니다.",
+        "시작해 거기서 include하는 파일만 읽습니다(이미지의 nginx.conf는 /etc/nginx/conf.d/*.conf를 "
+        "include합니다). 그래서 nginx가 읽는 server 중에 {path}{를} 처리하는 것이 없습니다.",
         fix=Text(
             en="Put {file} at /etc/nginx/conf.d/default.conf (a name ending .conf in /etc/nginx/conf.d/), "
-               "which the image's nginx.conf includes.",
+            "which the image's nginx.conf includes.",
             ko="{file}{을} 이미지의 nginx.conf가 include하는 /etc/nginx/conf.d/default.conf(/etc/nginx/conf.d/ "
-               "안의 .conf 파일)에 두세요.",
+            "안의 .conf 파일)에 두세요.",
         ),
         params=("how", "file", "target", "main", "path"),
     ),

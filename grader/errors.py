@@ -2,6 +2,7 @@
 
 Each carries one clear line for the learner: what went wrong and where (file:line).
 """
+
 from __future__ import annotations
 
 

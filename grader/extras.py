@@ -1,6 +1,7 @@
 """Optional extras of the package: what a command needs that a plain install leaves out. A
 command that needs one says so before it starts, as a usage error (exit 2) with the install
 line, never as an internal error."""
+
 from __future__ import annotations
 
 import importlib
@@ -20,8 +21,10 @@ class MissingExtra(InputError):
     """A command needs an optional extra that is not installed."""
 
     def __init__(self, what: str, extra: str, missing: list[str]):
-        super().__init__(f"{what} needs the optional package(s) {', '.join(missing)}, which are not installed: "
-                         f"pip install \"workshop-grader[{extra}]\"")
+        super().__init__(
+            f"{what} needs the optional package(s) {', '.join(missing)}, which are not installed: "
+            f'pip install "workshop-grader[{extra}]"'
+        )
         self.extra = extra
         self.missing = missing
 

@@ -1,4 +1,5 @@
 """Run the rubric's checks over a workspace: findings -> scored results -> report."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,16 +20,29 @@ def score(rubric: Rubric, spec: CheckSpec, findings: list[Finding], lang: str) -
     max_points = 0.0 if status is Status.SKIP else spec.points
     points = max_points if status in (Status.PASS, Status.WARN) else 0.0
     details = [
-        {"file": f.file, "line": f.line, "status": f.status.value,
-         "message": rubric.message(spec, f.key, lang, f.params)}
-        for f in findings if f is not worst and f.status.severity > 0
+        {
+            "file": f.file,
+            "line": f.line,
+            "status": f.status.value,
+            "message": rubric.message(spec, f.key, lang, f.params),
+        }
+        for f in findings
+        if f is not worst and f.status.severity > 0
     ]
     return Result(
-        check=spec.slug, code=spec.code, status=status, points=points, max_points=max_points,
-        required=spec.required, title=spec.text("title", lang), file=worst.file, line=worst.line,
+        check=spec.slug,
+        code=spec.code,
+        status=status,
+        points=points,
+        max_points=max_points,
+        required=spec.required,
+        title=spec.text("title", lang),
+        file=worst.file,
+        line=worst.line,
         message=rubric.message(spec, worst.key, lang, worst.params),
         hint=rubric.fix(spec, worst.key, lang, worst.params)
-        if status not in (Status.PASS, Status.SKIP, Status.BLOCKED) else None,
+        if status not in (Status.PASS, Status.SKIP, Status.BLOCKED)
+        else None,
         details=details,
         blocked_by=worst.params.get("blocked_by") if status is Status.BLOCKED else None,
     )
@@ -38,8 +52,20 @@ def blocked(rubric: Rubric, spec: CheckSpec, need: str, provider: str, cause: Fi
     """A check that cannot run because `need` is missing: no points, no fix of its own; the
     provider's finding (`cause`) says why, once, with the fix. It points where the cause does."""
     message = rubric.message(spec, f"blocked_{need}", lang, {"code": provider})
-    return Result(spec.slug, spec.code, Status.BLOCKED, 0.0, spec.points, spec.required, spec.text("title", lang),
-                  cause.file, cause.line, message, None, blocked_by=provider)
+    return Result(
+        spec.slug,
+        spec.code,
+        Status.BLOCKED,
+        0.0,
+        spec.points,
+        spec.required,
+        spec.text("title", lang),
+        cause.file,
+        cause.line,
+        message,
+        None,
+        blocked_by=provider,
+    )
 
 
 def run_checks(ws: Workspace, rubric: Rubric, lang: str) -> list[Result]:
@@ -66,10 +92,15 @@ def run_checks(ws: Workspace, rubric: Rubric, lang: str) -> list[Result]:
     return results
 
 
-def grade(path: str | Path, rubric: Rubric, lang: str = "en", compose: str | None = None,
-          nginx: str | None = None, services: dict[str, str] | None = None) -> tuple[Report, Workspace]:
-    ws = load_workspace(path, compose=compose, nginx=nginx, services=services,
-                        api_path=rubric.api_path)
+def grade(
+    path: str | Path,
+    rubric: Rubric,
+    lang: str = "en",
+    compose: str | None = None,
+    nginx: str | None = None,
+    services: dict[str, str] | None = None,
+) -> tuple[Report, Workspace]:
+    ws = load_workspace(path, compose=compose, nginx=nginx, services=services, api_path=rubric.api_path)
     results = run_checks(ws, rubric, lang)
     notes: list[Note] = list(ws.notes)
     # A config the build never copies is C111's finding, not a second note.
@@ -78,8 +109,6 @@ def grade(path: str | Path, rubric: Rubric, lang: str = "en", compose: str | Non
             notes.append(Note("error", err.message, err.file, err.line))
     report = Report(rubric=rubric.id, submission=str(path), lang=lang, results=results, notes=notes)
     return report, ws
-
-
 
 
 def runtime_options(rubric: Rubric, **overrides: Any) -> Any:
@@ -96,8 +125,9 @@ def runtime_options(rubric: Rubric, **overrides: Any) -> Any:
     return RuntimeOptions(**values)
 
 
-def add_runtime(report: Report, ws: Workspace, rubric: Rubric, options: Any, progress: Any = None,
-                allow_unsafe: bool = False) -> None:
+def add_runtime(
+    report: Report, ws: Workspace, rubric: Rubric, options: Any, progress: Any = None, allow_unsafe: bool = False
+) -> None:
     """Run the stack and add each runtime phase, scored, to the report (and the run's cleanup
     trouble to its notes). The gate (grader/runtime/gate.py) raises (exit 2) before anything starts; a missing
     compose file or role skips every phase with the reason."""

@@ -19,6 +19,7 @@ signal and stops the Compose commands that may be stopped:
   holds a lock: the locks it takes are reentrant (the module's, the wake-up's).
 
 The state is one per process: a process grades with one set of handlers at a time."""
+
 from __future__ import annotations
 
 import os

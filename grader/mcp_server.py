@@ -8,6 +8,7 @@ the clean-up are the command's; its progress lines become progress notifications
 that cancels the call stops it as Ctrl-C would, the server waiting until its clean-up is done).
 A path is taken relative to ROOT (the folder the server was started for) and refused outside it.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,12 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from grader.errors import InputError
 
-INSTRUCTIONS = ("Grades a learner's Docker workshop step (06: horizontal scaling). Call `check` after "
-                "editing docker-compose.yml or the nginx config and fix what fails (each finding has "
-                "its file, line, message and fix); `explain` a code for the why; `run` builds and runs "
-                "the stack (minutes; needs Docker) once `check` passes.")
+INSTRUCTIONS = (
+    "Grades a learner's Docker workshop step (06: horizontal scaling). Call `check` after "
+    "editing docker-compose.yml or the nginx config and fix what fails (each finding has "
+    "its file, line, message and fix); `explain` a code for the why; `run` builds and runs "
+    "the stack (minutes; needs Docker) once `check` passes."
+)
 RUN_STOP_SECONDS = 120  # how long a cancelled run may take to clean up before it is killed
 
 
@@ -65,8 +68,17 @@ class Tools:
         from grader.rubric import load_rubric
 
         rub = load_rubric(rubric)
-        return [{"code": c.code, "slug": c.slug, "points": c.points, "required": c.required,
-                 "enabled": c.enabled, "title": c.text("title", lang)} for c in rub.checks]
+        return [
+            {
+                "code": c.code,
+                "slug": c.slug,
+                "points": c.points,
+                "required": c.required,
+                "enabled": c.enabled,
+                "title": c.text("title", lang),
+            }
+            for c in rub.checks
+        ]
 
 
 def as_findings(doc: dict[str, Any]) -> dict[str, Any]:
@@ -74,14 +86,30 @@ def as_findings(doc: dict[str, Any]) -> dict[str, Any]:
     and `blocked_by` the check whose finding blocks it."""
     findings = []
     for r in doc["results"]:
-        item = {"code": r["code"], "slug": r["check"], "status": r["status"], "file": r["file"], "line": r["line"],
-                "message": r["message"], "fix": r.get("hint"), "blocked_by": r.get("blocked_by"),
-                "points": r["points"], "max_points": r["max_points"], "required": r["required"]}
+        item = {
+            "code": r["code"],
+            "slug": r["check"],
+            "status": r["status"],
+            "file": r["file"],
+            "line": r["line"],
+            "message": r["message"],
+            "fix": r.get("hint"),
+            "blocked_by": r.get("blocked_by"),
+            "points": r["points"],
+            "max_points": r["max_points"],
+            "required": r["required"],
+        }
         if r.get("details"):
             item["details"] = r["details"]
         findings.append(item)
-    return {"passed": doc["passed"], "score": doc["score"], "max_score": doc["max_score"],
-            "exit_code": doc["exit_code"], "findings": findings, "notes": doc.get("notes", [])}
+    return {
+        "passed": doc["passed"],
+        "score": doc["score"],
+        "max_score": doc["max_score"],
+        "exit_code": doc["exit_code"],
+        "findings": findings,
+        "notes": doc.get("notes", []),
+    }
 
 
 def said(fn):
@@ -91,12 +119,14 @@ def said(fn):
     import inspect
 
     if inspect.iscoroutinefunction(fn):
+
         @functools.wraps(fn)
         async def run_async(*args: Any, **kwargs: Any) -> Any:
             try:
                 return await fn(*args, **kwargs)
             except InputError as e:
                 raise ToolError(e.describe(kwargs.get("lang", "en"))) from None
+
         return run_async
 
     @functools.wraps(fn)
@@ -105,6 +135,7 @@ def said(fn):
             return fn(*args, **kwargs)
         except InputError as e:
             raise ToolError(e.describe(kwargs.get("lang", "en"))) from None
+
     return run
 
 
@@ -112,8 +143,11 @@ def build(root: Path) -> MCPServer:
     tools = Tools(root)
     server = MCPServer("workshop-grader", instructions=INSTRUCTIONS)
 
-    @server.tool(name="check", description="Grade the workspace at PATH (relative to the server's folder): "
-                                            "every finding with code, status, file, line, message and fix, and the score.")
+    @server.tool(
+        name="check",
+        description="Grade the workspace at PATH (relative to the server's folder): "
+        "every finding with code, status, file, line, message and fix, and the score.",
+    )
     @said
     def check(path: str = ".", lang: str = "en", rubric: str | None = None) -> dict[str, Any]:
         return tools.grade(path, lang, rubric)
@@ -128,9 +162,12 @@ def build(root: Path) -> MCPServer:
     def list_checks(lang: str = "en", rubric: str | None = None) -> list[dict[str, Any]]:
         return tools.list(lang, rubric)
 
-    @server.tool(name="run", description="The runtime check: build the stack, scale the backend to 3 and test "
-                                          "it (minutes; needs Docker). Progress is reported; cancelling stops it "
-                                          "and removes everything it started.")
+    @server.tool(
+        name="run",
+        description="The runtime check: build the stack, scale the backend to 3 and test "
+        "it (minutes; needs Docker). Progress is reported; cancelling stops it "
+        "and removes everything it started.",
+    )
     @said
     async def run(ctx: Context, path: str = ".", lang: str = "en", rubric: str | None = None) -> dict[str, Any]:
         ws = tools.workspace(path)
@@ -149,6 +186,7 @@ async def run_stack(ws: Path, lang: str, rubric: str | None, ctx: Context) -> di
     out = bytearray()
     step = 0
     try:
+
         async def read_out() -> None:
             assert proc.stdout is not None
             async for chunk in proc.stdout:

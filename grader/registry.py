@@ -1,4 +1,5 @@
 """Every check the grader knows, static and runtime, as code -> slug: what a rubric may name."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -3,6 +3,7 @@
 The JSON shape of `Report.to_dict()` is documented in docs/json-report.md; every later
 format (JUnit, SARIF, GitHub, batch) is built from it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class Finding:
 @dataclass
 class Result:
     """One check's scored verdict, as every report format shows it."""
+
     check: str
     code: str
     status: Status
@@ -100,6 +102,7 @@ class Note:
 @dataclass
 class Report:
     """A graded submission: every check's result and the notes of the run."""
+
     rubric: str
     submission: str
     lang: str
@@ -116,9 +119,7 @@ class Report:
 
     @property
     def input_error(self) -> bool:
-        return any(r.status is Status.ERROR for r in self.results) or any(
-            n.level == "error" for n in self.notes
-        )
+        return any(r.status is Status.ERROR for r in self.results) or any(n.level == "error" for n in self.notes)
 
     @property
     def passed(self) -> bool:

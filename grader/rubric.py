@@ -3,6 +3,7 @@ grading parameters. The texts a learner reads live beside each check (its TEXTS,
 grader.common_texts); a rubric may override any of them under a check's `texts:`. Validated
 with a JSON Schema, and each override against the values its message is given; a broken
 rubric names the bad key's path and is exit 2."""
+
 from __future__ import annotations
 
 import json
@@ -36,9 +37,11 @@ def rubric_dirs() -> list[Path]:
 
 DEFAULT_API_PATH = "/api/posts"  # the workshop app's list of posts
 
+
 @dataclass
 class CheckSpec:
     """One check as a rubric runs it: its points, whether it is required, and its texts."""
+
     code: str
     slug: str
     ask: str | None
@@ -56,6 +59,7 @@ class CheckSpec:
 @dataclass
 class Rubric:
     """A loaded, validated rubric."""
+
     id: str
     path: Path
     data: dict[str, Any]
@@ -138,7 +142,7 @@ def resolve_rubric_path(name_or_file: str | None) -> Path:
     raise RubricError(f"no rubric named {name!r} (known: {', '.join(known) or 'none'})")
 
 
-def _cache_marker(raw: bytes) -> Path | None:
+def _cache_marker(raw: bytes) -> Path:
     """A rubric already validated (same bytes, same schema) is not validated again: importing
     jsonschema costs more than grading a submission. The marker is only a speed-up; without a
     writable cache folder every run validates."""
@@ -170,14 +174,15 @@ def load_rubric(name_or_file: str | None = None, registry: dict[str, str] | None
         data = yaml.load(raw.decode("utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise RubricError(f"rubric is not valid YAML: {getattr(e, 'problem', e)}", str(path),
-                          mark.line + 1 if mark else None) from None
+        raise RubricError(
+            f"rubric is not valid YAML: {getattr(e, 'problem', e)}", str(path), mark.line + 1 if mark else None
+        ) from None
     except OSError as e:
         raise RubricError(f"cannot read rubric: {e.strerror}", str(path)) from None
     except UnicodeDecodeError:
         raise RubricError("rubric is not UTF-8 text", str(path)) from None
     marker = _cache_marker(raw)
-    if marker is None or not marker.exists():
+    if not marker.exists():
         validate_rubric_data(data, path)
         try:
             marker.parent.mkdir(parents=True, exist_ok=True)
@@ -196,13 +201,17 @@ def load_rubric(name_or_file: str | None = None, registry: dict[str, str] | None
         if c["code"] not in texts or (registry is not None and c["code"] not in registry):
             raise RubricError(f"rubric key checks/{i}/code: no check has code {c['code']}", str(path))
         if registry is not None and registry[c["code"]] != c["slug"]:
-            raise RubricError(f"rubric key checks/{i}/slug: check {c['code']} is {registry[c['code']]}, "
-                              f"not {c['slug']}", str(path))
+            raise RubricError(
+                f"rubric key checks/{i}/slug: check {c['code']} is {registry[c['code']]}, not {c['slug']}", str(path)
+            )
         own = texts[c["code"]]
         if "texts" in c:
             own = _overridden(own, c["texts"], f"checks/{i}/texts", path)
-        checks.append(CheckSpec(c["code"], c["slug"], c.get("ask"), float(c["points"]), c["required"],
-                                c.get("enabled", True), c, own))
+        checks.append(
+            CheckSpec(
+                c["code"], c["slug"], c.get("ask"), float(c["points"]), c["required"], c.get("enabled", True), c, own
+            )
+        )
     return Rubric(id=data["id"], path=path, data=data, checks=checks)
 
 
@@ -214,13 +223,17 @@ def _overridden(texts: CheckTexts, overrides: dict[str, Any], where: str, path: 
         message = texts.messages.get(key) or COMMON_MESSAGES.get(key)
         if message is None:
             known = ", ".join(sorted(texts.messages)) or "none"
-            raise RubricError(f"rubric key {where}/messages/{key}: {texts.code} has no message {key!r} "
-                              f"(its messages: {known}; shared: {', '.join(COMMON_MESSAGES)})", str(path))
+            raise RubricError(
+                f"rubric key {where}/messages/{key}: {texts.code} has no message {key!r} "
+                f"(its messages: {known}; shared: {', '.join(COMMON_MESSAGES)})",
+                str(path),
+            )
         changed = message.overridden(over, texts.fix)
         if problems := changed.problems(overridden=True):
             given = ", ".join("{" + n + "}" for n in sorted(changed.given)) or "none"
-            raise RubricError(f"rubric key {where}/messages/{key}: " + "; ".join(problems)
-                              + f" (values given: {given})", str(path))
+            raise RubricError(
+                f"rubric key {where}/messages/{key}: " + "; ".join(problems) + f" (values given: {given})", str(path)
+            )
         messages[key] = changed.redeclared()
     return texts.with_overrides(overrides, messages)
 
@@ -228,9 +241,13 @@ def _overridden(texts: CheckTexts, overrides: dict[str, Any], where: str, path: 
 def policy_text(rubric: Rubric, lang: str = "en") -> str:
     """The rubric as a policy file to start from (`grader rubric init`): its parameters, and one
     line per check with the check's title as a comment. Loads as the rubric it was written from."""
+
     def flow(value: Any) -> str:  # JSON is YAML: one line; a plain word needs no quotes
-        if isinstance(value, str) and re.fullmatch(r"[A-Za-z][\w./-]*", value) and \
-                value.lower() not in ("null", "true", "false", "yes", "no", "on", "off", "y", "n"):
+        if (
+            isinstance(value, str)
+            and re.fullmatch(r"[A-Za-z][\w./-]*", value)
+            and value.lower() not in ("null", "true", "false", "yes", "no", "on", "off", "y", "n")
+        ):
             return value
         if isinstance(value, list):
             return "[" + ", ".join(flow(v) for v in value) + "]"
@@ -254,9 +271,13 @@ def policy_text(rubric: Rubric, lang: str = "en") -> str:
             out += [f"  {key}: {flow(value)}" for key, value in rubric.data[section].items()]
     out.append("checks:")
     for spec in rubric.checks:
-        entry = {"code": spec.code, "slug": spec.slug, "ask": spec.ask,
-                 "points": int(spec.points) if spec.points == int(spec.points) else spec.points,
-                 "required": spec.required}
+        entry = {
+            "code": spec.code,
+            "slug": spec.slug,
+            "ask": spec.ask,
+            "points": int(spec.points) if spec.points == int(spec.points) else spec.points,
+            "required": spec.required,
+        }
         if not spec.enabled:
             entry["enabled"] = False
         if spec.data.get("texts"):

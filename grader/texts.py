@@ -10,6 +10,7 @@ override the same way), so no learner ever reads a message with a hole in it.
 In a template `{name}` inserts a value; in Korean a particle after an inserted value is a field
 of its own, `{port}{을}` (grader.i18n.ko), not a placeholder. A field with spaces in it, such as
 nginx's `{ proxy_pass ...; }`, is text, as it has always been."""
+
 from __future__ import annotations
 
 import re
@@ -47,6 +48,7 @@ def placeholders(template: str) -> frozenset[str]:
 @dataclass(frozen=True)
 class Text:
     """One text in both languages."""
+
     en: str
     ko: str
 
@@ -62,6 +64,7 @@ class Message:
     """What a finding says, with its own fix when the check's fix would be wrong for that cause.
     `params`: the values the templates insert, each passed by the check. `extra`: values the
     check passes as well that these templates leave out (a rubric's text may insert them)."""
+
     en: str
     ko: str
     fix: Text | None = None
@@ -110,8 +113,11 @@ class Message:
                 out.append(f"en{part} inserts {_names(by_lang['en'])} but ko{part} inserts {_names(by_lang['ko'])}")
             for lang, names in by_lang.items():
                 if unknown := names - declared:
-                    out.append(f"{lang}{part} uses {_names(unknown)}, which the check does not give"
-                               if overridden else f"{lang}{part} uses {_names(unknown)}, not declared in params")
+                    out.append(
+                        f"{lang}{part} uses {_names(unknown)}, which the check does not give"
+                        if overridden
+                        else f"{lang}{part} uses {_names(unknown)}, not declared in params"
+                    )
                 used |= names
         if not overridden and (unused := declared - used):
             out.append(f"params declares {_names(unused)}, which no template inserts")
@@ -133,6 +139,7 @@ def check_messages(owner: str, messages: Mapping[str, Message]) -> None:
 class CheckTexts:
     """Every text of one check. title, why and fix are shown as written (no value is inserted,
     so `{appnet: {driver: bridge}}` in them is text)."""
+
     code: str
     title: Text
     why: Text
@@ -150,6 +157,9 @@ class CheckTexts:
     def with_overrides(self, overrides: Mapping[str, Any], messages: Mapping[str, Message]) -> CheckTexts:
         """These texts with a rubric's title, why and fix, and its `messages` (built with
         Message.overridden and found sound)."""
-        changes: dict[str, Any] = {name: replace(getattr(self, name), **overrides[name])
-                                   for name in ("title", "why", "fix") if name in overrides}
+        changes: dict[str, Any] = {
+            name: replace(getattr(self, name), **overrides[name])
+            for name in ("title", "why", "fix")
+            if name in overrides
+        }
         return replace(self, **changes, messages={**self.messages, **messages})

@@ -2,12 +2,14 @@
 the last one) and what changed since the last grade: the checks newly failing, then those newly
 passing; then the whole report. Only the static grade: the files are read anew each time, the
 rubric and the imports stay loaded. Ctrl-C ends it, exit 0."""
+
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -22,13 +24,16 @@ def changes(before: dict[str, dict] | None, now: dict[str, dict]) -> tuple[list[
     """(newly not passing, newly passing) between two grades' results, by check code."""
     if before is None:
         return [], []
-    worse = [r for c, r in now.items() if r["status"] in NOT_PASSING and before.get(c, {}).get("status") not in NOT_PASSING]
+    worse = [
+        r for c, r in now.items() if r["status"] in NOT_PASSING and before.get(c, {}).get("status") not in NOT_PASSING
+    ]
     better = [r for c, r in now.items() if r["status"] == "pass" and before.get(c, {}).get("status") in NOT_PASSING]
     return worse, better
 
 
-def watch(path: str, grade_once: Callable[[], tuple[dict[str, Any] | None, str, str | None]],
-          say: Callable[..., str]) -> None:
+def watch(
+    path: str, grade_once: Callable[[], tuple[dict[str, Any] | None, str, str | None]], say: Callable[..., str]
+) -> None:
     """Grade, print, then again on every change below `path`, until Ctrl-C. `grade_once` gives
     (the JSON report or None, the rendered report, an input error's text or None)."""
     import watchfiles
@@ -46,7 +51,8 @@ def watch(path: str, grade_once: Callable[[], tuple[dict[str, Any] | None, str, 
             return
         score = f"{doc['score']:g}/{doc['max_score']:g}"
         head = say("watch_score", score=score) + (
-            f" ({say('watch_was', score=last_score)})" if last_score is not None and last_score != score else "")
+            f" ({say('watch_was', score=last_score)})" if last_score is not None and last_score != score else ""
+        )
         click.echo(f"[{stamp}] {head}")
         now = {r["code"]: r for r in doc["results"]}
         worse, better = changes(before, now)
@@ -70,8 +76,9 @@ def watch(path: str, grade_once: Callable[[], tuple[dict[str, Any] | None, str, 
     click.echo(say("watch_stopped"))
 
 
-def grader_for(grade: Callable[[], tuple[Any, Any]], render: Callable[[dict], str]
-               ) -> Callable[[], tuple[dict[str, Any] | None, str, str | None]]:
+def grader_for(
+    grade: Callable[[], tuple[Any, Any]], render: Callable[[dict], str]
+) -> Callable[[], tuple[dict[str, Any] | None, str, str | None]]:
     def grade_once() -> tuple[dict[str, Any] | None, str, str | None]:
         try:
             report, _ = grade()
@@ -79,4 +86,5 @@ def grader_for(grade: Callable[[], tuple[Any, Any]], render: Callable[[dict], st
             return None, "", str(e)
         doc = report.to_dict()
         return doc, render(doc), None
+
     return grade_once

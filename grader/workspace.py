@@ -4,6 +4,7 @@ submission -> models -> findings -> report.
 A file that cannot be read or parsed does not stop the other: its error is kept, the checks
 that need it become `error` results, and the rest is graded.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -13,15 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.compose.loader import Env, EnvValue, compose_files, load_project, parse_dotenv, read_project_env
-from grader.compose.model import (COMPOSE_FILE_NAMES, ComposeModel, EnvVar, Service, is_remote_context,
-                                  load_compose_project)
+from grader.compose.model import (
+    COMPOSE_FILE_NAMES,
+    ComposeModel,
+    EnvVar,
+    Service,
+    is_remote_context,
+    load_compose_project,
+)
 from grader.errors import InputError, OutsideRootError
 from grader.nginx.layout import placed_alone, run_removes
 from grader.nginx.model import ApiRoute, NginxConfig
-from grader.nginx.request import Request, follow, listens, start_failure
-from grader.nginx.verify import REFUSES
 from grader.nginx.parse import DEFAULT_CONF, NGINX_PREFIX, ConfigSource, parse_nginx
 from grader.nginx.parse import MAIN as NGINX_MAIN
+from grader.nginx.request import Request, follow, listens, start_failure
+from grader.nginx.verify import REFUSES
 from grader.results import Note
 from grader.rubric import DEFAULT_API_PATH
 from grader.submission.build_context import CopyFailure, copy_failures
@@ -36,6 +43,7 @@ class Workspace:
     """A submission read once, for every check: the Compose project, the nginx config as the image
     loads it, the Dockerfiles, and what could not be read.
     """
+
     root: SubmissionRoot
     compose: ComposeModel | None = None
     compose_rel: str | None = None
@@ -71,8 +79,11 @@ class Workspace:
 
     @property
     def nginx_rel(self) -> str | None:
-        return self.nginx.files[0] if self.nginx and self.nginx.files else (
-            next(iter(self.nginx_source.files.values()), None))
+        return (
+            self.nginx.files[0]
+            if self.nginx and self.nginx.files
+            else (next(iter(self.nginx_source.files.values()), None))
+        )
 
 
 def _note_error(ws: Workspace, e: InputError, unread: bool = True) -> None:
@@ -184,8 +195,15 @@ def _load_env_files(ws: Workspace) -> None:
                 if not ws.root.exists(rel):
                     ws.root.resolve(rel)  # a link out of the root is refused, not "missing"
                     if ref.required:  # Compose refuses to start without it
-                        _note_error(ws, InputError(f"env_file {ref.path} of service {s.name} is not in the "
-                                                   "submission; Compose refuses to start without it", where, ref.line))
+                        _note_error(
+                            ws,
+                            InputError(
+                                f"env_file {ref.path} of service {s.name} is not in the "
+                                "submission; Compose refuses to start without it",
+                                where,
+                                ref.line,
+                            ),
+                        )
                     else:
                         ref.read = True  # `required: false`: Compose goes on without it, so do we
                     continue
@@ -195,8 +213,14 @@ def _load_env_files(ws: Workspace) -> None:
                 s.env_from_files.extend(values)
                 ref.read = True
             except OutsideRootError:
-                _note_error(ws, OutsideRootError(f"env_file {ref.path!r} of service {s.name} points outside the "
-                                           "submission; it is not read", where, ref.line))
+                _note_error(
+                    ws,
+                    OutsideRootError(
+                        f"env_file {ref.path!r} of service {s.name} points outside the submission; it is not read",
+                        where,
+                        ref.line,
+                    ),
+                )
             except InputError as e:
                 _note_error(ws, e)
 
@@ -243,8 +267,15 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
                                 _map(ws, src, ctx, ctx_path, target, multiple=False)
                     continue
                 for s in inst.args[:-1]:
-                    _map(ws, src, ctx, s, dest, multiple=multiple,
-                         by=(df.rel, inst.line, f"`{' '.join(inst.raw.split())}`"))
+                    _map(
+                        ws,
+                        src,
+                        ctx,
+                        s,
+                        dest,
+                        multiple=multiple,
+                        by=(df.rel, inst.line, f"`{' '.join(inst.raw.split())}`"),
+                    )
                 if posixpath.normpath(dest).startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
                     src.blame[DEFAULT_CONF] = (df.rel, inst.line)  # the line that left default.conf beside it
         for c in front.configs:  # Compose `configs:`, mounted like a file
@@ -256,14 +287,30 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
                 src.inline[target] = (spec.content, ws.compose_rel or "", _content_first_line(ws, spec))
                 src.files.pop(target, None)
             elif spec.file is not None:
-                _map(ws, src, ws.compose_dir, spec.file, target, multiple=False, mount=True,
-                     by=(ws.compose_rel or "", c.line, f"`configs: {c.source}`"))
+                _map(
+                    ws,
+                    src,
+                    ws.compose_dir,
+                    spec.file,
+                    target,
+                    multiple=False,
+                    mount=True,
+                    by=(ws.compose_rel or "", c.line, f"`configs: {c.source}`"),
+                )
             if target.startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
                 src.blame[DEFAULT_CONF] = (ws.compose_rel or "", c.line)
         for m in front.volumes:
             if m.kind == "bind" and m.source and m.target.startswith(NGINX_PREFIX):
-                _map(ws, src, ws.compose_dir, m.source, m.target, multiple=False, mount=True,
-                     by=(ws.compose_rel or "", m.line, f"`{m.source}:{m.target}`"))
+                _map(
+                    ws,
+                    src,
+                    ws.compose_dir,
+                    m.source,
+                    m.target,
+                    multiple=False,
+                    mount=True,
+                    by=(ws.compose_rel or "", m.line, f"`{m.source}:{m.target}`"),
+                )
                 if m.target.startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
                     src.blame[DEFAULT_CONF] = (ws.compose_rel or "", m.line)
     if front is not None:
@@ -310,7 +357,7 @@ def _from_stage(files: dict[str, str], source: str, dest: str, multiple: bool) -
             target = posixpath.join(dest, posixpath.basename(path)) if dest.endswith("/") or multiple else dest
             out.append((ctx_path, posixpath.normpath(target)))
         elif path.startswith(source.rstrip("/") + "/"):
-            out.append((ctx_path, posixpath.normpath(posixpath.join(dest, path[len(source.rstrip("/")) + 1:]))))
+            out.append((ctx_path, posixpath.normpath(posixpath.join(dest, path[len(source.rstrip("/")) + 1 :]))))
     return out
 
 
@@ -351,8 +398,16 @@ def _nginx_command(ws: Workspace, src: ConfigSource, front: Service, df: Dockerf
             src.placed[src.main] = (where[0], where[1], f"{said} (nginx -c {words[i + 1]})")
 
 
-def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, multiple: bool,
-         mount: bool = False, by: tuple[str, int | None, str] | None = None) -> None:
+def _map(
+    ws: Workspace,
+    src: ConfigSource,
+    base: str,
+    source: str,
+    dest: str,
+    multiple: bool,
+    mount: bool = False,
+    by: tuple[str, int | None, str] | None = None,
+) -> None:
     if not dest.startswith("/"):
         return  # relative to WORKDIR: not an nginx path we can place
     if any(c in source for c in "*?["):
@@ -369,8 +424,11 @@ def _map(ws: Workspace, src: ConfigSource, base: str, source: str, dest: str, mu
         return
     if not dest.startswith(NGINX_PREFIX):
         return
-    if dest.endswith("/") or multiple or dest.rstrip("/") in (NGINX_PREFIX + "/conf.d", NGINX_PREFIX,
-                                                            NGINX_PREFIX + "/templates"):
+    if (
+        dest.endswith("/")
+        or multiple
+        or dest.rstrip("/") in (NGINX_PREFIX + "/conf.d", NGINX_PREFIX, NGINX_PREFIX + "/templates")
+    ):
         dest = posixpath.join(dest, posixpath.basename(source))
     src.files[posixpath.normpath(dest)] = rel
     if by is not None:
@@ -422,8 +480,9 @@ def api_route_of(nginx: NginxConfig, path: str, published: list[int]) -> ApiRout
         while location is not None and location.name == "if":
             location = location.parent
         if location is None or location.name != "location":
-            location = outcome.location if outcome.location is not None and outcome.location.name == "location" \
-                else None
+            location = (
+                outcome.location if outcome.location is not None and outcome.location.name == "location" else None
+            )
         if location is not None:
             target = nginx.proxy_target(holder) if pp is not None and holder is not None else None
             if target is not None and outcome.proxied is not None:
@@ -453,8 +512,13 @@ def _published_targets(ws: Workspace) -> list[int]:
     return [n for p in front.ports for n in p.target_numbers()] if front else []
 
 
-def load_workspace(path: str | Path, compose: str | None = None, nginx: str | None = None,
-                   services: dict[str, str] | None = None, api_path: str = DEFAULT_API_PATH) -> Workspace:
+def load_workspace(
+    path: str | Path,
+    compose: str | None = None,
+    nginx: str | None = None,
+    services: dict[str, str] | None = None,
+    api_path: str = DEFAULT_API_PATH,
+) -> Workspace:
     root_path = Path(path)
     if not root_path.exists():
         raise InputError("submission folder not found", str(path))
@@ -470,8 +534,10 @@ def load_workspace(path: str | Path, compose: str | None = None, nginx: str | No
     if ws.compose is not None:
         for role, name in services.items():
             if name not in ws.compose.services:
-                raise InputError(f"--service {role}={name}: no service {name!r} in {ws.compose_rel} "
-                                 f"(services: {', '.join(ws.compose.services)})")
+                raise InputError(
+                    f"--service {role}={name}: no service {name!r} in {ws.compose_rel} "
+                    f"(services: {', '.join(ws.compose.services)})"
+                )
         _load_dockerfiles(ws)
         _load_env_files(ws)
         ws.roles["frontend"] = services.get("frontend") or infer_frontend(ws)
@@ -500,10 +566,14 @@ def _blame_placement(src: ConfigSource, e: InputError) -> InputError:
     by = src.placed.get(src.main)
     if rel is None or by is None or e.file != rel or not e.message.endswith("is not allowed here"):
         return e
-    reason = e.message[len(REFUSES):] if e.message.startswith(REFUSES) else e.message
-    return InputError(f"{by[2]} makes {rel} nginx's main config ({src.main}), where {reason} ({rel}:{e.line}): "
-                      f"nginx refuses to start. Server blocks belong in {NGINX_PREFIX}/conf.d/, which the main "
-                      "config includes inside `http`.", by[0], by[1])
+    reason = e.message[len(REFUSES) :] if e.message.startswith(REFUSES) else e.message
+    return InputError(
+        f"{by[2]} makes {rel} nginx's main config ({src.main}), where {reason} ({rel}:{e.line}): "
+        f"nginx refuses to start. Server blocks belong in {NGINX_PREFIX}/conf.d/, which the main "
+        "config includes inside `http`.",
+        by[0],
+        by[1],
+    )
 
 
 def _inside(root: SubmissionRoot, given: str, option: str) -> str:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.errors import InputError  # noqa: E402
-from grader.runtime.compose_cli import find_compose  # noqa: E402
-from grader.runtime.engine import connect  # noqa: E402
-from grader.runtime.gate import checked_project  # noqa: E402
-from grader.runtime.safety import UnsafeSubmissionError  # noqa: E402
-from grader.workspace import load_workspace  # noqa: E402
+from grader.errors import InputError
+from grader.runtime.compose_cli import find_compose
+from grader.runtime.engine import connect
+from grader.runtime.gate import checked_project
+from grader.runtime.safety import UnsafeSubmissionError
+from grader.workspace import load_workspace
 
 BASE_IMAGES = ["nginx:1.30", "python:3.13-slim"]
 

@@ -10,6 +10,7 @@ installs). The class report's picture (`class-report.png`) comes from the HTML r
 from __future__ import annotations
 
 import html
+import io
 import shutil
 import subprocess
 import sys
@@ -59,7 +60,7 @@ def terminal_page(ansi: str) -> str:
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(record=True, width=400, color_system="truecolor", file=open("/dev/null", "w"))
+    console = Console(record=True, width=400, color_system="truecolor", file=io.StringIO())
     console.print("$ grader check .", style="bold #e6edf3")
     console.print(Text.from_ansi(ansi.rstrip("\n")))
     body = console.export_html(inline_styles=True, code_format="<pre>{code}</pre>")

@@ -343,7 +343,7 @@ def generated(seed: int) -> dict[str, str]:
     text = yaml.safe_dump(doc, sort_keys=False)
     if rnd.random() < 0.2:  # a second document
         n = rnd.choice(names)
-        text += "---\nservices:\n  %s:\n    environment:\n      SECOND: \"2\"\n" % n
+        text += f"---\nservices:\n  {n}:\n    environment:\n      SECOND: \"2\"\n"
         if rnd.random() < 0.5:
             text += "    ports: !reset []\n"
     files[rnd.choice(["docker-compose.yml", "compose.yaml", "docker-compose.yaml"])] = text

@@ -10,11 +10,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _build() -> tuple[Path, subprocess.CompletedProcess[str]]:
     out = Path(tempfile.mkdtemp(prefix="grader-site-")) / "site"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's banner about MkDocs 2.0, not a problem of ours

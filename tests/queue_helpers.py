@@ -10,9 +10,9 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,10 +31,11 @@ def redis_server(folder: Path) -> Iterator[str]:
         raise RuntimeError("redis-server is not installed (scripts/setup.sh installs it)")
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
-                             "--appendonly", "no", "--protected-mode", "yes"],
-                            stdout=open(folder / "redis.log", "wb"), stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    with open(folder / "redis.log", "wb") as out:  # the server keeps its own copy of the descriptor
+        proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
+                                 "--appendonly", "no", "--protected-mode", "yes"],
+                                stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         import redis
 
@@ -59,11 +60,12 @@ class Worker:
 
     def __init__(self, url: str, log: Path, stacks: int = 1, time_limit: float = 600, env: dict | None = None):
         self.log = log
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader", "worker", "--queue", url, "--stacks", str(stacks),
-             "--time-limit", f"{time_limit:g}"],
-            env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})}, cwd=REPO,
-            stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        with open(log, "wb") as out:  # the worker keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "grader", "worker", "--queue", url, "--stacks", str(stacks),
+                 "--time-limit", f"{time_limit:g}"],
+                env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})}, cwd=REPO,
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     @property
     def pid(self) -> int:
@@ -81,10 +83,8 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL to the whole group at once: the worker and its pool, as a host or OOM kill would."""
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait(10)
         # SIGKILL is delivered at once but a process takes a moment to exit (its memory torn down,
         # a blocking call ended): wait for the group to be gone rather than sample it once.
@@ -129,7 +129,5 @@ def stop(proc: subprocess.Popen) -> None:
             time.sleep(0.1)
         if not group_alive(proc.pid):
             break
-    try:
+    with suppress(subprocess.TimeoutExpired):
         proc.wait(5)
-    except subprocess.TimeoutExpired:
-        pass

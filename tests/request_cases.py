@@ -130,7 +130,7 @@ def compare(o: Outcome, got: dict, flipped: dict | None, own_ports: set[int | No
         elif o.redirect is not None and o.status in (301, 302, 303, 307, 308):
             where = headers.get("location", "")
             want = o.redirect if "://" in o.redirect else None
-            if want is not None and where != want or want is None and not where.endswith(o.redirect):
+            if (want is not None and where != want) or (want is None and not where.endswith(o.redirect)):
                 diffs.append(f"redirect: model {o.redirect}, nginx {where}")
         return diffs
     p = o.proxied
@@ -232,7 +232,7 @@ def proxy_forms(rng: random.Random, res: str | None) -> tuple[list[str], list[st
         loc += ["set $backend_host backend;", "proxy_pass http://$backend_host:8080;"]
     elif form in ("upstream", "upstream_resolve"):
         r = " resolve" if form == "upstream_resolve" else ""
-        http.append("upstream backend_up { zone backend_up 64k; server backend:8080%s; }" % r)
+        http.append(f"upstream backend_up {{ zone backend_up 64k; server backend:8080{r}; }}")
         loc.append("proxy_pass http://backend_up;")
     elif form == "var_upstream":
         http.append("upstream backend_up { server backend:8080; }")
@@ -264,7 +264,7 @@ def generated(rng: random.Random, n: int) -> list[Case]:
         if form.startswith("literal/") and api.startswith("~"):
             api = "/api/"  # nginx refuses a URI part in proxy_pass in a regex location
         others = rng.sample(OTHERS, k=rng.randint(0, 3))
-        if "rewrite ^/api/(.*)$ /v1/$1 last;" == rewrite and OTHERS[5] not in others:
+        if rewrite == "rewrite ^/api/(.*)$ /v1/$1 last;" and OTHERS[5] not in others:
             others.append(OTHERS[5])
         name = rng.choice(SERVER_NAMES)
         body = [f"listen {listen};" if listen else "", f"server_name {name};" if name else ""]
@@ -304,7 +304,7 @@ def generated(rng: random.Random, n: int) -> list[Case]:
                                 "POST" if rng.random() < 0.1 else "GET", tuple(headers)))
         c = Case(f"gen-{i:03d}", text, reqs, keep_default=rng.random() < 0.15)
         if form in ("var", "var/", "var_uri", "var_host", "upstream_resolve", "var_upstream_port") or \
-                "proxy_pass http://backend:8080;" in text and form.startswith("var"):
+                ("proxy_pass http://backend:8080;" in text and form.startswith("var")):
             c.flips = {0}
         out.append(c)
     return out

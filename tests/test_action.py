@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, WORKSHOP, full_score
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
@@ -141,7 +140,7 @@ def test_a_second_use_in_the_same_job_reports_its_own_result(learner_repo: Path,
     assert code == 0 and first["result"] and first["exit-code"] == "1"
     # The second use grades a folder that is not there: the grader writes no result, and the
     # first use's must not be reported in its place.
-    code, stdout, second, _ = run_action(learner_repo, tmp_path, path="no-such-step")
+    code, _stdout, second, _ = run_action(learner_repo, tmp_path, path="no-such-step")
     assert code == 2 and second["exit-code"] == "2"
     assert second["result"] == "" and second["score"] == ""
     assert not list(tmp_path.glob("workshop-grader-4242.*"))  # each use's temporary folder is removed

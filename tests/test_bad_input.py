@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import by_slug, run
 
 SECRET = "TOPSECRET-do-not-leak-4242"

@@ -15,8 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from conftest import WORKSHOP, run, full_score
+from conftest import WORKSHOP, full_score, run
 
 # (name, what to change, expected verdict, the checks expected to fail)
 MISTAKES = [
@@ -30,6 +29,12 @@ MISTAKES = [
                  "    depends_on:\n      backend:\n        condition: service_healthy\n"), "fail", {"C107"}),
     ("broken-yaml", ("docker-compose.yml", "services:\n", "services: [\n"), "error", None),
 ]
+
+
+def gradebook(out: Path) -> list[dict[str, str]]:
+    """The rows of the batch's gradebook.csv."""
+    with open(out / "gradebook.csv") as f:
+        return list(csv.DictReader(f))
 
 
 def write_submission(dest: Path, mistake) -> None:
@@ -116,7 +121,7 @@ def test_a_class_of_60_gets_60_rows_with_the_right_verdicts(klass, tmp_path: Pat
     out = tmp_path / "grades"
     r = run("batch", str(roster), "--out", str(out), "--clone-timeout", "3", "--progress", "plain", "--lang", "en")
     assert r.exit_code == 0, r.output
-    book = list(csv.DictReader(open(out / "gradebook.csv")))
+    book = gradebook(out)
     assert len(book) == 60
     by_id = {row["id"]: row for row in book}
     assert set(by_id) == set(expected)
@@ -138,9 +143,9 @@ def test_a_class_of_60_gets_60_rows_with_the_right_verdicts(klass, tmp_path: Pat
     # --resume: nothing changed, nothing is regraded (only the two unfetchable are tried again).
     again = run("batch", str(roster), "--out", str(out), "--clone-timeout", "3", "--progress", "plain", "--resume")
     assert "(58 unchanged, not regraded)" in again.output
-    assert list(csv.DictReader(open(out / "gradebook.csv"))) == book or all(
+    assert gradebook(out) == book or all(
         a["verdict"] == b["verdict"] and a["score"] == b["score"]
-        for a, b in zip(book, csv.DictReader(open(out / "gradebook.csv"))))
+        for a, b in zip(book, gradebook(out), strict=False))
 
 
 def test_resume_regrades_a_learner_who_changed(tmp_path: Path) -> None:
@@ -153,7 +158,7 @@ def test_resume_regrades_a_learner_who_changed(tmp_path: Path) -> None:
     compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: be\n", 1))
     r = run("batch", str(subs), "--out", str(out), "--progress", "none", "--resume")
     assert "(1 unchanged, not regraded)" in r.output
-    book = {row["id"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
+    book = {row["id"]: row for row in gradebook(out)}
     assert book["ann"]["verdict"] == "pass" and book["bob"]["verdict"] == "fail"
 
 
@@ -205,7 +210,7 @@ def test_aggregate_merges_reports_made_elsewhere(tmp_path: Path) -> None:
     out = tmp_path / "merged"
     r = run("aggregate", str(arts), "--out", str(out))
     assert r.exit_code == 0, r.output
-    book = {row["id"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
+    book = {row["id"]: row for row in gradebook(out)}
     assert book["alice"]["verdict"] == "pass" and book["bob"]["verdict"] == "fail" and book["bob"]["C101"] == "0"
     assert "bob" in (out / "report.html").read_text()
     bad = tmp_path / "not-a-report.json"
@@ -226,7 +231,7 @@ def test_batch_with_runtime_runs_two_stacks_at_once(tmp_path: Path) -> None:
     r = run("batch", str(subs), "--out", str(out), "--runtime", "--stacks", "2", "--time-limit", "300",
             "--progress", "plain", "--lang", "en")
     assert r.exit_code == 0, r.output
-    book = {row["id"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
+    book = {row["id"]: row for row in gradebook(out)}
     assert book["ok"]["verdict"] == "pass" and book["ok"]["R107"] == "10" and book["ok"]["score"] == str(full_score(runtime=True))
     assert book["named"]["verdict"] == "fail" and book["named"]["R102"] == "0" and book["named"]["C101"] == "0"
     report = json.loads((out / "reports" / "named.json").read_text())
@@ -257,7 +262,7 @@ def test_aggregate_reads_what_gh_teacher_download_writes(tmp_path: Path) -> None
     out = tmp_path / "grades"
     r = run("aggregate", str(download), "--out", str(out), "--lang", "en")
     assert r.exit_code == 0, r.output
-    book = {row["id"]: row for row in csv.DictReader(open(out / "gradebook.csv"))}
+    book = {row["id"]: row for row in gradebook(out)}
     assert set(book) == {"alice", "bob", "carol"}
     assert book["alice"]["verdict"] == "pass" and book["alice"]["score"] == "120" and book["alice"]["C101"] == "10"
     assert book["bob"]["verdict"] == "fail" and book["bob"]["C101"] == "0" and book["bob"]["N101"] == "10"

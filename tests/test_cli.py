@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, WORKSHOP, run
+
 from grader.checks import MODULES
 
 
@@ -64,10 +64,9 @@ def test_static_run_loads_only_what_it_needs(tmp_path: Path) -> None:
     """A cold `grader check` is mostly imports: the static path loads no Docker, HTTP, process,
     XML or rich code, and no jsonschema once the rubric is known to be valid."""
     code = ("import sys; from grader.cli import main\n"
-            "try:\n    main(['check', %r, '--format', 'json'])\n"
+            f"try:\n    main(['check', {str(WORKSHOP)!r}, '--format', 'json'])\n"
             "except SystemExit as e:\n    assert e.code == 0, e.code\n"
-            "print(' '.join(sorted(m for m in sys.modules if m in %r or m.rpartition('.')[0] in %r)), file=sys.stderr)\n"
-            % (str(WORKSHOP), UNNEEDED, UNNEEDED))
+            f"print(' '.join(sorted(m for m in sys.modules if m in {UNNEEDED!r} or m.rpartition('.')[0] in {UNNEEDED!r})), file=sys.stderr)\n")
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}  # the first run remembers the rubric is valid
     first, second = (subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, capture_output=True,
                                     text=True, env=env).stderr.split() for _ in range(2))
@@ -79,10 +78,9 @@ def test_static_run_loads_only_what_it_needs(tmp_path: Path) -> None:
 def test_list_and_explain_load_no_models(args: list[str]) -> None:
     """They read the checks' texts only: no Compose or nginx model, no parser, no workspace."""
     code = ("import sys; from grader.cli import main\n"
-            "try:\n    main(%r)\n"
+            f"try:\n    main({args!r})\n"
             "except SystemExit as e:\n    assert e.code == 0, e.code\n"
-            "print(' '.join(sorted(m for m in sys.modules if m.startswith(%r))), file=sys.stderr)\n"
-            % (args, MODELS))
+            f"print(' '.join(sorted(m for m in sys.modules if m.startswith({MODELS!r}))), file=sys.stderr)\n")
     loaded = subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, capture_output=True,
                             text=True).stderr.split()
     assert loaded == []

@@ -149,6 +149,7 @@ def test_any_override_and_dotenv_end_in_a_model_or_an_input_error(tmp_path_facto
     import shutil
 
     from conftest import WORKSHOP
+
     from grader.submission.reader import SubmissionRoot
     from grader.workspace import Workspace, load_compose_files
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from compose_cases import make
 from conftest import by_slug, grade_json, run
 
@@ -36,37 +35,37 @@ def errors(report: dict) -> list[dict]:
 
 # -- false passes ---------------------------------------------------------------------------
 def test_an_override_adding_container_name_fails_c101_at_the_override_line(tmp_path: Path) -> None:
-    ws, code, _, r = graded(tmp_path, "override adds container_name")
+    _ws, code, _, r = graded(tmp_path, "override adds container_name")
     assert code == 1 and r[C101]["status"] == "fail"
     assert (r[C101]["file"], r[C101]["line"]) == ("docker-compose.override.yml", 3)
 
 
 def test_an_override_adding_backend_ports_fails_c102_at_the_override_line(tmp_path: Path) -> None:
-    ws, code, _, r = graded(tmp_path, "override adds backend ports")
+    _ws, _code, _, r = graded(tmp_path, "override adds backend ports")
     assert r[C102]["status"] == "fail"
     assert (r[C102]["file"], r[C102]["line"]) == ("docker-compose.override.yml", 4)
 
 
 def test_extends_bringing_container_name_and_ports_fails_at_the_extended_file(tmp_path: Path) -> None:
-    ws, code, _, r = graded(tmp_path, "extends another file brings container_name and ports")
+    ws, _code, _, r = graded(tmp_path, "extends another file brings container_name and ports")
     assert r[C101]["status"] == "fail" and r[C102]["status"] == "fail"
     assert (r[C101]["file"], r[C101]["line"]) == ("common.yml", line_of(ws / "common.yml", "container_name"))
     assert (r[C102]["file"], r[C102]["line"]) == ("common.yml", line_of(ws / "common.yml", '"8080:8080"'))
 
 
 def test_extends_in_the_same_file_brings_container_name(tmp_path: Path) -> None:
-    ws, code, _, r = graded(tmp_path, "extends in the same file")
+    ws, _code, _, r = graded(tmp_path, "extends in the same file")
     assert r[C101]["status"] == "fail"
     assert r[C101]["line"] == line_of(ws / "docker-compose.yml", "container_name: tmpl")
 
 
 def test_a_value_set_in_env_is_graded(tmp_path: Path) -> None:
-    ws, code, _, r = graded(tmp_path, "interpolation from .env")
+    _ws, _code, _, r = graded(tmp_path, "interpolation from .env")
     assert r[C101]["status"] == "fail" and "socialapp-backend" in r[C101]["message"]
 
 
 def test_a_backend_port_from_env_is_a_fixed_host_port(tmp_path: Path) -> None:
-    ws, code, _, r = graded(tmp_path, "backend port from .env")
+    _ws, _code, _, r = graded(tmp_path, "backend port from .env")
     assert r[C102]["status"] == "fail" and "8080:8080" in r[C102]["message"]
 
 
@@ -79,7 +78,7 @@ def test_a_backend_only_in_a_profile_is_not_started_by_up(tmp_path: Path) -> Non
 
 
 def test_a_service_in_a_disabled_profile_is_not_graded(tmp_path: Path) -> None:
-    ws, code, report, r = graded(tmp_path, "debug service in a profile")
+    _ws, code, report, _r = graded(tmp_path, "debug service in a profile")
     assert code == 0, report
 
 
@@ -102,29 +101,29 @@ def test_a_service_in_a_disabled_profile_is_not_graded(tmp_path: Path) -> None:
     "configs.content",
 ])
 def test_a_correct_project_loaded_as_compose_loads_it_passes(tmp_path: Path, case: str) -> None:
-    ws, code, report, r = graded(tmp_path, case)
+    _ws, code, report, _r = graded(tmp_path, case)
     assert code == 0, [(x["code"], x["status"], x["message"]) for x in report["results"] if x["status"] != "pass"] \
         + errors(report)
 
 
 def test_interpolation_defaults_pass_c101_c104_c109(tmp_path: Path) -> None:
-    ws, code, _, r = graded(tmp_path, "interpolation defaults")
+    _ws, _code, _, r = graded(tmp_path, "interpolation defaults")
     assert [r[c]["status"] for c in (C101, C103, C104, C109)] == ["pass"] * 4
 
 
 def test_compose_yaml_wins_over_docker_compose_yml(tmp_path: Path) -> None:
-    ws, code, report, r = graded(tmp_path, "compose.yaml before docker-compose.yml")
+    _ws, code, _report, r = graded(tmp_path, "compose.yaml before docker-compose.yml")
     assert code == 0 and r[C101]["file"] == "compose.yaml"
 
 
 def test_docker_compose_yml_wins_over_docker_compose_yaml(tmp_path: Path) -> None:
-    ws, code, report, r = graded(tmp_path, "docker-compose.yml before docker-compose.yaml")
+    _ws, code, _report, r = graded(tmp_path, "docker-compose.yml before docker-compose.yaml")
     assert code == 0 and r[C101]["file"] == "docker-compose.yml"
 
 
 def test_compose_file_with_two_files_skips_the_override(tmp_path: Path) -> None:
     # COMPOSE_FILE replaces the default files, override included: ports 9999 are not loaded.
-    ws, code, _, r = graded(tmp_path, "COMPOSE_FILE with two files")
+    _ws, _code, _, r = graded(tmp_path, "COMPOSE_FILE with two files")
     assert r[C101]["status"] == "fail" and (r[C101]["file"], r[C101]["line"]) == ("ops.yml", 3)
     assert r[C102]["status"] == "pass"
 
@@ -138,13 +137,13 @@ def test_the_graders_own_environment_is_never_read(tmp_path: Path) -> None:
 
 # -- untrue advice and missing files --------------------------------------------------------
 def test_an_ephemeral_port_through_an_empty_default_is_not_the_same_host_port(tmp_path: Path) -> None:
-    ws, code, _, r = graded(tmp_path, "ephemeral backend port through an empty default")
+    _ws, _code, _, r = graded(tmp_path, "ephemeral backend port through an empty default")
     assert r[C102]["status"] == "warn" and "random host port" in r[C102]["message"]
     assert "same host port" not in r[C102]["message"] and "already allocated" not in r[C102]["message"]
 
 
 def test_a_missing_include_names_the_file_and_the_rest_is_graded(tmp_path: Path) -> None:
-    ws, code, report, r = graded(tmp_path, "include of a missing file")
+    _ws, code, report, r = graded(tmp_path, "include of a missing file")
     assert code == 2
     (err,) = [e for e in errors(report) if "backend.yml" in e["message"]]
     assert (err["file"], err["line"]) == ("docker-compose.yml", 2)
@@ -161,14 +160,14 @@ def test_a_missing_extends_file_names_the_file_and_line(tmp_path: Path) -> None:
 
 
 def test_a_missing_env_file_names_the_file_and_line(tmp_path: Path) -> None:
-    ws, code, report, r = graded(tmp_path, "env_file missing")
+    ws, code, report, _r = graded(tmp_path, "env_file missing")
     assert code == 2
     (err,) = [e for e in errors(report) if "missing.env" in e["message"]]
     assert err["line"] == line_of(ws / "docker-compose.yml", "missing.env")
 
 
 def test_a_required_variable_without_a_value_is_refused_with_its_message(tmp_path: Path) -> None:
-    ws, code, report, r = graded(tmp_path, "required variable missing")
+    ws, code, report, _r = graded(tmp_path, "required variable missing")
     assert code == 2
     assert any("FRONTEND_PORT" in e["message"] and e["line"] == line_of(ws / "docker-compose.yml", "FRONTEND_PORT")
                for e in errors(report))
@@ -179,7 +178,7 @@ def test_a_required_variable_without_a_value_is_refused_with_its_message(tmp_pat
     ("depends on a missing service", 'undefined service "api"'),
 ])
 def test_what_compose_refuses_is_an_input_error_with_its_line(tmp_path: Path, case: str, words: str) -> None:
-    ws, code, report, r = graded(tmp_path, case)
+    _ws, code, report, _r = graded(tmp_path, case)
     assert code == 2 and any(words in e["message"] for e in errors(report)), errors(report)
 
 
@@ -231,13 +230,13 @@ def test_no_compose_path_leads_outside_the_submission(tmp_path: Path, attack: st
 
 
 def test_an_override_changing_the_backend_port_fails_n105(tmp_path: Path) -> None:
-    ws, code, _, r = graded(tmp_path, "override changes the backend's port")
+    _ws, _code, _, r = graded(tmp_path, "override changes the backend's port")
     assert r["nginx.api-port-matches-backend"]["status"] == "fail"
     assert "9090" in r["nginx.api-port-matches-backend"]["message"]
 
 
 def test_a_depends_on_cycle_is_refused_with_its_line(tmp_path: Path) -> None:
-    ws, code, report, r = graded(tmp_path, "a depends_on cycle")
+    _ws, code, report, _r = graded(tmp_path, "a depends_on cycle")
     assert code == 2 and any("dependency cycle" in e["message"] for e in errors(report))
 
 
@@ -250,7 +249,7 @@ def test_extends_merges_env_files_of_both(tmp_path: Path) -> None:
 
 
 def test_a_host_port_set_in_env_is_reported_at_the_env_line(tmp_path: Path) -> None:
-    ws, code, _, r = graded(tmp_path, "backend port from .env")
+    _ws, _code, _, r = graded(tmp_path, "backend port from .env")
     assert (r[C102]["file"], r[C102]["line"]) == (".env", 1)
 
 

@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from compose_cases import write_files
 from test_compose_oracle import REFUSED, compose_version, ours, theirs
 

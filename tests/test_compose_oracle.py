@@ -27,7 +27,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from compose_cases import CASES, generated, make, write_files
 from conftest import WORKSHOP, shared_path
 
@@ -197,7 +196,6 @@ def _their_build(b: dict | None, folder: Path, home: str) -> Any:
 def _fuzz_docs(n: int) -> list[dict]:
     """A fixed sample of the fuzz test's compose generator (derandomized: the same every run)."""
     from hypothesis import HealthCheck, Phase, given, settings
-
     from test_fuzz import compose_docs
 
     docs: list[dict] = []
@@ -254,7 +252,7 @@ def test_the_effective_model_equals_docker_compose_config(tmp_path: Path) -> Non
         refs = list(pool.map(lambda c: theirs(c[1], home), cases))
     differ = []
     refused = 0
-    for (name, folder), ref in zip(cases, refs):
+    for (name, folder), ref in zip(cases, refs, strict=True):
         got = ours(folder)
         refused += ref == REFUSED
         if got != ref:

@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import shared_path
 from test_compose_oracle import REFERENCE_VERSION, REFUSED, _short, compose_version, ours, theirs
 
@@ -77,7 +76,7 @@ def test_real_projects_load_as_docker_compose_config_loads_them(tmp_path: Path) 
         refs = list(pool.map(lambda c: theirs(c[1], home, c[2]), cases))
     differ = []
     refused = 0
-    for (name, folder, compose), ref in zip(cases, refs):
+    for (name, folder, compose), ref in zip(cases, refs, strict=True):
         got = ours(folder, compose)
         refused += ref == REFUSED and got == REFUSED
         if got != ref:

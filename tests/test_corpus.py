@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import yaml
-
 from conftest import by_slug, grade_json, shared_path
 
 # label -> (check, True when the label being true means the check should NOT pass)

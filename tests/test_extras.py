@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import run
+
 from grader.extras import EXTRAS
 
 

@@ -12,7 +12,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from conftest import BACKEND_CONTAINER_NAME, REPO, WORKSHOP, edited_copy, run, shared_path
 
 GOLDEN = REPO / "tests" / "golden"
@@ -176,9 +175,9 @@ def test_github_step_summary_and_outputs(cases: Path, tmp_path: Path) -> None:
 
 
 def test_step_summary_is_cut_under_the_limit() -> None:
+    from grader.registry import known_checks
     from grader.report.context import FormatContext
     from grader.report.markdown import render
-    from grader.registry import known_checks
     from grader.rubric import load_rubric
 
     rubric = load_rubric(None, known_checks())
@@ -273,7 +272,7 @@ def test_classroom50_fractional_points_become_integers(cases: Path, tmp_path: Pa
     assert rubric.count("    points: 10\n") >= 2
     path = tmp_path / "half.yaml"
     path.write_text(rubric.replace("    points: 10\n", "    points: 7.5\n", 1).replace("    points: 10\n", "    points: 2.5\n", 1))
-    r, result = classroom50("bad", "--rubric", str(path))
+    _r, result = classroom50("bad", "--rubric", str(path))
     assert_classroom50_valid(result)
     by_code = {t["code"]: t for t in result["tests"]}
     assert by_code["C101"]["max-score"] == 8 and by_code["C101"]["score"] == 0  # failed

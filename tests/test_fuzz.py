@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, WORKSHOP
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import REPO, WORKSHOP
 
 EXAMPLES = int(os.environ.get("GRADER_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,

@@ -10,6 +10,7 @@ Payloads are harmless canaries: a marker file in the victim's volume, a listener
 on this machine (on all of its addresses; the containers try the Docker bridge's gateway)."""
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -26,10 +27,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
-from grader.runtime.engine import RUN_LABEL, labelled
 from hostile_cases import BACKEND_END, CANARY, CONTAINED, INCLUDES, NETWORKS, REFUSED, VOLUMES, Case, Contained
 from runtime_fixtures import WORKSHOP, edit
+
+from grader.runtime.engine import RUN_LABEL, labelled
 
 pytestmark = pytest.mark.runtime
 
@@ -123,10 +124,8 @@ def victim(docker_client):
                      lambda: client.images.remove(v.image, force=True),
                      lambda: client.volumes.get(v.volume).remove(force=True),
                      lambda: client.networks.get(v.network).remove()):
-            try:
+            with contextlib.suppress(Exception):
                 step()
-            except Exception:  # noqa: BLE001 - not made, or gone already
-                pass
 
 
 @pytest.fixture(scope="module")
@@ -350,8 +349,8 @@ def test_the_graders_environment_changes_nothing_a_submission_gets(tmp_path: Pat
     """PATH, HOME, DOCKER_HOST and any other variable of the grader's: the project Compose
     resolves for the run is the same, byte for byte, whatever they are; `${VAR}` of them reads
     what a machine without them gives, and a bare name stays unset."""
-    from grader.rubric import load_rubric
     from grader.grade import runtime_options
+    from grader.rubric import load_rubric
     from grader.runtime.scenario import RuntimeRun
     from grader.workspace import load_workspace
 

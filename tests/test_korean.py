@@ -8,11 +8,11 @@ import re
 import string
 
 import pytest
+from conftest import run
 from rich.cells import cell_len
 
-from conftest import run
-from grader.i18n.ko import ending, fill, particle
 from grader.common_texts import COMMON_MESSAGES
+from grader.i18n.ko import ending, fill, particle
 from grader.registry import known_checks
 from grader.rubric import load_rubric
 
@@ -77,15 +77,7 @@ VARIABLE = ["으로", "이라는", "라는", "이나", "은", "는", "이", "가
 PARTICLE_AFTER = re.compile(r"([^\s가-힣]+)(" + "|".join(VARIABLE) + r")(?=[\s.,:;)!?]|$|습니다)")
 EITHER_FORM = re.compile(r"이\(가\)|가\(이\)|을\(를\)|를\(을\)|은\(는\)|는\(은\)|와\(과\)|과\(와\)|\(으\)로|\(이\)")
 # English a Korean text may keep: nginx and Compose words, protocol and tool names
-ALLOWED = set("""
-API ARP Compose Connection DATABASE_PATH DNS Docker Dockerfile EXPOSE Gateway Bad Host IP JSON OpenAPI SQLite TCP TTL URL
-X-Forwarded-For X-Forwarded-Proto X-Real-IP command compose container_name env_file environment expose
-fail_timeout healthcheck healthy hostname http ip_hash listen localhost location named volume nginx proxy_pass
-proxy_connect_timeout proxy_http_version proxy_next_upstream proxy_set_header resolver server upstream stdout
-schemathesis valid v HTTP GET POST bridge driver networks ports zone resolve cat proc FILE NAME pip install
-include extends build UTF YAML URI server_name
-WebSocket Upgrade alias accept_network_alias map rewrite set break IPv UDP
-""".split())
+ALLOWED = set(["API", "ARP", "Compose", "Connection", "DATABASE_PATH", "DNS", "Docker", "Dockerfile", "EXPOSE", "Gateway", "Bad", "Host", "IP", "JSON", "OpenAPI", "SQLite", "TCP", "TTL", "URL", "X-Forwarded-For", "X-Forwarded-Proto", "X-Real-IP", "command", "compose", "container_name", "env_file", "environment", "expose", "fail_timeout", "healthcheck", "healthy", "hostname", "http", "ip_hash", "listen", "localhost", "location", "named", "volume", "nginx", "proxy_pass", "proxy_connect_timeout", "proxy_http_version", "proxy_next_upstream", "proxy_set_header", "resolver", "server", "upstream", "stdout", "schemathesis", "valid", "v", "HTTP", "GET", "POST", "bridge", "driver", "networks", "ports", "zone", "resolve", "cat", "proc", "FILE", "NAME", "pip", "install", "include", "extends", "build", "UTF", "YAML", "URI", "server_name", "WebSocket", "Upgrade", "alias", "accept_network_alias", "map", "rewrite", "set", "break", "IPv", "UDP"])
 
 
 def messages():

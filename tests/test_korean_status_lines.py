@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import WORKSHOP, run
-from grader.i18n.ko import particle
 from test_korean import EITHER_FORM, PARTICLE_AFTER, english_words
+
+from grader.i18n.ko import particle
 
 # Words a status line may keep besides those of test_korean: a format's name (as JSON), a
 # tool's (as Docker), the metavars of --output and --service, the command's name before its line.
@@ -138,6 +138,7 @@ def test_runtime_progress_on_a_terminal(lang: str) -> None:
 
 def test_every_progress_line_has_both_languages_and_the_runtime_names_only_those() -> None:
     from conftest import REPO
+
     from grader.runtime.progress import TEXT
 
     assert set(TEXT["en"]) == set(TEXT["ko"])
@@ -343,9 +344,9 @@ def test_worker_says_what_it_found_and_how_it_runs(monkeypatch, lang: str) -> No
      "FORMAT=FILE ("),
 ])
 def test_option_errors(args: list[str], ko: str, en: str) -> None:
-    from grader.cli import parse_outputs, parse_services
-
     import click
+
+    from grader.cli import parse_outputs, parse_services
 
     def message(lang: str) -> str:
         with pytest.raises(click.BadParameter) as e:

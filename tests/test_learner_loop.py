@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from conftest import REPO, WORKSHOP, failing_copy, run
+
 from grader.report.links import check_url
 
 SEVERITY = {"fail": "error", "error": "error", "warn": "warning"}
@@ -61,7 +62,7 @@ class Watcher:
         self.proc = subprocess.Popen([sys.executable, "-m", "grader", "check", str(ws), "--watch", "--lang", "en"],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                                      start_new_session=True)
-        self.lines: "queue.Queue[str]" = queue.Queue()
+        self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:

@@ -12,10 +12,9 @@ from typing import Any
 
 import anyio
 import pytest
+from conftest import REPO, WORKSHOP, failing_copy
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
-
-from conftest import REPO, WORKSHOP, failing_copy
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "LANG": "C.UTF-8", "COLUMNS": "100"}
 
@@ -34,10 +33,9 @@ def payload(result: Any) -> Any:
 
 async def session(root: Path, body) -> Any:
     params = StdioServerParameters(command=sys.executable, args=["-m", "grader", "mcp", str(root)], env=ENV, cwd=root)
-    async with stdio_client(params) as (read, write):
-        async with ClientSession(read, write) as s:
-            await s.initialize()
-            return await body(s)
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as s:
+        await s.initialize()
+        return await body(s)
 
 
 def test_check_explain_and_list_give_what_the_cli_gives(tmp_path: Path) -> None:

@@ -2,11 +2,10 @@
 assert exactly which checks change, with their status, file and line."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from conftest import by_slug, grade_json
 
 COMPOSE = "docker-compose.yml"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import by_slug, grade_json
 from runtime_fixtures import edit
 
@@ -36,7 +35,7 @@ CASES = {
 
 def test_a_frontend_on_internal_networks_only_publishes_nothing(ws: Path) -> None:
     edit(ws / "docker-compose.yml", "    driver: bridge\n", "    driver: bridge\n    internal: true\n")
-    code, report = grade_json(ws)
+    _code, report = grade_json(ws)
     failing = {s for s, r in by_slug(report).items() if r["status"] == "fail"}
     assert failing == {"compose.frontend-single-published"}, failing
     r = by_slug(report)["compose.frontend-single-published"]
@@ -45,7 +44,7 @@ def test_a_frontend_on_internal_networks_only_publishes_nothing(ws: Path) -> Non
 
 def test_a_frontend_published_over_udp_only_publishes_no_http(ws: Path) -> None:
     edit(ws / "docker-compose.yml", '      - "80:80"', '      - "80:80/udp"')
-    code, report = grade_json(ws)
+    _code, report = grade_json(ws)
     failing = {s for s, r in by_slug(report).items() if r["status"] == "fail"}
     assert failing == {"compose.frontend-single-published"}, failing
     r = by_slug(report)["compose.frontend-single-published"]
@@ -60,7 +59,7 @@ def test_an_alias_on_a_network_the_frontend_is_not_on_is_not_the_backend(ws: Pat
          "        aliases: [api]\n")
     edit(ws / "docker-compose.yml", "    driver: bridge\n", "    driver: bridge\n  backnet: {}\n")
     edit(ws / NGINX, "http://backend:8080;", "http://api:8080;")
-    code, report = grade_json(ws)
+    _code, report = grade_json(ws)
     failing = {s for s, r in by_slug(report).items() if r["status"] == "fail"}
     assert failing == {"nginx.api-proxies-to-backend"}, failing
     r = by_slug(report)["nginx.api-proxies-to-backend"]
@@ -72,7 +71,7 @@ def test_one_layer_mistake_fails_exactly_its_check_at_its_line(ws: Path, name: s
     old, new, slug, line, words = CASES[name]
     _, before = grade_json(ws)
     edit(ws / NGINX, old, new)
-    code, after = grade_json(ws)
+    _code, after = grade_json(ws)
     changed = {s for s, r in by_slug(after).items() if r["status"] != by_slug(before)[s]["status"]}
     failing = {s for s in changed if by_slug(after)[s]["status"] == "fail"}
     assert failing == {slug}, changed

@@ -67,7 +67,7 @@ def test_default_conf_after_the_learners_localhost_server_is_not_used(ws: Path) 
 
 def test_default_conf_first_by_name_wins_the_same_server_name(ws: Path) -> None:
     (ws / DOCKERFILE).write_text(KEEP_DEFAULT.format(name="zz-app.conf"), encoding="utf-8")
-    code, report = grade_json(ws)
+    _code, report = grade_json(ws)
     image_server_is_the_cause(report)
 
 
@@ -83,7 +83,7 @@ def test_bind_mount_beside_default_conf_points_at_the_mount(ws: Path) -> None:
     # The stock image with the config mounted as conf.d/app.conf: default.conf is still there.
     edit(ws / "docker-compose.yml", "    build:\n      context: ./frontend\n",
          "    image: nginx:1.30\n    volumes:\n      - ./frontend/nginx.conf:/etc/nginx/conf.d/zz.conf:ro\n")
-    code, report = grade_json(ws)
+    _code, report = grade_json(ws)
     n101 = image_server_is_the_cause(report)
     assert n101["file"] == "docker-compose.yml"
     assert n101["line"] == line_of(ws / "docker-compose.yml", "conf.d/zz.conf")
@@ -117,7 +117,7 @@ def test_template_variables_from_the_environment_are_substituted(ws: Path) -> No
     (ws / NGINX).unlink()
     edit(ws / "docker-compose.yml", "    ports:\n      - \"80:80\"\n",
          "    ports:\n      - \"80:80\"\n    environment:\n      - BACKEND_HOST=backend\n      - BACKEND_PORT=8080\n")
-    code, report = grade_json(ws)
+    _code, report = grade_json(ws)
     results = by_slug(report)
     assert results["nginx.api-proxies-to-backend"]["status"] == "pass", results["nginx.api-proxies-to-backend"]
     n102 = results["nginx.dynamic-backend-resolution"]
@@ -203,7 +203,7 @@ def test_variable_proxy_pass_with_a_uri_replaces_the_request_uri(ws: Path) -> No
 
 def test_variable_proxy_pass_keeping_the_request_uri_passes(ws: Path) -> None:
     edit(ws / NGINX, "set $backend_upstream http://backend:8080;", "set $backend_upstream http://backend:8080$request_uri;")
-    code, report = grade_json(ws)
+    _code, report = grade_json(ws)
     assert by_slug(report)["nginx.api-proxies-to-backend"]["status"] == "pass"
 
 
@@ -213,6 +213,6 @@ def test_redirect_to_https_is_followed_to_the_server_that_proxies(ws: Path) -> N
          "server {\n    listen 80;\n    return 301 https://$host$request_uri;\n}\n\nserver {\n    listen 443 ssl;\n"
          "    ssl_certificate /etc/nginx/certs/cert.pem;\n    ssl_certificate_key /etc/nginx/certs/key.pem;\n")
     edit(ws / "docker-compose.yml", '      - "80:80"\n', '      - "80:80"\n      - "443:443"\n')
-    code, report = grade_json(ws)
+    _code, report = grade_json(ws)
     n101 = by_slug(report)["nginx.api-proxies-to-backend"]
     assert n101["status"] == "pass" and n101["line"] == line_of(ws / NGINX, "proxy_pass $backend_upstream")

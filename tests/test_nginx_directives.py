@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from conftest import WORKSHOP, run
 
 NGINX_CONF = (WORKSHOP / "frontend" / "nginx.conf").read_text()

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED, WORKSHOP, shared_path
 
 from grader.errors import InputError

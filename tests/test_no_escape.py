@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import run
 
 SECRET = "TOP-SECRET-3f9c1a-never-print-me"

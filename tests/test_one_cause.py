@@ -118,7 +118,7 @@ def test_without_the_provider_the_cause_is_the_checks_own_finding(ws: Path, tmp_
     rubric = tmp_path / "r.yaml"
     rubric.write_text(text.replace(anchor, anchor + "    enabled: false\n", 1), encoding="utf-8")
     rename_backend(ws)
-    code, report = grade_json(ws, "--rubric", str(rubric))
+    _code, report = grade_json(ws, "--rubric", str(rubric))
     results = not_passing(report)
     assert "compose.services-found" not in by_slug(report)
     assert {r["status"] for r in results.values()} == {"fail"}

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import run
 from queue_helpers import REPO, Worker, free_port, group_alive, redis_server
 from runtime_fixtures import materialize
@@ -296,7 +295,8 @@ def test_a_worker_killed_mid_stack_leaves_its_learner_graded_once_and_nothing_be
     assert "1 learners: 1 pass" in stdout, stdout + stderr
     assert "grading s1 at " in first.text() and "graded s1 at " not in first.text()
     assert len(re.findall(r"graded s1 at ", second.text())) == 1, second.text()
-    book = list(csv.DictReader(open(out / "gradebook.csv")))
+    with open(out / "gradebook.csv") as f:
+        book = list(csv.DictReader(f))
     assert [(row["id"], row["verdict"]) for row in book] == [("s1", "pass")]
     assert json.loads((out / "reports" / "s1.json").read_text())["passed"] is True
     # Nothing of a dead grader process (both workers are stopped now) is on the engine; the

@@ -6,12 +6,11 @@ reading. A disagreement the request oracle found is kept here too, as a unit cas
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from conftest import WORKSHOP, by_slug, grade_json
 from request_cases import Case, config_of
 from request_harness import Request as RunRequest
@@ -129,7 +128,7 @@ def submission(tmp_path: Path, name: str) -> Path:
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_grader_says_what_nginx_does(tmp_path: Path, name: str) -> None:
     case = CASES[name]
-    code, report = grade_json(submission(tmp_path, name))
+    _code, report = grade_json(submission(tmp_path, name))
     _, base = grade_json(WORKSHOP)
     got, want = by_slug(report), by_slug(base)
     changed = {slug: r["status"] for slug, r in got.items() if r["status"] != want[slug]["status"]}
@@ -160,7 +159,7 @@ def test_each_case_does_in_nginx_what_the_grader_says(tmp_path: Path) -> None:
     runs = [RunCase(n, nginx_files(submission(tmp_path, n)), [CASES[n].request]) for n in names]
     got = run_in_nginx(runs, tmp_path / "run", {"backend", "api"}, {8080}, lanes=2)
     wrong = []
-    for n, result in zip(names, got):
+    for n, result in zip(names, got, strict=False):
         assert result["started"] == "ok", (n, result["error"][-500:])
         r = result["results"][0]
         try:

@@ -19,10 +19,19 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED, WORKSHOP, shared_path
-from request_cases import (FLIP_WAIT, Case, compare, config_of, corpus_cases, generated, predict, requests_for,
-                           run_files, workshop_cases)
+from request_cases import (
+    FLIP_WAIT,
+    Case,
+    compare,
+    config_of,
+    corpus_cases,
+    generated,
+    predict,
+    requests_for,
+    run_files,
+    workshop_cases,
+)
 from request_harness import Request as RunRequest
 from request_harness import RunCase, run_in_nginx
 
@@ -77,7 +86,7 @@ def test_the_request_model_agrees_with_nginx(tmp_path: Path) -> None:
     got = run_in_nginx(run, tmp_path / "run", hosts, ports)
     agree = differ = unknown = not_started = 0
     report: list[str] = []
-    for c, cfg, result in zip(cases, configs, got):
+    for c, cfg, result in zip(cases, configs, got, strict=False):
         failure = start_failure(cfg)
         if result["started"] != "ok":
             not_started += 1
@@ -89,7 +98,7 @@ def test_the_request_model_agrees_with_nginx(tmp_path: Path) -> None:
             report.append(f"{c.name}: the model says nginx does not start ({failure}); it did")
             differ += 1
             continue
-        for j, (o, r) in enumerate(zip(predict(c, cfg), result["results"])):
+        for j, (o, r) in enumerate(zip(predict(c, cfg), result["results"], strict=False)):
             if o.kind == "unknown":
                 unknown += 1
                 continue

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, WORKSHOP, by_slug, grade_json, run
 
 BUNDLED = REPO / "rubrics" / "step-06-horizontal-scaling.yaml"

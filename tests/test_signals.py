@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from runtime_fixtures import edit
 
 from grader.batch.run import STATE_FILE
 from grader.runtime.engine import OWNER_LABEL, RUN_LABEL, labelled, list_containers
-from runtime_fixtures import edit
 
 pytestmark = pytest.mark.runtime
 

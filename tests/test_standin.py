@@ -17,7 +17,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, shared_path
 
 pytestmark = pytest.mark.oracle

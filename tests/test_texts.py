@@ -9,8 +9,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
 from conftest import REPO
+
 from grader.checks import MODULES
 from grader.checks.context import NEEDS_KNOWN
 from grader.common_texts import COMMON_MESSAGES
@@ -86,9 +86,7 @@ class ModuleReader:
     def _assigned(self, fn: ast.AST, name: str) -> list[ast.AST]:
         out = []
         for node in ast.walk(fn):
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                out.append(node.value)
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)) or (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name):
                 out.append(node.value)
         return out
 
@@ -97,7 +95,7 @@ class ModuleReader:
         name assigned one, with what `name.update(...)` and the ADDERS put in it."""
         if isinstance(node, ast.Dict):
             keys = set()
-            for k, v in zip(node.keys, node.values):
+            for k, v in zip(node.keys, node.values, strict=True):
                 if k is None:
                     keys |= self._dict(v, fn)
                 elif isinstance(k, ast.Constant) and isinstance(k.value, str):
@@ -150,9 +148,9 @@ class ModuleReader:
                 if dict_at is not None:
                     node = call.args[dict_at]
                     if isinstance(node, ast.Dict) and any(k is None and self._is_pair(fn, v)
-                                                          for k, v in zip(node.keys, node.values)):
+                                                          for k, v in zip(node.keys, node.values, strict=True)):
                         node = ast.Dict([k for k in node.keys if k is not None],
-                                        [v for k, v in zip(node.keys, node.values) if k is not None])
+                                        [v for k, v in zip(node.keys, node.values, strict=True) if k is not None])
                     keywords |= self._dict(node, fn)
                 keys = self._strings(key_node)
                 if isinstance(key_node, ast.Name) and (self.path.name, key_node.id) in KEYS_FROM:

@@ -9,10 +9,11 @@ HTML report as `grader batch`. Two kinds are read:
 A file named on the command line must be one of them; in a folder, other JSON files (a
 learner's package.json) are passed over, but a `result.json` or `*report*.json` that is
 neither is an error, so no learner silently drops out."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,24 +48,41 @@ def from_classroom50(result: dict[str, Any], source: Path) -> dict[str, Any]:
             raise InputError("a test in result.json is not an object", str(source))
         name = str(t.get("test-name", ""))
         code = str(t.get("code") or name.split(" ", 1)[0] or "?")
-        title = name[len(code) + 1:] if name.startswith(code + " ") else name
+        title = name[len(code) + 1 :] if name.startswith(code + " ") else name
         passed = bool(t.get("passed"))
-        status = t.get("status") if t.get("status") in ("pass", "fail", "warn", "error", "blocked") else (
-            "pass" if passed else "fail")
-        results.append({
-            "check": str(t.get("check") or code), "code": code, "status": status,
-            "points": float(t.get("score") or 0), "max_points": float(t.get("max-score") or 0),
-            "required": bool(t.get("required", True)), "title": title,
-            "file": t.get("file"), "line": t.get("line") if isinstance(t.get("line"), int) else None,
-            "message": str(t.get("message") or ""), "hint": t.get("fix") or None,
-        })
+        status = (
+            t.get("status")
+            if t.get("status") in ("pass", "fail", "warn", "error", "blocked")
+            else ("pass" if passed else "fail")
+        )
+        results.append(
+            {
+                "check": str(t.get("check") or code),
+                "code": code,
+                "status": status,
+                "points": float(t.get("score") or 0),
+                "max_points": float(t.get("max-score") or 0),
+                "required": bool(t.get("required", True)),
+                "title": title,
+                "file": t.get("file"),
+                "line": t.get("line") if isinstance(t.get("line"), int) else None,
+                "message": str(t.get("message") or ""),
+                "hint": t.get("fix") or None,
+            }
+        )
     error = any(r["status"] == "error" for r in results)
     passed = not error and not any(r["required"] and r["status"] in ("fail", "blocked") for r in results)
     return {
-        "schema": REPORT_SCHEMA, "rubric": str(result.get("assignment", "")),
-        "submission": str(result.get("submission", source.parent.name)), "lang": "en",
-        "passed": passed, "score": float(result.get("score") or 0), "max_score": float(result.get("max-score") or 0),
-        "exit_code": 2 if error else (0 if passed else 1), "results": results, "notes": [],
+        "schema": REPORT_SCHEMA,
+        "rubric": str(result.get("assignment", "")),
+        "submission": str(result.get("submission", source.parent.name)),
+        "lang": "en",
+        "passed": passed,
+        "score": float(result.get("score") or 0),
+        "max_score": float(result.get("max-score") or 0),
+        "exit_code": 2 if error else (0 if passed else 1),
+        "results": results,
+        "notes": [],
     }
 
 
@@ -94,10 +112,16 @@ def load_reports(paths: list[Path]) -> list[Row]:
         if rid in seen:
             raise InputError(f"a second report for learner {rid!r}", str(f))
         seen.add(rid)
-        when = datetime.fromtimestamp(f.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = datetime.fromtimestamp(f.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if schema == CLASSROOM50_SCHEMA:
-            rows.append(_row(rid, from_classroom50(doc, f), str(doc.get("graded_at") or doc.get("datetime") or when),
-                             str(doc.get("commit") or "") or None))
+            rows.append(
+                _row(
+                    rid,
+                    from_classroom50(doc, f),
+                    str(doc.get("graded_at") or doc.get("datetime") or when),
+                    str(doc.get("commit") or "") or None,
+                )
+            )
         else:
             rows.append(_row(rid, doc, when, None))
     if not rows:

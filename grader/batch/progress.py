@@ -1,5 +1,6 @@
 """Batch progress: done/total, failures so far and an ETA; rich on a terminal, plain lines
 otherwise, in the batch's language."""
+
 from __future__ import annotations
 
 import sys
@@ -11,14 +12,23 @@ from grader.i18n.ko import localized
 TEXT = {
     "en": {
         "line": "[{done}/{total}] {learner}: {verdict} · {failed} not passing · ETA {eta:.0f}s",
-        "grading": "grading", "not_passing": "{failed} not passing", "unchanged": "{verdict} (unchanged)",
-        "pass": "pass", "fail": "fail", "error": "error", "not-graded": "not-graded",
+        "grading": "grading",
+        "not_passing": "{failed} not passing",
+        "unchanged": "{verdict} (unchanged)",
+        "pass": "pass",
+        "fail": "fail",
+        "error": "error",
+        "not-graded": "not-graded",
     },
     "ko": {
         "line": "[{done}/{total}] {learner}: {verdict} · 통과하지 못한 학습자 {failed}명 · 남은 시간 약 {eta:.0f}초",
-        "grading": "채점 중", "not_passing": "통과하지 못한 학습자 {failed}명",
+        "grading": "채점 중",
+        "not_passing": "통과하지 못한 학습자 {failed}명",
         "unchanged": "{verdict}(바뀌지 않아 다시 채점하지 않음)",
-        "pass": "통과", "fail": "실패", "error": "입력 오류", "not-graded": "가져오지 못함",
+        "pass": "통과",
+        "fail": "실패",
+        "error": "입력 오류",
+        "not-graded": "가져오지 못함",
     },
 }
 
@@ -46,9 +56,14 @@ class BatchProgress:
 
             # rich fills the braces of a column's text itself: the count goes in as {task.fields[failed]}
             not_passing = self.text("not_passing", failed="{task.fields[failed]}")
-            self._bar = Progress(TextColumn(f"[bold]{self.text('grading')}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn(not_passing), TimeRemainingColumn(),
-                                 console=__import__("rich.console").console.Console(stderr=True))
+            self._bar = Progress(
+                TextColumn(f"[bold]{self.text('grading')}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn(not_passing),
+                TimeRemainingColumn(),
+                console=__import__("rich.console").console.Console(stderr=True),
+            )
             self._bar.start()
             self._task = self._bar.add_task("grading", total=total, failed=0)
 
@@ -68,8 +83,13 @@ class BatchProgress:
         word = self.text(verdict) if verdict in TEXT["en"] else verdict
         if unchanged:
             word = self.text("unchanged", verdict=word)
-        print(self.text("line", done=self.done, total=self.total, learner=sub_id, verdict=word, failed=self.failed,
-                        eta=eta), file=sys.stderr, flush=True)
+        print(
+            self.text(
+                "line", done=self.done, total=self.total, learner=sub_id, verdict=word, failed=self.failed, eta=eta
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
 
     def finish(self) -> None:
         if self._bar is not None:

@@ -11,22 +11,25 @@ the batch, the learner's id, commit and rubric key (what --resume compares), so 
 again after its result was made returns that result instead of grading the learner a second
 time; the batch deletes these once it has every result (they expire anyway). The
 stack of a worker killed mid-run is swept by the next worker (or run) that starts on its host."""
+
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
 import secrets
-import signal
 import shutil
+import signal
 import socket
 import tarfile
 import tempfile
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any
 
 from grader import interrupt
 from grader.errors import InputError, Interrupted, RuntimeSetupError
@@ -66,9 +69,12 @@ def make_app(url: str, time_limit: float) -> Any:
     from celery import Celery
 
     app = Celery("workshop-grader", broker=check_url(url), backend=url, set_as_current=False)
-    transport = {"visibility_timeout": visibility_timeout(time_limit),
-                 # Look for tasks of dead workers every 5 s (kombu's default scans every 100 s).
-                 "unacked_restore_interval": 5, "unacked_restore_throttle": 1}
+    transport = {
+        "visibility_timeout": visibility_timeout(time_limit),
+        # Look for tasks of dead workers every 5 s (kombu's default scans every 100 s).
+        "unacked_restore_interval": 5,
+        "unacked_restore_throttle": 1,
+    }
     app.conf.update(
         task_acks_late=True,  # acknowledged once graded, not once received
         task_reject_on_worker_lost=True,  # a worker process that dies puts its task back
@@ -77,7 +83,9 @@ def make_app(url: str, time_limit: float) -> Any:
         broker_transport_options=transport,
         result_backend_transport_options=transport,
         task_default_queue=QUEUE,
-        task_serializer="json", result_serializer="json", accept_content=["json"],
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
         result_expires=24 * 3600,
         broker_connection_retry_on_startup=True,
         worker_enable_remote_control=False,  # no broadcast queues: workers share nothing but the task queue
@@ -91,7 +99,7 @@ def check_broker(app: Any, url: str) -> None:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=5)
-    except Exception as e:  # noqa: BLE001 - kombu raises several types for "no server"
+    except Exception as e:
         raise RuntimeSetupError(f"the queue at {url} does not answer ({type(e).__name__}: {e})") from None
 
 
@@ -104,8 +112,11 @@ def pack(folder: Path) -> str:
         tar.add(folder, arcname=".", filter=lambda m: None if PurePosixPath(m.name).parts[:1] == (".git",) else m)
     data = buf.getvalue()
     if len(data) > MAX_ARCHIVE:
-        raise InputError(f"the submission's files take {len(data) // 1024} KiB compressed, more than a queue "
-                         f"task carries ({MAX_ARCHIVE // 1024 // 1024} MiB)", str(folder))
+        raise InputError(
+            f"the submission's files take {len(data) // 1024} KiB compressed, more than a queue "
+            f"task carries ({MAX_ARCHIVE // 1024 // 1024} MiB)",
+            str(folder),
+        )
     return base64.b64encode(data).decode("ascii")
 
 
@@ -126,10 +137,17 @@ def grade_on_queue(subs: list[Any], opt: Any, rubric: Any, key: str) -> Iterator
         except (InputError, OSError) as e:
             yield sub, {"error": str(e), "input_error": isinstance(e, InputError)}
             continue
-        payload = {"batch": batch_id, "id": sub.id, "commit": sub.commit, "submission": str(sub.path),
-                   "archive": archive,
-                   "rubric": {"name": rubric.path.name, "text": rubric_text, "key": key},
-                   "lang": opt.lang, "runtime": opt.runtime, "time_limit": opt.time_limit}
+        payload = {
+            "batch": batch_id,
+            "id": sub.id,
+            "commit": sub.commit,
+            "submission": str(sub.path),
+            "archive": archive,
+            "rubric": {"name": rubric.path.name, "text": rubric_text, "key": key},
+            "lang": opt.lang,
+            "runtime": opt.runtime,
+            "time_limit": opt.time_limit,
+        }
         # The hard limit is the worker's (from its own --time-limit), as is the visibility timeout.
         result = app.send_task(TASK, args=[payload], queue=QUEUE)
         pending[result.id] = (sub, result)
@@ -148,14 +166,12 @@ def grade_on_queue(subs: list[Any], opt: Any, rubric: Any, key: str) -> Iterator
                 time.sleep(POLL)
     finally:
         for _, result in pending.values():  # interrupted: the tasks stay queued, their results are not kept
-            try:
+            with contextlib.suppress(Exception):
                 result.forget()
-            except Exception:  # noqa: BLE001
-                pass
         try:  # the results kept against a second delivery: the batch has them now
             if keys:
                 app.backend.client.delete(*keys)
-        except Exception:  # noqa: BLE001 - they expire on their own
+        except Exception:
             pass
         app.close()
 
@@ -165,9 +181,9 @@ def _finished(app: Any, task_ids: list[str]) -> list[str]:
     backend = app.backend
     done = []
     for i in range(0, len(task_ids), 500):
-        chunk = task_ids[i:i + 500]
+        chunk = task_ids[i : i + 500]
         metas = backend.client.mget([backend.get_key_for_task(t) for t in chunk])
-        done += [t for t, meta in zip(chunk, metas) if meta is not None]
+        done += [t for t, meta in zip(chunk, metas, strict=True) if meta is not None]
     return done
 
 
@@ -201,10 +217,14 @@ def grade_task(self: Any, payload: dict[str, Any]) -> dict[str, Any]:
     except Interrupted as e:
         from celery.exceptions import Reject
 
-        log.warning("interrupted while grading %s at %s (signal %d): stack removed, task put back",
-                    payload["id"], payload["commit"], e.signum)
+        log.warning(
+            "interrupted while grading %s at %s (signal %d): stack removed, task put back",
+            payload["id"],
+            payload["commit"],
+            e.signum,
+        )
         raise Reject(f"interrupted by signal {e.signum}", requeue=True) from None
-    result["graded_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result["graded_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     result["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     # Kept past the visibility timeout: a delivery after this one can only come within it.
     store.set(key, json.dumps(result), ex=int(visibility_timeout(WORKER_TIME_LIMIT) * 2))
@@ -230,8 +250,10 @@ def _grade_payload(payload: dict[str, Any]) -> dict[str, Any]:
         rubric_file.write_text(payload["rubric"]["text"], "utf-8")
         rubric = load_rubric(str(rubric_file), known_checks())
         if rubric_key(rubric, payload["runtime"]) != payload["rubric"]["key"]:
-            return {"error": f"the worker on {socket.gethostname()} runs grader {__version__}, not the batch's "
-                             "version: grade with one version on every host"}
+            return {
+                "error": f"the worker on {socket.gethostname()} runs grader {__version__}, not the batch's "
+                "version: grade with one version on every host"
+            }
         root = work / "submission"
         root.mkdir()
         with tarfile.open(fileobj=io.BytesIO(base64.b64decode(payload["archive"])), mode="r:gz") as tar:
@@ -253,7 +275,7 @@ def sweep_task_dirs() -> int:
 
     removed = 0
     for folder in Path(tempfile.gettempdir()).glob(f"{TASK_DIR}*-*"):
-        pid = folder.name[len(TASK_DIR):].partition("-")[0]
+        pid = folder.name[len(TASK_DIR) :].partition("-")[0]
         if pid.isdigit() and folder.is_dir() and not _owner_alive(f"{socket.gethostname()}:{pid}"):
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
@@ -262,15 +284,19 @@ def sweep_task_dirs() -> int:
 
 # what `grader worker` says before Celery's own log takes over
 WORKER_TEXT = {
-    "en": {"swept": "grader worker: removed {total} left-over object(s) of stopped runs on this engine",
-           "nothing": "grader worker: nothing left over on this engine",
-           "folders": "grader worker: removed {folders} task folder(s) of stopped workers",
-           "ready": "grader worker: {stacks} stack(s) at a time, time limit {time_limit:g} s, queue {queue} at {url}"},
-    "ko": {"swept": "grader worker: 이 엔진에서 멈춘 실행이 남긴 {total}개를 지웠습니다.",
-           "nothing": "grader worker: 이 엔진에 남은 것이 없습니다.",
-           "folders": "grader worker: 멈춘 `grader worker` 프로세스가 남긴 작업 폴더 {folders}개를 지웠습니다.",
-           "ready": "grader worker: 스택을 한 번에 {stacks}개씩, 하나에 {time_limit:g}초까지 실행합니다. "
-                    "큐: {url}의 {queue}"},
+    "en": {
+        "swept": "grader worker: removed {total} left-over object(s) of stopped runs on this engine",
+        "nothing": "grader worker: nothing left over on this engine",
+        "folders": "grader worker: removed {folders} task folder(s) of stopped workers",
+        "ready": "grader worker: {stacks} stack(s) at a time, time limit {time_limit:g} s, queue {queue} at {url}",
+    },
+    "ko": {
+        "swept": "grader worker: 이 엔진에서 멈춘 실행이 남긴 {total}개를 지웠습니다.",
+        "nothing": "grader worker: 이 엔진에 남은 것이 없습니다.",
+        "folders": "grader worker: 멈춘 `grader worker` 프로세스가 남긴 작업 폴더 {folders}개를 지웠습니다.",
+        "ready": "grader worker: 스택을 한 번에 {stacks}개씩, 하나에 {time_limit:g}초까지 실행합니다. "
+        "큐: {url}의 {queue}",
+    },
 }
 
 
@@ -300,9 +326,24 @@ def run_worker(url: str, stacks: int, time_limit: float, loglevel: str, echo: An
     check_broker(app, url)
     say("ready", stacks=stacks, time_limit=time_limit, queue=QUEUE, url=url)
     stopped_by = _on_shutdown()
-    app.worker_main(argv=["worker", "--pool", "prefork", "--concurrency", str(stacks), "--queues", QUEUE,
-                          "--hostname", f"grader-{os.getpid()}@{socket.gethostname()}", "--loglevel", loglevel,
-                          "--without-mingle", "--without-gossip", "--without-heartbeat"])
+    app.worker_main(
+        argv=[
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(stacks),
+            "--queues",
+            QUEUE,
+            "--hostname",
+            f"grader-{os.getpid()}@{socket.gethostname()}",
+            "--loglevel",
+            loglevel,
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ]
+    )
     if stopped_by:
         raise Interrupted(stopped_by[0])
 

@@ -1,6 +1,7 @@
 """Where the submissions are: a folder with one subfolder per learner, or a CSV roster
 `student,repo[,ref]` whose repo is a local folder, a local repository, or a git URL. Repositories
 are cloned shallowly, with a time limit and no prompts, into the batch's work folder."""
+
 from __future__ import annotations
 
 import csv
@@ -36,8 +37,11 @@ def safe_id(text: str) -> str:
 
 def read_roster(target: Path) -> list[Submission]:
     if target.is_dir():
-        subs = [Submission(safe_id(p.name), str(p)) for p in sorted(target.iterdir())
-                if p.is_dir() and not p.name.startswith(".")]
+        subs = [
+            Submission(safe_id(p.name), str(p))
+            for p in sorted(target.iterdir())
+            if p.is_dir() and not p.name.startswith(".")
+        ]
         if not subs:
             raise InputError("no submission folders in it", str(target))
         return subs
@@ -77,10 +81,23 @@ def _is_url(text: str) -> bool:
 def _git(*args: str, cwd: Path | None = None, timeout: float = 60) -> str:
     """git with no prompts, in its own process group: on a timeout the whole group (git and its
     remote helpers) is killed, so nothing keeps the pipes open."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "GCM_INTERACTIVE": "never",
-           "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=20"}
-    proc = subprocess.Popen(["git", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    env = {
+        **os.environ,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": "true",
+        "GCM_INTERACTIVE": "never",
+        "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=20",
+    }
+    proc = subprocess.Popen(
+        ["git", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -110,7 +127,9 @@ def fetch(sub: Submission, work: Path, clone_timeout: float) -> None:
     if not _is_url(sub.source) and src.is_dir() and not (src / "HEAD").is_file():
         sub.path = src
         try:
-            sub.commit = _git("rev-parse", "HEAD", cwd=src, timeout=20) if (src / ".git").exists() else content_hash(src)
+            sub.commit = (
+                _git("rev-parse", "HEAD", cwd=src, timeout=20) if (src / ".git").exists() else content_hash(src)
+            )
         except (RuntimeError, subprocess.TimeoutExpired):
             sub.commit = content_hash(src)
         return

@@ -2,6 +2,7 @@
 run the stacks a few at a time, each with its own project, ports and time limit. One bad
 submission becomes a row with its error; it never stops the batch. --resume skips learners
 whose commit and rubric did not change since the last run."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,7 @@ import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ class BatchOptions:
 @dataclass
 class Row:
     """One learner's line in the gradebook."""
+
     id: str
     verdict: str  # pass | fail | error (input could not be graded) | not-graded (could not be fetched)
     score: float
@@ -90,22 +92,31 @@ def grade_submission(path: str, rubric: Rubric, lang: str, runtime: bool, time_l
         return {"error": e.describe(lang), "input_error": True}
     except Interrupted:  # a signal ends the batch, not only this learner's row
         raise
-    except Exception as e:  # noqa: BLE001 - one submission must not end the batch
+    except Exception as e:
         if runtime:  # a daemon gone, a stack that failed to start: a row, not a stop
             return {"error": str(e), "input_error": False}
         return {"error": f"internal error: {type(e).__name__}: {e}", "trace": traceback.format_exc(limit=3)}
 
 
 def _row(sub: Submission, result: dict[str, Any], reused: bool = False) -> Row:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = result.get("report")
     if report is None:
         verdict = "error" if result.get("input_error") else "not-graded"
         return Row(sub.id, verdict, 0.0, 0.0, sub.commit, now, None, result.get("error"), reused)
     verdict = "error" if report["exit_code"] == 2 else ("pass" if report["passed"] else "fail")
     error = next((n["message"] for n in report.get("notes", []) if n["level"] == "error"), None)
-    return Row(sub.id, verdict, report["score"], report["max_score"], sub.commit,
-               result.get("graded_at", now), report, error, reused)
+    return Row(
+        sub.id,
+        verdict,
+        report["score"],
+        report["max_score"],
+        sub.commit,
+        result.get("graded_at", now),
+        report,
+        error,
+        reused,
+    )
 
 
 class Batch:
@@ -160,8 +171,13 @@ class Batch:
     def _reusable(self, sub: Submission) -> Row | None:
         old = self.state.get(sub.id)
         report_file = self.opt.out / "reports" / f"{sub.id}.json"
-        if not (self.opt.resume and old and old.get("commit") == sub.commit and old.get("rubric") == self.key
-                and report_file.exists()):
+        if not (
+            self.opt.resume
+            and old
+            and old.get("commit") == sub.commit
+            and old.get("rubric") == self.key
+            and report_file.exists()
+        ):
             return None
         try:
             report = json.loads(report_file.read_text("utf-8"))
@@ -173,7 +189,8 @@ class Batch:
         row = _row(sub, result)
         if row.report is not None:
             (self.opt.out / "reports" / f"{sub.id}.json").write_text(
-                json.dumps(row.report, ensure_ascii=False, indent=1), "utf-8")
+                json.dumps(row.report, ensure_ascii=False, indent=1), "utf-8"
+            )
             self.state[sub.id] = {"commit": sub.commit, "rubric": self.key, "graded_at": row.graded_at}
         return row
 
@@ -192,11 +209,12 @@ class Batch:
                 sub = futures[fut]
                 try:
                     yield sub, fut.result()
-                except Exception as e:  # noqa: BLE001 - a worker that died
+                except Exception as e:
                     yield sub, {"error": f"internal error: {type(e).__name__}: {e}"}
 
     def _runtime(self, subs: list[Submission]):
         """Static and runtime together, `stacks` submissions at a time."""
+
         def one(sub: Submission) -> dict[str, Any]:
             return grade_submission(str(sub.path), self.rubric, self.opt.lang, True, self.opt.time_limit)
 

@@ -4,6 +4,7 @@ inserts: grader.texts), what it NEEDS (compose, nginx, backend, frontend, api_ro
 CheckContext.cause), what it PROVIDES (the few checks that say, once, why a need is missing),
 and `check(ctx) -> Iterator[Finding]`. Messages more than one check yields are in
 grader.common_texts. A rubric gives the points and may override a text."""
+
 from __future__ import annotations
 
 from importlib import import_module

@@ -1,7 +1,8 @@
 """The compose file is read and names the backend and the frontend. Every other compose
 check needs them: when one is missing, this check says so once, with the fix, and the checks
 that need it are blocked by it instead of failing each with advice of its own."""
-from typing import Iterator
+
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
@@ -21,19 +22,19 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="Every other compose check looks at the backend or the frontend service. The backend is the "
-           "service nginx proxies /api to (else the service named `backend`); the frontend is the nginx "
-           "service. When one cannot be found, this check says so once and the checks that need it are "
-           "shown as blocked, instead of each failing with advice that does not fit.",
+        "service nginx proxies /api to (else the service named `backend`); the frontend is the nginx "
+        "service. When one cannot be found, this check says so once and the checks that need it are "
+        "shown as blocked, instead of each failing with advice that does not fit.",
         ko="다른 compose 검사는 모두 백엔드나 프론트엔드 서비스를 봅니다. 백엔드는 nginx가 /api를 "
-           "프록시하는 서비스 (없으면 `backend`라는 서비스), 프론트엔드는 nginx 서비스입니다. 하나라도 "
-           "찾지 못하면 이 검사가 한 번 알려 주고, 그 서비스가 필요한 검사는 맞지 않는 조언으로 각각 "
-           "실패하는 대신 막힘으로 표시됩니다.",
+        "프록시하는 서비스 (없으면 `backend`라는 서비스), 프론트엔드는 nginx 서비스입니다. 하나라도 "
+        "찾지 못하면 이 검사가 한 번 알려 주고, 그 서비스가 필요한 검사는 맞지 않는 조언으로 각각 "
+        "실패하는 대신 막힘으로 표시됩니다.",
     ),
     fix=Text(
         en="Name the services `backend` and `frontend`, proxy /api to `backend`, or pass --service "
-           "backend=NAME --service frontend=NAME.",
+        "backend=NAME --service frontend=NAME.",
         ko="서비스 이름을 `backend`, `frontend`로 하고 /api를 `backend`로 프록시하거나 --service "
-           "backend=NAME --service frontend=NAME을 지정하세요.",
+        "backend=NAME --service frontend=NAME을 지정하세요.",
     ),
     example_fail="""\
 services:

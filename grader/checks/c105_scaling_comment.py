@@ -1,6 +1,7 @@
 """C5: a comment in the compose file explains how to scale the backend (Korean or English)."""
+
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
@@ -38,8 +39,8 @@ services:
 """,
     messages={
         "pass": Message(
-            en="Comment explains scaling: \"{text}\"",
-            ko="스케일 방법을 설명하는 주석이 있습니다: \"{text}\"",
+            en='Comment explains scaling: "{text}"',
+            ko='스케일 방법을 설명하는 주석이 있습니다: "{text}"',
             params=("text",),
         ),
         "missing": Message(
@@ -63,5 +64,6 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.at_compose(Status.PASS, "pass", c.line, text=c.text[:80])
             return
     backend = ctx.backend
-    yield ctx.at_compose(Status.FAIL, "missing", backend.line if backend else None,
-                         service=backend.name if backend else "backend")
+    yield ctx.at_compose(
+        Status.FAIL, "missing", backend.line if backend else None, service=backend.name if backend else "backend"
+    )

@@ -1,9 +1,11 @@
 """C6: the backend takes its database settings from `environment` or `env_file`, not from
 values written into its command."""
+
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
@@ -25,18 +27,18 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="Every replica must use the same database, configured in one place. Settings in `environment` "
-           "or `env_file` can change without rebuilding the image; values written into a command or "
-           "baked into the image cannot.",
+        "or `env_file` can change without rebuilding the image; values written into a command or "
+        "baked into the image cannot.",
         ko="모든 복제본은 한 곳에서 설정한 같은 데이터베이스를 써야 합니다. `environment`나 `env_file`의 "
-           "설정은 이미지를 다시 빌드하지 않고 바꿀 수 있지만, 명령이나 이미지에 박힌 값은 그럴 수 "
-           "없습니다.",
+        "설정은 이미지를 다시 빌드하지 않고 바꿀 수 있지만, 명령이나 이미지에 박힌 값은 그럴 수 "
+        "없습니다.",
     ),
     fix=Text(
         en="Add the database setting under the backend's `environment:` (for example "
-           "`DATABASE_PATH=/data/app.db` or `SPRING_DATASOURCE_URL=...`) or in an env_file, and read it "
-           "in the app.",
+        "`DATABASE_PATH=/data/app.db` or `SPRING_DATASOURCE_URL=...`) or in an env_file, and read it "
+        "in the app.",
         ko="백엔드의 `environment:` (예: `DATABASE_PATH=/data/app.db` 또는 "
-           "`SPRING_DATASOURCE_URL=...`)나 env_file에 데이터베이스 설정을 넣고 앱에서 읽으세요.",
+        "`SPRING_DATASOURCE_URL=...`)나 env_file에 데이터베이스 설정을 넣고 앱에서 읽으세요.",
     ),
     example_fail="""\
 backend:
@@ -62,34 +64,49 @@ backend:
         ),
         "env_file_unread": Message(
             en="Service {service} takes settings from env_file {path}, which is not in the submission; "
-               "the database settings are assumed to be there.",
+            "the database settings are assumed to be there.",
             ko="{service} 서비스가 env_file {path}에서 설정을 받습니다. 이 파일은 제출물에 없어 "
-               "데이터베이스 설정이 그 안에 있다고 봅니다.",
+            "데이터베이스 설정이 그 안에 있다고 봅니다.",
             params=("path", "service"),
         ),
         "hardcoded": Message(
             en="Service {service} writes a database location into its command ({text}); move it to an "
-               "environment variable.",
+            "environment variable.",
             ko="{service} 서비스가 명령에 데이터베이스 위치를 직접 씁니다 ({text}). 환경 변수로 옮기세요.",
             params=("service", "text"),
         ),
     },
 )
 
-DB_NAME_PARTS = ("DATABASE", "DATASOURCE", "MYSQL", "POSTGRES", "MONGO", "SQLITE", "MARIADB",
-                 "CONNECTIONSTRING", "JDBC")
+DB_NAME_PARTS = (
+    "DATABASE",
+    "DATASOURCE",
+    "MYSQL",
+    "POSTGRES",
+    "MONGO",
+    "SQLITE",
+    "MARIADB",
+    "CONNECTIONSTRING",
+    "JDBC",
+)
 DB_NAME_TOKENS = {"DB", "SQL", "DSN", "PG", "PGHOST", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGPORT"}
 DB_IMAGES = ("postgres", "mysql", "mariadb", "mongo", "mssql", "cockroach", "couchdb", "cassandra")
 LOCATOR_SUFFIXES = ("_URI", "_URL", "_HOST", "_DSN", "_SERVER")
-DB_VALUE = re.compile(r"(jdbc:|postgres(ql)?://|mysql(\+\w+)?://|mariadb://|mongodb(\+srv)?://|sqlite:|"
-                      r"Server=.*;Database=|Data Source=|\.db\b|\.sqlite3?\b)", re.IGNORECASE)
+DB_VALUE = re.compile(
+    r"(jdbc:|postgres(ql)?://|mysql(\+\w+)?://|mariadb://|mongodb(\+srv)?://|sqlite:|"
+    r"Server=.*;Database=|Data Source=|\.db\b|\.sqlite3?\b)",
+    re.IGNORECASE,
+)
 
 
 def is_db_setting(e: EnvVar) -> bool:
     name = e.name.upper()
     tokens = set(re.split(r"[_\W]+", name))
-    return (any(p in name for p in DB_NAME_PARTS) or bool(tokens & DB_NAME_TOKENS)
-            or bool(e.value and DB_VALUE.search(e.value)))
+    return (
+        any(p in name for p in DB_NAME_PARTS)
+        or bool(tokens & DB_NAME_TOKENS)
+        or bool(e.value and DB_VALUE.search(e.value))
+    )
 
 
 def db_services(ctx: CheckContext) -> set[str]:
@@ -103,21 +120,29 @@ def db_services(ctx: CheckContext) -> set[str]:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
+    assert backend is not None  # NEEDS: grader.grade runs this check only with a backend
     for key in (backend.command, backend.entrypoint):
         if key is not None and DB_VALUE.search(str(key.value)):
-            yield ctx.at_compose(Status.FAIL, "hardcoded", key.line, service=backend.name,
-                                 text=str(key.value)[:80])
+            yield ctx.at_compose(Status.FAIL, "hardcoded", key.line, service=backend.name, text=str(key.value)[:80])
             return
     found = [e for e in backend.all_env if is_db_setting(e)]
     dbs = db_services(ctx) & {d.service for d in backend.depends_on}
     if not found and dbs:
         # It talks to a database service: a locator (…_URI, …_HOST) or the service's name is its setting.
-        found = [e for e in backend.all_env if e.name.upper().endswith(LOCATOR_SUFFIXES)
-                 or (e.value and any(db in e.value for db in dbs))]
+        found = [
+            e
+            for e in backend.all_env
+            if e.name.upper().endswith(LOCATOR_SUFFIXES) or (e.value and any(db in e.value for db in dbs))
+        ]
     if found:
         e = found[0]
-        yield Finding(Status.PASS, "pass", {"service": backend.name, "name": e.name,
-                                            "names": ", ".join(x.name for x in found[:5])}, e.file, e.line)
+        yield Finding(
+            Status.PASS,
+            "pass",
+            {"service": backend.name, "name": e.name, "names": ", ".join(x.name for x in found[:5])},
+            e.file,
+            e.line,
+        )
         return
     unread = [r for r in backend.env_files if not r.read]
     if unread:

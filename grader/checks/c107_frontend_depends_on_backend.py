@@ -1,6 +1,7 @@
 """C7: the frontend depends on the backend without a health condition, so it starts as soon
 as the backend replicas do."""
-from typing import Iterator
+
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
@@ -19,9 +20,9 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="`condition: service_healthy` waits for every backend replica to report healthy, and blocks "
-           "the frontend when the backend has no healthcheck; the step asks for a plain dependency.",
+        "the frontend when the backend has no healthcheck; the step asks for a plain dependency.",
         ko="`condition: service_healthy`는 모든 백엔드 복제본이 healthy가 될 때까지 기다리며, 백엔드에 "
-           "healthcheck가 없으면 프론트엔드가 시작되지 않습니다. 이 단계는 단순한 의존성을 요구합니다.",
+        "healthcheck가 없으면 프론트엔드가 시작되지 않습니다. 이 단계는 단순한 의존성을 요구합니다.",
     ),
     fix=Text(
         en="Write `depends_on: [backend]` (the short form) on the frontend.",
@@ -46,9 +47,9 @@ frontend:
         ),
         "pass_implicit": Message(
             en="Service {service} depends on {backend} through `{via}`: Compose adds the dependency and starts "
-               "{backend} first, as `depends_on: [{backend}]` would.",
+            "{backend} first, as `depends_on: [{backend}]` would.",
             ko="{service} 서비스는 `{via}` 설정 때문에 {backend}에 의존합니다. Compose가 이 의존성을 더해 "
-               "`depends_on: [{backend}]`처럼 {backend}{를} 먼저 시작합니다.",
+            "`depends_on: [{backend}]`처럼 {backend}{를} 먼저 시작합니다.",
             params=("backend", "service", "via"),
         ),
         "missing": Message(
@@ -57,8 +58,7 @@ frontend:
             params=("backend", "service"),
         ),
         "condition": Message(
-            en="Service {service} waits for {backend} with condition {condition}; depend on it without a "
-               "condition.",
+            en="Service {service} waits for {backend} with condition {condition}; depend on it without a condition.",
             ko="{service} 서비스가 {condition} 조건으로 {backend}{를} 기다립니다. 조건 없이 의존하세요.",
             params=("backend", "condition", "service"),
         ),
@@ -68,15 +68,18 @@ frontend:
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend, front = ctx.backend, ctx.frontend
+    assert backend is not None and front is not None  # NEEDS: both are there
     dep = next((d for d in front.depends_on if d.service == backend.name), None)
     if dep is None:
         line = front.depends_on_line or front.line
         yield ctx.at_compose(Status.FAIL, "missing", line, service=front.name, backend=backend.name)
     elif dep.condition not in (None, "service_started"):
-        yield ctx.at_compose(Status.FAIL, "condition", dep.line, service=front.name, backend=backend.name,
-                             condition=dep.condition)
+        yield ctx.at_compose(
+            Status.FAIL, "condition", dep.line, service=front.name, backend=backend.name, condition=dep.condition
+        )
     elif dep.via is not None:
-        yield ctx.at_compose(Status.PASS, "pass_implicit", dep.line, service=front.name, backend=backend.name,
-                             via=dep.via)
+        yield ctx.at_compose(
+            Status.PASS, "pass_implicit", dep.line, service=front.name, backend=backend.name, via=dep.via
+        )
     else:
         yield ctx.at_compose(Status.PASS, "pass", dep.line, service=front.name, backend=backend.name)

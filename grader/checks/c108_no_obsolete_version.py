@@ -1,5 +1,6 @@
 """A top-level `version:` is obsolete in Compose v2: it is ignored, with a warning."""
-from typing import Iterator
+
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status

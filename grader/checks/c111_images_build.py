@@ -1,7 +1,8 @@
 """Every image the project builds can be built: each COPY/ADD finds its source in the build
 context the builder gets, which `.dockerignore` may have cut down. A source that is not there
 stops the build, and nothing of the stack runs (R101)."""
-from typing import Iterator
+
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
@@ -21,17 +22,17 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="The builder sees only the build context (the folder `build.context` names), minus what "
-           "`.dockerignore` leaves out. A COPY or ADD whose file is not there stops the build "
-           "(\"not found\" or \"excluded by .dockerignore\"), so no container of the stack starts.",
+        "`.dockerignore` leaves out. A COPY or ADD whose file is not there stops the build "
+        '("not found" or "excluded by .dockerignore"), so no container of the stack starts.',
         ko="빌더는 빌드 컨텍스트(`build.context`가 가리키는 폴더)에서 `.dockerignore`가 뺀 나머지만 "
-           "봅니다. COPY나 ADD할 파일이 거기에 없으면 빌드가 멈추고(\"not found\" 또는 \"excluded by "
-           ".dockerignore\"), 스택의 컨테이너는 하나도 시작되지 않습니다.",
+        '봅니다. COPY나 ADD할 파일이 거기에 없으면 빌드가 멈추고("not found" 또는 "excluded by '
+        '.dockerignore"), 스택의 컨테이너는 하나도 시작되지 않습니다.',
     ),
     fix=Text(
         en="Keep the file in the build context: correct the COPY's path (it is read from the context's "
-           "root), or take the pattern that excludes it out of `.dockerignore`.",
+        "root), or take the pattern that excludes it out of `.dockerignore`.",
         ko="파일이 빌드 컨텍스트에 들어가게 하세요. COPY의 경로를 고치거나(컨텍스트 폴더 기준입니다) "
-           "그 파일을 빼는 패턴을 `.dockerignore`에서 지우세요.",
+        "그 파일을 빼는 패턴을 `.dockerignore`에서 지우세요.",
     ),
     example_fail="""\
 # frontend/.dockerignore
@@ -51,16 +52,16 @@ COPY nginx.conf /etc/nginx/conf.d/default.conf
 """,
     follows=Text(
         en="What the builder gets: the build context's files, less those `.dockerignore` excludes "
-           "(`<Dockerfile>.dockerignore` first, as BuildKit reads it; Docker's pattern rules, with `!` "
-           "exceptions and the last matching line deciding), and the stages the final image needs. "
-           "Each COPY/ADD of the context in those stages must find its source; sources with wildcards, "
-           "URLs and `--from` another stage are not judged. A real build of each case is held to this "
-           "by the stack oracle.",
+        "(`<Dockerfile>.dockerignore` first, as BuildKit reads it; Docker's pattern rules, with `!` "
+        "exceptions and the last matching line deciding), and the stages the final image needs. "
+        "Each COPY/ADD of the context in those stages must find its source; sources with wildcards, "
+        "URLs and `--from` another stage are not judged. A real build of each case is held to this "
+        "by the stack oracle.",
         ko="빌더가 받는 파일을 따릅니다. 빌드 컨텍스트의 파일에서 `.dockerignore`가 뺀 것을 제외합니다"
-           "(BuildKit처럼 `<Dockerfile>.dockerignore`를 먼저 읽고, `!` 예외와 마지막으로 맞는 줄이 "
-           "결정하는 Docker의 패턴 규칙을 씁니다). 최종 이미지에 필요한 단계만 봅니다. 그 단계의 "
-           "COPY/ADD는 모두 복사할 파일을 찾아야 합니다. 와일드카드, URL, 다른 단계의 `--from`은 "
-           "판단하지 않습니다. 스택 오라클이 실제 빌드와 비교합니다.",
+        "(BuildKit처럼 `<Dockerfile>.dockerignore`를 먼저 읽고, `!` 예외와 마지막으로 맞는 줄이 "
+        "결정하는 Docker의 패턴 규칙을 씁니다). 최종 이미지에 필요한 단계만 봅니다. 그 단계의 "
+        "COPY/ADD는 모두 복사할 파일을 찾아야 합니다. 와일드카드, URL, 다른 단계의 `--from`은 "
+        "판단하지 않습니다. 스택 오라클이 실제 빌드와 비교합니다.",
     ),
     messages={
         "pass": Message(
@@ -69,27 +70,27 @@ COPY nginx.conf /etc/nginx/conf.d/default.conf
         ),
         "excluded": Message(
             en="Service {service}'s build stops at `{instruction}`: {ignore_file}:{ignore_line} (`{pattern}`) "
-               "leaves {source} out of the build context, so the builder cannot copy it.",
+            "leaves {source} out of the build context, so the builder cannot copy it.",
             ko="{service} 서비스의 빌드가 `{instruction}`에서 멈춥니다. {ignore_file} {ignore_line}번째 줄의 "
-               "`{pattern}`{이} {source}{를} 빌드 컨텍스트에서 빼서 빌더가 복사할 수 없습니다.",
+            "`{pattern}`{이} {source}{를} 빌드 컨텍스트에서 빼서 빌더가 복사할 수 없습니다.",
             fix=Text(
                 en="Take `{pattern}` out of {ignore_file}, or add the line `!{source}` after it, so that "
-                   "{source} reaches the build.",
+                "{source} reaches the build.",
                 ko="{ignore_file}에서 `{pattern}`{을} 지우거나, 그 아래에 `!{source}` 줄을 더해 "
-                   "{source}{이} 빌드에 들어가게 하세요.",
+                "{source}{이} 빌드에 들어가게 하세요.",
             ),
             params=("service", "instruction", "ignore_file", "ignore_line", "pattern", "source"),
         ),
         "missing": Message(
             en="Service {service}'s build stops at `{instruction}`: {source} is not in its build context "
-               "{context}, so the builder cannot copy it.",
+            "{context}, so the builder cannot copy it.",
             ko="{service} 서비스의 빌드가 `{instruction}`에서 멈춥니다. {source}{이} 빌드 컨텍스트 "
-               "{context}에 없어서 빌더가 복사할 수 없습니다.",
+            "{context}에 없어서 빌더가 복사할 수 없습니다.",
             fix=Text(
                 en="Put {source} in {context}, or correct the path in the instruction: it is read from "
-                   "the build context's root ({context}).",
+                "the build context's root ({context}).",
                 ko="{source}{를} {context}에 두거나 명령의 경로를 고치세요. 경로는 빌드 컨텍스트 "
-                   "폴더({context})를 기준으로 읽습니다.",
+                "폴더({context})를 기준으로 읽습니다.",
             ),
             params=("service", "instruction", "source", "context"),
         ),
@@ -106,15 +107,35 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         instruction = " ".join(f.instruction.split())
         if f.excluded_by is not None:
             ig = f.excluded_by
-            yield Finding(Status.FAIL, "excluded", {
-                "service": service, "instruction": instruction, "ignore_file": ig.rel,
-                "ignore_line": ig.line, "pattern": ig.pattern, "source": f.source}, f.dockerfile, f.line)
+            yield Finding(
+                Status.FAIL,
+                "excluded",
+                {
+                    "service": service,
+                    "instruction": instruction,
+                    "ignore_file": ig.rel,
+                    "ignore_line": ig.line,
+                    "pattern": ig.pattern,
+                    "source": f.source,
+                },
+                f.dockerfile,
+                f.line,
+            )
         else:
             # A file the project names and does not have. nginx's config is what the grade is
             # about: without it nothing can be graded (exit 2). Other files (the app's code) may
             # be left out of a submission of the configs alone: a warning, and the runtime's build
             # says what happens.
             status = Status.ERROR if f.destination.startswith("/etc/nginx") else Status.WARN
-            yield Finding(status, "missing", {
-                "service": service, "instruction": instruction, "source": f.source,
-                "context": f.context.rstrip("/") + "/"}, f.dockerfile, f.line)
+            yield Finding(
+                status,
+                "missing",
+                {
+                    "service": service,
+                    "instruction": instruction,
+                    "source": f.source,
+                    "context": f.context.rstrip("/") + "/",
+                },
+                f.dockerfile,
+                f.line,
+            )

@@ -3,6 +3,7 @@ A check never opens a file.
 
 The models are imported for type checking only: `grader list` and `grader explain` import
 every check module for its texts and should not load the Compose and nginx models with them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 @dataclass
 class CheckContext:
     """What a check reads: the workspace and the rubric's parameters."""
+
     ws: Workspace
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -67,8 +69,7 @@ class CheckContext:
         # A line read from the project knows its file (the override, an included or extended file).
         from grader.submission.yamlfile import file_of
 
-        return Finding(status, key, params, file_of(line, self.compose_rel),
-                       int(line) if line is not None else None)
+        return Finding(status, key, params, file_of(line, self.compose_rel), int(line) if line is not None else None)
 
     def at(self, status: Status, key: str, node: Directive | None, **params: Any) -> Finding:
         if node is None:
@@ -120,8 +121,7 @@ class CheckContext:
     def _candidates(self) -> list[Service]:
         """Services that could be the backend: all but the frontend and database images."""
         front = self.ws.roles.get("frontend")
-        return [s for s in self.compose.services.values()
-                if s.name != front and not is_database_service(s)]
+        return [s for s in self.compose.services.values() if s.name != front and not is_database_service(s)]
 
     def no_backend(self) -> Finding:
         if self.ws.compose_error is not None:
@@ -138,12 +138,18 @@ class CheckContext:
         # A backend that is there but only in a profile: `up` does not start it.
         for name in [h for h, _ in hosts] + ["backend"]:
             if name in self.compose.inactive:
-                return self.at_compose(Status.FAIL, "backend_in_profile", self.compose.inactive[name],
-                                       service=name)
+                return self.at_compose(Status.FAIL, "backend_in_profile", self.compose.inactive[name], service=name)
         if hosts:
             host, node = hosts[0]
-            return self.at_compose(Status.FAIL, "backend_unknown_host", line, services=services, host=host,
-                                   where=f"{node.file}:{node.line}", candidate=candidate)
+            return self.at_compose(
+                Status.FAIL,
+                "backend_unknown_host",
+                line,
+                services=services,
+                host=host,
+                where=f"{node.file}:{node.line}",
+                candidate=candidate,
+            )
         return self.at_compose(Status.FAIL, "no_backend", line, services=services, candidate=candidate)
 
     def _proxied_hosts(self, route: ApiRoute | None) -> list[tuple[str, Any]]:
@@ -165,8 +171,9 @@ class CheckContext:
     def no_frontend(self) -> Finding:
         if self.ws.compose_error is not None:
             return self._input_error(self.ws.compose_error, "")
-        return self.at_compose(Status.FAIL, "no_frontend", self._services_line(),
-                               services=", ".join(self.compose.services))
+        return self.at_compose(
+            Status.FAIL, "no_frontend", self._services_line(), services=", ".join(self.compose.services)
+        )
 
     def config_not_read(self) -> Finding | None:
         """A file of the submission put where nginx never reads it (`sites-enabled/`, a name not
@@ -177,9 +184,13 @@ class CheckContext:
             by = src.placed.get(target)
             if rel in read or by is None or target == src.main:
                 continue
-            return Finding(Status.FAIL, "config_not_read", {
-                "how": by[2], "file": rel, "target": target, "main": src.main, "path": self.api_path},
-                by[0], by[1])
+            return Finding(
+                Status.FAIL,
+                "config_not_read",
+                {"how": by[2], "file": rel, "target": target, "main": src.main, "path": self.api_path},
+                by[0],
+                by[1],
+            )
         return None
 
     def _answered(self, route: ApiRoute) -> Finding | None:
@@ -188,33 +199,62 @@ class CheckContext:
         o = route.outcome
         assert o is not None
         # A location without proxy_pass that serves a file is said by no_proxy_pass instead.
-        deciding = [s for s in o.steps if s.what in ("return", "rewrite", "deny", "auth_basic", "proxy_pass",
-                                                     "cycle", "host")]
-        stop = next((s for s in reversed(o.steps) if s.what in ("break", "rewrite") and s.node is not None
-                     and (s.what == "break" or (s.node.args[2:3] in (["break"], ["last"])))), None)
+        deciding = [
+            s for s in o.steps if s.what in ("return", "rewrite", "deny", "auth_basic", "proxy_pass", "cycle", "host")
+        ]
+        stop = next(
+            (
+                s
+                for s in reversed(o.steps)
+                if s.what in ("break", "rewrite")
+                and s.node is not None
+                and (s.what == "break" or (s.node.args[2:3] in (["break"], ["last"])))
+            ),
+            None,
+        )
         last = deciding[-1] if deciding else None
         if last is not None and last.what == "proxy_pass" and stop is not None and last.node is not None:
             from grader.nginx.model import VAR_RE
 
             raw = last.node.args[0] if last.node.args else ""
             var = next((m.group(0) for m in VAR_RE.finditer(raw)), raw)
-            return self.at(Status.FAIL, "api_empty_variable", last.node, path=self.api_path, raw=raw,
-                           answer=o.status, var=var, stop=f"{stop.node.name} {' '.join(stop.node.args)}",
-                           stop_where=f"{stop.node.file}:{stop.node.line}")
+            return self.at(
+                Status.FAIL,
+                "api_empty_variable",
+                last.node,
+                path=self.api_path,
+                raw=raw,
+                answer=o.status,
+                var=var,
+                stop=f"{stop.node.name} {' '.join(stop.node.args)}",
+                stop_where=f"{stop.node.file}:{stop.node.line}",
+            )
         if last is None or last.node is None:
             return None
         node = last.node
-        return self.at(Status.FAIL, "api_answered", node, path=self.api_path, answer=o.status,
-                       cause=f"{node.name} {' '.join(node.args)}".strip(),
-                       redirect=o.redirect or "")
+        return self.at(
+            Status.FAIL,
+            "api_answered",
+            node,
+            path=self.api_path,
+            answer=o.status,
+            cause=f"{node.name} {' '.join(node.args)}".strip(),
+            redirect=o.redirect or "",
+        )
 
     def no_api_route(self) -> Finding:
         route = self.api_route
         if route is not None and route.server.origin is not None:
             # The image's own server (conf.d/default.conf, kept by the Dockerfile) answers first.
             names = " ".join(a for d in route.server.children("server_name") for a in d.args)
-            return self.at(Status.FAIL, "image_default_server", route.server, origin=route.server.origin,
-                           path=self.api_path, names=names)
+            return self.at(
+                Status.FAIL,
+                "image_default_server",
+                route.server,
+                origin=route.server.origin,
+                path=self.api_path,
+                names=names,
+            )
         if route is None:
             unread = self.config_not_read()
             if unread is not None:
@@ -227,14 +267,19 @@ class CheckContext:
                 return answered
         if route.location.name != "location":
             return self.at(Status.FAIL, "no_api_location", route.server, path=self.api_path)
-        return self.at(Status.FAIL, "no_proxy_pass", route.location, path=self.api_path,
-                       location=" ".join(route.location.args))
+        return self.at(
+            Status.FAIL, "no_proxy_pass", route.location, path=self.api_path, location=" ".join(route.location.args)
+        )
 
 
 NEEDS_KNOWN = ("compose", "nginx", "backend", "frontend", "api_route", "frontend_image")
 # A need is looked for after those under it: nginx's config is judged only in an image that builds.
-_UNDER = {"backend": ("compose",), "frontend": ("compose",), "api_route": ("frontend_image", "nginx"),
-          "nginx": ("frontend_image",)}
+_UNDER = {
+    "backend": ("compose",),
+    "frontend": ("compose",),
+    "api_route": ("frontend_image", "nginx"),
+    "nginx": ("frontend_image",),
+}
 DB_IMAGES = ("postgres", "mysql", "mariadb", "mongo", "mssql", "cockroach", "couchdb", "cassandra", "redis")
 
 

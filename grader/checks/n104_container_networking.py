@@ -1,7 +1,8 @@
 """N4: proxying tuned for replicas that come and go: HTTP/1.1 with the Connection header
 cleared (keep-alive to the backends), a connect timeout short enough to move on to another
 replica, and proxy_next_upstream not switched off."""
-from typing import Iterator
+
+from collections.abc import Iterator
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
@@ -20,19 +21,17 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="HTTP/1.1 without `Connection: close` keeps connections to the backends alive (nginx 1.30 does "
-           "this by default; a `proxy_http_version 1.0` or a Connection header that says close undoes it); a short "
-           "proxy_connect_timeout lets nginx give up on a stopped replica and try the next one instead "
-           "of waiting 60 s; `proxy_next_upstream off` would forbid trying another.",
+        "this by default; a `proxy_http_version 1.0` or a Connection header that says close undoes it); a short "
+        "proxy_connect_timeout lets nginx give up on a stopped replica and try the next one instead "
+        "of waiting 60 s; `proxy_next_upstream off` would forbid trying another.",
         ko="`Connection: close` 없는 HTTP/1.1은 백엔드와의 연결을 유지합니다(nginx 1.30의 기본 동작이며, "
-           "`proxy_http_version 1.0`이나 close를 보내는 Connection 헤더가 이를 깹니다). 짧은 proxy_connect_timeout은 "
-           "멈춘 복제본을 60초 동안 기다리지 않고 다음 복제본으로 넘어가게 합니다. "
-           "`proxy_next_upstream off`는 다른 복제본 시도를 막습니다.",
+        "`proxy_http_version 1.0`이나 close를 보내는 Connection 헤더가 이를 깹니다). 짧은 proxy_connect_timeout은 "
+        "멈춘 복제본을 60초 동안 기다리지 않고 다음 복제본으로 넘어가게 합니다. "
+        "`proxy_next_upstream off`는 다른 복제본 시도를 막습니다.",
     ),
     fix=Text(
-        en="In the /api location: "
-           "`proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_connect_timeout 5s;`",
-        ko="/api location에: `proxy_http_version 1.1;` `proxy_set_header Connection \"\";` "
-           "`proxy_connect_timeout 5s;`",
+        en='In the /api location: `proxy_http_version 1.1; proxy_set_header Connection ""; proxy_connect_timeout 5s;`',
+        ko='/api location에: `proxy_http_version 1.1;` `proxy_set_header Connection "";` `proxy_connect_timeout 5s;`',
     ),
     example_fail="""\
 location /api/ {
@@ -49,13 +48,13 @@ location /api/ {
 """,
     follows=Text(
         en="The HTTP version and the Connection header the backend receives for a plain GET, from the "
-           "request model (nginx 1.30 sends HTTP/1.1 and no Connection header unless told otherwise; a "
-           "`map` is evaluated for the request), then proxy_next_upstream and proxy_connect_timeout in "
-           "effect at the location.",
+        "request model (nginx 1.30 sends HTTP/1.1 and no Connection header unless told otherwise; a "
+        "`map` is evaluated for the request), then proxy_next_upstream and proxy_connect_timeout in "
+        "effect at the location.",
         ko="요청 모델로 일반 GET 요청에서 백엔드가 받는 HTTP 버전과 Connection 헤더를 "
-           "봅니다(nginx 1.30은 따로 설정하지 않으면 HTTP/1.1로 보내고 Connection "
-           "헤더를 보내지 않으며, `map`은 그 요청으로 계산합니다). 그다음 location에 적용되는 "
-           "proxy_next_upstream과 proxy_connect_timeout을 봅니다.",
+        "봅니다(nginx 1.30은 따로 설정하지 않으면 HTTP/1.1로 보내고 Connection "
+        "헤더를 보내지 않으며, `map`은 그 요청으로 계산합니다). 그다음 location에 적용되는 "
+        "proxy_next_upstream과 proxy_connect_timeout을 봅니다.",
     ),
     messages={
         "pass": Message(
@@ -73,30 +72,27 @@ location /api/ {
             params=("value",),
         ),
         "connection": Message(
-            en="The Connection header sent to the backends is \"{value}\"; clear it with "
-               "proxy_set_header Connection \"\".",
-            ko="백엔드로 보내는 Connection 헤더가 \"{value}\"입니다. "
-               "`proxy_set_header Connection \"\";`으로 비우세요.",
+            en='The Connection header sent to the backends is "{value}"; clear it with proxy_set_header Connection "".',
+            ko='백엔드로 보내는 Connection 헤더가 "{value}"입니다. `proxy_set_header Connection "";`으로 비우세요.',
             fix=Text(
-                en="Add `proxy_set_header Connection \"\";` to the /api location (with its other "
-                   "proxy_set_header lines).",
-                ko="/api location에 (다른 proxy_set_header와 함께) `proxy_set_header Connection \"\";`을 "
-                   "추가하세요.",
+                en='Add `proxy_set_header Connection "";` to the /api location (with its other '
+                "proxy_set_header lines).",
+                ko='/api location에 (다른 proxy_set_header와 함께) `proxy_set_header Connection "";`을 추가하세요.',
             ),
             params=("value",),
         ),
         "connection_map": Message(
             en="A plain request reaches the backend with `Connection: {value}`: `{header}` ({where}) takes "
-               "{variable} from the map on {source}, which gives `{value}` when the request has no Upgrade "
-               "header, so every /api connection to a replica is closed after one request.",
+            "{variable} from the map on {source}, which gives `{value}` when the request has no Upgrade "
+            "header, so every /api connection to a replica is closed after one request.",
             ko="일반 요청이 `Connection: {value}`{로} 백엔드에 갑니다. `{header}`({where}){가} {source}{를} "
-               "보는 map에서 {variable} 값을 가져오는데, 요청에 Upgrade 헤더가 없으면 `{value}`{이} 되므로 "
-               "복제본으로 가는 /api 연결이 요청 하나마다 닫힙니다.",
+            "보는 map에서 {variable} 값을 가져오는데, 요청에 Upgrade 헤더가 없으면 `{value}`{이} 되므로 "
+            "복제본으로 가는 /api 연결이 요청 하나마다 닫힙니다.",
             fix=Text(
                 en="In the map, give '' an empty value instead (`'' '';`), so plain requests keep the "
-                   "connection open and WebSocket upgrades still work.",
+                "connection open and WebSocket upgrades still work.",
                 ko="map에서 ''의 값을 비워 두세요(`'' '';`). 그러면 일반 요청은 연결을 유지하고 WebSocket "
-                   "업그레이드도 그대로 동작합니다.",
+                "업그레이드도 그대로 동작합니다.",
             ),
             params=("header", "source", "value", "variable", "where"),
         ),
@@ -110,9 +106,9 @@ location /api/ {
         ),
         "timeout_default": Message(
             en="No proxy_connect_timeout: nginx waits the default 60 s for a stopped replica (a few "
-               "seconds, at most {limit} s, is enough).",
+            "seconds, at most {limit} s, is enough).",
             ko="proxy_connect_timeout이 없어 멈춘 복제본을 기본값 60초 동안 기다립니다 (몇 초, 최대 "
-               "{limit}초면 충분합니다).",
+            "{limit}초면 충분합니다).",
             fix=Text(
                 en="Add `proxy_connect_timeout 2s;` to the /api location.",
                 ko="/api location에 `proxy_connect_timeout 2s;`를 추가하세요.",
@@ -120,13 +116,10 @@ location /api/ {
             params=("limit",),
         ),
         "timeout_long": Message(
-            en="proxy_connect_timeout {value} is longer than {limit} s; a stopped replica holds requests "
-               "that long.",
-            ko="proxy_connect_timeout {value}{가} {limit}초보다 깁니다. 멈춘 복제본이 그만큼 요청을 "
-               "붙잡습니다.",
+            en="proxy_connect_timeout {value} is longer than {limit} s; a stopped replica holds requests that long.",
+            ko="proxy_connect_timeout {value}{가} {limit}초보다 깁니다. 멈춘 복제본이 그만큼 요청을 붙잡습니다.",
             fix=Text(
-                en="Lower `proxy_connect_timeout {value};` to a few seconds, e.g. "
-                   "`proxy_connect_timeout 2s;`.",
+                en="Lower `proxy_connect_timeout {value};` to a few seconds, e.g. `proxy_connect_timeout 2s;`.",
                 ko="`proxy_connect_timeout {value};`{를} 몇 초로 줄이세요(예: `proxy_connect_timeout 2s;`).",
             ),
             params=("limit", "value"),
@@ -139,6 +132,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     from grader.nginx.model import VAR_RE, parse_duration  # here: `grader list` and `explain` load no models
 
     route = ctx.api_route
+    assert route is not None and route.target is not None  # NEEDS: the API's route has a target
     nginx, loc = ctx.nginx, route.location
     problems = 0
     version = nginx.effective_one(loc, "proxy_http_version")
@@ -155,11 +149,22 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         node = p.header_nodes.get("connection") or conn
         if value is not None and value.lower() not in ("", "keep-alive"):
             problems += 1
-            maps = [m for m in nginx.http.children("map") if conn is not None and len(conn.args) > 1
-                    and len(m.args) > 1 and m.args[1] == conn.args[1]]
+            maps = [
+                m
+                for m in nginx.http.children("map")
+                if conn is not None and len(conn.args) > 1 and len(m.args) > 1 and m.args[1] == conn.args[1]
+            ]
             if maps:
-                yield ctx.at(Status.FAIL, "connection_map", maps[0], value=value, header=" ".join(conn.args),
-                             where=f"{conn.file}:{conn.line}", variable=maps[0].args[1], source=maps[0].args[0])
+                yield ctx.at(
+                    Status.FAIL,
+                    "connection_map",
+                    maps[0],
+                    value=value,
+                    header=" ".join(conn.args),
+                    where=f"{conn.file}:{conn.line}",
+                    variable=maps[0].args[1],
+                    source=maps[0].args[0],
+                )
             else:
                 yield ctx.at(Status.FAIL, "connection", node or loc, value=value)
     else:

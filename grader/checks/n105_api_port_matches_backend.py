@@ -1,9 +1,11 @@
 """The port nginx proxies /api to is one the backend listens on, where the files tell it
 (command, environment, healthcheck, expose, the image's EXPOSE)."""
+
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from grader.checks.context import CheckContext
 from grader.results import Finding, Status
@@ -24,15 +26,13 @@ TEXTS = CheckTexts(
         ko="/api는 백엔드가 listen하는 포트로 프록시되어야 합니다",
     ),
     why=Text(
-        en="A proxy_pass to a port the backend does not listen on answers every /api request with 502 "
-           "Bad Gateway.",
+        en="A proxy_pass to a port the backend does not listen on answers every /api request with 502 Bad Gateway.",
         ko="백엔드가 listen하지 않는 포트로 proxy_pass를 보내면 모든 /api 요청이 502 Bad Gateway가 됩니다.",
     ),
     fix=Text(
         en="Use the backend's own port in proxy_pass (see its command, environment, expose or the "
-           "Dockerfile's EXPOSE).",
-        ko="proxy_pass에 백엔드의 실제 포트를 쓰세요 (command, environment, expose, Dockerfile의 EXPOSE "
-           "참고).",
+        "Dockerfile's EXPOSE).",
+        ko="proxy_pass에 백엔드의 실제 포트를 쓰세요 (command, environment, expose, Dockerfile의 EXPOSE 참고).",
     ),
     example_fail="""\
 proxy_pass http://backend:8000;   # uvicorn ... --port 8001
@@ -42,11 +42,11 @@ proxy_pass http://backend:8001;   # uvicorn ... --port 8001
 """,
     follows=Text(
         en="The port nginx connects to for the request (the proxy_pass URL after variables, or the "
-           "upstream's servers that name the backend or one of its network aliases), against the ports "
-           "the backend's files say it listens on.",
+        "upstream's servers that name the backend or one of its network aliases), against the ports "
+        "the backend's files say it listens on.",
         ko="요청에서 nginx가 연결하는 포트(변수를 채운 proxy_pass URL, 또는 백엔드나 그 "
-           "네트워크 별칭을 가리키는 upstream server)를 백엔드 파일들이 말하는 listen 포트와 "
-           "비교합니다.",
+        "네트워크 별칭을 가리키는 upstream server)를 백엔드 파일들이 말하는 listen 포트와 "
+        "비교합니다.",
     ),
     messages={
         "pass": Message(
@@ -76,8 +76,10 @@ proxy_pass http://backend:8001;   # uvicorn ... --port 8001
     },
 )
 
-FLAG_PORT = re.compile(r"(?:--port[= ]|(?<!\S)-p\s*|--bind[= ]\S*?:|(?<!\S)-b\s*\S*?:|--listen[= ]\S*?:"
-                       r"|--server\.port=|--urls?[= ]\S*?:)(\d{2,5})\b")
+FLAG_PORT = re.compile(
+    r"(?:--port[= ]|(?<!\S)-p\s*|--bind[= ]\S*?:|(?<!\S)-b\s*\S*?:|--listen[= ]\S*?:"
+    r"|--server\.port=|--urls?[= ]\S*?:)(\d{2,5})\b"
+)
 ENV_PORT_NAMES = {"PORT", "SERVER_PORT", "APP_PORT", "HTTP_PORT", "ASPNETCORE_HTTP_PORTS", "LISTEN_PORT"}
 URL_PORT = re.compile(r"https?://[^\s:/;]+:(\d{2,5})")
 HEALTH_PORT = re.compile(r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0):(\d{2,5})")
@@ -114,7 +116,9 @@ def listening_ports(ctx: CheckContext, backend: Service) -> tuple[set[int], str]
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     backend = ctx.backend
+    assert backend is not None  # NEEDS: grader.grade runs this check only with a backend
     route = ctx.api_route
+    assert route is not None and route.target is not None  # NEEDS: the API's route has a target
     if route.target.url is None:  # a variable whose value the files do not give: N101 says so
         yield ctx.at(Status.SKIP, "no_target", route.location)
         return
@@ -133,8 +137,12 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         return
     for port, node in targets:
         if port not in ports:
-            yield Finding(Status.FAIL, "mismatch", {"port": port, "backend": backend.name,
-                                              "ports": ", ".join(map(str, sorted(ports))), "source": source},
-                    node.file, node.line)
+            yield Finding(
+                Status.FAIL,
+                "mismatch",
+                {"port": port, "backend": backend.name, "ports": ", ".join(map(str, sorted(ports))), "source": source},
+                node.file,
+                node.line,
+            )
             return
     yield ctx.at(Status.PASS, "pass", t.directive, port=targets[0][0], backend=backend.name)

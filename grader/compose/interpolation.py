@@ -1,5 +1,6 @@
 """Interpolation as Compose does it (compose-go's template) and dotenv files as Compose reads
 them. Values come only from the submission's files, never from the grader's environment."""
+
 from __future__ import annotations
 
 import re
@@ -70,7 +71,7 @@ def parse_dotenv(text: str, rel: str, env: Env | None = None, bare_lookup: bool 
             value = body[:end]
             # What follows the closing quote is read as the next name: a name is skipped, anything
             # else refused, as compose-go's dotenv does (`J='it''s'`).
-            after = body[end + 1:].strip()
+            after = body[end + 1 :].strip()
             if after and not after.startswith("#"):
                 bad = re.search(r"[^A-Za-z0-9_.\-\s]", after.split("#")[0])
                 if bad:
@@ -86,8 +87,18 @@ def parse_dotenv(text: str, rel: str, env: Env | None = None, bare_lookup: bool 
     return out
 
 
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\",
-            '"': '"', "$": "$$"}  # `\$` is a literal $: written $$ for the interpolation that follows
+_ESCAPES = {
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    "\\": "\\",
+    '"': '"',
+    "$": "$$",
+}  # `\$` is a literal $: written $$ for the interpolation that follows
 
 
 def _double_quoted(body: str) -> str:
@@ -108,8 +119,9 @@ def _closing_quote(body: str, q: str) -> int:
 
 
 # -- interpolation --------------------------------------------------------------------------
-def interpolate_text(text: str, env: Env, rel: str, line: int | None, where: str,
-                     used: list[EnvValue] | None = None) -> str:
+def interpolate_text(
+    text: str, env: Env, rel: str, line: int | None, where: str, used: list[EnvValue] | None = None
+) -> str:
     """`${X}`, `$X`, `${X:-d}`, `${X-d}`, `${X:?e}`, `${X?e}`, `${X:+r}`, `${X+r}`, `$$`, as
     compose-go's template does it; defaults may hold further references."""
     if "$" not in text:
@@ -130,7 +142,7 @@ def interpolate_text(text: str, env: Env, rel: str, line: int | None, where: str
             end = _matching_brace(text, i + 2)
             if end < 0:
                 raise _bad_format(text, rel, line, where)
-            out.append(_braced(text[i + 2:end], env, rel, line, where, text, used))
+            out.append(_braced(text[i + 2 : end], env, rel, line, where, text, used))
             i = end + 1
         else:
             m = NAME.match(text, i + 1)
@@ -166,18 +178,19 @@ def _value(env: Env, name: str, used: list[EnvValue] | None) -> str | None:
     return v.value if v is not None else None
 
 
-def _braced(body: str, env: Env, rel: str, line: int | None, where: str, whole: str,
-            used: list[EnvValue] | None = None) -> str:
+def _braced(
+    body: str, env: Env, rel: str, line: int | None, where: str, whole: str, used: list[EnvValue] | None = None
+) -> str:
     m = NAME.match(body)
     if m is None:
         raise _bad_format(whole, rel, line, where)
-    name, rest = m.group(), body[m.end():]
+    name, rest = m.group(), body[m.end() :]
     if not rest:
         return _value(env, name, used) or ""
     op = rest[:2] if rest[:2] in (":-", ":?", ":+") else rest[:1]
     if op not in (":-", ":?", ":+", "-", "?", "+"):
         raise _bad_format(whole, rel, line, where)
-    arg = rest[len(op):]
+    arg = rest[len(op) :]
     value = env.lookup(name)
     present = value is not None and (value != "" or ":" not in op)
     if op.endswith("-"):
@@ -191,14 +204,18 @@ def _braced(body: str, env: Env, rel: str, line: int | None, where: str, whole: 
         return interpolate_text(arg, env, rel, line, where, used) if present else ""
     if not present:
         why = interpolate_text(arg, env, rel, line, where)
-        raise InputError(f"required variable {name} is missing a value" + (f": {why}" if why else "")
-                         + f" ({where}); set it in .env", rel, line)
+        raise InputError(
+            f"required variable {name} is missing a value"
+            + (f": {why}" if why else "")
+            + f" ({where}); set it in .env",
+            rel,
+            line,
+        )
     return value or ""
 
 
 def _bad_format(text: str, rel: str, line: int | None, where: str) -> InputError:
-    return InputError(f"invalid interpolation format for {where}: {text!r}; write $$ for a literal $",
-                      rel, line)
+    return InputError(f"invalid interpolation format for {where}: {text!r}; write $$ for a literal $", rel, line)
 
 
 def interpolate_node(node: YNode, env: Env, rel: str, path: str = "") -> YNode:
@@ -213,8 +230,9 @@ def interpolate_node(node: YNode, env: Env, rel: str, path: str = "") -> YNode:
         used: list[EnvValue] = []
         text = node.value
         if "$" in node.raw:
-            text = interpolate_text(node.raw if not node.quoted else str(node.value), env, rel, node.line,
-                                    path or "a value", used)
+            text = interpolate_text(
+                node.raw if not node.quoted else str(node.value), env, rel, node.line, path or "a value", used
+            )
         # A value that comes from one variable of a dotenv file is where that file sets it.
         line = used[0].line if len(used) == 1 and getattr(used[0].line, "file", None) and used[0].value else node.line
         value: object = text
@@ -222,12 +240,17 @@ def interpolate_node(node: YNode, env: Env, rel: str, path: str = "") -> YNode:
             try:
                 value = cast(text)
             except ValueError as e:
-                raise InputError(f"error while interpolating {path}: failed to cast to expected type: {e}; "
-                                 f"{path} takes {_KINDS[cast]}", file_of(node.line, rel), node.line) from None
+                raise InputError(
+                    f"error while interpolating {path}: failed to cast to expected type: {e}; "
+                    f"{path} takes {_KINDS[cast]}",
+                    file_of(node.line, rel),
+                    node.line,
+                ) from None
         return YScalar(line, node.col, value=value, raw=text, quoted=node.quoted, tag=node.tag)
     if isinstance(node, YSeq):
-        return YSeq(node.line, node.col, items=[interpolate_node(i, env, rel, f"{path}.[]") for i in node.items],
-                    tag=node.tag)
+        return YSeq(
+            node.line, node.col, items=[interpolate_node(i, env, rel, f"{path}.[]") for i in node.items], tag=node.tag
+        )
     if isinstance(node, YMap):
         m = YMap(node.line, node.col, tag=node.tag)
         m.key_lines = dict(node.key_lines)
@@ -261,24 +284,53 @@ def _to_bool(text: str) -> bool:
 
 _KINDS = {_to_int: "a whole number", _to_float: "a number", _to_bool: "true or false"}
 _SERVICE_CASTS = {
-    "configs.[].mode": _to_int, "cpu_count": _to_int, "cpu_percent": _to_float, "cpu_period": _to_int,
-    "cpu_quota": _to_int, "cpu_rt_period": _to_int, "cpu_rt_runtime": _to_int, "cpus": _to_float,
-    "cpu_shares": _to_int, "init": _to_bool, "deploy.replicas": _to_int,
-    "deploy.update_config.parallelism": _to_int, "deploy.update_config.max_failure_ratio": _to_float,
-    "deploy.rollback_config.parallelism": _to_int, "deploy.rollback_config.max_failure_ratio": _to_float,
-    "deploy.restart_policy.max_attempts": _to_int, "deploy.placement.max_replicas_per_node": _to_int,
-    "healthcheck.retries": _to_int, "healthcheck.disable": _to_bool, "oom_kill_disable": _to_bool,
-    "oom_score_adj": _to_int, "pids_limit": _to_int, "ports.[].target": _to_int, "privileged": _to_bool,
-    "read_only": _to_bool, "scale": _to_int, "secrets.[].mode": _to_int, "stdin_open": _to_bool,
-    "tty": _to_bool, "ulimits.*": _to_int, "ulimits.*.hard": _to_int, "ulimits.*.soft": _to_int,
-    "volumes.[].read_only": _to_bool, "volumes.[].volume.nocopy": _to_bool,
+    "configs.[].mode": _to_int,
+    "cpu_count": _to_int,
+    "cpu_percent": _to_float,
+    "cpu_period": _to_int,
+    "cpu_quota": _to_int,
+    "cpu_rt_period": _to_int,
+    "cpu_rt_runtime": _to_int,
+    "cpus": _to_float,
+    "cpu_shares": _to_int,
+    "init": _to_bool,
+    "deploy.replicas": _to_int,
+    "deploy.update_config.parallelism": _to_int,
+    "deploy.update_config.max_failure_ratio": _to_float,
+    "deploy.rollback_config.parallelism": _to_int,
+    "deploy.rollback_config.max_failure_ratio": _to_float,
+    "deploy.restart_policy.max_attempts": _to_int,
+    "deploy.placement.max_replicas_per_node": _to_int,
+    "healthcheck.retries": _to_int,
+    "healthcheck.disable": _to_bool,
+    "oom_kill_disable": _to_bool,
+    "oom_score_adj": _to_int,
+    "pids_limit": _to_int,
+    "ports.[].target": _to_int,
+    "privileged": _to_bool,
+    "read_only": _to_bool,
+    "scale": _to_int,
+    "secrets.[].mode": _to_int,
+    "stdin_open": _to_bool,
+    "tty": _to_bool,
+    "ulimits.*": _to_int,
+    "ulimits.*.hard": _to_int,
+    "ulimits.*.soft": _to_int,
+    "volumes.[].read_only": _to_bool,
+    "volumes.[].volume.nocopy": _to_bool,
 }
-_TOP_CASTS = {"networks.*.external": _to_bool, "networks.*.internal": _to_bool,
-              "networks.*.attachable": _to_bool, "networks.*.enable_ipv6": _to_bool,
-              "volumes.*.external": _to_bool, "secrets.*.external": _to_bool, "configs.*.external": _to_bool}
+_TOP_CASTS = {
+    "networks.*.external": _to_bool,
+    "networks.*.internal": _to_bool,
+    "networks.*.attachable": _to_bool,
+    "networks.*.enable_ipv6": _to_bool,
+    "volumes.*.external": _to_bool,
+    "secrets.*.external": _to_bool,
+    "configs.*.external": _to_bool,
+}
 
 
-def cast_for(path: str):  # type: ignore[no-untyped-def]
+def cast_for(path: str):
     """The cast Compose applies to a string at `path` (a.b.[].c), or None."""
     parts = path.split(".")
     if len(parts) > 2 and parts[0] == "services":
@@ -286,11 +338,11 @@ def cast_for(path: str):  # type: ignore[no-untyped-def]
     return _match(_TOP_CASTS, parts)
 
 
-def _match(table: dict, parts: list[str]):  # type: ignore[no-untyped-def,type-arg]
+def _match(table: dict, parts: list[str]):
     for pattern, cast in table.items():
         want = pattern.split(".")
-        if len(want) == len(parts) and all(w == p or (w == "*" and p != "[]") for w, p in zip(want, parts)):
+        if len(want) == len(parts) and all(
+            w == p or (w == "*" and p != "[]") for w, p in zip(want, parts, strict=True)
+        ):
             return cast
     return None
-
-

@@ -14,6 +14,7 @@ Interpolation never reads the grader's own environment: the same submission gets
 on any machine. Every file is read through the submission's jailed reader, after the path is
 checked against the submission root.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,18 +31,34 @@ from grader.submission.reader import SubmissionRoot
 from grader.submission.yamlfile import Comment, Line, YMap, YNode, YScalar, YSeq, file_of, load_yaml_documents
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-OVERRIDE_FILES = ("compose.override.yml", "compose.override.yaml", "docker-compose.override.yml",
-                  "docker-compose.override.yaml")  # compose-go's order (.yml first here)
+OVERRIDE_FILES = (
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)  # compose-go's order (.yml first here)
 MAX_INCLUDE_DEPTH = 16
 
-__all__ = ["DEFAULT_FILES", "OVERRIDE_FILES", "Env", "EnvValue", "LoadedProject", "compose_files", "interpolate_text",
-           "load_project", "merge_maps", "parse_dotenv", "read_project_env"]
+__all__ = [
+    "DEFAULT_FILES",
+    "OVERRIDE_FILES",
+    "Env",
+    "EnvValue",
+    "LoadedProject",
+    "compose_files",
+    "interpolate_text",
+    "load_project",
+    "merge_maps",
+    "parse_dotenv",
+    "read_project_env",
+]
 
 
 # -- the project ----------------------------------------------------------------------------
 @dataclass
 class LoadedProject:
     """What loading a Compose project gives: the merged project and what was read to make it."""
+
     root: YMap  # the effective project, merged, located
     files: list[str]  # every compose file read, in order (included and extended ones too)
     project_dir: str  # root-relative folder the paths are relative to
@@ -74,11 +91,13 @@ class _Loader:
             self.root.resolve(p)
             return p
         except OutsideRootError:
-            raise OutsideRootError(f"{what} {written!r} points outside the submission; it is not read",
-                                   rel, line) from None
+            raise OutsideRootError(
+                f"{what} {written!r} points outside the submission; it is not read", rel, line
+            ) from None
 
-    def documents(self, rel: str, env: Env, line: int | None = None, what: str = "compose file",
-                  check: bool = True) -> list[YMap]:
+    def documents(
+        self, rel: str, env: Env, line: int | None = None, what: str = "compose file", check: bool = True
+    ) -> list[YMap]:
         if not self.root.exists(rel):
             self.root.resolve(rel)
             raise InputError(f"{what} {rel} not found", None, None)
@@ -104,9 +123,15 @@ class _Loader:
                 enforce_unicity(doc.get("services"))  # type: ignore[arg-type]
             if check:
                 # `!reset` is applied before the check: what it removes is never checked
-                checked = drop_resets(YMap(doc.line, doc.col, key_lines=doc.key_lines,
-                                           items={k: v for k, v in doc.items.items() if k != "include"}))
-                validate(checked, rel)  # type: ignore[arg-type]
+                checked = drop_resets(
+                    YMap(
+                        doc.line,
+                        doc.col,
+                        key_lines=doc.key_lines,
+                        items={k: v for k, v in doc.items.items() if k != "include"},
+                    )
+                )
+                validate(checked, rel)
             self.rebase(doc, self.dirs.get(rel, posixpath.dirname(rel)))  # paths relative to the project folder
             out.append(doc)
         return out
@@ -121,8 +146,17 @@ class _Loader:
                 # and checks it again once extended, made unique again (a file read only for
                 # `extends` is not checked itself: _transform_only).
                 enforce_unicity(extended.get("services"))  # type: ignore[arg-type]
-                validate(drop_resets(YMap(extended.line, extended.col, key_lines=extended.key_lines,  # type: ignore[arg-type]
-                                          items={k: v for k, v in extended.items.items() if k != "include"})), rel)
+                validate(
+                    drop_resets(
+                        YMap(
+                            extended.line,
+                            extended.col,
+                            key_lines=extended.key_lines,
+                            items={k: v for k, v in extended.items.items() if k != "include"},
+                        )
+                    ),
+                    rel,
+                )
             doc = extended
             doc = self.apply_include(doc, rel, env, depth)
             merged = doc if merged is None else merge_maps(merged, doc)
@@ -200,7 +234,8 @@ class _Loader:
     def apply_extends(self, doc: YMap, rel: str, env: Env, depth: int) -> YMap:
         services = doc.get("services")
         if not isinstance(services, YMap) or not any(
-                isinstance(s, YMap) and "extends" in s.items for s in services.items.values()):
+            isinstance(s, YMap) and "extends" in s.items for s in services.items.values()
+        ):
             return doc
         done: dict[str, YNode] = {}
         out = YMap(services.line, services.col, key_lines=dict(services.key_lines))
@@ -215,8 +250,16 @@ class _Loader:
         new.items["services"] = out
         return new
 
-    def extended(self, name: str, services: YMap, rel: str, env: Env, depth: int, done: dict[str, YNode],
-                 chain: tuple[tuple[str, str], ...]) -> YNode:
+    def extended(
+        self,
+        name: str,
+        services: YMap,
+        rel: str,
+        env: Env,
+        depth: int,
+        done: dict[str, YNode],
+        chain: tuple[tuple[str, str], ...],
+    ) -> YNode:
         if name in done:
             return done[name]
         svc = services.items[name]
@@ -224,8 +267,11 @@ class _Loader:
             done[name] = svc
             return svc
         if (rel, name) in chain:
-            raise InputError(f"service {name} extends itself through "
-                             + " -> ".join(n for _, n in chain), rel, svc.line_of("extends"))
+            raise InputError(
+                f"service {name} extends itself through " + " -> ".join(n for _, n in chain),
+                rel,
+                svc.line_of("extends"),
+            )
         ext = svc.items["extends"]
         line = svc.line_of("extends")
         if isinstance(ext, YScalar) and isinstance(ext.value, str):
@@ -246,8 +292,9 @@ class _Loader:
             file_line = ext.line_of("file") if isinstance(ext, YMap) else line
             other = self.path(posixpath.dirname(rel), base_file, f"service {name} extends file", rel, file_line)
             if not self.root.exists(other):
-                raise InputError(f"service {name} extends file {base_file!r}, which is not in the submission",
-                                 rel, file_line)
+                raise InputError(
+                    f"service {name} extends file {base_file!r}, which is not in the submission", rel, file_line
+                )
             key = (other, depth)
             if other == rel:
                 base = self.extended(base_name, services, rel, env, depth, done, chain + ((rel, name),))
@@ -263,15 +310,23 @@ class _Loader:
                     self.cache[key] = loaded
                 theirs = self.cache[key].get("services")
                 if not isinstance(theirs, YMap) or base_name not in theirs.items:
-                    raise InputError(f"service {name} extends {base_name!r}, which is not a service of {other}",
-                                     rel, line)
+                    raise InputError(
+                        f"service {name} extends {base_name!r}, which is not a service of {other}", rel, line
+                    )
                 base = theirs.items[base_name]
         if not isinstance(base, YMap):
             base = YMap(line, 1)
-        own = YMap(svc.line, svc.col, items={k: v for k, v in svc.items.items() if k != "extends"},
-                   key_lines={k: v for k, v in svc.key_lines.items() if k != "extends"}, tag=svc.tag)
-        wrapped = merge_maps(YMap(0, 0, items={"services": YMap(0, 0, items={name: base})}),
-                             YMap(0, 0, items={"services": YMap(0, 0, items={name: own})}))
+        own = YMap(
+            svc.line,
+            svc.col,
+            items={k: v for k, v in svc.items.items() if k != "extends"},
+            key_lines={k: v for k, v in svc.key_lines.items() if k != "extends"},
+            tag=svc.tag,
+        )
+        wrapped = merge_maps(
+            YMap(0, 0, items={"services": YMap(0, 0, items={name: base})}),
+            YMap(0, 0, items={"services": YMap(0, 0, items={name: own})}),
+        )
         result = wrapped.items["services"].items[name]  # type: ignore[union-attr]
         result.line, result.col = svc.line, svc.col
         done[name] = result
@@ -282,8 +337,13 @@ class _Loader:
         inc = doc.get("include")
         if inc is None:
             return doc
-        rest = YMap(doc.line, doc.col, items={k: v for k, v in doc.items.items() if k != "include"},
-                    key_lines={k: v for k, v in doc.key_lines.items() if k != "include"}, tag=doc.tag)
+        rest = YMap(
+            doc.line,
+            doc.col,
+            items={k: v for k, v in doc.items.items() if k != "include"},
+            key_lines={k: v for k, v in doc.key_lines.items() if k != "include"},
+            tag=doc.tag,
+        )
         failed: list[YNode] = []  # kept under `include:` for the runtime gate to see
         if depth >= MAX_INCLUDE_DEPTH:
             raise InputError("include nested too deeply (a cycle?)", rel, doc.line_of("include"))
@@ -324,8 +384,15 @@ class _Loader:
             rest.key_lines["include"] = doc.line_of("include")
         return rest
 
-    def load_include(self, rel: str, paths: list[tuple[str, int]], env_files: list[tuple[str, int]],
-                     env: Env, depth: int, project_dir: tuple[str, int] | None = None) -> YMap:
+    def load_include(
+        self,
+        rel: str,
+        paths: list[tuple[str, int]],
+        env_files: list[tuple[str, int]],
+        env: Env,
+        depth: int,
+        project_dir: tuple[str, int] | None = None,
+    ) -> YMap:
         base_dir = posixpath.dirname(rel)
         first = self.path(base_dir, paths[0][0], "include", rel, paths[0][1])
         # The included project's folder: project_directory, else the first file's folder.
@@ -370,8 +437,11 @@ class _Loader:
             for key, value in theirs.items.items():
                 if key in combined.items:
                     if section == "services" or _plain_tree(combined.items[key]) != _plain_tree(value):
-                        raise InputError(f"{section}.{key} is defined here and by include; Compose refuses "
-                                         "the conflict", rel, combined.line_of(key))
+                        raise InputError(
+                            f"{section}.{key} is defined here and by include; Compose refuses the conflict",
+                            rel,
+                            combined.line_of(key),
+                        )
                     continue
                 combined.items[key] = value
                 combined.key_lines[key] = theirs.line_of(key)
@@ -393,16 +463,22 @@ def _transform_only(doc: YMap, rel: str) -> None:
         ports, deps = svc.get("ports"), svc.get("depends_on")
         for key, node, kind in (("ports", ports, "port"), ("depends_on", deps, "depend_on")):
             if isinstance(node, YScalar) and node.value is not None:
-                raise InputError(f"services.{name}.{key}: invalid type {_go_type(node.value)} for {kind}",
-                                 file_of(node.line, rel), node.line)
+                raise InputError(
+                    f"services.{name}.{key}: invalid type {_go_type(node.value)} for {kind}",
+                    file_of(node.line, rel),
+                    node.line,
+                )
         for item in seq_items(ports):
             fault = port_spec_fault(item.text) if isinstance(item, YScalar) else None
             if fault is not None:
                 raise InputError(fault, file_of(item.line, rel), item.line)
         for item in seq_items(svc.get("volumes")):
             if isinstance(item, YMap) and plain(item.get("type")) == "bind" and is_null(item.get("source")):
-                raise InputError('invalid mount config for type "bind": field Source must not be empty',
-                                 file_of(item.line, rel), item.line)
+                raise InputError(
+                    'invalid mount config for type "bind": field Source must not be empty',
+                    file_of(item.line, rel),
+                    item.line,
+                )
 
 
 def _go_type(value: object) -> str:
@@ -425,8 +501,7 @@ def drop_resets(node: YNode) -> YNode:
     if isinstance(node, YSeq):
         if not any(i.tag == "!reset" or isinstance(i, (YMap, YSeq)) for i in node.items):
             return node
-        return YSeq(node.line, node.col, items=[drop_resets(i) for i in node.items if i.tag != "!reset"],
-                    tag=node.tag)
+        return YSeq(node.line, node.col, items=[drop_resets(i) for i in node.items if i.tag != "!reset"], tag=node.tag)
     return node
 
 
@@ -456,14 +531,18 @@ def compose_files(root: SubmissionRoot, project_dir: str, env: Env) -> list[tupl
                 try:
                     out.append((root.join(project_dir, part), cf.line))
                 except OutsideRootError:
-                    raise OutsideRootError(f"COMPOSE_FILE names {part!r}, which points outside the submission; "
-                                           "it is not read", cf.file, cf.line) from None
+                    raise OutsideRootError(
+                        f"COMPOSE_FILE names {part!r}, which points outside the submission; it is not read",
+                        cf.file,
+                        cf.line,
+                    ) from None
         return out
     names = _listing(root, project_dir)
     base = next((n for n in DEFAULT_FILES if _present(root, posixpath.join(project_dir, n), names)), None)
     if base is None:
-        raise InputError("no compose file found: looked for " + ", ".join(DEFAULT_FILES),
-                         project_dir or root.rel(root.root))
+        raise InputError(
+            "no compose file found: looked for " + ", ".join(DEFAULT_FILES), project_dir or root.rel(root.root)
+        )
     out = [(posixpath.join(project_dir, base), None)]
     over = next((n for n in OVERRIDE_FILES if _present(root, posixpath.join(project_dir, n), names)), None)
     if over is not None:
@@ -496,17 +575,21 @@ def normalize_project_name(text: str) -> str:
     return "".join(re.findall(r"[a-z0-9_-]", text.lower())).lstrip("_-")
 
 
-def project_name(root: SubmissionRoot, files: list[str], project_dir: str, env: Env,
-                 parsed: dict[str, list] | None = None) -> str:
+def project_name(
+    root: SubmissionRoot, files: list[str], project_dir: str, env: Env, parsed: dict[str, list] | None = None
+) -> str:
     """The name Compose gives the project when run in the submission (no -p): COMPOSE_PROJECT_NAME
     from .env; else the last `name:` of the files, interpolated; else the project folder's name.
     A name Compose would refuse is refused here, in its words."""
     given = env.get("COMPOSE_PROJECT_NAME")
     if given is not None and given.value:
         if normalize_project_name(given.value) != given.value:
-            raise InputError(f"invalid project name \"{given.value}\": must consist only of lowercase alphanumeric "
-                             "characters, hyphens, and underscores as well as start with a letter or number",
-                             given.file, given.line)
+            raise InputError(
+                f'invalid project name "{given.value}": must consist only of lowercase alphanumeric '
+                "characters, hyphens, and underscores as well as start with a letter or number",
+                given.file,
+                given.line,
+            )
         return given.value
     written, where = "", None
     for rel in files:
@@ -521,15 +604,18 @@ def project_name(root: SubmissionRoot, files: list[str], project_dir: str, env: 
             if isinstance(node, YScalar) and isinstance(node.value, str) and node.value:
                 written, where = node.value, node
     if where is not None:
-        written = normalize_project_name(interpolate_text(written, env, file_of(where.line, None) or "", where.line,
-                                                          "name"))
+        written = normalize_project_name(
+            interpolate_text(written, env, file_of(where.line, None) or "", where.line, "name")
+        )
         if written:
             return written
     folder = posixpath.basename(project_dir) if project_dir else root.root.resolve().name
     name = normalize_project_name(folder)
     if not name:
-        raise InputError("project name must not be empty: the folder's name has no letter or digit; give the "
-                         "project a `name:`", files[0] if files else None)
+        raise InputError(
+            "project name must not be empty: the folder's name has no letter or digit; give the project a `name:`",
+            files[0] if files else None,
+        )
     return name
 
 
@@ -538,8 +624,9 @@ def active_profiles(env: Env) -> set[str]:
     return {p.strip() for p in value.split(",") if p.strip()}
 
 
-def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], project_dir: str,
-                 env: Env) -> LoadedProject:
+def load_project(
+    root: SubmissionRoot, files: list[tuple[str, int | None]], project_dir: str, env: Env
+) -> LoadedProject:
     """Merge `files` in order into the effective project. A missing include (or its env file)
     is a problem kept on the project and the rest is loaded; anything else Compose refuses
     raises InputError with file:line."""
@@ -547,8 +634,9 @@ def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], proj
         if not root.exists(rel):
             root.resolve(rel)
             if line is not None:
-                raise InputError(f"COMPOSE_FILE names {rel}, which is not in the submission",
-                                 env["COMPOSE_FILE"].file, line)
+                raise InputError(
+                    f"COMPOSE_FILE names {rel}, which is not in the submission", env["COMPOSE_FILE"].file, line
+                )
             raise InputError("file not found", rel)
     parsed: dict[str, list] = {}
     name = project_name(root, [rel for rel, _ in files], project_dir, env, parsed)
@@ -560,7 +648,7 @@ def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], proj
     loader = _Loader(root, project_dir, values)
     loader.parsed = parsed
     merged: YMap | None = None
-    for rel, line in files:
+    for rel, _line in files:
         one = loader.load_file(rel, values)
         merged = one if merged is None else merge_maps(merged, one)
     if merged is not None:
@@ -570,8 +658,16 @@ def load_project(root: SubmissionRoot, files: list[tuple[str, int | None]], proj
     services = merged.get("services")
     if isinstance(services, YMap):
         enforce_unicity(services)
-    project = LoadedProject(merged, loader.files, project_dir, env, loader.comments, loader.problems,
-                            project_files=[rel for rel, _ in files], name=name)
+    project = LoadedProject(
+        merged,
+        loader.files,
+        project_dir,
+        env,
+        loader.comments,
+        loader.problems,
+        project_files=[rel for rel, _ in files],
+        name=name,
+    )
     _apply_profiles(project)
     return project
 

@@ -1,8 +1,9 @@
 """Merging as Compose merges files and documents (compose-go's override.Merge and
 EnforceUnicity), on located YAML so that every merged value keeps its file and line."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from grader.submission.yamlfile import YMap, YNode, YScalar, YSeq
 
@@ -30,8 +31,9 @@ def _kv_map(node: YNode | None) -> YMap | None:
                 return None
             text = item.text
             key, eq, value = text.partition("=")
-            m.items[key] = YScalar(item.line, item.col, value=value if eq else None, raw=value if eq else "",
-                                   quoted=True)
+            m.items[key] = YScalar(
+                item.line, item.col, value=value if eq else None, raw=value if eq else "", quoted=True
+            )
             m.key_lines[key] = item.line
         return m
     return None
@@ -61,7 +63,7 @@ def _name_map(node: YNode | None, depends: bool = False) -> YMap | None:
 def _port_key(node: YNode) -> str:
     if isinstance(node, YMap):
         parts = [plain(node.get(k)) for k in ("host_ip", "published", "target", "protocol")]
-        return "%s:%s:%s/%s" % tuple(parts)
+        return "{}:{}:{}/{}".format(*tuple(parts))
     return plain(node)
 
 
@@ -123,11 +125,26 @@ def _mount_key(node: YNode) -> str:
 # Lists Compose keeps unique (compose-go's EnforceUnicity): a later entry with the same key
 # replaces the earlier one, in its place. Compose applies it before the schema's uniqueItems.
 UNIQUE: dict[str, Callable[[YNode], str]] = {
-    "ports": _port_key, "volumes": _volume_key, "expose": plain, "env_file": _env_file_key,
-    "profiles": plain, "cap_add": plain, "cap_drop": plain, "dns": plain, "dns_opt": plain,
-    "dns_search": plain, "devices": _volume_key, "links": plain, "tmpfs": plain, "environment": _kv_key,
-    "labels": _kv_key, "annotations": _kv_key, "sysctls": _kv_key, "extra_hosts": _kv_key,
-    "configs": _mount_key, "secrets": _mount_key,
+    "ports": _port_key,
+    "volumes": _volume_key,
+    "expose": plain,
+    "env_file": _env_file_key,
+    "profiles": plain,
+    "cap_add": plain,
+    "cap_drop": plain,
+    "dns": plain,
+    "dns_opt": plain,
+    "dns_search": plain,
+    "devices": _volume_key,
+    "links": plain,
+    "tmpfs": plain,
+    "environment": _kv_key,
+    "labels": _kv_key,
+    "annotations": _kv_key,
+    "sysctls": _kv_key,
+    "extra_hosts": _kv_key,
+    "configs": _mount_key,
+    "secrets": _mount_key,
 }
 # Keys written as one value or a list: merged as lists.
 LISTISH = ("env_file", "dns", "dns_search", "tmpfs")
@@ -210,7 +227,7 @@ def _context_map(node: YNode) -> YMap:
 
 
 def enforce_unicity(services: YMap) -> None:
-    for name, svc in services.items.items():
+    for _name, svc in services.items.items():
         if not isinstance(svc, YMap):
             continue
         for key, keyfn in UNIQUE.items():

@@ -3,6 +3,7 @@
 Covers the short and long syntaxes of the keys the checks and the runtime gate read; a key
 of the wrong type is an input error, as `docker compose config` would refuse it too.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -24,6 +25,7 @@ COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "dock
 @dataclass
 class Port:
     """One entry of a service's `ports:`, short or long syntax."""
+
     target: str  # container port or range, e.g. "80" or "8000-8002"
     published: str | None  # host port or range; None: an ephemeral host port
     host_ip: str | None
@@ -48,8 +50,10 @@ class Port:
         if len(targets) <= 1:
             return [(host, self.published or "", self.target, self.protocol)]
         pubs = self.published_numbers()
-        return [(host, str(pubs[i]) if len(pubs) == len(targets) else (self.published or ""), str(t), self.protocol)
-                for i, t in enumerate(targets)]
+        return [
+            (host, str(pubs[i]) if len(pubs) == len(targets) else (self.published or ""), str(t), self.protocol)
+            for i, t in enumerate(targets)
+        ]
 
 
 def unique_ports(ports: list[Port]) -> list[Port]:
@@ -58,7 +62,7 @@ def unique_ports(ports: list[Port]) -> list[Port]:
     keys = [p.bindings() for p in ports]
     out: list[Port] = []
     for i, p in enumerate(ports):
-        later = {k for ks in keys[i + 1:] for k in ks}
+        later = {k for ks in keys[i + 1 :] for k in ks}
         rest = [k for k in keys[i] if k not in later]
         if len(rest) == len(keys[i]):
             out.append(p)
@@ -180,6 +184,7 @@ def port_spec_fault(raw: str) -> str | None:
 @dataclass
 class EnvVar:
     """One variable of a service's environment, from `environment:` or an env file."""
+
     name: str
     value: str | None  # None: taken from the shell running compose
     line: int
@@ -189,6 +194,7 @@ class EnvVar:
 @dataclass
 class EnvFileRef:
     """One entry of a service's `env_file:`."""
+
     path: str
     required: bool
     line: int
@@ -198,6 +204,7 @@ class EnvFileRef:
 @dataclass
 class Dependency:
     """One service this service depends on, with its condition."""
+
     service: str
     condition: str | None
     line: int
@@ -213,6 +220,7 @@ NAMESPACE_KEYS = ("network_mode", "ipc", "pid", "uts", "cgroup")
 @dataclass
 class Mount:
     """One entry of a service's `volumes:`, short or long syntax."""
+
     source: str | None
     target: str
     kind: str  # "bind" | "volume" | "tmpfs" | other long-syntax types
@@ -223,6 +231,7 @@ class Mount:
 @dataclass
 class Network:
     """A top-level network: its key and the name Compose creates it under."""
+
     key: str
     name: str  # the `name:` given, else the key
     line: int
@@ -242,6 +251,7 @@ def is_remote_context(context: str) -> bool:
 @dataclass
 class Build:
     """A service's `build:`: the context folder and the Dockerfile in it."""
+
     context: str
     dockerfile: str
     line: int
@@ -250,6 +260,7 @@ class Build:
 @dataclass
 class Scalar:
     """A single value of the compose file with its line."""
+
     value: Any
     line: int
 
@@ -257,6 +268,7 @@ class Scalar:
 @dataclass
 class ConfigMount:
     """One entry of a service's `configs:`: a top-level config placed in the container."""
+
     source: str  # the key of a top-level config
     target: str  # where it lands in the container ("/<source>" when not given)
     line: int
@@ -286,6 +298,7 @@ class ConfigDef:
 @dataclass
 class Service:
     """One service of the effective project, with the line of each setting the checks read."""
+
     name: str
     line: int
     node: YMap
@@ -296,7 +309,7 @@ class Service:
     ports_line: int | None = None
     expose: list[Scalar] = field(default_factory=list)
     networks: dict[str, int] | None = None  # None: the implicit `default` network
-    aliases: list["NetworkAlias"] = field(default_factory=list)  # other names on a network
+    aliases: list[NetworkAlias] = field(default_factory=list)  # other names on a network
     environment: list[EnvVar] = field(default_factory=list)
     env_files: list[EnvFileRef] = field(default_factory=list)
     env_from_files: list[EnvVar] = field(default_factory=list)  # filled when the files are read
@@ -344,6 +357,7 @@ class Service:
 @dataclass
 class ComposeModel:
     """The Compose project as Compose loads it: services, networks and comments, each located."""
+
     rel: str
     services: dict[str, Service]
     networks: dict[str, Network]
@@ -423,10 +437,14 @@ class _Reader:
             pub = node.get("published")
             ip = node.get("host_ip")
             proto = node.get("protocol")
-            return Port(self.text(target, "ports.target"), self.text(pub, "ports.published") if pub else None,
-                        self.text(ip, "ports.host_ip") if ip else None,
-                        self.text(proto, "ports.protocol") if proto else "tcp", node.line,
-                        published_int=isinstance(pub, YScalar) and type(pub.value) is int)
+            return Port(
+                self.text(target, "ports.target"),
+                self.text(pub, "ports.published") if pub else None,
+                self.text(ip, "ports.host_ip") if ip else None,
+                self.text(proto, "ports.protocol") if proto else "tcp",
+                node.line,
+                published_int=isinstance(pub, YScalar) and type(pub.value) is int,
+            )
         raw = self.text(node, "a port")
         fault = port_spec_fault(raw)
         if fault is not None:
@@ -435,7 +453,7 @@ class _Reader:
         host_ip = None
         if spec.startswith("["):
             end = spec.find("]")
-            host_ip, spec = spec[1:end], spec[end + 2:]
+            host_ip, spec = spec[1:end], spec[end + 2 :]
             parts = spec.split(":") if spec else []
             parts = ([""] if len(parts) == 1 else []) + parts
             published, target = (parts[0] or None), parts[-1]
@@ -447,8 +465,13 @@ class _Reader:
                 published, target = parts[0] or None, parts[1]
             else:
                 host_ip, published, target = ":".join(parts[:-2]), parts[-2] or None, parts[-1]
-        return Port(_one_port(target), _one_port(published) if published else None, host_ip or None,
-                    (proto or "tcp").lower(), node.line)
+        return Port(
+            _one_port(target),
+            _one_port(published) if published else None,
+            host_ip or None,
+            (proto or "tcp").lower(),
+            node.line,
+        )
 
     def env(self, node: YNode, rel: str) -> list[EnvVar]:
         out = []
@@ -486,10 +509,13 @@ class _Reader:
             kind = node.get("type")
             ro = node.get("read_only")
             written = self.text(target, "volumes.target") if target else ""
-            return Mount(self.text(source, "volumes.source") if source else None,
-                         clean_path(written) if written.startswith("/") else written,
-                         self.text(kind, "volumes.type") if kind else "volume",
-                         isinstance(ro, YScalar) and ro.value is True, node.line)
+            return Mount(
+                self.text(source, "volumes.source") if source else None,
+                clean_path(written) if written.startswith("/") else written,
+                self.text(kind, "volumes.type") if kind else "volume",
+                isinstance(ro, YScalar) and ro.value is True,
+                node.line,
+            )
         raw = self.text(node, "a volume")
         try:
             source, target, read_only = parse_volume_spec(raw)
@@ -520,11 +546,13 @@ class _Reader:
         for key in NAMESPACE_KEYS:
             node = m.get(key)
             if isinstance(node, YScalar) and node.text.startswith("service:"):
-                found.append((node.text[len("service:"):], key, m.line_of(key)))
+                found.append((node.text[len("service:") :], key, m.line_of(key)))
         if m.get("volumes_from") is not None:
-            found += [(t.split(":")[0], "volumes_from", line)
-                      for t, line in self.str_list(m.get("volumes_from"), "volumes_from")
-                      if not t.startswith("container:")]
+            found += [
+                (t.split(":")[0], "volumes_from", line)
+                for t, line in self.str_list(m.get("volumes_from"), "volumes_from")
+                if not t.startswith("container:")
+            ]
         named = {d.service for d in s.depends_on}
         for service, via, line in found:
             if service not in named:
@@ -535,8 +563,11 @@ class _Reader:
         if isinstance(node, YMap):
             ctx = node.get("context")
             df = node.get("dockerfile")
-            return Build(self.text(ctx, "build.context") if ctx else ".",
-                         self.text(df, "build.dockerfile") if df else "Dockerfile", node.line)
+            return Build(
+                self.text(ctx, "build.context") if ctx else ".",
+                self.text(df, "build.dockerfile") if df else "Dockerfile",
+                node.line,
+            )
         return Build(self.text(node, "build"), "Dockerfile", node.line)
 
     def scalar(self, node: YNode, what: str) -> Scalar:
@@ -621,7 +652,7 @@ def load_compose(doc: YamlDocument) -> ComposeModel:
     return _model(doc.rel, doc.root, doc.comments)
 
 
-def load_compose_project(project: "LoadedProject") -> ComposeModel:
+def load_compose_project(project: LoadedProject) -> ComposeModel:
     """The effective project built by grader.compose.loader, with what Compose would refuse in
     it (refusals) and the services its profiles leave out (inactive)."""
     model = _model(project.files[0], project.root, project.comments)
@@ -654,7 +685,7 @@ def _model(rel: str, node: YNode, comments: list[Comment]) -> ComposeModel:
                 if spec.get("name") is not None:
                     name = r.text(spec.get("name"), "networks.name")
                 ext = spec.get("external")
-                external = isinstance(ext, YScalar) and ext.value is True or isinstance(ext, YMap)
+                external = (isinstance(ext, YScalar) and ext.value is True) or isinstance(ext, YMap)
                 inner = spec.get("internal")
                 if isinstance(inner, YScalar) and inner.value is True:
                     internal = spec.line_of("internal")
@@ -690,41 +721,65 @@ def _refusals(model: ComposeModel) -> list[InputError]:
     declared_secrets = declared_secrets.items if isinstance(declared_secrets, YMap) else {}
     for s in model.services.values():
         if (s.image is None or s.image.value == "") and s.build is None:
-            refuse_project(f"service \"{s.name}\" has neither an image nor a build context specified", s.line)
+            refuse_project(f'service "{s.name}" has neither an image nor a build context specified', s.line)
         scale = s.scale.value if s.scale is not None and isinstance(s.scale.value, int) else None
         replicas = s.replicas.value if s.replicas is not None and isinstance(s.replicas.value, int) else None
         if scale is not None and replicas is not None and scale != replicas:
-            refuse_project(f"services.{s.name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid "
-                           "compose project", s.scale.line)
+            refuse_project(
+                f"services.{s.name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid "
+                "compose project",
+                s.scale.line,
+            )
         elif s.container_name is not None and max(scale or 0, replicas or 0) > 1:
             key, where = ("deploy.replicas", s.replicas) if replicas is not None else ("scale", s.scale)
-            refuse_project(f"services.{key}: can't set container_name and {s.name} as container name must be unique: "
-                           "invalid compose project", where.line)  # type: ignore[union-attr]
+            refuse_project(
+                f"services.{key}: can't set container_name and {s.name} as container name must be unique: "
+                "invalid compose project",
+                where.line,
+            )
         build = s.node.get("build")
-        if isinstance(build, YMap) and not is_null(build.get("dockerfile")) and not is_null(
-                build.get("dockerfile_inline")):
-            refuse_project(f"service \"{s.name}\" declares mutualy exclusive dockerfile and dockerfile_inline: "
-                           "invalid compose project", build.line_of("dockerfile_inline"))
+        if (
+            isinstance(build, YMap)
+            and not is_null(build.get("dockerfile"))
+            and not is_null(build.get("dockerfile_inline"))
+        ):
+            refuse_project(
+                f'service "{s.name}" declares mutualy exclusive dockerfile and dockerfile_inline: '
+                "invalid compose project",
+                build.line_of("dockerfile_inline"),
+            )
         for item in seq_items(s.node.get("env_file")):
             fmt = item.get("format") if isinstance(item, YMap) else None
             if isinstance(fmt, YScalar) and fmt.text:
-                refuse_project(f"unsupported env_file format \"{fmt.text}\"", fmt.line)
+                refuse_project(f'unsupported env_file format "{fmt.text}"', fmt.line)
         if "network_mode" in s.node.items and s.node.get("networks") is not None:
-            refuse_project(f"service {s.name} declares mutually exclusive `network_mode` and `networks`: invalid compose "
-                   "project", s.node.line_of("networks"))
+            refuse_project(
+                f"service {s.name} declares mutually exclusive `network_mode` and `networks`: invalid compose project",
+                s.node.line_of("networks"),
+            )
         for message, node in _decoding_faults(s):
             refuse_project(message, node.line)
         for i, dev in enumerate(_reserved_devices(s.node)):
             count = dev.get("count")
-            if isinstance(count, YScalar) and count.value is not None and not (
-                    isinstance(count.value, int) and not isinstance(count.value, bool)
-                    or re.fullmatch(r"[-+]?\d+|all", count.text)):
-                refuse_project(f"error decoding 'services[{s.name}].deploy.resources.reservations.devices[{i}].count': "
-                               f"invalid value \"{count.text}\", the only value allowed is 'all' or a number",
-                               count.line)
+            if (
+                isinstance(count, YScalar)
+                and count.value is not None
+                and not (
+                    (isinstance(count.value, int) and not isinstance(count.value, bool))
+                    or re.fullmatch(r"[-+]?\d+|all", count.text)
+                )
+            ):
+                refuse_project(
+                    f"error decoding 'services[{s.name}].deploy.resources.reservations.devices[{i}].count': "
+                    f"invalid value \"{count.text}\", the only value allowed is 'all' or a number",
+                    count.line,
+                )
             elif count is not None and dev.get("device_ids") is not None:
-                refuse_project(f"services.{s.name}.deploy.resources.reservations.devices.[]: \"count\" and "
-                               "\"device_ids\" attributes are exclusive", dev.line_of("count"))
+                refuse_project(
+                    f'services.{s.name}.deploy.resources.reservations.devices.[]: "count" and '
+                    '"device_ids" attributes are exclusive',
+                    dev.line_of("count"),
+                )
         for m in s.volumes:
             if m.kind == "bind" and not m.source:
                 refuse_project('invalid mount config for type "bind": field Source must not be empty', m.line)
@@ -735,24 +790,30 @@ def _refusals(model: ComposeModel) -> list[InputError]:
                 why = " (its profile is not enabled)" if d.service in model.inactive else ""
                 if d.via is not None:
                     why += f" (Compose adds the dependency for {d.via})"
-                refuse_project(f"service \"{s.name}\" depends on undefined service \"{d.service}\"{why}", d.line)
+                refuse_project(f'service "{s.name}" depends on undefined service "{d.service}"{why}', d.line)
         for key, line in (s.networks or {}).items():
             if key != "default" and key not in model.networks:
-                refuse_project(f"service \"{s.name}\" refers to undefined network \"{key}\"; declare it under top-level "
-                       "`networks:`", line)
+                refuse_project(
+                    f'service "{s.name}" refers to undefined network "{key}"; declare it under top-level `networks:`',
+                    line,
+                )
         for m in s.volumes:
             if m.kind == "volume" and m.source and m.source not in model.volumes:
-                refuse_project(f"service \"{s.name}\" refers to undefined volume \"{m.source}\"; declare it under top-level "
-                       "`volumes:`", m.line)
+                refuse_project(
+                    f'service "{s.name}" refers to undefined volume "{m.source}"; declare it under top-level '
+                    "`volumes:`",
+                    m.line,
+                )
         for item in seq_items(s.node.get("secrets")):
             source = item.get("source") if isinstance(item, YMap) else item
             name = source.text if isinstance(source, YScalar) else ""
             if name and name not in declared_secrets:
-                refuse_project(f"service \"{s.name}\" refers to undefined secret {name}: invalid compose project",
-                               item.line)
+                refuse_project(
+                    f'service "{s.name}" refers to undefined secret {name}: invalid compose project', item.line
+                )
         for c in s.configs:
             if c.source not in model.configs:
-                refuse_project(f"service \"{s.name}\" refers to undefined config \"{c.source}\"", c.line)
+                refuse_project(f'service "{s.name}" refers to undefined config "{c.source}"', c.line)
     cycle = _dependency_cycle(model)
     if cycle:
         first = model.services[cycle[0]]
@@ -762,12 +823,28 @@ def _refusals(model: ComposeModel) -> list[InputError]:
 
 
 _UNITS = ("ns", "us", "µs", "μs", "ms", "s", "m", "h")
-DURATIONS = ("healthcheck.interval", "healthcheck.timeout", "healthcheck.start_period", "healthcheck.start_interval",
-             "stop_grace_period", "deploy.restart_policy.delay", "deploy.restart_policy.window",
-             "deploy.update_config.delay", "deploy.update_config.monitor", "deploy.rollback_config.delay",
-             "deploy.rollback_config.monitor")
-SIZES = ("mem_limit", "memswap_limit", "mem_reservation", "shm_size", "build.shm_size",
-         "deploy.resources.limits.memory", "deploy.resources.reservations.memory")
+DURATIONS = (
+    "healthcheck.interval",
+    "healthcheck.timeout",
+    "healthcheck.start_period",
+    "healthcheck.start_interval",
+    "stop_grace_period",
+    "deploy.restart_policy.delay",
+    "deploy.restart_policy.window",
+    "deploy.update_config.delay",
+    "deploy.update_config.monitor",
+    "deploy.rollback_config.delay",
+    "deploy.rollback_config.monitor",
+)
+SIZES = (
+    "mem_limit",
+    "memswap_limit",
+    "mem_reservation",
+    "shm_size",
+    "build.shm_size",
+    "deploy.resources.limits.memory",
+    "deploy.resources.reservations.memory",
+)
 CPUS = ("deploy.resources.limits.cpus", "deploy.resources.reservations.cpus")
 
 
@@ -784,13 +861,13 @@ def go_duration_fault(text: str) -> str | None:
         digits = (m.group(1) or "") + (m.group(2) or "").lstrip(".")
         if not digits:
             return f'time: invalid duration "{text}"'
-        s = s[m.end():]
+        s = s[m.end() :]
         unit = re.match(r"[^0-9.]*", s).group()  # type: ignore[union-attr]
         if not unit:
             return f'time: missing unit in duration "{text}"'
         if unit not in _UNITS:
             return f'time: unknown unit "{unit}" in duration "{text}"'
-        s = s[len(unit):]
+        s = s[len(unit) :]
     return None
 
 
@@ -805,7 +882,7 @@ def _at(node: YNode | None, path: str) -> YNode | None:
     return node
 
 
-def _decoding_faults(s: "Service") -> list[tuple[str, YNode]]:
+def _decoding_faults(s: Service) -> list[tuple[str, YNode]]:
     """Values Compose refuses when it decodes the project (durations, sizes, CPUs), in its words."""
     out = []
     where = f"services[{s.name}]"
@@ -818,8 +895,11 @@ def _decoding_faults(s: "Service") -> list[tuple[str, YNode]]:
         elif path in SIZES:
             fault = _size_fault(node.value)
         else:
-            fault = None if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", node.value) else \
-                f'strconv.ParseFloat: parsing "{node.value}": invalid syntax'
+            fault = (
+                None
+                if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", node.value)
+                else f'strconv.ParseFloat: parsing "{node.value}": invalid syntax'
+            )
         if fault:
             out.append((f"error decoding '{where}.{path}': {fault}", node))
     for i, item in enumerate(seq_items(s.node.get("volumes"))):
@@ -846,7 +926,7 @@ def _dependency_cycle(model: ComposeModel) -> list[str] | None:
             if d.service not in model.services:
                 continue
             if state.get(d.service) == 1:
-                return path[path.index(d.service):] + [d.service]
+                return path[path.index(d.service) :] + [d.service]
             if d.service not in state:
                 found = visit(d.service)
                 if found:

@@ -9,6 +9,7 @@ longer to import than grading a submission does, and it could not say which line
 Scalars are typed as Compose's YAML parser types them (grader.submission.goyaml: `yes` and `on`
 are strings).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,13 +21,22 @@ from typing import Any
 from grader.errors import InputError
 from grader.submission.yamlfile import YMap, YNode, YScalar, YSeq
 
-_NAMES = {"object": "mapping", "array": "list", "string": "string", "integer": "integer", "number": "number",
-          "boolean": "boolean", "null": "null"}
+_NAMES = {
+    "object": "mapping",
+    "array": "list",
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "boolean",
+    "null": "null",
+}
 
 
 @lru_cache(maxsize=1)
 def spec() -> dict[str, Any]:
-    return json.loads((Path(__file__).resolve().parent.parent / "schemas" / "compose-spec.json").read_text(encoding="utf-8"))
+    return json.loads(
+        (Path(__file__).resolve().parent.parent / "schemas" / "compose-spec.json").read_text(encoding="utf-8")
+    )
 
 
 def yaml12(node: YScalar) -> Any:
@@ -160,5 +170,6 @@ def validate(node: YNode, rel: str) -> None:
     try:
         _check(node, spec(), "", spec())
     except _Fault as f:
-        raise InputError(f"Compose refuses this file: {f.message}", getattr(f.line, "file", None) or rel,
-                         f.line) from None
+        raise InputError(
+            f"Compose refuses this file: {f.message}", getattr(f.line, "file", None) or rel, f.line
+        ) from None

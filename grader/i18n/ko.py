@@ -19,33 +19,72 @@ How the end of a value is read:
 Trailing quotes, brackets and punctuation are skipped: "`backend`", "(api)" and "8080;" are
 read by their last letter or digit.
 """
+
 from __future__ import annotations
 
 import string
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # particle spec -> (after a consonant, after a vowel); either form names the pair
-_PAIRS = [("은", "는"), ("이", "가"), ("을", "를"), ("과", "와"), ("으로", "로"),
-          ("이라는", "라는"), ("이나", "나"), ("이에요", "예요"), ("이라", "라"),
-          ("이었", "였")]
+_PAIRS = [
+    ("은", "는"),
+    ("이", "가"),
+    ("을", "를"),
+    ("과", "와"),
+    ("으로", "로"),
+    ("이라는", "라는"),
+    ("이나", "나"),
+    ("이에요", "예요"),
+    ("이라", "라"),
+    ("이었", "였"),
+]
 PARTICLES: dict[str, tuple[str, str]] = {}
 for _c, _v in _PAIRS:
     PARTICLES[_c] = PARTICLES[_v] = PARTICLES[f"{_c}/{_v}"] = (_c, _v)
 
 VOWEL, CONSONANT, RIEUL = "vowel", "consonant", "rieul"  # how a value ends
 
-_DIGIT = {"0": CONSONANT, "1": RIEUL, "2": VOWEL, "3": CONSONANT, "4": VOWEL, "5": VOWEL,
-          "6": CONSONANT, "7": RIEUL, "8": RIEUL, "9": VOWEL}
+_DIGIT = {
+    "0": CONSONANT,
+    "1": RIEUL,
+    "2": VOWEL,
+    "3": CONSONANT,
+    "4": VOWEL,
+    "5": VOWEL,
+    "6": CONSONANT,
+    "7": RIEUL,
+    "8": RIEUL,
+    "9": VOWEL,
+}
 # the name of each Latin letter as Koreans say it: A 에이 ... L 엘, M 엠, N 엔, R 알
 _LETTER = {c: VOWEL for c in string.ascii_uppercase}
 _LETTER.update({"L": RIEUL, "R": RIEUL, "M": CONSONANT, "N": CONSONANT})
 # word endings whose Hangul spelling the rules below would get wrong (healthcheck 헬스체크,
 # timeout 타임아웃, setup 셋업, python 파이선)
 _WORDS = {
-    "name": CONSONANT, "check": VOWEL, "out": CONSONANT, "up": CONSONANT, "app": CONSONANT,
-    "web": CONSONANT, "off": VOWEL, "on": CONSONANT, "sh": VOWEL, "yml": RIEUL, "yaml": RIEUL,
-    "html": RIEUL, "xml": RIEUL, "sql": RIEUL, "url": RIEUL, "tcp": VOWEL, "udp": VOWEL,
-    "ipv6": CONSONANT, "ipv4": VOWEL, "http": VOWEL, "get": CONSONANT, "post": VOWEL,
+    "name": CONSONANT,
+    "check": VOWEL,
+    "out": CONSONANT,
+    "up": CONSONANT,
+    "app": CONSONANT,
+    "web": CONSONANT,
+    "off": VOWEL,
+    "on": CONSONANT,
+    "sh": VOWEL,
+    "yml": RIEUL,
+    "yaml": RIEUL,
+    "html": RIEUL,
+    "xml": RIEUL,
+    "sql": RIEUL,
+    "url": RIEUL,
+    "tcp": VOWEL,
+    "udp": VOWEL,
+    "ipv6": CONSONANT,
+    "ipv4": VOWEL,
+    "http": VOWEL,
+    "get": CONSONANT,
+    "post": VOWEL,
 }
 _SKIP = "`'\"()[]{}<>.,;:!?*/\\-_=+~|#%$&@ \t\n"
 
@@ -63,7 +102,7 @@ def _word_end(word: str) -> str:
     for suffix in sorted(_WORDS, key=len, reverse=True):
         if w.endswith(suffix):
             return _WORDS[suffix]
-    if word.isupper() and len(word) <= 4 or not any(c in "aeiouy" for c in w):
+    if (word.isupper() and len(word) <= 4) or not any(c in "aeiouy" for c in w):
         return _LETTER[word[-1].upper()]  # said letter by letter: API, DNS, tcp
     last, before = w[-1], w[-2] if len(w) > 1 else ""
     if last == "l" or w.endswith("le"):
@@ -92,7 +131,7 @@ def ending(value: Any) -> str:
     """VOWEL, CONSONANT or RIEUL: how `value`, read aloud in Korean, ends."""
     text = str(value).rstrip()
     while text.endswith(")") and "(" in text:  # "80:80 (호스트:컨테이너)를": the word before it
-        text = text[:_open_paren(text)].rstrip()
+        text = text[: _open_paren(text)].rstrip()
     text = text.rstrip(_SKIP)
     if not text:
         return VOWEL

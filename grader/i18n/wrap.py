@@ -1,5 +1,6 @@
 """Wrapping by display width: a Hangul syllable takes two terminal columns, and a code span
 (`...`) is never broken across lines."""
+
 from __future__ import annotations
 
 import re

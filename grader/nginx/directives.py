@@ -6,6 +6,7 @@ loaded module of the context's module type (core, event, http, stream, mail; the
 `include` everywhere), check the context bits and the argument count, and say in nginx's words
 why not. Dynamic modules' directives exist only after their `load_module`. The table is read
 once, on first use."""
+
 from __future__ import annotations
 
 import json
@@ -22,6 +23,7 @@ NOT_DIRECTIVES = ("map", "geo", "types", "split_clients", "charset_map", "match"
 class Entry(NamedTuple):
     """One directive of one nginx module, as the nginx binary's own table declares it. A tuple:
     the table makes about a thousand of them on every run."""
+
     name: str
     module: str
     mtype: str  # core, conf, event, http, stream, mail
@@ -51,9 +53,19 @@ def table() -> dict[str, list[Entry]]:
     out: dict[str, list[Entry]] = {}
     for m in data["modules"]:
         for d in m["directives"]:
-            out.setdefault(d["name"], []).append(Entry(
-                d["name"], m["name"], m["type"], tuple(d["contexts"]), d["args"], bool(d.get("block")),
-                d.get("set"), tuple(d.get("values", ())), m.get("file")))
+            out.setdefault(d["name"], []).append(
+                Entry(
+                    d["name"],
+                    m["name"],
+                    m["type"],
+                    tuple(d["contexts"]),
+                    d["args"],
+                    bool(d.get("block")),
+                    d.get("set"),
+                    tuple(d.get("values", ())),
+                    m.get("file"),
+                )
+            )
     return out
 
 

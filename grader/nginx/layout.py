@@ -1,5 +1,6 @@
 """What is left of the nginx image's own files: a Dockerfile's `RUN rm` takes them out, and a
 config whose way into the image is not known is placed where nginx would read it."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -38,14 +39,16 @@ def run_removes(src: ConfigSource, raw: str) -> None:
             paths = [w for w in words[1:] if not w.startswith("-")]
             if words[0] == "mv":
                 paths = paths[:-1]
-        paths += [w.lstrip(">") for i, w in enumerate(words) if w.startswith(">") and w.lstrip(">")] + \
-                 [words[i + 1] for i, w in enumerate(words[:-1]) if w in (">", ">>")]
+        paths += [w.lstrip(">") for i, w in enumerate(words) if w.startswith(">") and w.lstrip(">")] + [
+            words[i + 1] for i, w in enumerate(words[:-1]) if w in (">", ">>")
+        ]
         for p in paths:
             if not p.startswith(NGINX_PREFIX):
                 continue
             p = posixpath.normpath(p)
-            gone = {c for c in src.image | set(src.files)
-                    if fnmatch.fnmatchcase(c, p) or c.startswith(p.rstrip("/") + "/")}
+            gone = {
+                c for c in src.image | set(src.files) if fnmatch.fnmatchcase(c, p) or c.startswith(p.rstrip("/") + "/")
+            }
             src.image -= gone
             for c in gone:
                 src.files.pop(c, None)

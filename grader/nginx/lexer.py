@@ -4,6 +4,7 @@ a word (`$NAME}`) is part of it, a `}` after a directive without its `;` is "une
 `}` at the top of a file is one too. The statements have crossplane's shape (directive, line, args,
 block; `#` comments), which the rest of the parser reads.
 """
+
 from __future__ import annotations
 
 from grader.errors import InputError
@@ -58,7 +59,7 @@ def tokens(text: str):
         if ch == "#":
             j = text.find("\n", i)
             j = n if j < 0 else j
-            yield ("#", text[i + 1:j], line)
+            yield ("#", text[i + 1 : j], line)
             i = j
             continue
         if ch in ";{":

@@ -9,11 +9,13 @@
 - Upstreams with their servers and the `resolve` flag; `resolver` at http, server, location
   and upstream levels.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from grader.results import Note
 
@@ -26,18 +28,19 @@ VAR_RE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 @dataclass(eq=False)
 class Directive:
     """One nginx directive as parsed, with its block and where it was written."""
+
     name: str
     args: list[str]
     file: str
     line: int
-    block: list["Directive"] | None = None
-    parent: "Directive | None" = field(default=None, repr=False)
+    block: list[Directive] | None = None
+    parent: Directive | None = field(default=None, repr=False)
     origin: str | None = None  # the image's own file it comes from (file/line then say who keeps it)
 
-    def children(self, name: str | None = None) -> list["Directive"]:
+    def children(self, name: str | None = None) -> list[Directive]:
         return [d for d in (self.block or []) if name is None or d.name == name]
 
-    def ancestors(self) -> Iterator["Directive"]:
+    def ancestors(self) -> Iterator[Directive]:
         node = self.parent
         while node is not None:
             yield node
@@ -47,6 +50,7 @@ class Directive:
 @dataclass
 class UpstreamServer:
     """One `server` of an upstream block."""
+
     host: str
     port: int | None
     params: list[str]
@@ -61,6 +65,7 @@ class UpstreamServer:
 @dataclass
 class Upstream:
     """An `upstream` block: its name and its servers."""
+
     name: str
     directive: Directive
     servers: list[UpstreamServer]
@@ -92,8 +97,8 @@ class ApiRoute:
     server: Directive
     location: Directive
     target: ProxyTarget | None
-    outcome: "Outcome | None" = None
-    arrives: "Outcome | None" = None  # the request as it reaches the published port (C109)
+    outcome: Outcome | None = None
+    arrives: Outcome | None = None  # the request as it reaches the published port (C109)
 
     @property
     def proxy_directive(self) -> Directive:
@@ -143,8 +148,7 @@ URL_RE = re.compile(r"^(?P<scheme>[a-z]+)://(?P<authority>[^/?$]*:\d+(?=\$)|[^/?
 
 
 class NginxConfig:
-    def __init__(self, top: list[Directive], files: list[str], notes: list[Note],
-                 comments: list[tuple[str, int, str]]):
+    def __init__(self, top: list[Directive], files: list[str], notes: list[Note], comments: list[tuple[str, int, str]]):
         self.files = files
         self.notes = notes
         self.comments = comments
@@ -226,8 +230,11 @@ class NginxConfig:
                 return [(sets[-1].args[1], sets[-1])]
         for m in self.http.children("map"):
             if len(m.args) >= 2 and m.args[1] == f"${var}":
-                return [(d.args[-1], d) for d in m.block or []
-                        if d.args and d.name not in ("hostnames", "volatile", "include")]
+                return [
+                    (d.args[-1], d)
+                    for d in m.block or []
+                    if d.args and d.name not in ("hostnames", "volatile", "include")
+                ]
         return []
 
     def substitute(self, node: Directive, text: str, depth: int = 0) -> tuple[str | None, list[str], Directive | None]:
@@ -280,8 +287,19 @@ class NginxConfig:
             upstream = self.upstreams().get(host)
         elif m is None or VAR_RE.search(m.group("authority") if m else url or ""):
             url = None
-        return ProxyTarget(pp, raw, url, scheme, host, port, has_vars, upstream,
-                           source.line if source else None, source.file if source else None, unknown)
+        return ProxyTarget(
+            pp,
+            raw,
+            url,
+            scheme,
+            host,
+            port,
+            has_vars,
+            upstream,
+            source.line if source else None,
+            source.file if source else None,
+            unknown,
+        )
 
     def resolver_at(self, node: Directive) -> Directive | None:
         return self.effective_one(node, "resolver")
@@ -307,11 +325,12 @@ class NginxConfig:
         valid = None
         for arg in resolver.args if resolver else []:
             if arg.startswith("valid="):
-                valid = parse_duration(arg[len("valid="):])
+                valid = parse_duration(arg[len("valid=") :])
         return Resolution("runtime", t.host or (t.upstream.name if t.upstream else None), valid, resolver)
 
-    def api_route(self, uri: str, listen_ports: list[int] | None = None,
-                  host: str = "localhost") -> tuple[Directive, Directive] | None:
+    def api_route(
+        self, uri: str, listen_ports: list[int] | None = None, host: str = "localhost"
+    ) -> tuple[Directive, Directive] | None:
         """The (server, location) that serves http://host`uri` as nginx picks them: the port is
         the first of `listen_ports` (the container ports the frontend publishes) some server
         listens on (80 when unknown and served), the server is the one whose server_name
@@ -337,14 +356,18 @@ class NginxConfig:
         m = URL_RE.match(ret[0].args[1])
         if m is None:
             return None
-        _, port = split_host_port(m.group("authority")) if not VAR_RE.search(
-            m.group("authority").split(":")[-1]) else ("", None)
+        _, port = (
+            split_host_port(m.group("authority"))
+            if not VAR_RE.search(m.group("authority").split(":")[-1])
+            else ("", None)
+        )
         return port or (443 if m.group("scheme").lower() == "https" else 80)
 
     def select_server(self, host: str, ports: list[int]) -> Directive | None:
         """The server for `host` on the first of `ports` some server listens on (80, else any
         port, when none does), by nginx's rules as the request model follows them."""
-        from grader.nginx.request import Unknown, select_server as nginx_picks  # it builds on this module
+        from grader.nginx.request import Unknown  # it builds on this module
+        from grader.nginx.request import select_server as nginx_picks
 
         by_port: dict[int, list[Directive]] = {}
         for s in self.servers():
@@ -374,7 +397,7 @@ def _location_kind(loc: Directive) -> tuple[str, str]:
     a = args[0]
     for mod in ("~*", "^~", "~", "="):
         if a.startswith(mod) and len(a) > len(mod):
-            return mod, a[len(mod):]
+            return mod, a[len(mod) :]
     return "", a
 
 

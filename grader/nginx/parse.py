@@ -7,8 +7,10 @@ mapped back to the submission through what the Dockerfile COPYs and compose bind
 An include of a file the image provides (/etc/nginx/mime.types) is noted and not followed;
 one that points anywhere else outside the submission is refused.
 """
+
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import posixpath
@@ -18,8 +20,8 @@ from dataclasses import dataclass, field
 from crossplane.analyzer import enter_block_ctx
 
 from grader.errors import InputError, OutsideRootError
-from grader.nginx.model import Directive, NginxConfig
 from grader.nginx.lexer import parse_text
+from grader.nginx.model import Directive, NginxConfig
 from grader.nginx.verify import Checker, refuse
 from grader.results import Note
 from grader.submission.reader import SubmissionRoot
@@ -76,8 +78,12 @@ IMAGE = "nginx:1.30"
 # The image's own files, as the image ships them (docker run --rm nginx:1.30 cat ...).
 IMAGE_FILES = {MAIN: "nginx.conf", DEFAULT_CONF: "default.conf"}
 # What the image's environment holds besides the service's own: the entrypoint substitutes these too.
-IMAGE_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
-             "HOSTNAME": "0123456789ab", "NGINX_VERSION": "1.30.6"}
+IMAGE_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME": "/root",
+    "HOSTNAME": "0123456789ab",
+    "NGINX_VERSION": "1.30.6",
+}
 ENVSUBST_NAME = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _image_cache: dict[str, list[dict]] = {}
 
@@ -94,10 +100,8 @@ def envsubst(text: str, env: dict[str, str]) -> str:
     names = {**IMAGE_ENV, **env}
     flt = env.get("NGINX_ENVSUBST_FILTER")
     if flt:
-        try:
+        with contextlib.suppress(re.error):
             names = {k: v for k, v in names.items() if re.search(flt, k)}
-        except re.error:
-            pass
 
     def repl(m: re.Match[str]) -> str:
         name = m.group(1) or m.group(2)
@@ -136,12 +140,12 @@ class _Parser:
         suffix = ".template"
         for cpath, rel in self.source.files.items():
             if cpath.startswith(TEMPLATES + "/") and cpath.endswith(suffix):
-                self.rendered[f"{NGINX_PREFIX}/conf.d/{cpath[len(TEMPLATES) + 1:-len(suffix)]}"] = rel
+                self.rendered[f"{NGINX_PREFIX}/conf.d/{cpath[len(TEMPLATES) + 1 : -len(suffix)]}"] = rel
         for cdir, rdir in self.source.dirs.items():
             cdir = cdir.rstrip("/")
-            if TEMPLATES != cdir and not TEMPLATES.startswith(cdir + "/"):
+            if cdir != TEMPLATES and not TEMPLATES.startswith(cdir + "/"):
                 continue
-            sub = TEMPLATES[len(cdir) + 1:]
+            sub = TEMPLATES[len(cdir) + 1 :]
             try:
                 tdir = self.root.join(rdir, sub) if sub else rdir
             except OutsideRootError:
@@ -149,8 +153,8 @@ class _Parser:
             if not self.root.is_dir(tdir):
                 continue
             for rel in self.root.glob(tdir, "**/*" + suffix):
-                inner = rel[len(tdir.rstrip("/")) + 1:] if tdir not in ("", ".") else rel
-                self.rendered.setdefault(f"{NGINX_PREFIX}/conf.d/{inner[:-len(suffix)]}", rel)
+                inner = rel[len(tdir.rstrip("/")) + 1 :] if tdir not in ("", ".") else rel
+                self.rendered.setdefault(f"{NGINX_PREFIX}/conf.d/{inner[: -len(suffix)]}", rel)
 
     def lookup(self, target: str) -> list[tuple[str, str, str]]:
         """(container path, kind, ref) of every file at `target` (a path or a glob), sorted by
@@ -169,7 +173,7 @@ class _Parser:
             cdir = cdir.rstrip("/")
             if not target.startswith(cdir + "/"):
                 continue
-            sub = target[len(cdir) + 1:]
+            sub = target[len(cdir) + 1 :]
             if any(c in sub for c in "*?["):
                 rels = self.root.glob(rdir, sub)
             else:
@@ -179,7 +183,7 @@ class _Parser:
                     continue
                 rels = [joined] if self.root.exists(joined) else []
             for rel in rels:
-                inner = rel[len(rdir.rstrip("/")) + 1:] if rdir not in ("", ".") else rel
+                inner = rel[len(rdir.rstrip("/")) + 1 :] if rdir not in ("", ".") else rel
                 found.setdefault(f"{cdir}/{inner}", ("file", rel))
         for cpath in self.source.image:
             if cpath not in found and _glob_match(cpath, target):
@@ -187,8 +191,9 @@ class _Parser:
         return [(c, *found[c]) for c in sorted(found)]
 
     # -- one file ----------------------------------------------------------------------------
-    def parse_file(self, cpath: str, kind: str, ref: str, stack: tuple[str, ...], ctx: tuple[str, ...]
-                   ) -> list[Directive]:
+    def parse_file(
+        self, cpath: str, kind: str, ref: str, stack: tuple[str, ...], ctx: tuple[str, ...]
+    ) -> list[Directive]:
         if kind == "image":
             parsed = _image_cache.get(ref)
             if parsed is None:
@@ -231,13 +236,25 @@ class _Parser:
         for n, line in enumerate(lines):
             m = SLASH_COMMENT.search(line)
             if m and line[: m.start(2)].count('"') % 2 == 0 and line[: m.start(2)].count("'") % 2 == 0:
-                self.notes.append(Note("error", "'//' starts no comment in nginx (use '#'): "
-                                                "nginx refuses to start with this line", rel, n + 1))
+                self.notes.append(
+                    Note(
+                        "error",
+                        "'//' starts no comment in nginx (use '#'): nginx refuses to start with this line",
+                        rel,
+                        n + 1,
+                    )
+                )
                 lines[n] = line[: m.start(2)]
         return "\n".join(lines)
 
-    def _convert(self, stmts: list[dict], rel: str, stack: tuple[str, ...], ctx: tuple[str, ...],
-                 image: tuple[str, int | None] | None = None) -> list[Directive]:
+    def _convert(
+        self,
+        stmts: list[dict],
+        rel: str,
+        stack: tuple[str, ...],
+        ctx: tuple[str, ...],
+        image: tuple[str, int | None] | None = None,
+    ) -> list[Directive]:
         out: list[Directive] = []
         for st in stmts:
             name = st["directive"]
@@ -259,8 +276,9 @@ class _Parser:
             block = None
             if "block" in st:
                 block = self._convert(st["block"], rel, stack, enter_block_ctx(st, ctx), image)
-            out.append(Directive(name, list(st["args"]), rel, line, block,
-                                 origin=image[0] if image is not None else None))
+            out.append(
+                Directive(name, list(st["args"]), rel, line, block, origin=image[0] if image is not None else None)
+            )
         return out
 
     def _js_module(self, path: str, rel: str, line: int | None) -> None:
@@ -273,8 +291,15 @@ class _Parser:
                 return
         raise refuse(f'ReferenceError: Cannot load module "{path}" (ENOENT:No such file or directory)', rel, line)
 
-    def _include(self, arg: str, rel: str, line: int | None, stack: tuple[str, ...], ctx: tuple[str, ...],
-                 from_image: bool = False) -> list[Directive]:
+    def _include(
+        self,
+        arg: str,
+        rel: str,
+        line: int | None,
+        stack: tuple[str, ...],
+        ctx: tuple[str, ...],
+        from_image: bool = False,
+    ) -> list[Directive]:
         target = _container_path(arg)
         matches = [(c, k, r) for c, k, r in self.lookup(target)]
         if not matches and not arg.startswith("/") and not from_image:
@@ -284,11 +309,15 @@ class _Parser:
                 base = posixpath.dirname(rel)
                 joined = self.root.join(base, arg)
             except OutsideRootError as e:
-                raise OutsideRootError(f"include {arg!r} points outside the submission; it is not read",
-                                       rel, line) from e
+                raise OutsideRootError(
+                    f"include {arg!r} points outside the submission; it is not read", rel, line
+                ) from e
             if any(c in joined for c in "*?["):
-                found = self.root.glob(posixpath.dirname(joined), posixpath.basename(joined)) \
-                    if self.root.is_dir(posixpath.dirname(joined) or ".") else []
+                found = (
+                    self.root.glob(posixpath.dirname(joined), posixpath.basename(joined))
+                    if self.root.is_dir(posixpath.dirname(joined) or ".")
+                    else []
+                )
             elif self.root.exists(joined):
                 found = [joined]
             else:
@@ -300,13 +329,20 @@ class _Parser:
                 return []  # the image's own includes (mime.types, modules-enabled/*.conf)
             if target in IMAGE_ETC or target.startswith(MOUNTED):
                 if target == f"{NGINX_PREFIX}/mime.types":  # the image's file is one `types` block
-                    self.check.directive({"directive": "types", "line": line, "args": [], "block": []}, ctx,
-                                         rel, line)
-                self.notes.append(Note("info", f"include {arg} is provided by the nginx image; not followed",
-                                       rel, line))
+                    self.check.directive({"directive": "types", "line": line, "args": [], "block": []}, ctx, rel, line)
+                self.notes.append(
+                    Note("info", f"include {arg} is provided by the nginx image; not followed", rel, line)
+                )
                 return []
             if any(c in target for c in "*?["):  # nginx's glob may match nothing
-                self.notes.append(Note("info", f"include {arg} matches no file the image has there: nginx goes on without it", rel, line))
+                self.notes.append(
+                    Note(
+                        "info",
+                        f"include {arg} matches no file the image has there: nginx goes on without it",
+                        rel,
+                        line,
+                    )
+                )
                 return []
             if target.startswith(f"{NGINX_PREFIX}/"):
                 raise refuse(f'open() "{target}" failed (2: No such file or directory)', rel, line)
@@ -329,8 +365,11 @@ def parse_nginx(root: SubmissionRoot, source: ConfigSource) -> NginxConfig:
     if not main:
         if source.main in source.placed:
             by = source.placed[source.main]
-            raise InputError(f"{by[2]} starts nginx with {source.main}, which is not in the image: nginx "
-                             "refuses to start", by[0], by[1])
+            raise InputError(
+                f"{by[2]} starts nginx with {source.main}, which is not in the image: nginx refuses to start",
+                by[0],
+                by[1],
+            )
         raise InputError(f"no {MAIN}: the image's was removed and none is provided")
     cpath, kind, ref = main[0]
     top = p.parse_file(cpath, kind, ref, (), ())

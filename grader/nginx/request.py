@@ -22,14 +22,23 @@ Where the files cannot tell (a client address, a file the image does not hold, a
 model does not follow), the outcome says `unknown` with the reason instead of guessing. The
 request oracle (tests/test_request_oracle.py) holds every outcome to a real nginx.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from grader.nginx.model import (URL_RE, VAR_RE, Directive, NginxConfig, Upstream, _location_kind, parse_duration,
-                                split_host_port)
+from grader.nginx.model import (
+    URL_RE,
+    VAR_RE,
+    Directive,
+    NginxConfig,
+    Upstream,
+    _location_kind,
+    parse_duration,
+    split_host_port,
+)
 
 PREFIX = "/etc/nginx"  # the official build's --prefix: `root html` is /etc/nginx/html
 # The files the image serves: its html folder and nothing else (a submission's own static files
@@ -40,10 +49,20 @@ DEFAULT_HTTP_VERSION = "1.1"  # nginx 1.30 talks HTTP/1.1 to backends and keeps 
 MAX_URI_CHANGES = 10  # nginx's NGX_HTTP_MAX_URI_CHANGES: then 500
 REDIRECT_CODES = {"301", "302", "303", "307", "308"}
 # Request headers nginx replaces with its own (or drops) when proxying, unless proxy_set_header says.
-HOP_HEADERS = {"host", "connection", "keep-alive", "te", "expect", "upgrade", "content-length",
-               "transfer-encoding"}
-OTHER_CONTENT = ("stub_status", "empty_gif", "js_content", "perl", "flv", "mp4", "dav_methods", "mirror",
-                 "random_index", "api", "status")
+HOP_HEADERS = {"host", "connection", "keep-alive", "te", "expect", "upgrade", "content-length", "transfer-encoding"}
+OTHER_CONTENT = (
+    "stub_status",
+    "empty_gif",
+    "js_content",
+    "perl",
+    "flv",
+    "mp4",
+    "dav_methods",
+    "mirror",
+    "random_index",
+    "api",
+    "status",
+)
 PASS_DIRECTIVES = ("proxy_pass", "fastcgi_pass", "uwsgi_pass", "scgi_pass", "grpc_pass", "memcached_pass")
 
 
@@ -54,6 +73,7 @@ class Unknown(Exception):
 @dataclass(frozen=True)
 class Request:
     """A request to the frontend container, as the learner's browser or a test sends it."""
+
     target: str = "/api/posts"
     host: str | None = "localhost"
     port: int = 80
@@ -66,6 +86,7 @@ class Request:
 @dataclass
 class Step:
     """One thing nginx did on the way, with the directive that did it."""
+
     what: str
     node: Directive | None
     detail: str = ""
@@ -74,6 +95,7 @@ class Step:
 @dataclass
 class Proxied:
     """The request nginx sends to the backend."""
+
     directive: Directive
     url: str
     scheme: str
@@ -100,6 +122,7 @@ class Proxied:
 @dataclass
 class Outcome:
     """What nginx does with one request: closes, answers, or proxies it, and the steps on the way."""
+
     kind: str  # "closed" | "response" | "proxy" | "unknown"
     status: int | None = None
     server: Directive | None = None
@@ -116,6 +139,7 @@ class Outcome:
 @dataclass(frozen=True)
 class Listen:
     """One listening socket of a server block."""
+
     addr: str  # "*" (any IPv4), "[::]", or an address
     port: int
     node: Directive | None
@@ -145,8 +169,16 @@ def listens(cfg: NginxConfig, server: Directive) -> list[Listen]:
         if addr in ("*", "0.0.0.0"):
             addr = "*"
         flags = d.args[1:]
-        out.append(Listen(addr, port, d, "default_server" in flags or "default" in flags, "ssl" in flags,
-                          "ipv6only=off" not in flags))
+        out.append(
+            Listen(
+                addr,
+                port,
+                d,
+                "default_server" in flags or "default" in flags,
+                "ssl" in flags,
+                "ipv6only=off" not in flags,
+            )
+        )
     return out
 
 
@@ -192,8 +224,11 @@ def select_server(cfg: NginxConfig, host: str | None, port: int, inside: bool) -
     if not group:
         if unsure:
             raise Unknown(f"a listen on port {port} names an address of its own")
-        return "nothing listens on that port" if not any(
-            ls.port == port for s in cfg.servers() for ls in listens(cfg, s)) else "bound to another address"
+        return (
+            "nothing listens on that port"
+            if not any(ls.port == port for s in cfg.servers() for ls in listens(cfg, s))
+            else "bound to another address"
+        )
     # The sockets on this port with the address that won: the wildcard beats nothing else here.
     addr = group[0][1].addr
     group = [g for g in group if g[1].addr == addr]
@@ -206,9 +241,10 @@ def select_server(cfg: NginxConfig, host: str | None, port: int, inside: bool) -
         for s, ls in group:  # leading wildcards, the longest first
             for n in _server_names(s):
                 stem = n[1:] if n.startswith("*.") else n if n.startswith(".") else None
-                if stem is not None and (h.endswith(stem) or (n.startswith(".") and h == n[1:])):
-                    if best is None or len(stem) > best[0]:
-                        best = (len(stem), s, ls)
+                if stem is None:
+                    continue
+                if (h.endswith(stem) or (n.startswith(".") and h == n[1:])) and (best is None or len(stem) > best[0]):
+                    best = (len(stem), s, ls)
         if best is None:
             for s, ls in group:  # trailing wildcards
                 for n in _server_names(s):
@@ -333,9 +369,22 @@ class Vars:
             return "HTTP/1.1"
         if name == "proxy_host":
             return self.proxy_host
-        if name in ("remote_addr", "remote_port", "server_addr", "proxy_add_x_forwarded_for", "hostname",
-                    "binary_remote_addr", "request_id", "msec", "time_local", "time_iso8601", "pid",
-                    "connection", "realip_remote_addr", "proxy_protocol_addr"):
+        if name in (
+            "remote_addr",
+            "remote_port",
+            "server_addr",
+            "proxy_add_x_forwarded_for",
+            "hostname",
+            "binary_remote_addr",
+            "request_id",
+            "msec",
+            "time_local",
+            "time_iso8601",
+            "pid",
+            "connection",
+            "realip_remote_addr",
+            "proxy_protocol_addr",
+        ):
             return None
         if name in ("content_length", "content_type"):
             return self.headers.get(name.replace("_", "-"), "")
@@ -574,12 +623,11 @@ class _Walk:
                     return conf, True
                 if result == "continue":
                     self.uri_changed = True
-            elif d.name == "if":
-                if condition(self.v, d.args):
-                    self.step("if", d, " ".join(d.args))
-                    conf, stopped = self.script(d, d)
-                    if stopped:
-                        return conf, True
+            elif d.name == "if" and condition(self.v, d.args):
+                self.step("if", d, " ".join(d.args))
+                conf, stopped = self.script(d, d)
+                if stopped:
+                    return conf, True
         return conf, False
 
     def do_return(self, d: Directive) -> None:
@@ -608,8 +656,11 @@ class _Walk:
         if new is None:
             raise Unknown(f"rewrite {pattern} {replacement}: the value is not in the files")
         self.step("rewrite", d, f"{self.v.uri} -> {new}")
-        if flag in ("redirect", "permanent") or new.startswith(("http://", "https://")) or \
-                replacement.startswith("$scheme"):
+        if (
+            flag in ("redirect", "permanent")
+            or new.startswith(("http://", "https://"))
+            or replacement.startswith("$scheme")
+        ):
             if replacement.endswith("?"):
                 new = new[:-1]
             elif self.v.args:  # the request's arguments go along, unless the replacement ends in `?`
@@ -630,9 +681,14 @@ class _Walk:
         self.out.location = conf if conf.name in ("location", "if") else self.out.location
         self.out.uri, self.out.args = v.uri, v.args
         # access: the first level with allow/deny rules holds them all; the first that matches wins
-        rules = next(([d for d in level.block or [] if d.name in ("allow", "deny")]
-                      for level in NginxConfig.chain(conf)
-                      if any(d.name in ("allow", "deny") for d in level.block or [])), [])
+        rules = next(
+            (
+                [d for d in level.block or [] if d.name in ("allow", "deny")]
+                for level in NginxConfig.chain(conf)
+                if any(d.name in ("allow", "deny") for d in level.block or [])
+            ),
+            [],
+        )
         for rule in rules:
             hit = client_matches(rule.args[0] if rule.args else "", self.req.from_inside)
             if hit is None:
@@ -657,8 +713,9 @@ class _Walk:
             if self.req.method not in allowed:
                 raise Unknown("limit_except for this method is not followed")
         # An `if` in a location takes the location's proxy_pass when it has none of its own.
-        holders = [conf] + ([conf.parent] if conf.name == "if" and conf.parent is not None
-                            and conf.parent.name == "location" else [])
+        holders = [conf] + (
+            [conf.parent] if conf.name == "if" and conf.parent is not None and conf.parent.name == "location" else []
+        )
         pp = next((h.children(p)[-1] for h in holders for p in PASS_DIRECTIVES if h.children(p)), None)
         if pp is not None and pp.name != "proxy_pass":
             raise Unknown(f"{pp.name} is not followed")
@@ -699,7 +756,7 @@ class _Walk:
             mod, pattern = _location_kind(loc) if loc is not None and loc.name == "location" else ("", "")
             if mod in ("~", "~*"):
                 raise Unknown("alias in a regex location is not followed")
-            return base + uri[len(pattern):]
+            return base + uri[len(pattern) :]
         return base.rstrip("/") + uri
 
     def try_files(self, conf: Directive, d: Directive) -> None:
@@ -816,7 +873,9 @@ class _Walk:
             if up is not None and port is None:
                 group = up
             else:
-                implicit = self.implicit_upstream(host, port if port is not None else (443 if scheme == "https" else 80))
+                implicit = self.implicit_upstream(
+                    host, port if port is not None else (443 if scheme == "https" else 80)
+                )
         else:
             up = explicit.get(host)
             if up is not None and port is None:
@@ -832,7 +891,7 @@ class _Walk:
             if uri_part and not self.broke and loc is not None:
                 mod, pattern = _location_kind(loc)
                 prefix = pattern if mod in ("", "^~", "=") else ""
-            path = v.uri[len(prefix):] if v.uri.startswith(prefix) else v.uri
+            path = v.uri[len(prefix) :] if v.uri.startswith(prefix) else v.uri
             target = (uri_part if not self.broke else "") + _escape(path) + (f"?{v.args}" if v.args else "")
         port_text = f":{port}" if port is not None and port != (443 if scheme == "https" else 80) else ""
         v.proxy_host = host + port_text if group is None else host
@@ -860,11 +919,24 @@ class _Walk:
         if resolver is not None and resolution in ("request", "periodic"):
             for arg in resolver.args:
                 if arg.startswith("valid="):
-                    valid = parse_duration(arg[len("valid="):])
+                    valid = parse_duration(arg[len("valid=") :])
         self.out.kind = "proxy"
-        self.out.proxied = Proxied(pp, url, scheme, host, port, target, http_version, headers, nodes, group,
-                                   implicit, resolution, resolver if resolution in ("request", "periodic") else None,
-                                   valid)
+        self.out.proxied = Proxied(
+            pp,
+            url,
+            scheme,
+            host,
+            port,
+            target,
+            http_version,
+            headers,
+            nodes,
+            group,
+            implicit,
+            resolution,
+            resolver if resolution in ("request", "periodic") else None,
+            valid,
+        )
         self.step("proxy_pass", pp, url)
 
     def implicit_upstream(self, host: str, port: int) -> Directive | None:
@@ -910,6 +982,7 @@ class _Walk:
 @dataclass
 class LocationMatch:
     """The location nginx picks for a URI, and what the pick captured."""
+
     location: Directive | None
     redirect: bool = False  # /api for a proxying `location /api/`: nginx answers 301 to /api/
     captures: list[str] | None = None  # the regex location's $0, $1 ...
@@ -941,9 +1014,13 @@ def match_location(container: Directive, uri: str) -> LocationMatch:
             best = (mod, pattern, loc)
     # The auto-redirect: /api, for a `location /api/` that proxies, is answered 301 to /api/,
     # before any regex is tried (a longer prefix that matches wins first).
-    for pattern, loc in [(p, l) for _, p, l in prefixes] + exact:
-        if pattern.endswith("/") and uri == pattern[:-1] and passes(loc) and (
-                best is None or len(best[1]) < len(pattern)):
+    for pattern, loc in [(p, where) for _, p, where in prefixes] + exact:
+        if (
+            pattern.endswith("/")
+            and uri == pattern[:-1]
+            and passes(loc)
+            and (best is None or len(best[1]) < len(pattern))
+        ):
             return LocationMatch(loc, redirect=True)
     if best is not None:
         nested = match_location(best[2], uri)
@@ -976,8 +1053,9 @@ def _is_address(host: str) -> bool:
 
 def _escape(path: str) -> str:
     """The URI as nginx escapes it again after a change (spaces, `%`, `?`, `#` and controls)."""
-    return "".join(c if c.isascii() and c > " " and c not in "%?#\x7f" else
-                   "".join(f"%{b:02X}" for b in c.encode()) for c in path)
+    return "".join(
+        c if c.isascii() and c > " " and c not in "%?#\x7f" else "".join(f"%{b:02X}" for b in c.encode()) for c in path
+    )
 
 
 # Where the requests through a published port come from, as nginx sees them: Docker's proxy
@@ -1020,7 +1098,9 @@ def start_failure(cfg: NginxConfig) -> str | None:
             by_port.setdefault(ls.port, set()).add("dual" if ls.addr == "[::]" and not ls.ipv6only else ls.addr)
     for port, addrs in sorted(by_port.items()):
         if "dual" in addrs and "*" in addrs:
-            return f"bind() to [::]:{port} failed: *:{port} has the port already ([::]:{port} ipv6only=off takes IPv4 too)"
+            return (
+                f"bind() to [::]:{port} failed: *:{port} has the port already ([::]:{port} ipv6only=off takes IPv4 too)"
+            )
     return None
 
 

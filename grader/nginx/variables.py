@@ -3,6 +3,7 @@ binaries (every module's variable array, and the names modules add in code, each
 that nginx) by grader/nginx/table/make_table.py into grader/nginx/table/variables.json, not
 typed by hand. A name ending in `_` is a prefix (`$http_x_token`, `$arg_page`, `$cookie_id`).
 A dynamic module's variables exist once load_module loaded it. Read once, on first use."""
+
 from __future__ import annotations
 
 import json
@@ -28,4 +29,3 @@ def builtin(name: str, loaded: set[str] | frozenset[str] = frozenset()) -> bool:
     if name in static or name.isdigit() or name.startswith(prefixes):
         return True
     return any(name in dynamic[so] for so in loaded if so in dynamic)
-

@@ -12,12 +12,13 @@ one. tests/test_nginx_oracle.py holds these verdicts equal to `nginx -t` of the 
 Host names are taken to resolve (they are the stack's service names); files a config names
 (certificates) are taken to exist.
 """
+
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Callable, Iterator
 
 from grader.errors import InputError
 from grader.nginx import directives
@@ -50,19 +51,50 @@ def _num(v: str) -> bool:
 # which parse their value as a number the way ngx_conf_set_num_slot does.
 NUMBER = {"worker_connections", "keepalive"}
 # The set functions of nginx's that refuse a second directive in one block ("is duplicate").
-DUPLICATE_SLOTS = {"ngx_conf_set_flag_slot", "ngx_conf_set_msec_slot", "ngx_conf_set_sec_slot",
-                   "ngx_conf_set_num_slot", "ngx_conf_set_size_slot", "ngx_conf_set_off_slot",
-                   "ngx_conf_set_str_slot", "ngx_conf_set_enum_slot", "ngx_conf_set_bufs_slot",
-                   "ngx_conf_set_path_slot", "ngx_conf_set_access_slot", "ngx_http_set_complex_value_slot",
-                   "ngx_http_set_complex_value_size_slot", "ngx_http_set_complex_value_zero_slot"}
-LISTEN_FLAGS = {"default_server", "default", "ssl", "http2", "quic", "proxy_protocol", "reuseport", "deferred",
-                "bind", "multipath"}
+DUPLICATE_SLOTS = {
+    "ngx_conf_set_flag_slot",
+    "ngx_conf_set_msec_slot",
+    "ngx_conf_set_sec_slot",
+    "ngx_conf_set_num_slot",
+    "ngx_conf_set_size_slot",
+    "ngx_conf_set_off_slot",
+    "ngx_conf_set_str_slot",
+    "ngx_conf_set_enum_slot",
+    "ngx_conf_set_bufs_slot",
+    "ngx_conf_set_path_slot",
+    "ngx_conf_set_access_slot",
+    "ngx_http_set_complex_value_slot",
+    "ngx_http_set_complex_value_size_slot",
+    "ngx_http_set_complex_value_zero_slot",
+}
+LISTEN_FLAGS = {
+    "default_server",
+    "default",
+    "ssl",
+    "http2",
+    "quic",
+    "proxy_protocol",
+    "reuseport",
+    "deferred",
+    "bind",
+    "multipath",
+}
 LISTEN_PARAMS = {"ipv6only", "backlog", "rcvbuf", "sndbuf", "so_keepalive", "fastopen", "accept_filter", "setfib"}
 UPSTREAM_FLAGS = {"backup", "down", "resolve"}
-UPSTREAM_PARAMS = {"weight": _num, "max_fails": _num, "max_conns": _num, "fail_timeout": _time,
-                   "service": lambda v: bool(v), "route": lambda v: bool(v)}  # route=: for `sticky`
-RESOLVER_PARAMS = {"valid": _time, "ipv4": lambda v: v in ("on", "off"), "ipv6": lambda v: v in ("on", "off"),
-                   "status_zone": lambda v: bool(v)}
+UPSTREAM_PARAMS = {
+    "weight": _num,
+    "max_fails": _num,
+    "max_conns": _num,
+    "fail_timeout": _time,
+    "service": lambda v: bool(v),
+    "route": lambda v: bool(v),
+}  # route=: for `sticky`
+RESOLVER_PARAMS = {
+    "valid": _time,
+    "ipv4": lambda v: v in ("on", "off"),
+    "ipv6": lambda v: v in ("on", "off"),
+    "status_zone": lambda v: bool(v),
+}
 LOG_PARAMS = ("buffer=", "flush=", "if=", "gzip=")
 REWRITE_FLAGS = {"last", "break", "redirect", "permanent"}
 LOCATION_MODIFIERS = {"=", "~", "~*", "^~"}
@@ -101,8 +133,11 @@ def _listen_address(addr: str) -> bool:
 def _check_listen(args: list[str]) -> str | None:
     if not _listen_address(args[0]):
         # a word where the address goes: nginx tries it as a host name
-        return f'invalid port in "{args[0]}" of the "listen" directive' if ":" in args[0] and "$" not in args[0] else \
-            f'host not found in "{args[0]}" of the "listen" directive'
+        return (
+            f'invalid port in "{args[0]}" of the "listen" directive'
+            if ":" in args[0] and "$" not in args[0]
+            else f'host not found in "{args[0]}" of the "listen" directive'
+        )
     for a in args[1:]:
         key = a.split("=", 1)[0]
         if a in LISTEN_FLAGS or ("=" in a and key in LISTEN_PARAMS):
@@ -117,7 +152,7 @@ def _check_upstream_server(args: list[str]) -> str | None:
         return f'host not found in upstream "{addr}"'
     if not addr.startswith("unix:"):
         port = addr.rsplit("]", 1)[1] if addr.startswith("[") else addr
-        host, sep, port = port.rpartition(":")
+        _host, sep, port = port.rpartition(":")
         if sep and not _port(port):
             return f'invalid port in upstream "{addr}"'
     for a in args[1:]:
@@ -133,11 +168,11 @@ def _check_resolver(args: list[str]) -> str | None:
         key, eq, value = a.partition("=")
         if eq and key in RESOLVER_PARAMS:
             if not RESOLVER_PARAMS[key](value):
-                return f'invalid parameter: {a}'
+                return f"invalid parameter: {a}"
             continue
         if eq or not a or a.startswith(("/", "$")):
-            return f'invalid parameter: {a}' if eq else f'host not found in resolver "{a}"'
-        host, _, port = a.rpartition(":") if not a.startswith("[") and a.count(":") == 1 else (a, "", "")
+            return f"invalid parameter: {a}" if eq else f'host not found in resolver "{a}"'
+        _host, _, port = a.rpartition(":") if not a.startswith("[") and a.count(":") == 1 else (a, "", "")
         if port and not _port(port):
             return f'invalid port in resolver "{a}"'
     return None
@@ -170,10 +205,10 @@ def _check_proxy_pass(args: list[str]) -> str | None:
         return f'no host in "{url}"' if not rest else f'no host in upstream "{url}"'
     authority = rest.split("/", 1)[0]
     if authority.startswith("["):
-        host, _, tail = authority[1:].partition("]")
+        _host, _, tail = authority[1:].partition("]")
         port = tail[1:] if tail.startswith(":") else ""
     else:
-        host, sep, port = authority.partition(":")
+        _host, sep, port = authority.partition(":")
         if sep and not port:
             return f'invalid port in upstream "{rest}"'
     if port and not _port(port):
@@ -250,15 +285,54 @@ def _check_cache_valid(args: list[str]) -> str | None:
 
 
 LOG_LEVELS = ("stderr", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug")
-DEBUG_LEVELS = ("debug_core", "debug_alloc", "debug_mutex", "debug_event", "debug_http", "debug_mail",
-                "debug_stream")
+DEBUG_LEVELS = ("debug_core", "debug_alloc", "debug_mutex", "debug_event", "debug_http", "debug_mail", "debug_stream")
 # The accounts of the image (Debian's base ones and the image's `nginx`).
-USERS = {"root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
-         "www-data", "backup", "list", "irc", "_apt", "nobody", "nginx"}
-GROUPS = USERS - {"sync", "_apt", "nobody"} | {"adm", "tty", "disk", "kmem", "dialout", "fax", "voice", "cdrom",
-                                               "floppy", "tape", "sudo", "audio", "dip", "operator", "src",
-                                               "shadow", "utmp", "video", "sasl", "plugdev", "staff", "users",
-                                               "nogroup"}
+USERS = {
+    "root",
+    "daemon",
+    "bin",
+    "sys",
+    "sync",
+    "games",
+    "man",
+    "lp",
+    "mail",
+    "news",
+    "uucp",
+    "proxy",
+    "www-data",
+    "backup",
+    "list",
+    "irc",
+    "_apt",
+    "nobody",
+    "nginx",
+}
+GROUPS = USERS - {"sync", "_apt", "nobody"} | {
+    "adm",
+    "tty",
+    "disk",
+    "kmem",
+    "dialout",
+    "fax",
+    "voice",
+    "cdrom",
+    "floppy",
+    "tape",
+    "sudo",
+    "audio",
+    "dip",
+    "operator",
+    "src",
+    "shadow",
+    "utmp",
+    "video",
+    "sasl",
+    "plugdev",
+    "staff",
+    "users",
+    "nogroup",
+}
 
 
 def _check_error_log(args: list[str]) -> str | None:
@@ -326,8 +400,7 @@ def _slot_error(entry: directives.Entry, args: list[str]) -> str | None:
     if slot in ("ngx_conf_set_size_slot", "ngx_conf_set_off_slot") and not _size(value):
         return f'"{name}" directive invalid value'
     if (slot == "ngx_conf_set_num_slot" or (slot is None and name in NUMBER)) and not _num(value):
-        return f'"{name}" directive invalid number' if name != "worker_connections" else \
-            f'invalid number "{value}"'
+        return f'"{name}" directive invalid number' if name != "worker_connections" else f'invalid number "{value}"'
     return None
 
 
@@ -351,14 +424,27 @@ def _value_error(entry: directives.Entry, args: list[str], ctx: tuple[str, ...])
 # -- directives nginx takes once per block ------------------------------------------------------
 # Those whose set function is nginx's own and refuses a second one too; the rest come from the
 # table: every directive parsed by one of DUPLICATE_SLOTS.
-CUSTOM_ONCE = {"proxy_pass", "root", "alias", "resolver", "try_files", "charset", "keepalive", "zone",
-               "worker_processes", "worker_connections", "user", "keepalive_timeout"}
+CUSTOM_ONCE = {
+    "proxy_pass",
+    "root",
+    "alias",
+    "resolver",
+    "try_files",
+    "charset",
+    "keepalive",
+    "zone",
+    "worker_processes",
+    "worker_connections",
+    "user",
+    "keepalive_timeout",
+}
 
 
 @lru_cache(maxsize=1)
 def once() -> frozenset[str]:
-    return frozenset(CUSTOM_ONCE) | {name for name, entries in directives.table().items()
-                          if all(e.set in DUPLICATE_SLOTS for e in entries)}  # in every module that has it
+    return frozenset(CUSTOM_ONCE) | {
+        name for name, entries in directives.table().items() if all(e.set in DUPLICATE_SLOTS for e in entries)
+    }  # in every module that has it
 
 
 def _entry_error(block: str, name: str, args: list[str]) -> str | None:
@@ -388,13 +474,32 @@ DEFINES = {"set": 0, "auth_request_set": 0, "perl_set": 0, "js_set": 0}
 # Directives whose arguments nginx compiles as values with variables: name -> argument positions
 # (None: all).
 COMPILED: dict[str, tuple[int, ...] | None] = {
-    "proxy_pass": None, "proxy_set_header": (1,), "add_header": (1,), "set": (1,), "return": None,
-    "rewrite": (1,), "try_files": None, "root": None, "alias": None, "proxy_redirect": None,
-    "index": None, "error_page": (-1,), "map": (0,), "log_format": None, "proxy_cookie_domain": None,
-    "proxy_cookie_path": None, "auth_request_set": (1,), "limit_req_zone": (0,), "limit_conn_zone": (0,),
+    "proxy_pass": None,
+    "proxy_set_header": (1,),
+    "add_header": (1,),
+    "set": (1,),
+    "return": None,
+    "rewrite": (1,),
+    "try_files": None,
+    "root": None,
+    "alias": None,
+    "proxy_redirect": None,
+    "index": None,
+    "error_page": (-1,),
+    "map": (0,),
+    "log_format": None,
+    "proxy_cookie_domain": None,
+    "proxy_cookie_path": None,
+    "auth_request_set": (1,),
+    "limit_req_zone": (0,),
+    "limit_conn_zone": (0,),
     # compiled with variables since nginx 1.15.9 (loaded per handshake when they have one)
-    "ssl_certificate": None, "ssl_certificate_key": None,
-    "split_clients": (0,), "fastcgi_param": (1,), "uwsgi_param": (1,), "proxy_cache_key": None,
+    "ssl_certificate": None,
+    "ssl_certificate_key": None,
+    "split_clients": (0,),
+    "fastcgi_param": (1,),
+    "uwsgi_param": (1,),
+    "proxy_cache_key": None,
 }
 
 
@@ -416,7 +521,7 @@ def _known(name: str, defined: set[str], loaded: set[str]) -> bool:
 def _split_modifier(arg: str) -> tuple[str, str]:
     for mod in ("~*", "^~", "~", "="):
         if arg.startswith(mod) and len(arg) > len(mod):
-            return mod, arg[len(mod):]
+            return mod, arg[len(mod) :]
     return "", arg
 
 
@@ -474,10 +579,15 @@ class Checker:
         the dynamic modules' files; stream and mail are compiled in and have none."""
         full = path if path.startswith("/") else f"/etc/nginx/{path}"
         folder, _, base = full.rpartition("/")
-        if folder.rstrip("/") not in ("/etc/nginx/modules", "/usr/lib/nginx/modules") or \
-                base not in directives.module_files():
-            raise refuse(f'dlopen() "{full}" failed ({full}: cannot open shared object file: '
-                         f"No such file or directory)", file, line)
+        if (
+            folder.rstrip("/") not in ("/etc/nginx/modules", "/usr/lib/nginx/modules")
+            or base not in directives.module_files()
+        ):
+            raise refuse(
+                f'dlopen() "{full}" failed ({full}: cannot open shared object file: No such file or directory)',
+                file,
+                line,
+            )
         if base in self.loaded:
             module = base.removesuffix(".so")
             raise refuse(f'module "{module}" is already loaded', file, line)
@@ -515,17 +625,19 @@ class Checker:
             if d.name == "location" and d.args:
                 mod, pattern = (d.args[0], d.args[1]) if len(d.args) == 2 else _split_modifier(d.args[0])
                 if block.name == "location" and block.args:
-                    pmod, ppattern = (block.args[0], block.args[1]) if len(block.args) == 2 else \
-                        _split_modifier(block.args[0])
+                    pmod, ppattern = (
+                        (block.args[0], block.args[1]) if len(block.args) == 2 else _split_modifier(block.args[0])
+                    )
                     if pmod == "=":
-                        raise refuse(f'location "{pattern}" cannot be inside the exact location "{ppattern}"',
-                                     d.file, d.line)
+                        raise refuse(
+                            f'location "{pattern}" cannot be inside the exact location "{ppattern}"', d.file, d.line
+                        )
                     if ppattern.startswith("@"):
-                        raise refuse(f'location "{pattern}" cannot be inside the named location "{ppattern}"',
-                                     d.file, d.line)
+                        raise refuse(
+                            f'location "{pattern}" cannot be inside the named location "{ppattern}"', d.file, d.line
+                        )
                     if pattern.startswith("@"):
-                        raise refuse(f'named location "{pattern}" can be on the server level only',
-                                     d.file, d.line)
+                        raise refuse(f'named location "{pattern}" can be on the server level only', d.file, d.line)
                     if pmod not in ("~", "~*") and mod not in ("~", "~*") and not pattern.startswith(ppattern):
                         raise refuse(f'location "{pattern}" is outside location "{ppattern}"', d.file, d.line)
                 if mod in ("~", "~*"):
@@ -542,8 +654,11 @@ class Checker:
             if not d.args:
                 continue
             addr = d.args[0]
-            key = f"0.0.0.0:{addr}" if addr.isdigit() else (addr if ":" in addr or addr.startswith("unix:")
-                                                            else f"{addr}:80")
+            key = (
+                f"0.0.0.0:{addr}"
+                if addr.isdigit()
+                else (addr if ":" in addr or addr.startswith("unix:") else f"{addr}:80")
+            )
             if key in seen:
                 raise refuse(f"a duplicate listen {key}", d.file, d.line)
             seen.add(key)
@@ -568,11 +683,16 @@ class Checker:
                 raise refuse("no servers are inside upstream", up.file, up.line)
             if any("resolve" in s.args[1:] for s in servers):
                 if not up.children("zone"):
-                    raise refuse(f'resolving names at run time requires upstream "{name}" in '
-                                 f'{up.file}:{up.line} to be in shared memory', up.file, up.line)
+                    raise refuse(
+                        f'resolving names at run time requires upstream "{name}" in '
+                        f"{up.file}:{up.line} to be in shared memory",
+                        up.file,
+                        up.line,
+                    )
                 if not up.children("resolver") and not http_resolver:
-                    raise refuse(f'no resolver defined to resolve names at run time in upstream "{name}"',
-                                 up.file, up.line)
+                    raise refuse(
+                        f'no resolver defined to resolve names at run time in upstream "{name}"', up.file, up.line
+                    )
             for s in servers:
                 if any(a.startswith("service=") for a in s.args[1:]) and "resolve" not in s.args[1:]:
                     raise refuse('service upstream "' + name + '" requires "resolve" parameter', s.file, s.line)
@@ -652,12 +772,16 @@ class Checker:
             parent = d.parent
             if parent is None:
                 continue
-            regex = parent.name == "location" and (parent.args[0] in ("~", "~*") or parent.args[0].startswith("@")
-                                                   or parent.args[0].startswith("~"))
+            regex = parent.name == "location" and (
+                parent.args[0] in ("~", "~*") or parent.args[0].startswith("@") or parent.args[0].startswith("~")
+            )
             if regex or parent.name in ("if", "limit_except"):
-                raise refuse('"proxy_pass" cannot have URI part in location given by regular expression, or '
-                             'inside named location, or inside "if" statement, or inside "limit_except" block',
-                             d.file, d.line)
+                raise refuse(
+                    '"proxy_pass" cannot have URI part in location given by regular expression, or '
+                    'inside named location, or inside "if" statement, or inside "limit_except" block',
+                    d.file,
+                    d.line,
+                )
 
     @staticmethod
     def _servers(cfg: NginxConfig) -> None:
@@ -672,5 +796,5 @@ class Checker:
                     port = NginxConfig.listen_ports(Directive("server", [], "", 0, [listen]))[0]
                     key = port if not six else -port
                     if key in defaults:
-                        raise refuse(f'a duplicate default server for {listen.args[0]}', listen.file, listen.line)
+                        raise refuse(f"a duplicate default server for {listen.args[0]}", listen.file, listen.line)
                     defaults[key] = s

@@ -3,10 +3,12 @@ the tests alike. `doc` is the one JSON result model (`Report.to_dict()`), `ctx` 
 `FormatContext`. A renderer returns text and writes nothing; writing files (the GitHub step
 summary and outputs among them) is the caller's job. Modules are imported when first used, so
 the static path loads only the format it prints."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
-from typing import Any, Callable
+from typing import Any
 
 from grader.report.context import FormatContext
 

@@ -2,6 +2,7 @@
 reads it from a runner's `result` output (base64 of this JSON): version 1, a status, the
 maximum score and one test per check with its points, so Classroom shows our score and
 per-check feedback."""
+
 from __future__ import annotations
 
 import base64
@@ -20,17 +21,19 @@ def payload(doc: dict[str, Any], ctx: FormatContext) -> dict[str, Any]:
         if r["status"] == "skip":
             continue  # a check that does not apply has no points to give
         message = ctx.with_fix(ctx.full_message(r), r)
-        tests.append({
-            "name": f"{r['code']} {r['title']}",
-            "status": STATUS[r["status"]],
-            "score": r["points"],
-            "max_score": r["max_points"],
-            "message": message,
-            "test_code": r["check"],
-            "filename": ctx.uri(r.get("file")) or "",
-            "line_no": r.get("line") or 0,
-            "duration": round((r.get("seconds") or 0.0) * 1000),
-        })
+        tests.append(
+            {
+                "name": f"{r['code']} {r['title']}",
+                "status": STATUS[r["status"]],
+                "score": r["points"],
+                "max_score": r["max_points"],
+                "message": message,
+                "test_code": r["check"],
+                "filename": ctx.uri(r.get("file")) or "",
+                "line_no": r.get("line") or 0,
+                "duration": round((r.get("seconds") or 0.0) * 1000),
+            }
+        )
     status = "error" if doc["exit_code"] == 2 else ("pass" if doc["passed"] else "fail")
     return {"version": 1, "status": status, "max_score": doc["max_score"], "tests": tests}
 

@@ -8,20 +8,28 @@ One test per graded check (a check that does not apply has no points and is left
 `test-name` "C101 <title>", `passed`, integer `score`/`max-score` (fractional rubric points
 rounded half up, a score never above its maximum), and the check's `code`, `check`,
 `message` (every finding), `fix`, `file` (repository-relative) and `line`."""
+
 from __future__ import annotations
 
 import json
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from grader.errors import InputError
 from grader.report.context import FormatContext
 
 SCHEMA = "classroom50/result/v1"
 # result.json key -> the variable Classroom 50's runner sets
-IDENTITY = {"classroom": "CLASSROOM", "assignment": "ASSIGNMENT", "owner": "OWNER",
-            "submission": "SUBMISSION_TAG", "commit": "COMMIT_URL", "release": "RELEASE_URL",
-            "review": "REVIEW_URL"}
+IDENTITY = {
+    "classroom": "CLASSROOM",
+    "assignment": "ASSIGNMENT",
+    "owner": "OWNER",
+    "submission": "SUBMISSION_TAG",
+    "commit": "COMMIT_URL",
+    "release": "RELEASE_URL",
+    "review": "REVIEW_URL",
+}
 ASSIGNMENT_TYPES = ("individual", "group")
 
 
@@ -30,8 +38,9 @@ def identity(env: Mapping[str, str]) -> dict[str, str]:
     a result without it cannot be recorded."""
     missing = [var for var in IDENTITY.values() if not env.get(var, "").strip()]
     if missing:
-        raise InputError("--format classroom50 needs the variables Classroom 50's runner sets; missing: "
-                         + ", ".join(missing))
+        raise InputError(
+            "--format classroom50 needs the variables Classroom 50's runner sets; missing: " + ", ".join(missing)
+        )
     out = {key: env[var].strip() for key, var in IDENTITY.items()}
     if not out["submission"].startswith("submit/"):
         raise InputError(f"SUBMISSION_TAG {out['submission']!r}: a Classroom 50 submission tag starts with submit/")

@@ -3,13 +3,15 @@ language, how to turn a submission-relative path into one relative to the reposi
 SARIF and GitHub annotations, which point into the checked-out repository), and the
 environment a consumer's identity comes from (Classroom 50). Also the few compositions every
 format shares, so they are written once: "message + fix", and every finding of a check."""
+
 from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grader.rubric import Rubric
@@ -22,17 +24,19 @@ class FormatContext:
     """What every report format is rendered with besides the report: the rubric, the language, where
     the submission sits in its repository, and the run's environment.
     """
-    rubric: "Rubric"
+
+    rubric: Rubric
     lang: str
     prefix: str = ""  # the submission's folder relative to the repository root ("" when it is the root)
     title: str = ""
     color: bool = False  # the text format on a terminal
     env: Mapping[str, str] = field(default_factory=dict)  # variables a consumer names its run with
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @classmethod
-    def for_submission(cls, rubric: "Rubric", lang: str, submission: str, color: bool = False,
-                       env: Mapping[str, str] | None = None) -> "FormatContext":
+    def for_submission(
+        cls, rubric: Rubric, lang: str, submission: str, color: bool = False, env: Mapping[str, str] | None = None
+    ) -> FormatContext:
         rel = os.path.relpath(os.path.abspath(submission), os.getcwd())
         prefix = "" if rel == "." or rel.startswith("..") else rel.replace(os.sep, "/")
         return cls(rubric, lang, prefix, rubric.title(lang), color, dict(env or {}))

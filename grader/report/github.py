@@ -7,6 +7,7 @@ documentation site. The runner shows only 10 errors and
 Anything a learner controls that is printed as is (the stack's build output and logs, the
 text report) goes between `::stop-commands::<random token>` and `::<token>::`, so it cannot
 inject workflow commands."""
+
 from __future__ import annotations
 
 import secrets
@@ -28,8 +29,9 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(kind: str, message: str, file: str | None = None, line: int | None = None,
-               title: str | None = None) -> str:
+def annotation(
+    kind: str, message: str, file: str | None = None, line: int | None = None, title: str | None = None
+) -> str:
     props = []
     if file:
         props.append(f"file={escape_property(file)}")
@@ -54,16 +56,26 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
     out.append("::endgroup::")
     for r in not_passing(doc):
         message = ctx.with_page(ctx.with_fix(ctx.full_message(r), r), r["code"])
-        out.append(annotation(COMMAND[r["status"]], message, ctx.uri(r.get("file")), r.get("line"),
-                              f"{r['code']} {r['title']}"))
+        out.append(
+            annotation(
+                COMMAND[r["status"]], message, ctx.uri(r.get("file")), r.get("line"), f"{r['code']} {r['title']}"
+            )
+        )
         if r.get("output"):
             out.append(f"::group::{r['code']} output")
             out += quoted(r["output"])
             out.append("::endgroup::")
     for n in doc.get("notes", []):
         if n["level"] in ("error", "warning"):
-            out.append(annotation("error" if n["level"] == "error" else "warning", ctx.note(n),
-                                  ctx.uri(n.get("file")), n.get("line"), "workshop-grader"))
+            out.append(
+                annotation(
+                    "error" if n["level"] == "error" else "warning",
+                    ctx.note(n),
+                    ctx.uri(n.get("file")),
+                    n.get("line"),
+                    "workshop-grader",
+                )
+            )
     return "\n".join(out) + "\n"
 
 
@@ -72,6 +84,7 @@ def step_files(doc: dict[str, Any], ctx: FormatContext) -> dict[str, str]:
     and GITHUB_OUTPUT (score, max-score, passed)."""
     return {
         "GITHUB_STEP_SUMMARY": markdown.render(doc, ctx, limit=SUMMARY_LIMIT),
-        "GITHUB_OUTPUT": (f"score={doc['score']:g}\nmax-score={doc['max_score']:g}\n"
-                          f"passed={'true' if doc['passed'] else 'false'}\n"),
+        "GITHUB_OUTPUT": (
+            f"score={doc['score']:g}\nmax-score={doc['max_score']:g}\npassed={'true' if doc['passed'] else 'false'}\n"
+        ),
     }

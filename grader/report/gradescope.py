@@ -1,6 +1,7 @@
 """Gradescope's /autograder/results/results.json: score, execution time, a summary, and one
 test per check (name, number, score, max_score, status, output, visibility), so the grader
 drops into a Gradescope autograder's run_autograder."""
+
 from __future__ import annotations
 
 import json
@@ -17,16 +18,18 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
         output = ctx.with_fix(f"{where}{ctx.full_message(r)}", r, sep="\n\n")
         if r.get("output") and r["status"] != "pass":
             output += "\n\n" + r["output"]
-        tests.append({
-            "name": f"{r['code']} {r['title']}",
-            "number": f"{i}",
-            "score": r["points"],
-            "max_score": r["max_points"],
-            "status": "passed" if r["status"] in ("pass", "warn", "skip") else "failed",
-            "output": output,
-            "tags": [r["check"].split(".")[0], r["check"]],
-            "visibility": "visible",
-        })
+        tests.append(
+            {
+                "name": f"{r['code']} {r['title']}",
+                "number": f"{i}",
+                "score": r["points"],
+                "max_score": r["max_points"],
+                "status": "passed" if r["status"] in ("pass", "warn", "skip") else "failed",
+                "output": output,
+                "tags": [r["check"].split(".")[0], r["check"]],
+                "visibility": "visible",
+            }
+        )
     results = {
         "score": doc["score"],
         "execution_time": round(sum(r.get("seconds") or 0.0 for r in doc["results"]), 2),

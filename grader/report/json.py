@@ -1,4 +1,5 @@
 """The JSON report: the one result model every other format is built from (docs/json-report.md)."""
+
 from __future__ import annotations
 
 import json

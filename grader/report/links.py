@@ -6,6 +6,7 @@ footer), and `scripts/make_docs.py` writes the pages at exactly these paths.
 The default is mkdocs.yml's `site_url`; `GRADER_DOCS_URL` points the links at another copy of
 the site (a fork's, or one served inside a school's network). English pages are at the root,
 Korean ones under `ko/`, as mkdocs-static-i18n lays them out."""
+
 from __future__ import annotations
 
 import os

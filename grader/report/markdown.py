@@ -1,6 +1,7 @@
 """The summary table in GitHub-flavoured Markdown: for a PR comment, the Actions step summary
 and the per-learner feedback files of batch grading. Each check's code links to its page on
 the documentation site."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,19 +34,28 @@ def found_cell(result: dict[str, Any], ctx: FormatContext) -> str:
 def render(doc: dict[str, Any], ctx: FormatContext, limit: int | None = None) -> str:
     check, pts, where, found, fix, score, ok, ko = HEAD.get(ctx.lang, HEAD["en"])
     verdict = f"✅ {ok}" if doc["passed"] else f"❌ {ko}"
-    lines = [f"### {cell(ctx.title or doc['rubric'])}: {verdict}", "",
-             f"**{score} {doc['score']:g}/{doc['max_score']:g}** · `{cell(doc['submission'])}`", "",
-             f"| | {check} | {pts} | {where} | {found} | {fix} |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"### {cell(ctx.title or doc['rubric'])}: {verdict}",
+        "",
+        f"**{score} {doc['score']:g}/{doc['max_score']:g}** · `{cell(doc['submission'])}`",
+        "",
+        f"| | {check} | {pts} | {where} | {found} | {fix} |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in doc["results"]:
         loc = f"`{cell(ctx.where(r))}`" if r.get("file") and r["status"] != "blocked" else ""
         points = f"{r['points']:g}/{r['max_points']:g}" if r["max_points"] else ""
-        row = (f"| {MARK[r['status']]} | [{r['code']}]({ctx.page(r['code'])}) {cell(r['title'])} | {points} | {loc} | "
-               f"{found_cell(r, ctx) if r['status'] != 'pass' else ''} | {cell(r.get('hint') or '')} |")
+        row = (
+            f"| {MARK[r['status']]} | [{r['code']}]({ctx.page(r['code'])}) {cell(r['title'])} | {points} | {loc} | "
+            f"{found_cell(r, ctx) if r['status'] != 'pass' else ''} | {cell(r.get('hint') or '')} |"
+        )
         lines.append(row)
     for n in doc.get("notes", []):
         if n["level"] in ("error", "warning"):
-            lines.append(f"\n> {'⛔' if n['level'] == 'error' else '⚠️'} {cell(n.get('file') or '')}"
-                         f"{':' + str(n['line']) if n.get('line') else ''} {cell(ctx.note(n))}")
+            lines.append(
+                f"\n> {'⛔' if n['level'] == 'error' else '⚠️'} {cell(n.get('file') or '')}"
+                f"{':' + str(n['line']) if n.get('line') else ''} {cell(ctx.note(n))}"
+            )
     text = "\n".join(lines) + "\n"
     if limit is not None and len(text.encode("utf-8")) > limit:
         cut = text.encode("utf-8")[: limit - 200].decode("utf-8", "ignore")

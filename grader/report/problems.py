@@ -6,6 +6,7 @@ of its own, at its own place; the fix follows the message after ` Fix: ` on the 
 Paths are the report's (relative to the submission, or to the repository with a prefix), so a
 task run in the submission's folder resolves them there. Nothing else is printed: every line
 is a problem."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,11 @@ def lines(doc: dict[str, Any], ctx: FormatContext) -> list[str]:
         for i, item in enumerate(items):
             where = ctx.uri(item.get("file")) or ctx.uri(r.get("file")) or "."
             line = item.get("line") or (r.get("line") if i == 0 else None) or 1
-            message = (ctx.with_page(ctx.with_fix(item["message"], r, sep=" "), r["code"], sep=" ") if i == 0
-                       else item["message"])
+            message = (
+                ctx.with_page(ctx.with_fix(item["message"], r, sep=" "), r["code"], sep=" ")
+                if i == 0
+                else item["message"]
+            )
             out.append(f"{where}:{int(line)}:1: {severity}: {r['code']} {_one_line(message)}")
     for n in doc.get("notes") or []:
         if n.get("level") == "error" and n.get("file"):

@@ -3,6 +3,7 @@ with short and full descriptions, help (the `grader explain` page) and `helpUri`
 page on the documentation site, grader.report.links), one result per check
 that did not pass, with a repository-relative uri (percent-encoded, as a URI reference must
 be: a folder `sp ace%` is `sp%20ace%25`), a start line and a level."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,11 @@ def _rule(spec: Any, lang: str) -> dict[str, Any]:
         "help": {"text": spec.text("fix", lang), "markdown": page},
         "helpUri": check_url(spec.code, lang),
         "defaultConfiguration": {"level": "error" if spec.required else "warning"},
-        "properties": {"tags": [spec.slug.split(".")[0], "workshop"], "slug": spec.slug,
-                       **({"ask": spec.ask} if spec.ask else {})},
+        "properties": {
+            "tags": [spec.slug.split(".")[0], "workshop"],
+            "slug": spec.slug,
+            **({"ask": spec.ask} if spec.ask else {}),
+        },
     }
 
 
@@ -48,20 +52,33 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
         if r["code"] in index:
             result["ruleIndex"] = index[r["code"]]
         if file:
-            result["locations"] = [{"physicalLocation": {
-                "artifactLocation": {"uri": quote(ctx.uri(file) or ""), "uriBaseId": "%SRCROOT%"},
-                "region": {"startLine": int(r.get("line") or 1)}}}]
+            result["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": quote(ctx.uri(file) or ""), "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": int(r.get("line") or 1)},
+                    }
+                }
+            ]
         results.append(result)
     sarif = {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "workshop-grader", "version": __version__, "semanticVersion": __version__,
-                                "rules": [_rule(s, ctx.lang) for s in specs]}},
-            "automationDetails": {"id": f"workshop-grader/{doc['rubric']}/"},
-            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root"}}},
-            "results": results,
-            "properties": {"score": doc["score"], "maxScore": doc["max_score"], "passed": doc["passed"]},
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "workshop-grader",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [_rule(s, ctx.lang) for s in specs],
+                    }
+                },
+                "automationDetails": {"id": f"workshop-grader/{doc['rubric']}/"},
+                "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root"}}},
+                "results": results,
+                "properties": {"score": doc["score"], "maxScore": doc["max_score"], "passed": doc["passed"]},
+            }
+        ],
     }
     return json.dumps(sarif, ensure_ascii=False, indent=2) + "\n"

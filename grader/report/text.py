@@ -1,5 +1,6 @@
 """The terminal report: results grouped by file, `file:line`, a mark per check, every finding
 of what failed, the fix, and the score. Colour only when asked (a TTY without --no-color)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,18 +9,45 @@ import click
 
 from grader.report.context import FormatContext
 
-MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "warn": ("!", "yellow"),
-         "skip": ("-", "bright_black"), "error": ("E", "magenta"),
-         "blocked": ("⊘", "bright_black")}
+MARKS = {
+    "pass": ("✓", "green"),
+    "fail": ("✗", "red"),
+    "warn": ("!", "yellow"),
+    "skip": ("-", "bright_black"),
+    "error": ("E", "magenta"),
+    "blocked": ("⊘", "bright_black"),
+}
 LABELS = {
-    "en": {"score": "Score", "passed": "passed", "failed": "failed", "warned": "warnings",
-           "errors": "could not be graded", "blocked": "blocked", "fix": "fix", "notes": "Notes", "verdict_pass": "PASS",
-           "verdict_fail": "FAIL", "verdict_error": "ERROR (input could not be graded)", "other": "(no file)",
-           "runtime": "Runtime (the stack, run with Docker Compose)"},
-    "ko": {"score": "점수", "passed": "통과", "failed": "실패", "warned": "경고", "errors": "채점 불가",
-           "blocked": "막힘", "fix": "고치는 법", "notes": "참고", "verdict_pass": "통과", "verdict_fail": "실패",
-           "verdict_error": "오류 (입력을 채점할 수 없음)", "other": "(파일 없음)",
-           "runtime": "실행 검사 (Docker Compose로 스택 실행)"},
+    "en": {
+        "score": "Score",
+        "passed": "passed",
+        "failed": "failed",
+        "warned": "warnings",
+        "errors": "could not be graded",
+        "blocked": "blocked",
+        "fix": "fix",
+        "notes": "Notes",
+        "verdict_pass": "PASS",
+        "verdict_fail": "FAIL",
+        "verdict_error": "ERROR (input could not be graded)",
+        "other": "(no file)",
+        "runtime": "Runtime (the stack, run with Docker Compose)",
+    },
+    "ko": {
+        "score": "점수",
+        "passed": "통과",
+        "failed": "실패",
+        "warned": "경고",
+        "errors": "채점 불가",
+        "blocked": "막힘",
+        "fix": "고치는 법",
+        "notes": "참고",
+        "verdict_pass": "통과",
+        "verdict_fail": "실패",
+        "verdict_error": "오류 (입력을 채점할 수 없음)",
+        "other": "(파일 없음)",
+        "runtime": "실행 검사 (Docker Compose로 스택 실행)",
+    },
 }
 
 
@@ -89,8 +117,10 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
     input_error = doc["exit_code"] == 2
     verdict = L["verdict_error"] if input_error else (L["verdict_pass"] if doc["passed"] else L["verdict_fail"])
     vfg = "magenta" if input_error else ("green" if doc["passed"] else "red")
-    summary = (f"{L['score']} {doc['score']:g}/{doc['max_score']:g} · {counts['pass']} {L['passed']}, "
-               f"{counts['fail']} {L['failed']}, {counts['warn']} {L['warned']}")
+    summary = (
+        f"{L['score']} {doc['score']:g}/{doc['max_score']:g} · {counts['pass']} {L['passed']}, "
+        f"{counts['fail']} {L['failed']}, {counts['warn']} {L['warned']}"
+    )
     if counts["blocked"]:
         summary += f", {counts['blocked']} {L['blocked']}"
     if counts["error"]:

@@ -22,6 +22,7 @@ What is allowed, and why it is safe once the run's own settings are laid over it
 - capabilities within Docker's default set, `no-new-privileges`;
 - configs and secrets read from files inside the submission (configs also inline).
 """
+
 from __future__ import annotations
 
 import os
@@ -41,14 +42,13 @@ TEXT = {
         "section": "{section} {name} sets {what}: {why}",
         "project": "the project sets {what}: {why}",
         "unread": "Compose would run service {service}, which the grader could not read; nothing runs that the "
-                  "grader has not checked",
+        "grader has not checked",
         "unread_file": "the grader could not read all of the project ({problem}); nothing runs that the grader "
-                       "has not checked",
+        "has not checked",
         "why_ipv6": "a graded run seals IPv4 networks only",
         "why_unknown": "the grader runs only the Compose settings a stack like this step's needs, and this is not "
-                       "one of them",
-        "why_namespace": "the container would share a namespace with the host or with a container outside this "
-                         "project",
+        "one of them",
+        "why_namespace": "the container would share a namespace with the host or with a container outside this project",
         "why_other_container": "it reaches into a container outside this project",
         "why_external": "it uses something this run did not create, which may belong to another project",
         "why_fixed_name": "a fixed name is shared by every project that uses it, so one run could reach another's",
@@ -68,19 +68,17 @@ TEXT = {
         "section": "{section} {name}{이} {what}{을} 설정합니다. {why}",
         "project": "프로젝트가 {what}{을} 설정합니다. {why}",
         "unread": "Compose는 {service} 서비스를 실행하려 하지만 채점기가 이 서비스를 읽지 못했습니다. 채점기가 "
-                  "확인하지 않은 것은 실행하지 않습니다.",
+        "확인하지 않은 것은 실행하지 않습니다.",
         "unread_file": "채점기가 프로젝트를 모두 읽지 못했습니다({problem}). 채점기가 확인하지 않은 것은 실행하지 "
-                       "않습니다.",
+        "않습니다.",
         "why_ipv6": "채점 실행은 IPv4 네트워크만 격리합니다.",
-        "why_unknown": "채점기는 이 단계와 같은 스택에 필요한 Compose 설정만 실행하는데, 이 설정은 그 목록에 "
-                       "없습니다.",
+        "why_unknown": "채점기는 이 단계와 같은 스택에 필요한 Compose 설정만 실행하는데, 이 설정은 그 목록에 없습니다.",
         "why_namespace": "컨테이너가 호스트나 이 프로젝트 밖의 컨테이너와 네임스페이스를 함께 쓰게 됩니다.",
         "why_other_container": "이 프로젝트 밖의 컨테이너에 접근합니다.",
         "why_external": "이번 실행이 만들지 않은 것을 쓰는데, 다른 프로젝트의 것일 수 있습니다.",
         "why_fixed_name": "고정된 이름은 그 이름을 쓰는 모든 프로젝트가 함께 쓰므로, 한 실행이 다른 실행의 것에 "
-                          "닿을 수 있습니다.",
-        "why_driver": "드라이버와 그 옵션으로 호스트의 장치나 폴더를 연결하거나 다른 컴퓨터에 접속할 수 "
-                      "있습니다.",
+        "닿을 수 있습니다.",
+        "why_driver": "드라이버와 그 옵션으로 호스트의 장치나 폴더를 연결하거나 다른 컴퓨터에 접속할 수 있습니다.",
         "why_kernel": "컨테이너가 커널에서 할 수 있는 일을 채점 실행이 허용하는 범위 밖으로 바꿉니다.",
         "why_dns": "이름 조회가 스택 밖으로 나가게 됩니다.",
         "why_host_gateway": "이름이 호스트를 가리키게 되는데, 채점하는 스택은 호스트에 닿으면 안 됩니다.",
@@ -94,36 +92,101 @@ TEXT = {
 }
 
 # Service keys allowed as they are (their values are either harmless or replaced by the run).
-PLAIN_SERVICE_KEYS = frozenset({
-    "image", "command", "entrypoint", "environment", "working_dir", "user", "labels", "hostname",
-    "domainname", "healthcheck", "restart", "stop_signal", "stop_grace_period", "init", "tty",
-    "stdin_open", "read_only", "expose", "container_name", "profiles", "pull_policy", "attach",
-    "develop", "cap_drop", "mem_reservation", "cpu_shares", "scale", "logging",
-    "platform",  # selects an image variant; one the host cannot run fails to start, nothing more
-    "tmpfs",  # memory of the container's own, counted against its cap
-    *LIMIT_KEYS,  # folded into deploy.resources.limits, where the run's cap wins (freeze.py)
-})
+PLAIN_SERVICE_KEYS = frozenset(
+    {
+        "image",
+        "command",
+        "entrypoint",
+        "environment",
+        "working_dir",
+        "user",
+        "labels",
+        "hostname",
+        "domainname",
+        "healthcheck",
+        "restart",
+        "stop_signal",
+        "stop_grace_period",
+        "init",
+        "tty",
+        "stdin_open",
+        "read_only",
+        "expose",
+        "container_name",
+        "profiles",
+        "pull_policy",
+        "attach",
+        "develop",
+        "cap_drop",
+        "mem_reservation",
+        "cpu_shares",
+        "scale",
+        "logging",
+        "platform",  # selects an image variant; one the host cannot run fails to start, nothing more
+        "tmpfs",  # memory of the container's own, counted against its cap
+        *LIMIT_KEYS,  # folded into deploy.resources.limits, where the run's cap wins (freeze.py)
+    }
+)
 # Keys that touch the host or another project, each with why it is refused.
 REFUSED_SERVICE_KEYS = {
-    "privileged": "why_kernel", "devices": "why_kernel", "device_cgroup_rules": "why_kernel",
-    "cgroup_parent": "why_kernel", "cgroup": "why_namespace", "oom_score_adj": "why_kernel",
-    "oom_kill_disable": "why_kernel", "shm_size": "why_kernel", "sysctls": "why_kernel",
-    "ulimits": "why_kernel", "runtime": "why_kernel", "isolation": "why_kernel", "storage_opt": "why_kernel",
-    "gpus": "why_kernel", "blkio_config": "why_kernel", "group_add": "why_kernel", "userns_mode": "why_namespace",
-    "uts": "why_namespace", "volumes_from": "why_other_container", "external_links": "why_other_container",
-    "dns": "why_dns", "dns_search": "why_dns", "dns_opt": "why_dns", "mac_address": "why_kernel",
-    "credential_spec": "why_kernel", "mem_swappiness": "why_kernel", "memswap_limit": "why_kernel",
+    "privileged": "why_kernel",
+    "devices": "why_kernel",
+    "device_cgroup_rules": "why_kernel",
+    "cgroup_parent": "why_kernel",
+    "cgroup": "why_namespace",
+    "oom_score_adj": "why_kernel",
+    "oom_kill_disable": "why_kernel",
+    "shm_size": "why_kernel",
+    "sysctls": "why_kernel",
+    "ulimits": "why_kernel",
+    "runtime": "why_kernel",
+    "isolation": "why_kernel",
+    "storage_opt": "why_kernel",
+    "gpus": "why_kernel",
+    "blkio_config": "why_kernel",
+    "group_add": "why_kernel",
+    "userns_mode": "why_namespace",
+    "uts": "why_namespace",
+    "volumes_from": "why_other_container",
+    "external_links": "why_other_container",
+    "dns": "why_dns",
+    "dns_search": "why_dns",
+    "dns_opt": "why_dns",
+    "mac_address": "why_kernel",
+    "credential_spec": "why_kernel",
+    "mem_swappiness": "why_kernel",
+    "memswap_limit": "why_kernel",
 }
 BUILD_KEYS = frozenset({"context", "dockerfile", "args", "target", "labels", "no_cache", "pull", "network"})
 REFUSED_BUILD_KEYS = {
-    "tags": "why_image_store", "cache_from": "why_image_store", "cache_to": "why_image_store",
-    "additional_contexts": "why_image_store", "ssh": "why_grader_env", "secrets": "why_grader_env",
-    "privileged": "why_kernel", "shm_size": "why_kernel", "ulimits": "why_kernel", "isolation": "why_kernel",
-    "extra_hosts": "why_host_gateway", "dockerfile_inline": "why_unknown", "platforms": "why_unknown",
+    "tags": "why_image_store",
+    "cache_from": "why_image_store",
+    "cache_to": "why_image_store",
+    "additional_contexts": "why_image_store",
+    "ssh": "why_grader_env",
+    "secrets": "why_grader_env",
+    "privileged": "why_kernel",
+    "shm_size": "why_kernel",
+    "ulimits": "why_kernel",
+    "isolation": "why_kernel",
+    "extra_hosts": "why_host_gateway",
+    "dockerfile_inline": "why_unknown",
+    "platforms": "why_unknown",
 }
 # placement, update and rollback settings are Swarm's: Compose reads and ignores them.
-DEPLOY_KEYS = frozenset({"replicas", "resources", "restart_policy", "update_config", "rollback_config", "mode",
-                         "labels", "placement", "endpoint_mode"})
+DEPLOY_KEYS = frozenset(
+    {
+        "replicas",
+        "resources",
+        "restart_policy",
+        "update_config",
+        "rollback_config",
+        "mode",
+        "labels",
+        "placement",
+        "endpoint_mode",
+    }
+)
 VOLUME_MOUNT_KEYS = frozenset({"type", "source", "target", "read_only", "consistency", "volume", "bind", "tmpfs"})
 NETWORK_KEYS = frozenset({"name", "driver", "internal", "attachable", "enable_ipv6", "ipam", "labels"})
 VOLUME_KEYS = frozenset({"name", "driver", "labels"})
@@ -159,8 +222,15 @@ def _code(key: str, value: Any = None) -> str:
 
 
 class ResolvedGate:
-    def __init__(self, doc: dict[str, Any], root: SubmissionRoot, model_root: YMap | None, compose_rel: str,
-                 project: str, known_services: set[str]):
+    def __init__(
+        self,
+        doc: dict[str, Any],
+        root: SubmissionRoot,
+        model_root: YMap | None,
+        compose_rel: str,
+        project: str,
+        known_services: set[str],
+    ):
         self.doc = doc
         self.root = root
         self.model_root = model_root
@@ -182,13 +252,16 @@ class ResolvedGate:
 
     def section(self, section: str, name: str, path: tuple[Any, ...], what: str, why: str, **params: Any) -> None:
         file, line = self._at((section, name, *path))
-        self.found.append(Hazard("section", file, line, {"section": section, "name": name, "what": what,
-                                                         "why": why, **params}, TEXT))
+        self.found.append(
+            Hazard("section", file, line, {"section": section, "name": name, "what": what, "why": why, **params}, TEXT)
+        )
 
     # -- the checks ------------------------------------------------------------------------------
     def check(self) -> list[Hazard]:
         for key in self.doc:
-            if key not in ("name", "services", "networks", "volumes", "configs", "secrets") and not key.startswith("x-"):
+            if key not in ("name", "services", "networks", "volumes", "configs", "secrets") and not key.startswith(
+                "x-"
+            ):
                 file, line = self._at((key,))
                 self.found.append(Hazard("project", file, line, {"what": _code(key), "why": "why_unknown"}, TEXT))
         for name, spec in (self.doc.get("services") or {}).items():
@@ -225,7 +298,7 @@ class ResolvedGate:
             handler(name, value)
 
     def s_build(self, name: str, b: dict[str, Any]) -> None:
-        for key, value in b.items():
+        for key, _value in b.items():
             if key in REFUSED_BUILD_KEYS:
                 self.svc(name, ("build", key), _code(f"build.{key}"), REFUSED_BUILD_KEYS[key])
             elif key not in BUILD_KEYS:
@@ -257,7 +330,7 @@ class ResolvedGate:
         text = str(value or "")
         if text in allowed:
             return
-        if text.startswith("service:") and text[len("service:"):] in self.services:
+        if text.startswith("service:") and text[len("service:") :] in self.services:
             return
         self.svc(name, (key,), _code(key, value), "why_namespace")
 
@@ -276,12 +349,12 @@ class ResolvedGate:
         for net, spec in (nets or {}).items():
             if net not in self.networks:
                 self.svc(name, ("networks", net), _code("networks", net), "why_not_in_project", target=net)
-            for key in (spec or {}):
+            for key in spec or {}:
                 if key not in ("aliases", "ipv4_address", "ipv6_address", "priority"):
                     self.svc(name, ("networks", net, key), _code(f"networks.{net}.{key}"), "why_unknown")
 
     def s_depends_on(self, name: str, deps: dict[str, Any]) -> None:
-        for dep, spec in (deps or {}).items():
+        for dep, _spec in (deps or {}).items():
             if dep not in self.services:
                 self.svc(name, ("depends_on", dep), _code("depends_on", dep), "why_not_in_project", target=dep)
 
@@ -309,22 +382,24 @@ class ResolvedGate:
                 self.svc(name, ("security_opt", i), _code("security_opt", opt), "why_kernel")
 
     def s_deploy(self, name: str, deploy: dict[str, Any]) -> None:
-        for key, value in (deploy or {}).items():
+        for key, _value in (deploy or {}).items():
             if key not in DEPLOY_KEYS:
                 self.svc(name, ("deploy", key), _code(f"deploy.{key}"), "why_unknown")
         replicas = (deploy or {}).get("replicas")
         if isinstance(replicas, int) and replicas > MAX_REPLICAS:
-            self.svc(name, ("deploy", "replicas"), _code("deploy.replicas", replicas), "why_over_cap",
-                     cap=str(MAX_REPLICAS))
+            self.svc(
+                name, ("deploy", "replicas"), _code("deploy.replicas", replicas), "why_over_cap", cap=str(MAX_REPLICAS)
+            )
         resources = (deploy or {}).get("resources") or {}
         for kind, spec in resources.items():
             if kind not in ("limits", "reservations"):
                 self.svc(name, ("deploy", "resources", kind), _code(f"deploy.resources.{kind}"), "why_unknown")
                 continue
-            for key in (spec or {}):
+            for key in spec or {}:
                 if key == "devices" or key == "generic_resources" or key not in ("cpus", "memory", "pids"):
-                    self.svc(name, ("deploy", "resources", kind, key), _code(f"deploy.resources.{kind}.{key}"),
-                             "why_kernel")
+                    self.svc(
+                        name, ("deploy", "resources", kind, key), _code(f"deploy.resources.{kind}.{key}"), "why_kernel"
+                    )
 
     def s_volumes(self, name: str, mounts: list[dict[str, Any]]) -> None:
         for i, m in enumerate(mounts or []):
@@ -346,14 +421,24 @@ class ResolvedGate:
     def s_configs(self, name: str, refs: list[dict[str, Any]]) -> None:
         for i, ref in enumerate(refs or []):
             if ref.get("source") not in (self.doc.get("configs") or {}):
-                self.svc(name, ("configs", i), _code("configs", ref.get("source")), "why_not_in_project",
-                         target=ref.get("source"))
+                self.svc(
+                    name,
+                    ("configs", i),
+                    _code("configs", ref.get("source")),
+                    "why_not_in_project",
+                    target=ref.get("source"),
+                )
 
     def s_secrets(self, name: str, refs: list[dict[str, Any]]) -> None:
         for i, ref in enumerate(refs or []):
             if ref.get("source") not in (self.doc.get("secrets") or {}):
-                self.svc(name, ("secrets", i), _code("secrets", ref.get("source")), "why_not_in_project",
-                         target=ref.get("source"))
+                self.svc(
+                    name,
+                    ("secrets", i),
+                    _code("secrets", ref.get("source")),
+                    "why_not_in_project",
+                    target=ref.get("source"),
+                )
 
     def top(self, section: str, name: str, spec: dict[str, Any], allowed: frozenset[str]) -> None:
         for key, value in spec.items():
@@ -380,15 +465,19 @@ class ResolvedGate:
                 self.section(section, name, (key,), _code("external", value), "why_external")
             elif key == "environment":
                 self.section(section, name, (key,), _code("environment", value), "why_grader_env")
-            elif key == "content" and section == "secrets":
-                self.section(section, name, (key,), _code(key), "why_unknown")
-            elif key not in FILE_KEYS and key != "external":
+            elif (key == "content" and section == "secrets") or (key not in FILE_KEYS and key != "external"):
                 self.section(section, name, (key,), _code(key), "why_unknown")
         path = spec.get("file")
         if path is not None and not self.inside(str(path)):
             self.section(section, name, ("file",), _code("file", path), "why_outside")
 
 
-def check_resolved(doc: dict[str, Any], root: SubmissionRoot, model_root: YMap | None, compose_rel: str,
-                   project: str, known_services: set[str]) -> Iterator[Hazard]:
+def check_resolved(
+    doc: dict[str, Any],
+    root: SubmissionRoot,
+    model_root: YMap | None,
+    compose_rel: str,
+    project: str,
+    known_services: set[str],
+) -> Iterator[Hazard]:
     yield from ResolvedGate(doc, root, model_root, compose_rel, project, known_services).check()

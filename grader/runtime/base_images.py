@@ -12,6 +12,7 @@ when the engine's copy came from a registry (it has a repository digest), or whe
 very image (same id) of a name the rubric lists as a base image (`runtime.base_images`: the
 official images, or on a machine without a registry their stand-ins). Anything else is refused
 at its Dockerfile line."""
+
 from __future__ import annotations
 
 import re
@@ -27,9 +28,9 @@ from grader.submission.yamlfile import YMap
 TEXT = {
     "en": {
         "local": "{use} {image}, an image built on this engine: it came from no registry and is not one of the "
-                 "rubric's base images ({allowed}); a graded build may not read another build's images",
+        "rubric's base images ({allowed}); a graded build may not read another build's images",
         "unknown": "{use} `{text}`, whose value the grader cannot tell before the build (a build argument "
-                   "without a value)",
+        "without a value)",
         "use_from": "the stage starts FROM",
         "use_copy": "COPY --from names",
         "use_mount": "RUN --mount names",
@@ -38,7 +39,7 @@ TEXT = {
     },
     "ko": {
         "local": "{use} {image}{은} 이 엔진에서 빌드된 이미지입니다. 레지스트리에서 받은 이미지가 아니고 채점 기준의 "
-                 "베이스 이미지({allowed})도 아닙니다. 채점하는 빌드는 다른 빌드의 이미지를 읽을 수 없습니다.",
+        "베이스 이미지({allowed})도 아닙니다. 채점하는 빌드는 다른 빌드의 이미지를 읽을 수 없습니다.",
         "unknown": "{use} `{text}`{은} 빌드 전에는 값을 알 수 없습니다(값이 없는 빌드 인자).",
         "use_from": "`FROM`으로 시작하는 스테이지의 이미지",
         "use_copy": "`COPY --from`이 가리키는 이미지",
@@ -80,7 +81,7 @@ def references(df: Dockerfile, build_args: dict[str, str | None]) -> Iterator[tu
     for inst in df.global_args:
         for word in inst.args:
             name, eq, default = word.partition("=")
-            args[name] = build_args[name] if name in build_args else (default if eq else None)
+            args[name] = build_args.get(name, default if eq else None)
     if df.syntax is not None:
         yield "use_syntax", df.syntax[0], df.syntax[1], df.syntax[0]
     stages: set[str] = set()
@@ -132,8 +133,14 @@ def allowed_ids(client: Any, names: list[str]) -> set[str]:
     return ids
 
 
-def check_images(doc: dict[str, Any], root: SubmissionRoot, model_root: YMap | None, compose_rel: str,
-                 client: Any, base_images: list[str]) -> list[Hazard]:
+def check_images(
+    doc: dict[str, Any],
+    root: SubmissionRoot,
+    model_root: YMap | None,
+    compose_rel: str,
+    client: Any,
+    base_images: list[str],
+) -> list[Hazard]:
     ids = allowed_ids(client, base_images)
     allowed = ", ".join(base_images) or "-"
     found: list[Hazard] = []
@@ -143,8 +150,15 @@ def check_images(doc: dict[str, Any], root: SubmissionRoot, model_root: YMap | N
             image = s.get("image")
             if image and not image_allowed(client, image, ids):
                 file, line = locate(model_root, ("services", name, "image"), compose_rel)
-                found.append(Hazard("local", file, line, {"use": "use_service", "service": name, "image": image,
-                                                          "allowed": allowed}, TEXT))
+                found.append(
+                    Hazard(
+                        "local",
+                        file,
+                        line,
+                        {"use": "use_service", "service": name, "image": image, "allowed": allowed},
+                        TEXT,
+                    )
+                )
             continue
         context, dockerfile = build.get("context") or "", build.get("dockerfile") or "Dockerfile"
         try:

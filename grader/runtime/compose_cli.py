@@ -4,6 +4,7 @@ Compose has no Python API, so these run `docker compose` (or a `docker-compose` 
 Each command runs in its own process group, so a Ctrl-C at the terminal reaches the grader
 alone, which passes it on to the command (grader/interrupt.py) and then tears the
 project down."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import RuntimeSetupError
 from grader import interrupt
+from grader.errors import RuntimeSetupError
 
 MAX_OUTPUT_BYTES = 256 * 1024  # the tail of a command's output that is kept for the report
 # The grader's variables a run's Compose commands get: the few that find the Docker client's
@@ -25,8 +26,15 @@ MAX_OUTPUT_BYTES = 256 * 1024  # the tail of a command's output that is kept for
 # DOCKER_CONTEXT and its TLS settings). They reach neither interpolation nor containers: the
 # run's document was resolved without them (grader/runtime/resolve.py), every `$` in it is
 # escaped, and a variable named without a value has been dropped from it (freeze.py).
-ENGINE_VARIABLES = ("PATH", "HOME", "DOCKER_CONFIG", "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CERT_PATH",
-                    "DOCKER_TLS_VERIFY")
+ENGINE_VARIABLES = (
+    "PATH",
+    "HOME",
+    "DOCKER_CONFIG",
+    "DOCKER_HOST",
+    "DOCKER_CONTEXT",
+    "DOCKER_CERT_PATH",
+    "DOCKER_TLS_VERIFY",
+)
 
 
 @dataclass
@@ -69,16 +77,18 @@ def find_compose() -> tuple[list[str], str]:
     if found_v1:
         raise RuntimeSetupError(
             f"only Compose v1 was found ({found_v1}); runtime grading needs Compose v2 (`docker compose`). "
-            "Run scripts/setup-runtime.sh or install the docker-compose-plugin package.")
-    raise RuntimeSetupError("Compose was not found; runtime grading needs Compose v2 (`docker compose`). "
-                            "Run scripts/setup-runtime.sh or install the docker-compose-plugin package.")
+            "Run scripts/setup-runtime.sh or install the docker-compose-plugin package."
+        )
+    raise RuntimeSetupError(
+        "Compose was not found; runtime grading needs Compose v2 (`docker compose`). "
+        "Run scripts/setup-runtime.sh or install the docker-compose-plugin package."
+    )
 
 
 class ComposeProject:
     """One Compose project: the learner's compose file plus the grader's override file."""
 
-    def __init__(self, argv: list[str], name: str, files: list[Path], workdir: Path,
-                 env: dict[str, str] | None = None):
+    def __init__(self, argv: list[str], name: str, files: list[Path], workdir: Path, env: dict[str, str] | None = None):
         self.argv = argv
         self.name = name
         self.files = files
@@ -86,15 +96,23 @@ class ComposeProject:
         self.env = {k: os.environ[k] for k in ENGINE_VARIABLES if k in os.environ}
         self.env.update(env or {})
         # Plain progress lines, no colours or cursor movement: the output is kept for the report.
-        self.env.update({"COMPOSE_PROGRESS": "plain", "BUILDKIT_PROGRESS": "plain", "NO_COLOR": "1",
-                         "COMPOSE_ANSI": "never", "COMPOSE_PROJECT_NAME": name})
+        self.env.update(
+            {
+                "COMPOSE_PROGRESS": "plain",
+                "BUILDKIT_PROGRESS": "plain",
+                "NO_COLOR": "1",
+                "COMPOSE_ANSI": "never",
+                "COMPOSE_PROJECT_NAME": name,
+            }
+        )
 
     def command(self, *args: str) -> list[str]:
         files = [a for f in self.files for a in ("-f", str(f))]
         return [*self.argv, "--project-name", self.name, "--project-directory", str(self.workdir), *files, *args]
 
-    def run(self, *args: str, timeout: float, on_line: Callable[[str], None] | None = None,
-            interruptible: bool = True) -> CommandResult:
+    def run(
+        self, *args: str, timeout: float, on_line: Callable[[str], None] | None = None, interruptible: bool = True
+    ) -> CommandResult:
         """Run one Compose command to its end or `timeout`. A signal stops an interruptible
         command (it is passed on to its process group) and raises Interrupted once the command
         has ended; clean-up's commands (interruptible=False) always run to their end."""
@@ -105,8 +123,15 @@ class ComposeProject:
         # The handler must not raise between starting the command and keeping its handle, nor
         # while its output is read: the command would run on alone. It stops the command instead.
         with interrupt.deferred():
-            proc = subprocess.Popen(argv, cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                argv,
+                cwd=self.workdir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             chunks: list[bytes] = []
             kept = 0
             timer = threading.Timer(timeout, self._expire, args=(proc,))
@@ -132,8 +157,9 @@ class ComposeProject:
             interrupt.check()
         timed_out = getattr(proc, "_grader_expired", False)
         output = b"".join(chunks).decode("utf-8", "replace")
-        return CommandResult(argv, proc.returncode if proc.returncode is not None else -1, output,
-                             time.monotonic() - start, timed_out)
+        return CommandResult(
+            argv, proc.returncode if proc.returncode is not None else -1, output, time.monotonic() - start, timed_out
+        )
 
     def _expire(self, proc: subprocess.Popen[bytes]) -> None:
         proc._grader_expired = True  # type: ignore[attr-defined]

@@ -3,8 +3,10 @@ network counters, logs and restarts, and the removal of everything a run created
 
 The grader never talks to container IPs from the host: traffic goes through the frontend's
 published port, and everything else through this API."""
+
 from __future__ import annotations
 
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -74,14 +76,17 @@ def connect(timeout: float = 30.0) -> Any:
         client = docker.from_env(timeout=int(timeout))
         client.ping()
     except Exception as e:  # the SDK raises several types for "no daemon"
-        raise RuntimeSetupError(f"the Docker engine does not answer ({e.__class__.__name__}: {e}); "
-                                "start it, or check DOCKER_HOST and this user's access") from None
+        raise RuntimeSetupError(
+            f"the Docker engine does not answer ({e.__class__.__name__}: {e}); "
+            "start it, or check DOCKER_HOST and this user's access"
+        ) from None
     return client
 
 
 @dataclass
 class Replica:
     """One container of a service, as the engine reports it now."""
+
     id: str
     name: str
     number: int
@@ -102,6 +107,7 @@ class Accepted:
     accepted since it started (the kernel's Tcp PassiveOpens), and the healthchecks Docker had
     run by then. Only a peer connecting to a listening socket moves the count: ARP, DNS,
     broadcasts and the grader's own exec and inspect calls never do."""
+
     connections: int
     health_runs: frozenset[str] = frozenset()  # start times of the healthchecks Docker keeps (last 5)
     health_interval: float | None = None  # seconds, when the container has a healthcheck
@@ -144,9 +150,18 @@ class Engine:
         for c in self.containers(service):
             state = c.attrs.get("State", {})
             health = (state.get("Health") or {}).get("Status")
-            out.append(Replica(c.id, c.name, int(c.labels.get(NUMBER_LABEL, "0") or 0), state.get("Status", "?"),
-                               health, state.get("ExitCode"), c.attrs.get("RestartCount", 0),
-                               state.get("StartedAt", "")))
+            out.append(
+                Replica(
+                    c.id,
+                    c.name,
+                    int(c.labels.get(NUMBER_LABEL, "0") or 0),
+                    state.get("Status", "?"),
+                    health,
+                    state.get("ExitCode"),
+                    c.attrs.get("RestartCount", 0),
+                    state.get("StartedAt", ""),
+                )
+            )
         return out
 
     def published_port(self, service: str, container_port: int) -> int | None:
@@ -164,6 +179,7 @@ class Engine:
         runs beside the engine (checked: that process's root holds the container's hostname),
         else through an exec of `cat` in the container. A container that cannot be read is
         left out."""
+
         def one(cid: str) -> tuple[str, Accepted | None]:
             try:
                 attrs = self.client.api.inspect_container(cid)
@@ -187,6 +203,7 @@ class Engine:
         connections. A running process is not yet a served replica: an app that takes seconds to
         start (a JVM, a slow import) would lose every request nginx sends it meanwhile. A
         container that cannot be read is left out."""
+
         def one(cid: str) -> tuple[str, bool | None]:
             try:
                 attrs = self.client.api.inspect_container(cid)
@@ -240,7 +257,7 @@ class Engine:
         cut = len(data) > max_bytes
         if cut:
             data = data[-max_bytes:]
-            data = data[data.find(b"\n") + 1:] or data
+            data = data[data.find(b"\n") + 1 :] or data
         return data.decode("utf-8", "replace"), cut
 
     def restart(self, container_id: str, timeout: int = 10) -> None:
@@ -298,8 +315,14 @@ def _in_scope(obj: Any, scope: str) -> bool:
     return not _owner_alive(who) or (scope == "left" and who == owner())
 
 
-def sweep(client: Any, stale_only: bool = False, project: str | None = None, run_id: str | None = None,
-          problems: list[str] | None = None, scope: str | None = None) -> dict[str, list[str]]:
+def sweep(
+    client: Any,
+    stale_only: bool = False,
+    project: str | None = None,
+    run_id: str | None = None,
+    problems: list[str] | None = None,
+    scope: str | None = None,
+) -> dict[str, list[str]]:
     """Remove what grader runs left: containers first, then networks, volumes and images.
     project/run_id: only that run's (its own clean-up after `compose down`); stale_only (scope
     "stale"): only runs whose owning grader process on this host is gone (what a new run sweeps
@@ -339,15 +362,14 @@ def sweep(client: Any, stale_only: bool = False, project: str | None = None, run
 
         removed["firewall"] = sweep_rules(scope)
     if run_id:
-        try:  # build cache layers of the run's removed images
+        with contextlib.suppress(Exception):  # build cache layers of the run's removed images
             client.images.prune(filters={"dangling": True, "label": f"{RUN_LABEL}={run_id}"})
-        except Exception:
-            pass
     return removed
 
 
-def labelled(client: Any, project: str | None = None, run_id: str | None = None,
-             scope: str = "all") -> dict[str, list[str]]:
+def labelled(
+    client: Any, project: str | None = None, run_id: str | None = None, scope: str = "all"
+) -> dict[str, list[str]]:
     """What is on the engine of one run (project/run_id) or of any run, by kind, within `scope`
     (as in _in_scope); kinds with nothing are left out, so an empty dict means nothing is there."""
     objects, images = _selectors(project, run_id)
@@ -355,7 +377,8 @@ def labelled(client: Any, project: str | None = None, run_id: str | None = None,
         "containers": [c.name for c in list_containers(client, objects) if _in_scope(c, scope)],
         "networks": [n.name for n in client.networks.list(filters=objects) if _in_scope(n, scope)],
         "volumes": [v.name for v in client.volumes.list(filters=objects) if _in_scope(v, scope)],
-        "images": [t for i in client.images.list(filters=images) if _in_scope(i, scope)
-                   for t in (i.tags or [i.short_id])],
+        "images": [
+            t for i in client.images.list(filters=images) if _in_scope(i, scope) for t in (i.tags or [i.short_id])
+        ],
     }
     return {kind: names for kind, names in found.items() if names}

@@ -22,6 +22,7 @@ What the run changes, never what is being graded:
 - a variable named without a value (`environment: [TOKEN]`) is left unset: Compose would take
   it from its own environment at `up`;
 - `profiles` are dropped: Compose printed only the services that run."""
+
 from __future__ import annotations
 
 import copy
@@ -32,8 +33,7 @@ from typing import Any
 from grader.runtime.engine import OWNER_LABEL, RUN_LABEL, owner
 
 # The spellings of a limit other than deploy.resources.limits; Compose refuses two that differ.
-LIMIT_KEYS = ("mem_limit", "cpus", "pids_limit", "cpu_count", "cpu_percent", "cpu_quota", "cpu_period",
-              "memswap_limit")
+LIMIT_KEYS = ("mem_limit", "cpus", "pids_limit", "cpu_count", "cpu_percent", "cpu_quota", "cpu_period", "memswap_limit")
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,15 @@ def _lowest(*values: float | None) -> float:
     return min(v for v in values if v is not None and v > 0)
 
 
-def run_document(resolved: dict[str, Any], project: str, run_id: str, backend: str | None,
-                 limits: Limits = Limits(), build_network: str = "none", sealed: bool = True) -> dict[str, Any]:
+def run_document(
+    resolved: dict[str, Any],
+    project: str,
+    run_id: str,
+    backend: str | None,
+    limits: Limits = Limits(),
+    build_network: str = "none",
+    sealed: bool = True,
+) -> dict[str, Any]:
     doc = copy.deepcopy(resolved)
     doc["name"] = project
     labels = {RUN_LABEL: run_id, OWNER_LABEL: owner()}

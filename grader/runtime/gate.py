@@ -13,6 +13,7 @@ with its file and line, or ComposeRefusedError with Compose's own words.
 5. The resolved project against the allow-list (grader/runtime/allowlist.py) and the images
    its builds and services use (grader/runtime/base_images.py).
 `allow_unsafe` (input the grader's user trusts) skips 1, 2, 4 and 5."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -28,12 +29,22 @@ from grader.workspace import Workspace
 
 
 def _unread(ws: Workspace, problems: list[InputError]) -> UnsafeSubmissionError:
-    return UnsafeSubmissionError([Hazard("unread_file", e.file or ws.compose_rel or "", e.line or 1,
-                                         {"problem": e.message}, ALLOW_TEXT) for e in problems])
+    return UnsafeSubmissionError(
+        [
+            Hazard("unread_file", e.file or ws.compose_rel or "", e.line or 1, {"problem": e.message}, ALLOW_TEXT)
+            for e in problems
+        ]
+    )
 
 
-def checked_project(ws: Workspace, argv: list[str], project: str, base_images: list[str],
-                    engine: Callable[[], Any], allow_unsafe: bool = False) -> dict[str, Any]:
+def checked_project(
+    ws: Workspace,
+    argv: list[str],
+    project: str,
+    base_images: list[str],
+    engine: Callable[[], Any],
+    allow_unsafe: bool = False,
+) -> dict[str, Any]:
     """The project as Compose resolved it, once the gate let it through. `engine` gives the
     Docker client the image rule asks (only called when it is needed)."""
     assert ws.compose is not None and ws.compose_rel is not None
@@ -48,8 +59,9 @@ def checked_project(ws: Workspace, argv: list[str], project: str, base_images: l
         return resolved
     if ws.compose_problems:
         raise _unread(ws, ws.compose_problems)
-    hazards = list(check_resolved(resolved, ws.root, ws.compose.root, ws.compose_rel, project,
-                                  set(ws.compose.services)))
+    hazards = list(
+        check_resolved(resolved, ws.root, ws.compose.root, ws.compose_rel, project, set(ws.compose.services))
+    )
     hazards += check_images(resolved, ws.root, ws.compose.root, ws.compose_rel, engine(), base_images)
     if hazards:
         raise UnsafeSubmissionError(sorted(hazards, key=lambda h: (h.file, h.line)))

@@ -2,6 +2,7 @@
 
 Every request opens its own connection, as separate browser tabs would, so nginx chooses a
 backend replica for each one."""
+
 from __future__ import annotations
 
 import http.client
@@ -65,11 +66,13 @@ class Client:
             conn.request(method, path, body=data, headers=headers)
             r = conn.getresponse()
             payload = r.read(4 * 1024 * 1024)
-            return Response(method, path, r.status, {k.lower(): v for k, v in r.getheaders()}, payload,
-                            time.monotonic() - start)
+            return Response(
+                method, path, r.status, {k.lower(): v for k, v in r.getheaders()}, payload, time.monotonic() - start
+            )
         except (OSError, http.client.HTTPException) as e:
-            return Response(method, path, None, {}, b"", time.monotonic() - start,
-                            f"{e.__class__.__name__}: {e}".rstrip(": "))
+            return Response(
+                method, path, None, {}, b"", time.monotonic() - start, f"{e.__class__.__name__}: {e}".rstrip(": ")
+            )
         finally:
             conn.close()
 

@@ -1,6 +1,7 @@
 """What a runtime phase returns, and the small helpers every phase uses. Kept apart from the
 stack and the scenario so that phases, the contract runner and the scenario import it without
 importing each other."""
+
 from __future__ import annotations
 
 import time
@@ -14,6 +15,7 @@ from grader.results import Finding
 @dataclass
 class PhaseOutcome:
     """What one runtime phase found."""
+
     findings: list[Finding]
     details: list[dict[str, Any]] = field(default_factory=list)
     output: str | None = None

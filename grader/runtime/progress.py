@@ -2,6 +2,7 @@
 and the share of requests per replica. On a terminal with rich; otherwise one plain line per
 event on stderr, which reads well in CI logs. The lines are in the report's language; what
 Compose itself prints stays as Compose wrote it."""
+
 from __future__ import annotations
 
 import sys
@@ -19,8 +20,14 @@ TEXT = {
         "removing": "removing the run's containers, networks, volumes and images",
         "no_answer": "{request}: no answer ({error})",
         "schemathesis": "schemathesis against {document} …",
-        "elapsed": "[{seconds:6.1f}s]", "took": "({seconds:.1f}s)",
-        "pass": "pass", "fail": "fail", "warn": "warn", "skip": "skip", "error": "error", "blocked": "blocked",
+        "elapsed": "[{seconds:6.1f}s]",
+        "took": "({seconds:.1f}s)",
+        "pass": "pass",
+        "fail": "fail",
+        "warn": "warn",
+        "skip": "skip",
+        "error": "error",
+        "blocked": "blocked",
     },
     "ko": {
         "stale_removed": "강제로 끝난 이전 실행이 남긴 {count}개를 지웠습니다.",
@@ -30,8 +37,14 @@ TEXT = {
         "removing": "이번 실행이 만든 컨테이너, 네트워크, 볼륨, 이미지를 지우는 중입니다.",
         "no_answer": '{request}: 응답이 없습니다("{error}").',
         "schemathesis": "schemathesis로 API가 {document}{과} 맞는지 확인하는 중 …",
-        "elapsed": "[{seconds:6.1f}초]", "took": "({seconds:.1f}초)",
-        "pass": "통과", "fail": "실패", "warn": "경고", "skip": "검사하지 않음", "error": "오류", "blocked": "막힘",
+        "elapsed": "[{seconds:6.1f}초]",
+        "took": "({seconds:.1f}초)",
+        "pass": "통과",
+        "fail": "실패",
+        "warn": "경고",
+        "skip": "검사하지 않음",
+        "error": "오류",
+        "blocked": "막힘",
     },
 }
 STATUSES = ("pass", "fail", "warn", "skip", "error", "blocked")
@@ -96,11 +109,17 @@ class PlainProgress(Progress):
 class RichProgress(Progress):
     def __init__(self, lang: str = "en") -> None:
         from rich.console import Console
-        from rich.progress import Progress as Bar, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as Bar
+        from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self.console = Console(stderr=True)
-        self.bar = Bar(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                       console=self.console, transient=False)
+        self.bar = Bar(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
         self.bar.start()
         self.task: Any = None
         self.slug = ""
@@ -121,8 +140,9 @@ class RichProgress(Progress):
     def done(self, slug: str, status: str, seconds: float, message: str) -> None:
         colour = {"pass": "green", "fail": "red", "warn": "yellow", "skip": "bright_black"}.get(status, "magenta")
         if self.task is not None:
-            self.bar.update(self.task, description=f"[bold]{slug}[/] [{colour}]{self.outcome(status)}[/]",
-                            total=1, completed=1)
+            self.bar.update(
+                self.task, description=f"[bold]{slug}[/] [{colour}]{self.outcome(status)}[/]", total=1, completed=1
+            )
             self.task = None
 
     def shares(self, shares: list[tuple[str, float]]) -> None:

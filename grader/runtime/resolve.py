@@ -11,6 +11,7 @@ is read from the submission or from the grader's home.
 
 The document Compose prints is what the gate checks and what the run starts (grader/runtime/
 freeze.py): every `$` in it is escaped as `$$`, so nothing is interpolated a second time."""
+
 from __future__ import annotations
 
 import json
@@ -29,24 +30,31 @@ class ComposeRefusedError(InputError):
     """`docker compose config` did not load the project: Compose's own words, exit 2."""
 
 
-def resolve(argv: list[str], workdir: Path, project: str, files: list[str] | None = None,
-            timeout: float = 60.0) -> dict[str, Any]:
+def resolve(
+    argv: list[str], workdir: Path, project: str, files: list[str] | None = None, timeout: float = 60.0
+) -> dict[str, Any]:
     """The project as Compose loads it, as a plain document (`config --format json`).
     `files`: the `-f` files when the grader was told which compose file to read; else Compose
     picks them as it does for the learner."""
-    cmd = [*argv, "--project-name", project, *[a for f in files or [] for a in ("-f", f)],
-           "config", "--format", "json"]
+    cmd = [*argv, "--project-name", project, *[a for f in files or [] for a in ("-f", f)], "config", "--format", "json"]
     # No PWD either: it is the shell's, not the project's (`${PWD}/nginx.conf` works only where a
     # shell set it; `./nginx.conf` is the project's file everywhere), and the static model has none.
     env = dict(RESOLVE_ENV)
     try:
-        done = subprocess.run(cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=timeout, start_new_session=True)
+        done = subprocess.run(
+            cmd,
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            start_new_session=True,
+        )
     except subprocess.TimeoutExpired:
         raise ComposeRefusedError(f"`docker compose config` did not finish within {timeout:g} s") from None
     if done.returncode != 0 or not done.stdout.strip():
-        said = " ".join(line for line in done.stderr.splitlines()
-                        if line.strip() and "level=warning" not in line)[:400]
+        said = " ".join(line for line in done.stderr.splitlines() if line.strip() and "level=warning" not in line)[:400]
         said = said.replace(f"{workdir}/", "")  # the submission's own paths, as the learner names them
         raise ComposeRefusedError(f"Compose does not load the project: {said or 'no output'}")
     try:

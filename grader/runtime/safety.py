@@ -3,6 +3,7 @@ containers into the host: privileged mode, host namespaces, the Docker socket, h
 outside the submission, devices, extra capabilities, unconfined security options, or a build
 context outside the root. Runtime grading runs untrusted files; `--allow-unsafe` is for input
 the grader's user trusts."""
+
 from __future__ import annotations
 
 import posixpath
@@ -18,10 +19,24 @@ from grader.submission.yamlfile import YMap, YNode, YScalar, YSeq
 
 # Docker's default capability set: adding one of these back changes nothing a container
 # could not already do.
-ALLOWED_CAPS = frozenset({
-    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
-    "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
-})
+ALLOWED_CAPS = frozenset(
+    {
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "NET_RAW",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
+    }
+)
 HOST_NAMESPACE_KEYS = ("network_mode", "pid", "ipc", "uts", "userns_mode", "cgroup")
 DOCKER_SOCKETS = ("docker.sock", "docker.socket", "containerd.sock", "podman.sock")
 
@@ -30,9 +45,10 @@ DOCKER_SOCKETS = ("docker.sock", "docker.socket", "containerd.sock", "podman.soc
 # reason (`why`) the path is refused.
 TEXT = {
     "en": {
-        "refused": "refused to run: {hazard}", "more": " (and {count} more)",
+        "refused": "refused to run: {hazard}",
+        "more": " (and {count} more)",
         "privileged": "service {service} asks for `privileged: true`, which gives the container the host's devices "
-                      "and every capability",
+        "and every capability",
         "namespace": "service {service} asks for `{key}: host`, sharing the host's namespace",
         "devices": "service {service} asks for host `{key}`",
         "capability": "service {service} adds capability {cap} beyond Docker's default set",
@@ -41,7 +57,7 @@ TEXT = {
         "extends": "service {service} extends {path!r}, but {why}",
         "bind": "service {service} bind-mounts {path!r}, but {why}",
         "remote_context": "service {service} builds from a remote context {path!r}; only the submission's own "
-                          "folders are built",
+        "folders are built",
         "context": "service {service} has build context {path!r}, but {why}",
         "dockerfile": "service {service} builds with dockerfile {path!r}, but {why}",
         "extra_context": "service {service} adds build context {key}={path!r} from outside the submission",
@@ -55,9 +71,10 @@ TEXT = {
         "why_outside": "it is outside the submission",
     },
     "ko": {
-        "refused": "안전하지 않아 실행하지 않습니다. {hazard}", "more": " 이 밖에도 {count}개가 더 있습니다.",
+        "refused": "안전하지 않아 실행하지 않습니다. {hazard}",
+        "more": " 이 밖에도 {count}개가 더 있습니다.",
         "privileged": "{service} 서비스가 `privileged: true`를 요청합니다. 이러면 컨테이너가 호스트의 장치와 모든 "
-                      "권한을 갖게 됩니다.",
+        "권한을 갖게 됩니다.",
         "namespace": "{service} 서비스가 `{key}: host`로 호스트의 네임스페이스를 함께 씁니다.",
         "devices": "{service} 서비스가 호스트의 `{key}`{을} 요청합니다.",
         "capability": "{service} 서비스가 Docker의 기본 권한 목록에 없는 {cap}{을} 추가합니다.",
@@ -66,7 +83,7 @@ TEXT = {
         "extends": "{service} 서비스가 `extends`로 가져오는 {path!r}{은} {why}",
         "bind": "{service} 서비스가 마운트하는 호스트 경로 {path!r}{은} {why}",
         "remote_context": "{service} 서비스가 원격 빌드 컨텍스트 {path!r}에서 빌드합니다. 제출물 안의 폴더만 "
-                          "빌드할 수 있습니다.",
+        "빌드할 수 있습니다.",
         "context": "{service} 서비스의 빌드 컨텍스트 {path!r}{은} {why}",
         "dockerfile": "{service} 서비스가 빌드에 쓰는 `dockerfile` {path!r}{은} {why}",
         "extra_context": "{service} 서비스가 제출물 밖의 빌드 컨텍스트 {key}={path!r}{을} 추가합니다.",

@@ -3,6 +3,7 @@ phases in order (grader/runtime/phases/, one module each), and clean up whatever
 A phase whose prerequisite did not pass is skipped with the reason, not failed a second time.
 
 Nothing here sleeps for a fixed time: every wait polls with backoff up to a timeout."""
+
 from __future__ import annotations
 
 import secrets
@@ -12,12 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from grader import interrupt
 from grader.results import Finding, Status
 from grader.runtime.compose_cli import ComposeProject, find_compose
 from grader.runtime.engine import Engine, connect, labelled, sweep
-from grader import interrupt
-from grader.runtime.outcome import PhaseOutcome, backoff, tail
 from grader.runtime.freeze import run_document
+from grader.runtime.outcome import PhaseOutcome, backoff, tail
 from grader.runtime.phases import PHASES
 from grader.runtime.progress import Progress
 from grader.runtime.stack import RuntimeOptions, Stack
@@ -57,14 +58,17 @@ class RuntimeRun:
         from grader.runtime.seal import why_not_available
 
         self.argv, self.version = find_compose()
-        self.resolved = checked_project(self.ws, self.argv, self.project, list(self.opt.base_images), connect,
-                                        allow_unsafe)
+        self.resolved = checked_project(
+            self.ws, self.argv, self.project, list(self.opt.base_images), connect, allow_unsafe
+        )
         why = why_not_available() if self.opt.seal else "the rubric turns sealing off"
         if why is not None and self.opt.seal and not allow_unsafe:
             from grader.errors import RuntimeSetupError
 
-            raise RuntimeSetupError(f"cannot seal the run's network: {why}. Run the grader as root beside the "
-                                    "engine, or set `runtime: {seal: false}` in the rubric for a class you trust")
+            raise RuntimeSetupError(
+                f"cannot seal the run's network: {why}. Run the grader as root beside the "
+                "engine, or set `runtime: {seal: false}` in the rubric for a class you trust"
+            )
         self.sealed = why is None
 
     def run(self) -> dict[str, PhaseOutcome]:
@@ -100,9 +104,21 @@ class RuntimeRun:
         # The run's folder holds the document and nothing else: no .env of the learner's is read
         # again, and nothing in it is interpolated again.
         document = Path(self._tmp.name) / "compose.run.json"
-        document.write_text(json.dumps(run_document(
-            self.resolved, self.project, self.run_id, self.ws.roles.get("backend"), self.opt.limits,
-            self.opt.build_network, self.sealed), indent=1), "utf-8")
+        document.write_text(
+            json.dumps(
+                run_document(
+                    self.resolved,
+                    self.project,
+                    self.run_id,
+                    self.ws.roles.get("backend"),
+                    self.opt.limits,
+                    self.opt.build_network,
+                    self.sealed,
+                ),
+                indent=1,
+            ),
+            "utf-8",
+        )
         with interrupt.deferred():  # the project made and said together: what is cleaned up is what was said
             self.compose = ComposeProject(self.argv, self.project, [document], Path(self._tmp.name))
             self.progress.say("project", project=self.project, version=self.version)
@@ -123,7 +139,8 @@ class RuntimeRun:
                 continue
             if time.monotonic() > stack.deadline:
                 self.outcomes[phase.SLUG] = PhaseOutcome(
-                    [Finding(Status.FAIL, "total_timeout", {"seconds": f"{self.opt.total_timeout:g}"})])
+                    [Finding(Status.FAIL, "total_timeout", {"seconds": f"{self.opt.total_timeout:g}"})]
+                )
                 continue
             self.progress.phase(phase.SLUG)
             start = time.monotonic()
@@ -148,7 +165,7 @@ class RuntimeRun:
         for what, step in steps:
             try:
                 step()
-            except Exception as e:  # noqa: BLE001 - report and go on to the next step
+            except Exception as e:
                 self.cleanup_problems.append(f"{what}: {e.__class__.__name__}: {e}")
 
     def _unseal(self) -> None:
@@ -158,8 +175,9 @@ class RuntimeRun:
     def _down(self) -> None:
         if self.compose is None:  # stopped before the project was made: nothing of it to down
             return
-        down = self.compose.run("down", "--volumes", "--remove-orphans", "--timeout", "3", timeout=180,
-                                interruptible=False)
+        down = self.compose.run(
+            "down", "--volumes", "--remove-orphans", "--timeout", "3", timeout=180, interruptible=False
+        )
         if not down.ok:
             self.cleanup_problems.append(f"compose down: {tail(down.output, 3)}")
 

@@ -18,6 +18,7 @@ Each rule carries a comment with the run's id and owner, so `grader clean` and t
 remove the rules of a grader that was killed. The rules need root and the engine on this
 machine; where that is not so, runtime grading stops with a setup error (exit 4) unless the
 rubric turns sealing off (`runtime.seal: false`) for a trusted class."""
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,9 @@ _RULE = re.compile(r'--comment "?workshop-grader run=(\w+) owner=([^" ]+)"?')
 
 
 def _iptables(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([tool, "-w", "5", *args], capture_output=True, text=True, timeout=30,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [tool, "-w", "5", *args], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
+    )
 
 
 def why_not_available() -> str | None:
@@ -88,16 +90,20 @@ class Seal:
                 if tool == "ip6tables":
                     continue  # IPv6 is refused by the gate; its INPUT rule is a second lock
                 self.remove()
-                raise RuntimeSetupError(f"could not install the run's firewall rule ({chain}): "
-                                        f"{done.stderr.strip()[:200]}")
+                raise RuntimeSetupError(
+                    f"could not install the run's firewall rule ({chain}): {done.stderr.strip()[:200]}"
+                )
             self.installed.append((tool, chain, full))
 
     def remove(self) -> list[str]:
         problems = []
         for tool, chain, full in self.installed:
             done = _iptables(tool, "-D", chain, *full)
-            if done.returncode != 0 and "does a matching rule exist" not in done.stderr.lower() \
-                    and "bad rule" not in done.stderr.lower():
+            if (
+                done.returncode != 0
+                and "does a matching rule exist" not in done.stderr.lower()
+                and "bad rule" not in done.stderr.lower()
+            ):
                 problems.append(f"firewall rule in {chain}: {done.stderr.strip()[:200]}")
         self.installed = []
         return problems
@@ -124,8 +130,7 @@ def sweep_rules(scope: str = "stale") -> list[str]:
                 run, who = m.group(1), m.group(2)
                 if scope != "all" and _owner_alive(who) and not (scope == "left" and who == owner()):
                     continue
-                args = shlex.split(line[len(f"-A {chain} "):])
+                args = shlex.split(line[len(f"-A {chain} ") :])
                 if _iptables(tool, "-D", chain, *args).returncode == 0:
                     removed.add(run)
     return sorted(removed)
-

@@ -3,6 +3,7 @@ client through the frontend, the deadline, the options, and what the submission'
 about the run (roles, the API's route through nginx and how nginx resolves the backend).
 
 Phases read and act through this object only; they never import each other or the scenario."""
+
 from __future__ import annotations
 
 import math
@@ -12,18 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import interrupt
 from grader.errors import Interrupted
 from grader.nginx.model import DOCKER_DNS_TTL, LONGEST_VALID, Resolution
 from grader.results import Finding, Status
-from grader.submission.yamlfile import file_of
 from grader.rubric import DEFAULT_API_PATH
-from grader import interrupt
 from grader.runtime.compose_cli import CommandResult, ComposeProject
 from grader.runtime.engine import Accepted, Engine, Replica, accepted_between
+from grader.runtime.freeze import Limits
 from grader.runtime.http import Client, LoadTally, SteadyLoad
 from grader.runtime.outcome import PhaseOutcome, backoff
-from grader.runtime.freeze import Limits
 from grader.runtime.progress import Progress
+from grader.submission.yamlfile import file_of
 from grader.workspace import Workspace
 
 # nginx's default fail_timeout: a server that failed once is not tried again for this long.
@@ -74,6 +75,7 @@ class TrafficWait:
     """How long to wait for a replica nginx should reach: a time bound where nginx re-resolves
     soon enough to wait for it, else a number of requests (the outcome is already decided by
     the config, and the requests only confirm it)."""
+
     seconds: float | None
     requests: int | None
     reason: str  # once | long-valid | valid | unknown
@@ -100,8 +102,15 @@ def _running_for(started_at: str) -> float:
 
 
 class Stack:
-    def __init__(self, ws: Workspace, options: RuntimeOptions, engine: Engine, compose: ComposeProject,
-                 run_id: str, progress: Progress | None = None):
+    def __init__(
+        self,
+        ws: Workspace,
+        options: RuntimeOptions,
+        engine: Engine,
+        compose: ComposeProject,
+        run_id: str,
+        progress: Progress | None = None,
+    ):
         self.ws = ws
         self.opt = options
         self.engine = engine
@@ -120,8 +129,7 @@ class Stack:
     # -- what the files say ---------------------------------------------------------------------
     def at_compose(self, status: Status, key: str, line: int | None = None, /, **params: Any) -> Finding:
         # A line read from the project knows its file (the override, an included or extended file).
-        return Finding(status, key, params, file_of(line, self.ws.compose_rel),
-                       int(line) if line is not None else None)
+        return Finding(status, key, params, file_of(line, self.ws.compose_rel), int(line) if line is not None else None)
 
     def at_route(self, status: Status, key: str, /, **params: Any) -> Finding:
         """A finding at the API's proxy_pass: for failures nginx's config is the cause of."""
@@ -177,14 +185,25 @@ class Stack:
 
     # -- Compose --------------------------------------------------------------------------------
     def compose_run(self, *args: str, timeout: float) -> CommandResult:
-        return self.compose.run(*args, timeout=min(timeout, max(1.0, self.deadline - time.monotonic())),
-                                on_line=lambda line: self.progress.output(line[:100]))
+        return self.compose.run(
+            *args,
+            timeout=min(timeout, max(1.0, self.deadline - time.monotonic())),
+            on_line=lambda line: self.progress.output(line[:100]),
+        )
 
     def scale(self, count: int) -> CommandResult:
         # Only the backend service is named, so Compose leaves the frontend (nginx) running as is.
-        return self.compose_run("up", "--detach", "--no-build", "--no-recreate", "--no-deps",
-                                "--scale", f"{self.backend}={count}", self.backend or "",
-                                timeout=self.opt.up_timeout)
+        return self.compose_run(
+            "up",
+            "--detach",
+            "--no-build",
+            "--no-recreate",
+            "--no-deps",
+            "--scale",
+            f"{self.backend}={count}",
+            self.backend or "",
+            timeout=self.opt.up_timeout,
+        )
 
     # -- containers -----------------------------------------------------------------------------
     def replicas(self) -> list[Replica]:
@@ -213,8 +232,9 @@ class Stack:
             # A replica whose sockets cannot be read counts by its state alone.
             ready = [r for r in running if listening.get(r.id, True)]
             self.progress.say("replicas_ready", ready=len(ready), want=want)
-            broken = [r for r in replicas if r.status in ("exited", "dead") or r.restart_count >= 2
-                      or r.health == "unhealthy"]
+            broken = [
+                r for r in replicas if r.status in ("exited", "dead") or r.restart_count >= 2 or r.health == "unhealthy"
+            ]
             if broken:
                 return False, replicas, "broken"
             if len(ready) == want == len(running) and all(_running_for(r.started_at) >= steady for r in ready):
@@ -226,12 +246,20 @@ class Stack:
 
     @staticmethod
     def replica_details(replicas: list[Replica]) -> list[dict[str, Any]]:
-        return [{"replica": r.name, "status": r.status, "health": r.health, "exit_code": r.exit_code,
-                 "restarts": r.restart_count,
-                 "message": f"{r.name}: {r.status}" + (f" ({r.health})" if r.health else "")
-                 + (f", exit code {r.exit_code}" if r.status == "exited" else "")
-                 + (f", restarted {r.restart_count}x" if r.restart_count else "")}
-                for r in replicas]
+        return [
+            {
+                "replica": r.name,
+                "status": r.status,
+                "health": r.health,
+                "exit_code": r.exit_code,
+                "restarts": r.restart_count,
+                "message": f"{r.name}: {r.status}"
+                + (f" ({r.health})" if r.health else "")
+                + (f", exit code {r.exit_code}" if r.status == "exited" else "")
+                + (f", restarted {r.restart_count}x" if r.restart_count else ""),
+            }
+            for r in replicas
+        ]
 
     # -- requests and what the replicas accepted -------------------------------------------------
     def burst(self, requests: int) -> int:
@@ -298,8 +326,9 @@ class Stack:
         return fair_share / replicas if replicas else math.inf
 
     # -- steady load while replicas come and go ---------------------------------------------------
-    def under_load(self, action: Any, settle: float = 1.0, min_requests: int = 50,
-                   most: float = 12.0) -> tuple[bool, str, SteadyLoad]:
+    def under_load(
+        self, action: Any, settle: float = 1.0, min_requests: int = 50, most: float = 12.0
+    ) -> tuple[bool, str, SteadyLoad]:
         """Run `action` while requests keep coming; go on a little after it (nginx and DNS catch
         up then) until at least `min_requests` were sent, so that 99% means something. Returns
         the load halted, not stopped: the requests still in flight may take nginx's retries to
@@ -312,7 +341,8 @@ class Stack:
                 ok, info = action()
                 start = time.monotonic()
                 while time.monotonic() - start < most and (
-                        time.monotonic() - start < settle or load.tally.sent < min_requests):
+                    time.monotonic() - start < settle or load.tally.sent < min_requests
+                ):
                     interrupt.sleep(0.1)
                 load.halt()
         except Interrupted:

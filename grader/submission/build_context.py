@@ -2,6 +2,7 @@
 `ADD` whose source is not among them fails the build ("not found" / "excluded by
 .dockerignore"), so the image is never made. Docker's pattern rules are docker-py's
 PatternMatcher (the engine's own rules, ported), not ours."""
+
 from __future__ import annotations
 
 import posixpath
@@ -24,6 +25,7 @@ class IgnoreLine:
 @dataclass(frozen=True)
 class CopyFailure:
     """A COPY/ADD the build stops at: its source is not in the context the builder gets."""
+
     dockerfile: str
     line: int
     instruction: str  # as written, e.g. "COPY nginx.conf /etc/nginx/conf.d/default.conf"
@@ -59,7 +61,7 @@ def excluded_by(ignore: list[IgnoreLine], path: str) -> IgnoreLine | None:
     if not PatternMatcher([i.pattern for i in ignore]).matches(path):
         return None
     for n in range(len(ignore), 0, -1):
-        if not PatternMatcher([i.pattern for i in ignore[:n - 1]]).matches(path):
+        if not PatternMatcher([i.pattern for i in ignore[: n - 1]]).matches(path):
             return ignore[n - 1]
     return ignore[-1]
 
@@ -102,8 +104,9 @@ def copy_failures(root: SubmissionRoot, context: str, df: Dockerfile) -> list[Co
     return out
 
 
-def _failure(root: SubmissionRoot, context: str, df: Dockerfile, inst: Instruction, source: str,
-             ignore: list[IgnoreLine]) -> CopyFailure | None:
+def _failure(
+    root: SubmissionRoot, context: str, df: Dockerfile, inst: Instruction, source: str, ignore: list[IgnoreLine]
+) -> CopyFailure | None:
     if any(c in source for c in GLOB_CHARS) or "://" in source or source.startswith("git@") or "$" in source:
         return None
     # The builder reads sources relative to the context's root, `..` and a leading `/` included.

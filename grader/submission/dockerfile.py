@@ -1,5 +1,6 @@
 """Just enough of a Dockerfile to locate files and roles: FROM per stage, COPY/ADD with their
 source and destination, EXPOSE, ENV, CMD and ENTRYPOINT, each with its line."""
+
 from __future__ import annotations
 
 import json
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Instruction:
     """One Dockerfile instruction, continuation lines joined."""
+
     line: int
     keyword: str  # upper case
     args: list[str]
@@ -21,6 +23,7 @@ class Instruction:
 @dataclass
 class Stage:
     """One build stage: from its FROM to the next."""
+
     image: str
     name: str | None
     line: int
@@ -30,6 +33,7 @@ class Stage:
 @dataclass
 class Dockerfile:
     """A parsed Dockerfile and its build stages."""
+
     rel: str
     stages: list[Stage]
     global_args: list[Instruction] = field(default_factory=list)  # ARG before the first FROM

@@ -13,11 +13,12 @@ Compose reads YAML with go-yaml v3 into Go values and turns a value into a strin
   it is below -4 or from 6 up (`1e+06`, `1.5`, `100000`).
 tests/test_compose_yaml12.py holds each rule to `docker compose config`.
 """
+
 from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -25,18 +26,30 @@ PLAIN_TAG = "tag:workshop-grader,plain"  # an untagged plain scalar, typed by re
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_SPECIAL_FLOATS = {".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan,
-                   ".inf": math.inf, ".Inf": math.inf, ".INF": math.inf,
-                   "+.inf": math.inf, "+.Inf": math.inf, "+.INF": math.inf,
-                   "-.inf": -math.inf, "-.Inf": -math.inf, "-.INF": -math.inf}
+_SPECIAL_FLOATS = {
+    ".nan": math.nan,
+    ".NaN": math.nan,
+    ".NAN": math.nan,
+    ".inf": math.inf,
+    ".Inf": math.inf,
+    ".INF": math.inf,
+    "+.inf": math.inf,
+    "+.Inf": math.inf,
+    "+.INF": math.inf,
+    "-.inf": -math.inf,
+    "-.Inf": -math.inf,
+    "-.INF": -math.inf,
+}
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 # Go's strconv.ParseFloat accepts more than YAML's form (after a '.' hint only).
 _GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.?[0-9]*)([eE][-+]?[0-9]+)?")
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 _UINT64 = (1 << 64) - 1
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_TIME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})([Tt ])(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d{1,9})?"
-                   r"(Z|[-+]\d{2}:\d{2})?")
+_TIME = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})([Tt ])(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d{1,9})?"
+    r"(Z|[-+]\d{2}:\d{2})?"
+)
 
 
 class GoTime(str):
@@ -68,7 +81,7 @@ def _timestamp(text: str) -> GoTime | None:
     m = _DATE.fullmatch(text)
     try:
         if m:
-            t = datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=timezone.utc)
+            t = datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=UTC)
             return GoTime(go_time(t, 0, "UTC"))
         m = _TIME.fullmatch(text)
         if m is None or (m[4] == " " and m[9]) or (m[4] in "Tt" and not m[9]):
@@ -76,7 +89,7 @@ def _timestamp(text: str) -> GoTime | None:
         frac = m[8] or ""
         nanos = int((frac[1:] + "000000000")[:9]) if frac else 0
         if m[9] in (None, "Z"):
-            tz, zone = timezone.utc, "UTC"
+            tz, zone = UTC, "UTC"
         else:
             sign = 1 if m[9][0] == "+" else -1
             tz = timezone(sign * timedelta(hours=int(m[9][1:3]), minutes=int(m[9][4:6])))

@@ -4,6 +4,7 @@ Every path is resolved (symlinks included) and must stay inside the submission r
 over the size cap is refused before it is read; UTF-8 with or without BOM and UTF-16 with BOM
 are accepted; CRLF and CR line ends become LF so line numbers match what editors show.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,6 +20,7 @@ MAX_FILE_BYTES = 1024 * 1024
 @dataclass(frozen=True)
 class SourceFile:
     """A file of the submission as read: inside the root, within the size cap, decoded to LF text."""
+
     rel: str  # path shown to the learner: relative to the root, with '/'
     path: Path  # the resolved path that was read
     text: str

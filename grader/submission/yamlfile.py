@@ -8,11 +8,13 @@ Compose resolves them. Hostile input is refused before it costs anything: nestin
 than MAX_DEPTH is caught on the event stream (no recursion), and an alias bomb is caught by
 counting the size the document would have once aliases are expanded (memoised, linear).
 """
+
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -41,7 +43,7 @@ class Line(int):
 
     file: str | None
 
-    def __new__(cls, n: int, file: str | None = None) -> "Line":
+    def __new__(cls, n: int, file: str | None = None) -> Line:
         obj = super().__new__(cls, n)
         obj.file = file
         return obj
@@ -58,6 +60,7 @@ def file_of(line: int | None, default: str | None) -> str | None:
 @dataclass
 class YNode:
     """A YAML node with the place it was written, so every finding can point at its line."""
+
     line: int  # 1-based; a Line (with its file) when read by load_yaml
     col: int  # 1-based
     tag: str | None = field(default=None, kw_only=True)  # a local tag such as !reset or !override
@@ -69,6 +72,7 @@ class YNode:
 @dataclass
 class YScalar(YNode):
     """A scalar: the value as Compose reads it, and the text as the learner wrote it."""
+
     value: Any = None
     raw: str = ""  # the text as written, e.g. "22:22" that YAML 1.1 would read as a number
     quoted: bool = False
@@ -85,6 +89,7 @@ class YScalar(YNode):
 @dataclass
 class YSeq(YNode):
     """A sequence of located nodes."""
+
     items: list[YNode] = field(default_factory=list)
 
     def plain(self) -> list[Any]:
@@ -94,6 +99,7 @@ class YSeq(YNode):
 @dataclass
 class YMap(YNode):
     """A mapping of string keys to located nodes, with the line of each key."""
+
     items: dict[str, YNode] = field(default_factory=dict)
     key_lines: dict[str, int] = field(default_factory=dict)
 
@@ -110,6 +116,7 @@ class YMap(YNode):
 @dataclass(frozen=True)
 class Comment:
     """A comment of the YAML file; the scaling comment (C105) is looked for among them."""
+
     line: int  # a Line, with its file, when read by load_yaml
     text: str  # without the leading '#'
 
@@ -117,6 +124,7 @@ class Comment:
 @dataclass
 class YamlDocument:
     """One YAML file as read: its root node and its comments."""
+
     rel: str
     root: YNode | None
     comments: list[Comment]
@@ -145,15 +153,16 @@ def _check_shape(text: str, rel: str) -> None:
                 if depth > MAX_DEPTH:
                     raise InputError(
                         f"nesting deeper than {MAX_DEPTH} levels; a compose file never needs that",
-                        rel, _mark_line(ev.start_mark))
+                        rel,
+                        _mark_line(ev.start_mark),
+                    )
             elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError as e:
         raise _yaml_error(e, rel) from None
 
 
-_TYPED_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-               "tag:yaml.org,2002:null"}
+_TYPED_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
 
 
 def scalar_value(node: yaml.ScalarNode, constructor: Any) -> Any:
@@ -161,7 +170,7 @@ def scalar_value(node: yaml.ScalarNode, constructor: Any) -> Any:
     quoted, `!!str` or of a local tag (`!reset`); an explicit `!!int` and the like by its text."""
     if node.tag == PLAIN_TAG or node.tag in _TYPED_TAGS:
         return resolve_plain(node.value)
-    if node.tag == STR_TAG or node.tag.startswith("!") and not node.tag.startswith("!!"):
+    if node.tag == STR_TAG or (node.tag.startswith("!") and not node.tag.startswith("!!")):
         return node.value
     try:
         return constructor.construct_object(node)
@@ -207,8 +216,9 @@ class _Builder:
         line, col = Line(node.start_mark.line + 1, self.rel), node.start_mark.column + 1
         out: YNode
         if isinstance(node, yaml.ScalarNode):
-            out = YScalar(line, col, value=scalar_value(node, self.constructor), raw=node.value,
-                          quoted=node.style in ("'", '"'))
+            out = YScalar(
+                line, col, value=scalar_value(node, self.constructor), raw=node.value, quoted=node.style in ("'", '"')
+            )
         elif isinstance(node, yaml.SequenceNode):
             out = YSeq(line, col, items=[self.build(c, f"{path}[{i}]") for i, c in enumerate(node.value)])
         elif isinstance(node, yaml.MappingNode):
@@ -233,20 +243,27 @@ class _Builder:
                     merged.append(built)
                 continue
             if not isinstance(k, yaml.ScalarNode):
-                raise InputError("a mapping key must be a plain value, not a list or mapping",
-                                 self.rel, k.start_mark.line + 1)
+                raise InputError(
+                    "a mapping key must be a plain value, not a list or mapping", self.rel, k.start_mark.line + 1
+                )
             key = k.value
             typed = scalar_value(k, self.constructor)
             if not isinstance(typed, str) and self.bad_key is None:
                 # Compose decodes keys as YAML values and refuses one that is not a string.
                 where = f"in {path}" if path else "at top level"
                 shown = compose_text(typed) if typed is not None else "<nil>"
-                self.bad_key = InputError(f"Non-string key {where}: {shown}; Compose reads only string keys: "
-                                          f"write it in quotes (\"{k.value}\")", self.rel, k.start_mark.line + 1)
+                self.bad_key = InputError(
+                    f"Non-string key {where}: {shown}; Compose reads only string keys: "
+                    f'write it in quotes ("{k.value}")',
+                    self.rel,
+                    k.start_mark.line + 1,
+                )
             if key in m.items:
                 raise InputError(
-                    f"key {key!r} is defined twice (first at line {m.key_lines[key]}); "
-                    "Compose refuses duplicate keys", self.rel, k.start_mark.line + 1)
+                    f"key {key!r} is defined twice (first at line {m.key_lines[key]}); Compose refuses duplicate keys",
+                    self.rel,
+                    k.start_mark.line + 1,
+                )
             m.items[key] = self.build(v, f"{path}.{key}" if path else key)
             m.key_lines[key] = Line(k.start_mark.line + 1, self.rel)
         # Explicit keys win over merged ones; earlier merge sources win over later ones.
@@ -280,7 +297,7 @@ def comments_of(text: str, rel: str | None = None) -> list[Comment]:
             i = bisect.bisect_right(starts, idx) - 1
             inside = i >= 0 and spans[i][0] <= idx < spans[i][1]
             if before_ok and not inside:
-                out.append(Comment(Line(lineno, rel), line[pos + 1:].strip()))
+                out.append(Comment(Line(lineno, rel), line[pos + 1 :].strip()))
                 break
             pos = line.find("#", pos + 1)
         line_start += len(line) + 1
@@ -305,7 +322,9 @@ def load_yaml_documents(text: str, rel: str) -> list[YamlDocument]:
             if size > MAX_EXPANDED_NODES or budget < 0:
                 raise InputError(
                     f"expands to more than {MAX_EXPANDED_NODES} values through aliases (an alias bomb?)",
-                    rel, node.start_mark.line + 1)
+                    rel,
+                    node.start_mark.line + 1,
+                )
         root = builder.build(node) if node is not None else None
         out.append(YamlDocument(rel=rel, root=root, comments=[], bad_key=builder.bad_key))
     out[0].comments = comments_of(text, rel)
@@ -317,8 +336,11 @@ def load_yaml(text: str, rel: str) -> YamlDocument:
     docs = load_yaml_documents(text, rel)
     if len(docs) > 1:
         second = docs[1].root
-        raise InputError("holds several YAML documents (---); a compose file is one document", rel,
-                         second.line if second is not None else None)
+        raise InputError(
+            "holds several YAML documents (---); a compose file is one document",
+            rel,
+            second.line if second is not None else None,
+        )
     return docs[0]
 
 

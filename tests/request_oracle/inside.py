@@ -17,6 +17,7 @@ back to DIR/N.out, then DIR/N.done, and nginx moves on to the next case.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -76,7 +77,7 @@ class Dns(socketserver.BaseRequestHandler):
         data, sock = self.request
         if len(data) < 12:
             return
-        qid, _flags, qd = struct.unpack("!HHH", data[:6])
+        qid, _flags, _qd = struct.unpack("!HHH", data[:6])
         end = 12
         while end < len(data) and data[end]:
             end += data[end] + 1
@@ -110,13 +111,10 @@ def send(nginx: str, req: dict) -> dict:
         body = resp.read()
         out: dict = {"status": resp.status, "headers": [[k, v] for k, v in resp.getheaders()]}
         if resp.getheader("Content-Type") == "application/json":
-            try:
+            with contextlib.suppress(ValueError):
                 out["echo"] = json.loads(body)
-            except ValueError:
-                pass
         return out
-    except (ConnectionRefusedError, ConnectionResetError, socket.timeout, http.client.RemoteDisconnected,
-            OSError) as e:
+    except (TimeoutError, ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected, OSError) as e:
         return {"status": None, "error": type(e).__name__}
     finally:
         conn.close()

@@ -24,9 +24,11 @@ With --image, it also makes variables.json: nginx's built-in variables, read fro
 binaries (every module's variable array), plus the few names modules add in code, which the
 image's own nginx confirms one by one (`nginx -t` of a config using each candidate).
 """
+
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import struct
@@ -39,21 +41,42 @@ PTR = 8
 MODULE_COMMANDS, MODULE_TYPE = 8 * PTR, 9 * PTR
 # ngx_command_t: ngx_str_t name (len, data), type, set, conf, offset, post
 COMMAND_SIZE = 7 * PTR
-MODULE_TYPES = {0x45524F43: "core", 0x464E4F43: "conf", 0x544E5645: "event", 0x50545448: "http",
-                0x4D525453: "stream", 0x4C49414D: "mail"}
+MODULE_TYPES = {
+    0x45524F43: "core",
+    0x464E4F43: "conf",
+    0x544E5645: "event",
+    0x50545448: "http",
+    0x4D525453: "stream",
+    0x4C49414D: "mail",
+}
 # The context bits of a directive's type, by module type (ngx_conf_file.h, ngx_http_config.h,
 # ngx_stream_config.h, ngx_mail.h, ngx_event.h).
 CONTEXT_BITS = {
     "core": {0x01000000: "main"},
     "conf": {0xFF000000: "any"},
     "event": {0x02000000: "events"},
-    "http": {0x02000000: "http", 0x04000000: "server", 0x08000000: "location", 0x10000000: "upstream",
-             0x20000000: "server_if", 0x40000000: "location_if", 0x80000000: "limit_except"},
+    "http": {
+        0x02000000: "http",
+        0x04000000: "server",
+        0x08000000: "location",
+        0x10000000: "upstream",
+        0x20000000: "server_if",
+        0x40000000: "location_if",
+        0x80000000: "limit_except",
+    },
     "stream": {0x02000000: "stream", 0x04000000: "server", 0x08000000: "upstream"},
     "mail": {0x02000000: "mail", 0x04000000: "server"},
 }
-ARG_BITS = {0x00000001: 0, 0x00000002: 1, 0x00000004: 2, 0x00000008: 3, 0x00000010: 4, 0x00000020: 5,
-            0x00000040: 6, 0x00000080: 7}
+ARG_BITS = {
+    0x00000001: 0,
+    0x00000002: 1,
+    0x00000004: 2,
+    0x00000008: 3,
+    0x00000010: 4,
+    0x00000020: 5,
+    0x00000040: 6,
+    0x00000080: 7,
+}
 BLOCK, FLAG, ANY, ONE_MORE, TWO_MORE, DIRECT = 0x100, 0x200, 0x400, 0x800, 0x1000, 0x10000
 ENUM_SLOTS = {"ngx_conf_set_enum_slot", "ngx_conf_set_bitmask_slot"}
 
@@ -68,9 +91,10 @@ class Image:
 
         self.path = path
         self.data = path.read_bytes()
-        elf = ELFFile(open(path, "rb"))
-        self.segments = [(s["p_vaddr"], s["p_offset"], s["p_filesz"]) for s in elf.iter_segments()
-                         if s["p_type"] == "PT_LOAD"]
+        elf = ELFFile(io.BytesIO(self.data))
+        self.segments = [
+            (s["p_vaddr"], s["p_offset"], s["p_filesz"]) for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"
+        ]
         dynsym = elf.get_section_by_name(".dynsym")
         assert isinstance(dynsym, SymbolTableSection), f"{path}: no dynamic symbols"
         self.symbols: dict[str, int] = {}
@@ -101,7 +125,7 @@ class Image:
         for vaddr, offset, filesz in self.segments:
             if vaddr <= addr < vaddr + filesz:
                 start = offset + addr - vaddr
-                return self.data[start:start + size]
+                return self.data[start : start + size]
         return b"\0" * size  # .bss: zero until nginx runs
 
     def word(self, addr: int) -> int:
@@ -279,13 +303,20 @@ def verified_variables(image: str, names: set[str]) -> set[str]:
     it, in http and in stream), all in one container without a network."""
     import subprocess
 
-    script = ("cd /tmp; for v in \"$@\"; do "
-              "printf 'events{} http{ server{ listen 8080; location / { return 200 \"$%s\"; } } }' \"$v\" > h.conf; "
-              "printf 'events{} stream{ server{ listen 9000; return \"$%s\"; } }' \"$v\" > s.conf; "
-              "for c in h s; do nginx -t -q -c /tmp/$c.conf -p /tmp/ -g 'pid /tmp/n.pid; error_log stderr;' "
-              ">/dev/null 2>&1 && { echo \"$v\"; break; }; done; done; exit 0")
-    done = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c", script,
-                           "sh", *sorted(names)], capture_output=True, text=True, timeout=600, check=True)
+    script = (
+        'cd /tmp; for v in "$@"; do '
+        'printf \'events{} http{ server{ listen 8080; location / { return 200 "$%s"; } } }\' "$v" > h.conf; '
+        'printf \'events{} stream{ server{ listen 9000; return "$%s"; } }\' "$v" > s.conf; '
+        "for c in h s; do nginx -t -q -c /tmp/$c.conf -p /tmp/ -g 'pid /tmp/n.pid; error_log stderr;' "
+        '>/dev/null 2>&1 && { echo "$v"; break; }; done; done; exit 0'
+    )
+    done = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", "--entrypoint", "sh", image, "-c", script, "sh", *sorted(names)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     return set(done.stdout.split())
 
 
@@ -343,21 +374,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--builtin", action="append", default=[])
     ap.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
     ap.add_argument("--variables-out", type=Path, default=Path(__file__).with_name("variables.json"))
-    ap.add_argument("--image", help="the image whose nginx is asked which lone names are variables "
-                                    "(nginx:1.30); without it the variables table is not made")
+    ap.add_argument(
+        "--image",
+        help="the image whose nginx is asked which lone names are variables "
+        "(nginx:1.30); without it the variables table is not made",
+    )
     args = ap.parse_args(argv)
     if args.image:
         variables = make_variables(args.root, args.builtin, args.image)
         vtext = json.dumps(variables, indent=1) + "\n"
         if args.check:
             if args.variables_out.read_text() != vtext:
-                print(f"{args.variables_out} differs from the variables of {args.image}: run make_table.py again",
-                      file=sys.stderr)
+                print(
+                    f"{args.variables_out} differs from the variables of {args.image}: run make_table.py again",
+                    file=sys.stderr,
+                )
                 return 1
         else:
             args.variables_out.write_text(vtext)
-            print(f"{args.variables_out}: {len(variables['static'])} variables, "
-                  f"{sum(map(len, variables['dynamic'].values()))} in dynamic modules")
+            print(
+                f"{args.variables_out}: {len(variables['static'])} variables, "
+                f"{sum(map(len, variables['dynamic'].values()))} in dynamic modules"
+            )
     table = make(args.root, args.builtin)
     text = json.dumps(table, indent=None, separators=(",", ":"), sort_keys=False) + "\n"
     text = text.replace('},{"name"', '},\n{"name"')  # one module or directive a line: reviewable diffs

@@ -4,6 +4,7 @@ have passed, and `run(stack) -> PhaseOutcome`. As for the static checks, a rubri
 points and may override a text.
 
 Importing this package imports no Docker code: the rubric is checked against it statically."""
+
 from __future__ import annotations
 
 from importlib import import_module
@@ -30,5 +31,5 @@ BY_CODE: dict[str, ModuleType] = {m.CODE: m for m in PHASES}
 BY_SLUG: dict[str, ModuleType] = {m.SLUG: m for m in PHASES}
 
 for _m in PHASES:  # a phase may only need phases that run before it
-    _before = {p.SLUG for p in PHASES[:PHASES.index(_m)]}
+    _before = {p.SLUG for p in PHASES[: PHASES.index(_m)]}
     assert set(_m.NEEDS) <= _before, f"{_m.CODE} needs {set(_m.NEEDS) - _before}, which run later"

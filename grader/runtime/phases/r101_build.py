@@ -1,5 +1,6 @@
 """R1: the stack builds. `docker compose build`; a failure points at the Dockerfile line of
 the step that failed, or names the base image that is missing."""
+
 from __future__ import annotations
 
 import posixpath
@@ -25,15 +26,14 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="Nothing else can be checked until `docker compose build` succeeds: every image the compose "
-           "file builds must build from the submission's own files.",
+        "file builds must build from the submission's own files.",
         ko="`docker compose build`가 성공해야 나머지를 확인할 수 있습니다. compose 파일이 빌드하는 모든 "
-           "이미지는 제출한 파일만으로 빌드되어야 합니다.",
+        "이미지는 제출한 파일만으로 빌드되어야 합니다.",
     ),
     fix=Text(
         en="Run `docker compose build` yourself and fix the first step that fails (shown below with its "
-           "Dockerfile line).",
-        ko="직접 `docker compose build`를 실행해 처음 실패하는 단계(아래에 Dockerfile 줄과 함께 표시)를 "
-           "고치세요.",
+        "Dockerfile line).",
+        ko="직접 `docker compose build`를 실행해 처음 실패하는 단계(아래에 Dockerfile 줄과 함께 표시)를 고치세요.",
     ),
     messages={
         "pass": Message(
@@ -52,9 +52,9 @@ TEXTS = CheckTexts(
         ),
         "base_image_missing": Message(
             en="The base image {image} is not on this machine and cannot be pulled. Use an image tag "
-               "that exists (the workshop uses nginx:1.30 and python:3.13-slim).",
+            "that exists (the workshop uses nginx:1.30 and python:3.13-slim).",
             ko="베이스 이미지 {image}{가} 로컬에 없고 내려받을 수도 없습니다. 있는 이미지 태그를 쓰세요 "
-               "(워크숍은 nginx:1.30, python:3.13-slim을 씁니다).",
+            "(워크숍은 nginx:1.30, python:3.13-slim을 씁니다).",
             params=("image",),
         ),
         "fail": Message(
@@ -65,8 +65,10 @@ TEXTS = CheckTexts(
     },
 )
 
-MISSING_IMAGE = re.compile(r"(?:pull access denied for|failed to resolve source metadata for|"
-                           r"not found: manifest unknown|No such image:?)\s*([^\s,:]+(?::[^\s,]+)?)")
+MISSING_IMAGE = re.compile(
+    r"(?:pull access denied for|failed to resolve source metadata for|"
+    r"not found: manifest unknown|No such image:?)\s*([^\s,:]+(?::[^\s,]+)?)"
+)
 
 
 def run(stack: Stack) -> PhaseOutcome:
@@ -74,19 +76,25 @@ def run(stack: Stack) -> PhaseOutcome:
         return PhaseOutcome([stack.at_compose(Status.PASS, "nothing_to_build")])
     r = stack.compose_run("build", timeout=stack.opt.build_timeout)
     if r.ok:
-        return PhaseOutcome([stack.at_compose(Status.PASS, "pass", seconds=f"{r.seconds:.1f}")],
-                            output=tail(r.output, 5))
+        return PhaseOutcome(
+            [stack.at_compose(Status.PASS, "pass", seconds=f"{r.seconds:.1f}")], output=tail(r.output, 5)
+        )
     if r.timed_out:
-        return PhaseOutcome([stack.at_compose(Status.FAIL, "timeout", seconds=f"{stack.opt.build_timeout:g}")],
-                            output=tail(r.output, 40))
+        return PhaseOutcome(
+            [stack.at_compose(Status.FAIL, "timeout", seconds=f"{stack.opt.build_timeout:g}")],
+            output=tail(r.output, 40),
+        )
     missing = MISSING_IMAGE.search(r.output)
     if missing:
         image = missing.group(1).replace("docker.io/library/", "")
-        return PhaseOutcome([stack.at_compose(Status.FAIL, "base_image_missing", image=image)],
-                            output=tail(r.output, 40))
+        return PhaseOutcome(
+            [stack.at_compose(Status.FAIL, "base_image_missing", image=image)], output=tail(r.output, 40)
+        )
     step, file, line = failed_step(stack, r.output)
-    return PhaseOutcome([Finding(Status.FAIL, "fail", {"step": step or "?"}, file or stack.ws.compose_rel, line)],
-                        output=tail(r.output, 40))
+    return PhaseOutcome(
+        [Finding(Status.FAIL, "fail", {"step": step or "?"}, file or stack.ws.compose_rel, line)],
+        output=tail(r.output, 40),
+    )
 
 
 def failed_step(stack: Stack, output: str) -> tuple[str | None, str | None, int | None]:

@@ -1,9 +1,9 @@
 """R5: the API answers through the frontend's published port: GET and POST of the list path
 return JSON. A failure says what nginx answered (502: it could not reach the backend)."""
+
 from __future__ import annotations
 
 import re
-
 from typing import TYPE_CHECKING, Any
 
 from grader.results import Finding, Status
@@ -26,15 +26,15 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="Learners use the app at http://localhost through nginx. `GET` and `POST /api/posts` must "
-           "answer with JSON through the frontend's published port, not only from the backend.",
+        "answer with JSON through the frontend's published port, not only from the backend.",
         ko="학습자는 nginx를 거쳐 http://localhost로 앱을 씁니다. `GET`, `POST /api/posts`가 "
-           "백엔드에서만이 아니라 프론트엔드의 게시 포트를 거쳐 JSON으로 응답해야 합니다.",
+        "백엔드에서만이 아니라 프론트엔드의 게시 포트를 거쳐 JSON으로 응답해야 합니다.",
     ),
     fix=Text(
         en="Open http://localhost/api/posts; for 502, make proxy_pass name the backend service and the "
-           "port it listens on.",
+        "port it listens on.",
         ko="http://localhost/api/posts를 열어 보세요. 502라면 proxy_pass가 백엔드 서비스 이름과 그 "
-           "서비스가 듣는 포트를 가리키게 하세요.",
+        "서비스가 듣는 포트를 가리키게 하세요.",
     ),
     messages={
         "pass": Message(
@@ -49,14 +49,14 @@ TEXTS = CheckTexts(
         ),
         "frontend_down": Message(
             en="The frontend's container is {state}, so Docker publishes no port for it: nginx exits at "
-               "start. Its log says: {said}",
+            "start. Its log says: {said}",
             ko="프론트엔드 컨테이너가 {state} 상태라서 Docker가 포트를 게시하지 않습니다. nginx가 시작하자마자 "
-               "종료합니다. 로그의 내용: {said}",
+            "종료합니다. 로그의 내용: {said}",
             fix=Text(
                 en="Run `docker compose logs frontend` and correct what nginx names; `nginx -t` in the "
-                   "image checks the config before you start it.",
+                "image checks the config before you start it.",
                 ko="`docker compose logs frontend`{로} 로그를 보고 nginx가 가리키는 곳을 고치세요. 이미지 "
-                   "안에서 `nginx -t`{를} 실행하면 시작하기 전에 설정을 확인할 수 있습니다.",
+                "안에서 `nginx -t`{를} 실행하면 시작하기 전에 설정을 확인할 수 있습니다.",
             ),
             params=("said", "state"),
         ),
@@ -68,9 +68,9 @@ TEXTS = CheckTexts(
         ),
         "not_accepted": Message(
             en="{request} got no answer from the frontend ({error}): `listen {listen}` takes no connection that "
-               "comes to the container's IPv4 address, where the published port leads.",
+            "comes to the container's IPv4 address, where the published port leads.",
             ko="{request} 요청에 프론트엔드가 응답하지 않았습니다 ({error}). `listen {listen}`{은} 게시한 포트가 "
-               "이어지는 컨테이너의 IPv4 주소로 오는 연결을 받지 않습니다.",
+            "이어지는 컨테이너의 IPv4 주소로 오는 연결을 받지 않습니다.",
             fix=Text(
                 en="Listen on every IPv4 address of the container: `listen {port};`.",
                 ko="컨테이너의 모든 IPv4 주소에서 listen하세요: `listen {port};`.",
@@ -79,26 +79,22 @@ TEXTS = CheckTexts(
             extra=("status",),
         ),
         "bad_gateway": Message(
-            en="{request} answered {status}: nginx could not reach the backend. Check the host and port "
-               "in proxy_pass.",
+            en="{request} answered {status}: nginx could not reach the backend. Check the host and port in proxy_pass.",
             ko="{request}{가} {status}{로} 응답했습니다: nginx가 백엔드에 닿지 못했습니다. proxy_pass의 "
-               "호스트와 포트를 확인하세요.",
+            "호스트와 포트를 확인하세요.",
             params=("request", "status"),
             extra=("error",),
         ),
         "not_found": Message(
-            en="{request} answered 404: no location sends it to the backend, or the path is rewritten on "
-               "the way.",
+            en="{request} answered 404: no location sends it to the backend, or the path is rewritten on the way.",
             ko="{request}{가} 404로 응답했습니다: 이 요청을 백엔드로 보내는 location이 없거나 경로가 "
-               "바뀌어 전달됩니다.",
+            "바뀌어 전달됩니다.",
             params=("request",),
             extra=("error", "status"),
         ),
         "not_json": Message(
-            en="{request} answered {status}, but not with JSON (is nginx serving a page instead of "
-               "proxying?).",
-            ko="{request}{가} {status}{로} 응답했지만 JSON이 아닙니다 (nginx가 프록시 대신 페이지를 "
-               "보내고 있나요?).",
+            en="{request} answered {status}, but not with JSON (is nginx serving a page instead of proxying?).",
+            ko="{request}{가} {status}{로} 응답했지만 JSON이 아닙니다 (nginx가 프록시 대신 페이지를 보내고 있나요?).",
             params=("request", "status"),
             extra=("error",),
         ),
@@ -134,8 +130,10 @@ def _frontend_down(stack: Stack) -> tuple[str, str] | None:
     """(state, the last line of its log) when no frontend container is running: a container that
     exits or restarts has no published port."""
     containers = stack.engine.containers(stack.frontend)
-    if not containers or any(c.attrs.get("State", {}).get("Status") == "running"
-                             and not c.attrs.get("State", {}).get("Restarting") for c in containers):
+    if not containers or any(
+        c.attrs.get("State", {}).get("Status") == "running" and not c.attrs.get("State", {}).get("Restarting")
+        for c in containers
+    ):
         return None
     c = containers[0]
     text, _ = stack.engine.logs(c.id, 64 * 1024)
@@ -159,8 +157,15 @@ def _unaccepting_listen(stack: Stack) -> tuple[Any, int] | None:
     arrives = route.arrives if route is not None else None
     if nginx is None or arrives is None or arrives.kind != "closed":
         return None
-    return next(((ls.node, ls.port) for s in nginx.servers() for ls in listens(nginx, s)
-                 if ls.node is not None and closed_to_outside(ls)), None)
+    return next(
+        (
+            (ls.node, ls.port)
+            for s in nginx.servers()
+            for ls in listens(nginx, s)
+            if ls.node is not None and closed_to_outside(ls)
+        ),
+        None,
+    )
 
 
 def failure(stack: Stack, r: Response) -> Finding:
@@ -171,8 +176,13 @@ def failure(stack: Stack, r: Response) -> Finding:
         listen = _unaccepting_listen(stack)
         if listen is not None:
             node, port = listen
-            return Finding(Status.FAIL, "not_accepted", {**params, "listen": " ".join(node.args), "port": port},
-                           node.file, node.line)
+            return Finding(
+                Status.FAIL,
+                "not_accepted",
+                {**params, "listen": " ".join(node.args), "port": port},
+                node.file,
+                node.line,
+            )
         # No server nginx loads takes the API (the static grade's N100 finding says which line
         # made it so): that line is the cause.
         from grader.checks.context import CheckContext
@@ -192,8 +202,9 @@ def failure(stack: Stack, r: Response) -> Finding:
 
 def run(stack: Stack) -> PhaseOutcome:
     if stack.frontend is None:
-        return PhaseOutcome([stack.at_compose(Status.FAIL, "no_frontend", None,
-                                              services=", ".join(stack.model.services))])
+        return PhaseOutcome(
+            [stack.at_compose(Status.FAIL, "no_frontend", None, services=", ".join(stack.model.services))]
+        )
     target, host = frontend_port(stack)
     if host is None:
         svc = stack.model.service(stack.frontend)
@@ -202,12 +213,15 @@ def run(stack: Stack) -> PhaseOutcome:
             # Where the files say why nginx cannot start (the static grade's error), that line.
             err = stack.ws.nginx_error
             if err is not None and err.file:
-                return PhaseOutcome([Finding(Status.FAIL, "frontend_down", {"state": down[0], "said": down[1]},
-                                             err.file, err.line)])
-            return PhaseOutcome([stack.at_compose(Status.FAIL, "frontend_down", svc.line if svc else None,
-                                                  state=down[0], said=down[1])])
-        return PhaseOutcome([stack.at_compose(Status.FAIL, "not_published", svc.line if svc else None,
-                                              service=stack.frontend)])
+                return PhaseOutcome(
+                    [Finding(Status.FAIL, "frontend_down", {"state": down[0], "said": down[1]}, err.file, err.line)]
+                )
+            return PhaseOutcome(
+                [stack.at_compose(Status.FAIL, "frontend_down", svc.line if svc else None, state=down[0], said=down[1])]
+            )
+        return PhaseOutcome(
+            [stack.at_compose(Status.FAIL, "not_published", svc.line if svc else None, service=stack.frontend)]
+        )
     from grader.runtime.http import Client
 
     stack.client = Client("127.0.0.1", host)
@@ -228,5 +242,6 @@ def run(stack: Stack) -> PhaseOutcome:
     details.append({"message": created.describe()})
     if not (created.ok and created.is_json()):
         return PhaseOutcome([failure(stack, created)], details, created.body[:2000].decode("utf-8", "replace"))
-    return PhaseOutcome([stack.at_compose(Status.PASS, "pass", path=stack.opt.list_path,
-                                          status=last.status, port=host)], details)
+    return PhaseOutcome(
+        [stack.at_compose(Status.PASS, "pass", path=stack.opt.list_path, status=last.status, port=host)], details
+    )

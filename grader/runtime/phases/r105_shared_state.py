@@ -1,5 +1,6 @@
 """R5: posts written through one replica are read through every replica. Posts are created
 through the frontend (so they land on different replicas), then read back many times."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -24,15 +25,15 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="Replicas are interchangeable only when they share their data. With one SQLite file inside "
-           "each container, a post appears or disappears depending on which replica answers.",
+        "each container, a post appears or disappears depending on which replica answers.",
         ko="복제본이 데이터를 공유해야 서로 바꿔 쓸 수 있습니다. 컨테이너마다 SQLite 파일이 따로 있으면 "
-           "어느 복제본이 응답하느냐에 따라 글이 보이기도 하고 사라지기도 합니다.",
+        "어느 복제본이 응답하느냐에 따라 글이 보이기도 하고 사라지기도 합니다.",
     ),
     fix=Text(
         en="Keep the database on one named volume mounted by every replica (e.g. "
-           "`volumes: [backend-data:/data]`) and point DATABASE_PATH at it.",
+        "`volumes: [backend-data:/data]`) and point DATABASE_PATH at it.",
         ko="모든 복제본이 마운트하는 하나의 named volume에 데이터베이스를 두고(예: "
-           "`volumes: [backend-data:/data]`) DATABASE_PATH가 그곳을 가리키게 하세요.",
+        "`volumes: [backend-data:/data]`) DATABASE_PATH가 그곳을 가리키게 하세요.",
     ),
     messages={
         "pass": Message(
@@ -47,9 +48,9 @@ TEXTS = CheckTexts(
         ),
         "fail": Message(
             en="{bad_reads} of {reads} reads missed posts just created (up to {missing} of {created}): "
-               "the replicas do not share one database.",
+            "the replicas do not share one database.",
             ko="{reads}번 읽기 중 {bad_reads}번에서 방금 만든 글이 빠졌습니다 ({created}개 중 최대 "
-               "{missing}개): 복제본들이 하나의 데이터베이스를 공유하지 않습니다.",
+            "{missing}개): 복제본들이 하나의 데이터베이스를 공유하지 않습니다.",
             params=("bad_reads", "created", "missing", "reads"),
         ),
     },
@@ -81,7 +82,17 @@ def run(stack: Stack) -> PhaseOutcome:
         if not r.ok or missing:
             missing_reads.append(len(missing) if r.ok else len(made))
     if missing_reads:
-        return PhaseOutcome([stack.at_compose(Status.FAIL, "fail", volume_line(stack), created=len(made),
-                                              bad_reads=len(missing_reads), reads=reads,
-                                              missing=max(missing_reads))])
+        return PhaseOutcome(
+            [
+                stack.at_compose(
+                    Status.FAIL,
+                    "fail",
+                    volume_line(stack),
+                    created=len(made),
+                    bad_reads=len(missing_reads),
+                    reads=reads,
+                    missing=max(missing_reads),
+                )
+            ]
+        )
     return PhaseOutcome([stack.at_compose(Status.PASS, "pass", created=len(made), reads=reads)])

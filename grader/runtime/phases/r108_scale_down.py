@@ -5,6 +5,7 @@ Where scale-up showed that nginx keeps the addresses it found earlier, the outco
 which replicas Compose removes (it picks among replicas created in the same second in no fixed
 order) and whether nginx happens to hold their addresses: it is not judged, and the phase says
 it follows from R107, every time."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -28,21 +29,21 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="Removing replicas must not break users: nginx should stop using a gone replica (short DNS "
-           "validity) and retry another one (proxy_next_upstream) instead of answering 502. At least 99% "
-           "of steady requests must succeed while the backend goes from 5 to 2 replicas. When R107 "
-           "showed that nginx keeps old addresses, this phase is not judged: which replicas Compose "
-           "removes is not fixed, so the result would not follow from the files.",
+        "validity) and retry another one (proxy_next_upstream) instead of answering 502. At least 99% "
+        "of steady requests must succeed while the backend goes from 5 to 2 replicas. When R107 "
+        "showed that nginx keeps old addresses, this phase is not judged: which replicas Compose "
+        "removes is not fixed, so the result would not follow from the files.",
         ko="복제본을 줄여도 사용자에게 오류가 나면 안 됩니다. nginx는 사라진 복제본을 곧 쓰지 않아야 "
-           "하고 (짧은 DNS valid) 502 대신 다른 복제본으로 다시 시도해야 합니다 (proxy_next_upstream). "
-           "백엔드를 5개에서 2개로 줄이는 동안 계속 보내는 요청의 99% 이상이 성공해야 합니다. R107에서 "
-           "nginx가 예전 주소를 계속 쓰는 것이 드러났다면 이 단계는 판정하지 않습니다. Compose가 어느 "
-           "복제본을 지울지는 정해져 있지 않아 결과가 파일을 따르지 않기 때문입니다.",
+        "하고 (짧은 DNS valid) 502 대신 다른 복제본으로 다시 시도해야 합니다 (proxy_next_upstream). "
+        "백엔드를 5개에서 2개로 줄이는 동안 계속 보내는 요청의 99% 이상이 성공해야 합니다. R107에서 "
+        "nginx가 예전 주소를 계속 쓰는 것이 드러났다면 이 단계는 판정하지 않습니다. Compose가 어느 "
+        "복제본을 지울지는 정해져 있지 않아 결과가 파일을 따르지 않기 때문입니다.",
     ),
     fix=Text(
         en="Use `resolver 127.0.0.11 valid=10s;`, a short `proxy_connect_timeout` (e.g. 2s) and "
-           "`proxy_next_upstream error timeout;`.",
+        "`proxy_next_upstream error timeout;`.",
         ko="`resolver 127.0.0.11 valid=10s;`, 짧은 `proxy_connect_timeout`(예: 2s), "
-           "`proxy_next_upstream error timeout;`을 쓰세요.",
+        "`proxy_next_upstream error timeout;`을 쓰세요.",
     ),
     messages={
         "pass": Message(
@@ -53,11 +54,11 @@ TEXTS = CheckTexts(
         ),
         "follows_scale_up": Message(
             en="Not judged: this follows from R107. nginx keeps the addresses of `{host}` it found "
-               "earlier, so whether requests fail while scaling down depends on which replicas Compose "
-               "removes. Fix R107 and this phase is checked.",
+            "earlier, so whether requests fail while scaling down depends on which replicas Compose "
+            "removes. Fix R107 and this phase is checked.",
             ko="판정하지 않음: R107에서 이어지는 문제입니다. nginx가 예전에 찾은 `{host}` 주소를 계속 "
-               "써서, 복제본을 줄일 때 요청이 실패할지는 Compose가 어느 복제본을 지우느냐에 달려 "
-               "있습니다. R107을 고치면 이 단계도 확인합니다.",
+            "써서, 복제본을 줄일 때 요청이 실패할지는 Compose가 어느 복제본을 지우느냐에 달려 "
+            "있습니다. R107을 고치면 이 단계도 확인합니다.",
             params=("host",),
             extra=("blocked_by",),
         ),

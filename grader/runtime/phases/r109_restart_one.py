@@ -5,6 +5,7 @@ an answer cached for minutes), nginx still sends to the replicas scale-down remo
 a restarted replica is reached depends on the address Docker gives it back. That outcome would
 change from run to run for the same files, so it is not judged here: the phase says it follows
 from R107, every time."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -28,23 +29,23 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="Restarting one instance (an update, a crash) must not take the app down, and the instance "
-           "must take requests again once it is back. While one replica restarts, at least 99% of steady "
-           "requests must succeed; then the restarted replica must accept a connection within the "
-           "resolver's validity (or nginx's 10 s fail_timeout, whichever is longer) plus 5 s. When R107 "
-           "showed that nginx keeps old addresses, this phase is not judged: the result would depend on "
-           "which address Docker happens to give back, not on the files.",
+        "must take requests again once it is back. While one replica restarts, at least 99% of steady "
+        "requests must succeed; then the restarted replica must accept a connection within the "
+        "resolver's validity (or nginx's 10 s fail_timeout, whichever is longer) plus 5 s. When R107 "
+        "showed that nginx keeps old addresses, this phase is not judged: the result would depend on "
+        "which address Docker happens to give back, not on the files.",
         ko="인스턴스 하나를 재시작해도 (업데이트, 장애) 앱이 멈추면 안 되고, 다시 뜬 인스턴스는 요청을 "
-           "다시 받아야 합니다. 복제본 하나가 재시작하는 동안 계속 보내는 요청의 99% 이상이 성공해야 "
-           "하고, 그 뒤 재시작한 복제본이 resolver의 valid 시간 (또는 nginx의 fail_timeout 10초 중 긴 "
-           "쪽)에 5초를 더한 시간 안에 연결을 받아야 합니다. R107에서 nginx가 예전 주소를 계속 쓰는 것이 "
-           "드러났다면 이 단계는 판정하지 않습니다. 그 결과는 파일이 아니라 Docker가 어떤 주소를 다시 "
-           "주느냐에 달려 있기 때문입니다.",
+        "다시 받아야 합니다. 복제본 하나가 재시작하는 동안 계속 보내는 요청의 99% 이상이 성공해야 "
+        "하고, 그 뒤 재시작한 복제본이 resolver의 valid 시간 (또는 nginx의 fail_timeout 10초 중 긴 "
+        "쪽)에 5초를 더한 시간 안에 연결을 받아야 합니다. R107에서 nginx가 예전 주소를 계속 쓰는 것이 "
+        "드러났다면 이 단계는 판정하지 않습니다. 그 결과는 파일이 아니라 Docker가 어떤 주소를 다시 "
+        "주느냐에 달려 있기 때문입니다.",
     ),
     fix=Text(
         en="Let nginx retry another replica (`proxy_next_upstream error timeout;`, short "
-           "`proxy_connect_timeout`) and re-resolve names (`resolver ... valid=10s`).",
+        "`proxy_connect_timeout`) and re-resolve names (`resolver ... valid=10s`).",
         ko="nginx가 다른 복제본으로 재시도하고 (`proxy_next_upstream error timeout;`, 짧은 "
-           "`proxy_connect_timeout`) 이름을 다시 찾게 하세요 (`resolver ... valid=10s`).",
+        "`proxy_connect_timeout`) 이름을 다시 찾게 하세요 (`resolver ... valid=10s`).",
     ),
     messages={
         "pass": Message(
@@ -60,26 +61,26 @@ TEXTS = CheckTexts(
         ),
         "follows_scale_up": Message(
             en="Not judged: this follows from R107. nginx keeps the addresses of `{host}` it found "
-               "earlier, so it still sends to removed replicas and may never reach a restarted one. Fix "
-               "R107 and this phase is checked.",
+            "earlier, so it still sends to removed replicas and may never reach a restarted one. Fix "
+            "R107 and this phase is checked.",
             ko="판정하지 않음: R107에서 이어지는 문제입니다. nginx가 예전에 찾은 `{host}` 주소를 계속 "
-               "써서, 없어진 복제본으로 요청을 보내고 재시작한 복제본에는 닿지 못할 수 있습니다. R107을 "
-               "고치면 이 단계도 확인합니다.",
+            "써서, 없어진 복제본으로 요청을 보내고 재시작한 복제본에는 닿지 못할 수 있습니다. R107을 "
+            "고치면 이 단계도 확인합니다.",
             params=("host",),
             extra=("blocked_by",),
         ),
         "unmeasured": Message(
             en="The connections of {replicas} could not be read (the container has neither `cat` nor a "
-               "readable /proc on this host).",
+            "readable /proc on this host).",
             ko="{replicas}의 연결 수를 읽을 수 없습니다 (컨테이너에 `cat`이 없고 이 호스트에서 /proc도 "
-               "읽을 수 없습니다).",
+            "읽을 수 없습니다).",
             params=("replicas",),
         ),
         "not_serving_moved": Message(
             en="{replica} came back at {after} (it was {before}) and got no request in {requests} "
-               "requests: nginx keeps the addresses it found earlier.",
+            "requests: nginx keeps the addresses it found earlier.",
             ko="{replica}{가} {after} 주소로 다시 떴지만(전에는 {before}) 요청 {requests}개 동안 하나도 "
-               "받지 못했습니다. nginx가 예전에 찾은 주소만 쓰기 때문입니다.",
+            "받지 못했습니다. nginx가 예전에 찾은 주소만 쓰기 때문입니다.",
             params=("after", "before", "replica", "requests"),
         ),
         "not_back": Message(
@@ -122,8 +123,10 @@ def run(stack: Stack) -> PhaseOutcome:
     ok, _, load = stack.under_load(action)
     if not ok:
         _, details = stack.load_verdict(load.stop(), {})
-        return PhaseOutcome([stack.at_compose(Status.FAIL, "not_back", replica=victim.name,
-                                              seconds=f"{stack.opt.ready_timeout:g}")], details)
+        return PhaseOutcome(
+            [stack.at_compose(Status.FAIL, "not_back", replica=victim.name, seconds=f"{stack.opt.ready_timeout:g}")],
+            details,
+        )
     address_after = stack.engine.addresses(victim.id)
     moved = address_after != address_before
     wait = stack.rejoin_wait(moved)
@@ -134,17 +137,37 @@ def run(stack: Stack) -> PhaseOutcome:
     status, details = stack.load_verdict(load.stop(), params)
     if status is not Status.PASS:
         return PhaseOutcome([stack.at_route(Status.FAIL, "fail", **params)], details)
-    details.append({"message": f"{victim.name}: address {', '.join(address_before) or '?'} before, "
-                               f"{', '.join(address_after) or '?'} after the restart"})
+    details.append(
+        {
+            "message": f"{victim.name}: address {', '.join(address_before) or '?'} before, "
+            f"{', '.join(address_after) or '?'} after the restart"
+        }
+    )
     if victim.id not in counts:
         return PhaseOutcome([stack.at_compose(Status.FAIL, "unmeasured", replicas=victim.name)], details)
-    details.append({"message": f"{victim.name}: accepted {counts[victim.id]} connections in {took:.1f} s "
-                               f"({sent} requests; bound: {wait.describe})"})
+    details.append(
+        {
+            "message": f"{victim.name}: accepted {counts[victim.id]} connections in {took:.1f} s "
+            f"({sent} requests; bound: {wait.describe})"
+        }
+    )
     if counts[victim.id] == 0:
         if wait.requests is not None:
-            return PhaseOutcome([stack.at_route(Status.FAIL, "not_serving_moved", replica=victim.name,
-                                                before=", ".join(address_before), after=", ".join(address_after),
-                                                requests=sent)], details)
-        return PhaseOutcome([stack.at_route(Status.FAIL, "not_serving", replica=victim.name, requests=sent,
-                                            seconds=f"{took:.0f}")], details)
+            return PhaseOutcome(
+                [
+                    stack.at_route(
+                        Status.FAIL,
+                        "not_serving_moved",
+                        replica=victim.name,
+                        before=", ".join(address_before),
+                        after=", ".join(address_after),
+                        requests=sent,
+                    )
+                ],
+                details,
+            )
+        return PhaseOutcome(
+            [stack.at_route(Status.FAIL, "not_serving", replica=victim.name, requests=sent, seconds=f"{took:.0f}")],
+            details,
+        )
     return PhaseOutcome([stack.at_compose(Status.PASS, "pass", **params)], details)

@@ -1,5 +1,6 @@
 """R4: every replica's logs can be read (what `docker compose logs backend` shows), each
 replica's tail kept in the report."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -23,15 +24,14 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="`docker compose logs backend` is how you see which replica served what (R4, R9). It needs "
-           "each replica to log to stdout/stderr.",
+        "each replica to log to stdout/stderr.",
         ko="`docker compose logs backend`로 어느 복제본이 무엇을 처리했는지 봅니다 (R4, R9). 그러려면 각 "
-           "복제본이 stdout/stderr로 로그를 남겨야 합니다.",
+        "복제본이 stdout/stderr로 로그를 남겨야 합니다.",
     ),
     fix=Text(
-        en="Print one line per request to stdout (unbuffered, e.g. `python -u`), including the "
-           "container's hostname.",
+        en="Print one line per request to stdout (unbuffered, e.g. `python -u`), including the container's hostname.",
         ko="요청마다 한 줄을 stdout으로 출력하세요 (버퍼 없이, 예를 들어 `python -u`). 컨테이너 "
-           "hostname을 함께 찍으면 좋습니다.",
+        "hostname을 함께 찍으면 좋습니다.",
     ),
     messages={
         "pass": Message(
@@ -47,7 +47,7 @@ TEXTS = CheckTexts(
         "empty": Message(
             en="{replicas} printed nothing; log each request so `docker compose logs` shows who served it.",
             ko="{replicas}{가} 아무것도 출력하지 않았습니다. 요청마다 로그를 남겨 "
-               "`docker compose logs`로 누가 처리했는지 보이게 하세요.",
+            "`docker compose logs`로 누가 처리했는지 보이게 하세요.",
             params=("replicas",),
         ),
     },
@@ -66,9 +66,15 @@ def run(stack: Stack) -> PhaseOutcome:
         lines = text.splitlines()
         if not lines:
             empty.append(r.name)
-        details.append({"replica": r.name, "lines": len(lines), "truncated": cut,
-                        "message": f"{r.name}: {len(lines)} lines" + (" (cut to the last part)" if cut else ""),
-                        "output": tail(text, 12)})
+        details.append(
+            {
+                "replica": r.name,
+                "lines": len(lines),
+                "truncated": cut,
+                "message": f"{r.name}: {len(lines)} lines" + (" (cut to the last part)" if cut else ""),
+                "output": tail(text, 12),
+            }
+        )
     if unreadable:
         return PhaseOutcome([stack.at_compose(Status.FAIL, "fail", replicas=", ".join(unreadable))], details)
     if empty:

@@ -2,6 +2,7 @@
 with --openapi, else the submission's own (openapi.yaml/.yml/.json at its top, in backend/ or
 in docs/). schemathesis exercises each operation through the frontend in its own process,
 with a JUnit report: one testcase per operation, a <failure> for each that broke a check."""
+
 from __future__ import annotations
 
 import sys
@@ -30,15 +31,14 @@ TEXTS = CheckTexts(
     ),
     why=Text(
         en="The frontend page relies on the API's documented shapes and status codes. Each operation is "
-           "exercised through nginx with generated requests (schemathesis), against the document given "
-           "with --openapi, else the submission's own openapi.yaml (at its top, in backend/ or in docs/).",
+        "exercised through nginx with generated requests (schemathesis), against the document given "
+        "with --openapi, else the submission's own openapi.yaml (at its top, in backend/ or in docs/).",
         ko="프론트엔드 페이지는 문서에 적힌 API 응답 형태와 상태 코드에 기대어 동작합니다. 각 동작을 "
-           "nginx를 거쳐 생성된 요청으로 시험합니다 (schemathesis). 문서는 --openapi로 준 것을, 없으면 "
-           "제출물에 있는 openapi.yaml (맨 위, backend/, docs/ 중 한 곳)을 씁니다.",
+        "nginx를 거쳐 생성된 요청으로 시험합니다 (schemathesis). 문서는 --openapi로 준 것을, 없으면 "
+        "제출물에 있는 openapi.yaml (맨 위, backend/, docs/ 중 한 곳)을 씁니다.",
     ),
     fix=Text(
-        en="Make each listed operation answer with the status codes and JSON shapes the OpenAPI document "
-           "gives.",
+        en="Make each listed operation answer with the status codes and JSON shapes the OpenAPI document gives.",
         ko="목록에 나온 각 동작이 OpenAPI 문서의 상태 코드와 JSON 형태로 응답하게 하세요.",
     ),
     messages={
@@ -53,15 +53,13 @@ TEXTS = CheckTexts(
             params=("document", "failed", "names", "operations"),
         ),
         "no_openapi": Message(
-            en="No OpenAPI document was given (--openapi FILE) or found (openapi.yaml); the contract was "
-               "not checked.",
+            en="No OpenAPI document was given (--openapi FILE) or found (openapi.yaml); the contract was not checked.",
             ko="OpenAPI 문서를 받지도 (--openapi FILE) 찾지도 (openapi.yaml) 못해 계약을 확인하지 않았습니다.",
         ),
         "unavailable": Message(
-            en="schemathesis is not installed (pip install 'workshop-grader[contract]'); the contract "
-               "was not checked.",
+            en="schemathesis is not installed (pip install 'workshop-grader[contract]'); the contract was not checked.",
             ko="schemathesis가 설치되어 있지 않아 (pip install 'workshop-grader[contract]') 계약을 "
-               "확인하지 않았습니다.",
+            "확인하지 않았습니다.",
         ),
         "error": Message(
             en="The contract run did not complete: {error}",
@@ -74,8 +72,9 @@ TEXTS = CheckTexts(
 # Checks about what the server answers; not the ones about which inputs it must refuse, which
 # the workshop app is not asked to enforce beyond its documented 400s.
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
-OWN_DOCUMENTS = tuple(f"{folder}openapi.{ext}" for folder in ("", "backend/", "docs/")
-                      for ext in ("yaml", "yml", "json"))
+OWN_DOCUMENTS = tuple(
+    f"{folder}openapi.{ext}" for folder in ("", "backend/", "docs/") for ext in ("yaml", "yml", "json")
+)
 TIMEOUT = 300.0
 
 
@@ -115,32 +114,68 @@ def run(stack: Stack) -> PhaseOutcome:
     assert stack.client is not None
     with tempfile.TemporaryDirectory(prefix="grader-contract-") as tmp:
         junit = Path(tmp) / "junit.xml"
-        argv = [sys.executable, "-m", "schemathesis.cli", "run", str(spec.resolve()),
-                "--url", f"{stack.client.base}{_base_path(spec)}", "--checks", CHECKS,
-                "--phases", "examples,fuzzing", "--max-examples", str(stack.opt.contract_examples),
-                "--request-timeout", "10", "--seed", "6", "--no-color",
-                "--report", "junit", "--report-junit-path", str(junit)]
+        argv = [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "run",
+            str(spec.resolve()),
+            "--url",
+            f"{stack.client.base}{_base_path(spec)}",
+            "--checks",
+            CHECKS,
+            "--phases",
+            "examples,fuzzing",
+            "--max-examples",
+            str(stack.opt.contract_examples),
+            "--request-timeout",
+            "10",
+            "--seed",
+            "6",
+            "--no-color",
+            "--report",
+            "junit",
+            "--report-junit-path",
+            str(junit),
+        ]
         stack.progress.say("schemathesis", document=named)
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp,
-                                  stdin=subprocess.DEVNULL)
+            proc = subprocess.run(
+                argv, capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp, stdin=subprocess.DEVNULL
+            )
         except subprocess.TimeoutExpired:
             return PhaseOutcome([stack.at_compose(Status.FAIL, "error", error=f"no result within {TIMEOUT:g} s")])
         if not junit.exists():
-            return PhaseOutcome([stack.at_compose(Status.FAIL, "error", error=tail(proc.stdout + proc.stderr, 1))],
-                                output=tail(proc.stdout + proc.stderr, 30))
+            return PhaseOutcome(
+                [stack.at_compose(Status.FAIL, "error", error=tail(proc.stdout + proc.stderr, 1))],
+                output=tail(proc.stdout + proc.stderr, 30),
+            )
         cases = list(ET.parse(junit).getroot().iter("testcase"))
     details, failed = [], []
     for case in cases:
         name = case.get("name", "?")
-        problems = [f.get("message") or (f.text or "").strip().splitlines()[0]
-                    for f in list(case.iter("failure")) + list(case.iter("error"))]
+        problems = [
+            f.get("message") or (f.text or "").strip().splitlines()[0]
+            for f in list(case.iter("failure")) + list(case.iter("error"))
+        ]
         if problems:
             failed.append(name)
             details.append({"operation": name, "status": "fail", "message": f"{name}: {problems[0][:300]}"})
         else:
             details.append({"operation": name, "status": "pass", "message": f"{name}: ok"})
     if failed:
-        return PhaseOutcome([stack.at_compose(Status.FAIL, "fail", failed=len(failed), operations=len(cases),
-                                              names=", ".join(failed), document=named)], details, tail(proc.stdout, 40))
+        return PhaseOutcome(
+            [
+                stack.at_compose(
+                    Status.FAIL,
+                    "fail",
+                    failed=len(failed),
+                    operations=len(cases),
+                    names=", ".join(failed),
+                    document=named,
+                )
+            ],
+            details,
+            tail(proc.stdout, 40),
+        )
     return PhaseOutcome([stack.at_compose(Status.PASS, "pass", operations=len(cases), document=named)], details)
