@@ -4,6 +4,7 @@ machine it ran on) for the README.
 
     python benchmarks/all.py [--count 500] [--rounds 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,24 +36,33 @@ def main() -> None:
     static = run("static_vs_gixy.py")
     batch = run("batch_static.py", "--count", args.count)
     runtime = run("runtime_vs_script.py", "--rounds", args.rounds)
-    docker = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True,
-                            text=True).stdout.strip()
+    docker = subprocess.run(
+        ["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True
+    ).stdout.strip()
     compose = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True).stdout.strip()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"Docker {docker}, Compose {compose}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"Docker {docker}, Compose {compose}"
+    )
     rows = [
-        ("static check of workshop/ vs gixy-ng on its nginx.conf",
-         grab(r"grader check [(][^)]*[)]\s+([\d.]+)", static) + " s",
-         grab(r"gixy-ng [(][^)]*[)]\s+([\d.]+)", static) + " s",
-         grab(r"ratio grader/gixy: ([\d.]+)", static)),
-        (f"{args.count} submissions: grader batch vs grader check once per submission (one process each)",
-         grab(r"all cores[)]\s+[\d.]+ s\s+([\d.]+ ms)", batch) + "/submission",
-         grab(r"one at a time\s+[\d.]+ s\s+([\d.]+ ms)", batch) + "/submission",
-         grab(r"batch/one-at-a-time: ([\d.]+)", batch)),
-        ("runtime scenario on workshop/ vs the same steps as a shell script",
-         grab(r"total [(]wall[)]\s+([\d.]+)", runtime) + " s",
-         grab(r"total [(]wall[)]\s+[\d.]+\s+([\d.]+)", runtime) + " s",
-         grab(r"ratio grader/script: ([\d.]+)", runtime)),
+        (
+            "static check of workshop/ vs gixy-ng on its nginx.conf",
+            grab(r"grader check [(][^)]*[)]\s+([\d.]+)", static) + " s",
+            grab(r"gixy-ng [(][^)]*[)]\s+([\d.]+)", static) + " s",
+            grab(r"ratio grader/gixy: ([\d.]+)", static),
+        ),
+        (
+            f"{args.count} submissions: grader batch vs grader check once per submission (one process each)",
+            grab(r"all cores[)]\s+[\d.]+ s\s+([\d.]+ ms)", batch) + "/submission",
+            grab(r"one at a time\s+[\d.]+ s\s+([\d.]+ ms)", batch) + "/submission",
+            grab(r"batch/one-at-a-time: ([\d.]+)", batch),
+        ),
+        (
+            "runtime scenario on workshop/ vs the same steps as a shell script",
+            grab(r"total [(]wall[)]\s+([\d.]+)", runtime) + " s",
+            grab(r"total [(]wall[)]\s+[\d.]+\s+([\d.]+)", runtime) + " s",
+            grab(r"ratio grader/script: ([\d.]+)", runtime),
+        ),
     ]
     print("| what | grader | baseline | ratio |")
     print("|---|---|---|---|")

@@ -5,6 +5,7 @@ submission for each and the ratios.
 
     python benchmarks/batch_static.py [--count 500]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,11 @@ MISTAKES = [
     None,
     ("docker-compose.yml", "  backend:\n", "  backend:\n    container_name: be\n"),
     ("frontend/nginx.conf", "proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;"),
-    ("docker-compose.yml", "    depends_on:\n      - backend\n", "    depends_on:\n      backend:\n        condition: service_healthy\n"),
+    (
+        "docker-compose.yml",
+        "    depends_on:\n      - backend\n",
+        "    depends_on:\n      backend:\n        condition: service_healthy\n",
+    ),
     ("docker-compose.yml", "services:\n", "services: [\n"),
 ]
 
@@ -42,8 +47,11 @@ def generate(root: Path, count: int) -> list[Path]:
 
 
 def one_process(sub: Path) -> None:
-    subprocess.run([sys.executable, "-m", "grader", "check", str(sub), "--format", "json"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(sub), "--format", "json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def main() -> None:
@@ -55,8 +63,11 @@ def main() -> None:
         root = Path(tmp) / "class"
         subs = generate(root, args.count)
         start = time.monotonic()
-        subprocess.run([sys.executable, "-m", "grader", "batch", str(root), "--out", str(Path(tmp) / "out"),
-                        "--progress", "none"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "grader", "batch", str(root), "--out", str(Path(tmp) / "out"), "--progress", "none"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         batch = time.monotonic() - start
         start = time.monotonic()
         for sub in subs:
@@ -70,8 +81,10 @@ def main() -> None:
     print(f"{n} submissions, {cores} cores")
     print(f"{'grader batch (one process, all cores)':<46}{batch:8.2f} s  {batch / n * 1000:7.2f} ms/submission")
     print(f"{'grader check per submission, one at a time':<46}{serial:8.2f} s  {serial / n * 1000:7.2f} ms/submission")
-    print(f"{f'grader check per submission, {cores} at a time':<46}{parallel:8.2f} s  "
-          f"{parallel / n * 1000:7.2f} ms/submission")
+    print(
+        f"{f'grader check per submission, {cores} at a time':<46}{parallel:8.2f} s  "
+        f"{parallel / n * 1000:7.2f} ms/submission"
+    )
     print(f"ratio batch/one-at-a-time: {batch / serial:.3f}   batch/{cores}-at-a-time: {batch / parallel:.3f}")
 
 

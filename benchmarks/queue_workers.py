@@ -8,6 +8,7 @@ got the same verdict, score and points per check both times.
 
 Starts its own redis-server on 127.0.0.1 at a free port in a temporary folder, and the workers
 as `grader worker` processes; stops all of them at the end. Exits 1 when the verdicts differ."""
+
 from __future__ import annotations
 
 import argparse
@@ -49,13 +50,34 @@ def one_round(url: str, subs: Path, root: Path, workers: int, runtime: bool, tim
     try:
         for w in started:
             w.wait_ready()
-        args = [sys.executable, "-m", "grader", "batch", str(subs), "--queue", url, "--out", str(out),
-                "--time-limit", f"{time_limit:g}", "--lang", "en", "--progress", "none"]
+        args = [
+            sys.executable,
+            "-m",
+            "grader",
+            "batch",
+            str(subs),
+            "--queue",
+            url,
+            "--out",
+            str(out),
+            "--time-limit",
+            f"{time_limit:g}",
+            "--lang",
+            "en",
+            "--progress",
+            "none",
+        ]
         if runtime:
             args.append("--runtime")
         t0 = time.monotonic()
-        p = subprocess.run(args, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO, capture_output=True,
-                           text=True, stdin=subprocess.DEVNULL)
+        p = subprocess.run(
+            args,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
         wall = time.monotonic() - t0
         if p.returncode != 0:
             sys.exit(f"grader batch failed (exit {p.returncode}):\n{p.stderr}")
@@ -77,8 +99,10 @@ def main() -> int:
         root = Path(tmp)
         subs = roster(root, args.copies)
         n = sum(1 for _ in subs.iterdir())
-        print(f"roster: {n} learners ({'static and runtime' if runtime else 'static only'}), "
-              f"each worker one stack at a time, one Redis on 127.0.0.1")
+        print(
+            f"roster: {n} learners ({'static and runtime' if runtime else 'static only'}), "
+            f"each worker one stack at a time, one Redis on 127.0.0.1"
+        )
         with redis_server(root / "redis") as url:
             one, out1 = one_round(url, subs, root, 1, runtime, args.time_limit)
             two, out2 = one_round(url, subs, root, 2, runtime, args.time_limit)
@@ -95,8 +119,12 @@ def main() -> int:
     print(f"verdicts differ for {len(differ)} of {n} learners:")
     for k in differ:
         da, db = dict(a.get(k, ())), dict(b.get(k, ()))
-        print(f"  {k}: " + ", ".join(f"{c} {da.get(c)!r} vs {db.get(c)!r}" for c in sorted(da.keys() | db.keys())
-                                     if da.get(c) != db.get(c)))
+        print(
+            f"  {k}: "
+            + ", ".join(
+                f"{c} {da.get(c)!r} vs {db.get(c)!r}" for c in sorted(da.keys() | db.keys()) if da.get(c) != db.get(c)
+            )
+        )
     return 1
 
 

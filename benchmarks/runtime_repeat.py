@@ -9,6 +9,7 @@ each time: a grade must not depend on timing luck.
 also the harshest case for timing on a small machine. Prints, per runtime check, the statuses
 seen in order and AGREE or DIFFER, and for scale-up the connections the new replicas accepted.
 Exits 1 when any check differs between runs."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,12 @@ from runtime_fixtures import FIXTURES, materialize  # noqa: E402
 
 def grade_once(path: Path) -> tuple[dict, float]:
     start = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "grader", "run", str(path), "--format", "json", "--lang", "en",
-                        "--progress", "none"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    p = subprocess.run(
+        [sys.executable, "-m", "grader", "run", str(path), "--format", "json", "--lang", "en", "--progress", "none"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     if not p.stdout:
         sys.exit(f"grader run gave no report for {path} (exit {p.returncode}):\n{p.stderr}")
     return json.loads(p.stdout), time.monotonic() - start
@@ -40,8 +45,7 @@ def grade_once(path: Path) -> tuple[dict, float]:
 def repeat(name: str, path: Path, runs: int, parallel: int) -> bool:
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         graded = list(pool.map(lambda _: grade_once(path), range(runs)))
-    print(f"\n{name}: {runs} runs, {parallel} at a time; "
-          f"seconds per run {', '.join(f'{s:.0f}' for _, s in graded)}")
+    print(f"\n{name}: {runs} runs, {parallel} at a time; seconds per run {', '.join(f'{s:.0f}' for _, s in graded)}")
     agree = True
     checks = [r["check"] for r in graded[0][0]["results"] if r["check"].startswith("runtime.")]
     for check in checks:

@@ -7,6 +7,7 @@ document (the contract phase is then skipped): the same steps on both sides.
 
     python benchmarks/runtime_vs_script.py [--rounds 2] [PATH]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "benchmarks" / "runtime_by_hand.sh"
 # The grader's phases beside the script's steps of the same name.
-PHASES = ["build", "up-scaled", "replicas", "api", "shared-state", "load-spread", "logs", "scale-up",
-          "scale-down", "restart-one"]
+PHASES = [
+    "build",
+    "up-scaled",
+    "replicas",
+    "api",
+    "shared-state",
+    "load-spread",
+    "logs",
+    "scale-up",
+    "scale-down",
+    "restart-one",
+]
 
 
 def by_hand(path: Path) -> tuple[float, dict[str, float]]:
@@ -38,8 +49,11 @@ def by_hand(path: Path) -> tuple[float, dict[str, float]]:
 
 def grader(path: Path) -> tuple[float, dict[str, float]]:
     start = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "grader", "run", str(path), "--format", "json", "--progress", "none"],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "grader", "run", str(path), "--format", "json", "--progress", "none"],
+        capture_output=True,
+        text=True,
+    )
     total = time.monotonic() - start
     report = json.loads(p.stdout)
     if not report["passed"]:

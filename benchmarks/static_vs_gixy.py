@@ -13,6 +13,7 @@ would time the launcher instead of the tool). A third line times this interprete
 only click, crossplane and PyYAML, the libraries the grader is built on: no grader can start
 faster than that here. Needs gixy-ng (`pip install gixy-ng`, the `bench` extra).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ each refusal is listed with its file, line and reason; then the counts per reaso
 
 Nothing is built or started: the gate is all that runs. A project Compose itself does not load,
 or that has no compose file, is counted apart."""
+
 from __future__ import annotations
 
 import sys
@@ -47,9 +48,12 @@ def reason(line: str) -> str:
     """A refusal's kind: the key or value named in backticks, else the text after the service."""
     import re
 
-    m = re.search(r"sets `([^`:]+)", line) or re.search(r"(privileged|namespace|capability|security profile|"
-                                                          r"bind-mounts|build context|env_file|built on this engine|"
-                                                          r"could not read|Docker's default set|host's network)", line)
+    m = re.search(r"sets `([^`:]+)", line) or re.search(
+        r"(privileged|namespace|capability|security profile|"
+        r"bind-mounts|build context|env_file|built on this engine|"
+        r"could not read|Docker's default set|host's network)",
+        line,
+    )
     return m.group(1) if m else line.split(": ", 2)[-1][:60]
 
 

@@ -7,6 +7,7 @@ is an HTML page screenshotted by headless Chromium (Debian's `chromium`, which s
 installs). The class report's picture (`class-report.png`) comes from the HTML report's test.
 
     python3 scripts/make_screenshots.py"""
+
 from __future__ import annotations
 
 import html
@@ -28,7 +29,9 @@ def failing_copy(root: Path) -> Path:
     sub = root / "workshop"
     shutil.copytree(REPO / "workshop", sub, ignore=shutil.ignore_patterns(".vscode"))
     compose = sub / "docker-compose.yml"
-    compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
+    compose.write_text(
+        compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1)
+    )
     conf = sub / "frontend" / "nginx.conf"
     conf.write_text(conf.read_text().replace("proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;"))
     return sub
@@ -64,9 +67,11 @@ def terminal_page(ansi: str) -> str:
     console.print("$ grader check .", style="bold #e6edf3")
     console.print(Text.from_ansi(ansi.rstrip("\n")))
     body = console.export_html(inline_styles=True, code_format="<pre>{code}</pre>")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>body{{margin:0;background:#0d1117}}"
-            f"pre{{margin:0;padding:18px 22px;color:#e6edf3;font:13px/1.45 {FONT};white-space:pre-wrap}}</style>"
-            f"</head><body>{body}</body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>body{{margin:0;background:#0d1117}}"
+        f"pre{{margin:0;padding:18px 22px;color:#e6edf3;font:13px/1.45 {FONT};white-space:pre-wrap}}</style>"
+        f"</head><body>{body}</body></html>"
+    )
 
 
 def problems_page(lines: list[str]) -> str:
@@ -80,26 +85,32 @@ def problems_page(lines: list[str]) -> str:
         by_file.setdefault(file, []).append(
             f"<div class='row'><span class='icon' style='color:{colour}'>{icon}</span>"
             f"<span>{html.escape(message)} <span class='dim'>grader({html.escape(code)}) "
-            f"[Ln {lineno}, Col {col}]</span></span></div>")
+            f"[Ln {lineno}, Col {col}]</span></span></div>"
+        )
     rows = []
     for file, items in by_file.items():
         name = file.rsplit("/", 1)[-1]
-        rows.append(f"<div class='file'>⌄ <b>{html.escape(name)}</b> <span class='dim'>{html.escape(file)}</span>"
-                    f" <span class='badge'>{len(items)}</span></div>")
+        rows.append(
+            f"<div class='file'>⌄ <b>{html.escape(name)}</b> <span class='dim'>{html.escape(file)}</span>"
+            f" <span class='badge'>{len(items)}</span></div>"
+        )
         rows += items
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><style>"
-            "body{margin:0;background:#1e1e1e;color:#cccccc;font:13px/1.5 'DejaVu Sans','Noto Sans CJK KR',sans-serif}"
-            ".tabs{display:flex;gap:22px;padding:6px 16px;border-bottom:1px solid #333;font-size:11px;letter-spacing:.04em}"
-            ".tabs b{color:#e7e7e7;border-bottom:1px solid #e7e7e7;padding-bottom:4px}.tabs span{color:#969696}"
-            ".file{padding:4px 16px 2px}.badge{background:#4d4d4d;border-radius:9px;padding:0 6px;font-size:11px}"
-            ".row{display:flex;padding:2px 16px 2px 34px}"
-            ".icon{flex:0 0 20px}.dim{color:#8b8b8b}"
-            ".note{padding:8px 16px;color:#8b8b8b;font-size:11px;border-top:1px solid #333;margin-top:6px}"
-            "</style></head><body><div class='tabs'><b>PROBLEMS " + str(len(lines)) + "</b><span>OUTPUT</span>"
-            "<span>DEBUG CONSOLE</span><span>TERMINAL</span></div>" + "".join(rows) +
-            "<div class='note'>A rendered stand-in for VS Code's Problems panel, not a screenshot of VS Code: the "
-            "task <code>grader: check</code> runs <code>grader check . --format problems</code>, and its problem "
-            "matcher turns each line into a problem at its file and line.</div></body></html>")
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><style>"
+        "body{margin:0;background:#1e1e1e;color:#cccccc;font:13px/1.5 'DejaVu Sans','Noto Sans CJK KR',sans-serif}"
+        ".tabs{display:flex;gap:22px;padding:6px 16px;border-bottom:1px solid #333;font-size:11px;letter-spacing:.04em}"
+        ".tabs b{color:#e7e7e7;border-bottom:1px solid #e7e7e7;padding-bottom:4px}.tabs span{color:#969696}"
+        ".file{padding:4px 16px 2px}.badge{background:#4d4d4d;border-radius:9px;padding:0 6px;font-size:11px}"
+        ".row{display:flex;padding:2px 16px 2px 34px}"
+        ".icon{flex:0 0 20px}.dim{color:#8b8b8b}"
+        ".note{padding:8px 16px;color:#8b8b8b;font-size:11px;border-top:1px solid #333;margin-top:6px}"
+        "</style></head><body><div class='tabs'><b>PROBLEMS " + str(len(lines)) + "</b><span>OUTPUT</span>"
+        "<span>DEBUG CONSOLE</span><span>TERMINAL</span></div>"
+        + "".join(rows)
+        + "<div class='note'>A rendered stand-in for VS Code's Problems panel, not a screenshot of VS Code: the "
+        "task <code>grader: check</code> runs <code>grader check . --format problems</code>, and its problem "
+        "matcher turns each line into a problem at its file and line.</div></body></html>"
+    )
 
 
 def screenshot(page: str, out: Path, size: str) -> None:
@@ -109,9 +120,22 @@ def screenshot(page: str, out: Path, size: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "page.html"
         src.write_text(page, encoding="utf-8")
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                        f"--user-data-dir={tmp}/profile", f"--window-size={size}", f"--screenshot={out}",
-                        src.as_uri()], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--user-data-dir={tmp}/profile",
+                f"--window-size={size}",
+                f"--screenshot={out}",
+                src.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
 
 
 def main() -> int:

@@ -19,8 +19,7 @@ def shared_path(*parts: str) -> Path:
     test is skipped, and pytest's summary says what was not run and how to run it."""
     p = SHARED.joinpath(*parts)
     if not p.exists():
-        reason = (f"shared data missing: {p}; put the shared/ folder beside the repository "
-                  f"or set GRADER_SHARED to it")
+        reason = f"shared data missing: {p}; put the shared/ folder beside the repository or set GRADER_SHARED to it"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(reason)
         pytest.skip(reason)
@@ -56,8 +55,13 @@ BACKEND_CONTAINER_NAME = ("  backend:\n", "  backend:\n    container_name: socia
 def failing_copy(root: Path) -> Path:
     """The workshop at root/ws with two mistakes: a container_name on the backend (C101 fails) and
     no proxy_connect_timeout (N104, advisory, warns)."""
-    return edited_copy(root / "ws", {"docker-compose.yml": [BACKEND_CONTAINER_NAME],
-                                     "frontend/nginx.conf": [("        proxy_connect_timeout 1s;\n", "")]})
+    return edited_copy(
+        root / "ws",
+        {
+            "docker-compose.yml": [BACKEND_CONTAINER_NAME],
+            "frontend/nginx.conf": [("        proxy_connect_timeout 1s;\n", "")],
+        },
+    )
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -92,8 +96,9 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.failed and "test_fuzz" in item.nodeid:
         seed = item.config.option.hypothesis_seed
-        report.sections.append(("fuzz seed", f"reproduce with: python3 -m pytest {item.nodeid} "
-                                             f"--hypothesis-seed={seed}"))
+        report.sections.append(
+            ("fuzz seed", f"reproduce with: python3 -m pytest {item.nodeid} --hypothesis-seed={seed}")
+        )
 
 
 # -- runtime tests: nothing of a run may stay behind ------------------------------------------
@@ -126,5 +131,4 @@ def full_score(runtime: bool) -> int:
     from grader.rubric import load_rubric
 
     rubric = load_rubric(None, known_checks())
-    return round(sum(s.points for s in rubric.checks
-                     if s.enabled and (runtime or not s.slug.startswith("runtime."))))
+    return round(sum(s.points for s in rubric.checks if s.enabled and (runtime or not s.slug.startswith("runtime."))))

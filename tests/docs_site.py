@@ -1,5 +1,6 @@
 """The documentation site built once per test session (mkdocs build --strict into a temporary
 folder), for tests/test_docs.py and tests/test_docs_browser.py."""
+
 from __future__ import annotations
 
 import functools
@@ -17,8 +18,14 @@ from conftest import REPO
 def _build() -> tuple[Path, subprocess.CompletedProcess[str]]:
     out = Path(tempfile.mkdtemp(prefix="grader-site-")) / "site"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's banner about MkDocs 2.0, not a problem of ours
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"),
-                           "-d", str(out)], capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(REPO / "mkdocs.yml"), "-d", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=300,
+    )
     return out, proc
 
 
@@ -38,6 +45,6 @@ def page_file(site: Path, url: str) -> Path:
     root) is served from."""
     from grader.report.links import docs_url
 
-    path = url[len(docs_url()):] if url.startswith(docs_url()) else url
+    path = url[len(docs_url()) :] if url.startswith(docs_url()) else url
     path = path.split("#", 1)[0]
     return site / path / "index.html" if path.endswith("/") or not path else site / path

@@ -1,6 +1,7 @@
 """A Redis server and `grader worker` processes on this machine, for tests/test_queue.py and
 benchmarks/queue_workers.py: Redis on 127.0.0.1 at a free port in its own folder, each worker in
 its own process group, all stopped (and waited for) when the block ends."""
+
 from __future__ import annotations
 
 import os
@@ -32,10 +33,27 @@ def redis_server(folder: Path) -> Iterator[str]:
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     with open(folder / "redis.log", "wb") as out:  # the server keeps its own copy of the descriptor
-        proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
-                                 "--appendonly", "no", "--protected-mode", "yes"],
-                                stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                exe,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(folder),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         import redis
 
@@ -62,10 +80,25 @@ class Worker:
         self.log = log
         with open(log, "wb") as out:  # the worker keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "grader", "worker", "--queue", url, "--stacks", str(stacks),
-                 "--time-limit", f"{time_limit:g}"],
-                env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})}, cwd=REPO,
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "grader",
+                    "worker",
+                    "--queue",
+                    url,
+                    "--stacks",
+                    str(stacks),
+                    "--time-limit",
+                    f"{time_limit:g}",
+                ],
+                env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+                cwd=REPO,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     @property
     def pid(self) -> int:
@@ -106,7 +139,7 @@ def group_members(pgid: int) -> list[int]:
             stat = (d / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # state ppid pgrp ...
+        fields = stat[stat.rindex(")") + 2 :].split()  # state ppid pgrp ...
         if int(fields[2]) == pgid and fields[0] != "Z":
             found.append(int(d.name))
     return found

@@ -7,6 +7,7 @@ and without flags), the proxy_pass URI rules (with and without a URI part, with 
 upstream, an implicit upstream), resolvers, maps, inherited and overridden headers, and the
 HTTP version. The shared corpus adds real configs with the requests a browser would send them.
 """
+
 from __future__ import annotations
 
 import random
@@ -52,8 +53,9 @@ def mark(text: str, file: str) -> str:
                 continue
             line = st["line"] if st["directive"] == "server" and server_line is None else server_line
             walk(st["block"], line)
-            if line is not None and (st["directive"] == "server" or any(
-                    s["directive"] == "add_header" for s in st["block"])):
+            if line is not None and (
+                st["directive"] == "server" or any(s["directive"] == "add_header" for s in st["block"])
+            ):
                 who = f"{file}:{line}" if file == "app.conf" else file
                 st["block"].insert(0, {"directive": "add_header", "args": [MARK, who, "always"]})
 
@@ -79,8 +81,10 @@ def config_of(case: Case, folder: Path):
     if case.main:
         src = ConfigSource(files={MAIN: "app.conf"}, image=set())
     else:
-        src = ConfigSource(files={"/etc/nginx/conf.d/app.conf": "app.conf"},
-                           image={MAIN, DEFAULT_CONF} if case.keep_default else {MAIN})
+        src = ConfigSource(
+            files={"/etc/nginx/conf.d/app.conf": "app.conf"},
+            image={MAIN, DEFAULT_CONF} if case.keep_default else {MAIN},
+        )
     return parse_nginx(SubmissionRoot(folder), src)
 
 
@@ -125,8 +129,10 @@ def compare(o: Outcome, got: dict, flipped: dict | None, own_ports: set[int | No
         diffs.append(f"server: model {mine}, nginx {headers.get(MARK.lower())}")
     if o.kind == "response":
         if echo is not None or status != o.status:
-            diffs.append(f"model: nginx answers {o.status}; nginx: {status}"
-                         + (f" from the backend ({echo['target']})" if echo else ""))
+            diffs.append(
+                f"model: nginx answers {o.status}; nginx: {status}"
+                + (f" from the backend ({echo['target']})" if echo else "")
+            )
         elif o.redirect is not None and o.status in (301, 302, 303, 307, 308):
             where = headers.get("location", "")
             want = o.redirect if "://" in o.redirect else None
@@ -169,49 +175,104 @@ def compare(o: Outcome, got: dict, flipped: dict | None, own_ports: set[int | No
         asks = p.resolution in ("request", "periodic")
         want = None if asks and (p.valid is None or p.valid > 1) else "B" if asks else "A"
         if want is not None and again != want:
-            diffs.append(f"after the name's address changed: model {'asks again' if want == 'B' else 'keeps the address'}"
-                         f" ({p.resolution}); the answer came from {again or flipped.get('status')}")
+            diffs.append(
+                f"after the name's address changed: model {'asks again' if want == 'B' else 'keeps the address'}"
+                f" ({p.resolution}); the answer came from {again or flipped.get('status')}"
+            )
     return diffs
 
 
 # -- generated configs ---------------------------------------------------------------------------
-LISTENS = ["80", "80", "80 default_server", "0.0.0.0:80", "*:80", "127.0.0.1:80", "[::]:80",
-           "[::]:80 ipv6only=off", "8080", None]
-HOSTS = ["localhost", "localhost:80", "example.com", "api.example.com", "www.example.org", "other.test",
-         "LocalHost."]
-SERVER_NAMES = ["localhost", "example.com", "*.example.com", ".example.com", "www.example.*", "~^api\\.",
-                "_", None]
+LISTENS = [
+    "80",
+    "80",
+    "80 default_server",
+    "0.0.0.0:80",
+    "*:80",
+    "127.0.0.1:80",
+    "[::]:80",
+    "[::]:80 ipv6only=off",
+    "8080",
+    None,
+]
+HOSTS = ["localhost", "localhost:80", "example.com", "api.example.com", "www.example.org", "other.test", "LocalHost."]
+SERVER_NAMES = ["localhost", "example.com", "*.example.com", ".example.com", "www.example.*", "~^api\\.", "_", None]
 TARGETS = ["/api/posts", "/api/posts?page=2&x=y", "/api", "/api//posts", "/", "/API/posts", "/api/./posts"]
 API_LOCATIONS = ["/api/", "/api/", "/api", "^~ /api/", "~ ^/api/", "~* ^/api/", "= /api/posts"]
-OTHERS = ["", "location / { return 404; }", "location ~ /posts { return 418; }", "location ~ \\.php$ { return 403; }",
-          "location /api/posts { return 200 'exact-ish'; }", "location /v1/ { proxy_pass http://backend:8080/v1/; }",
-          "location /health { proxy_pass http://backend:8080; }", "location /metrics { proxy_pass http://backend:9000; }"]
-REWRITES = ["", "", "rewrite ^/api/(.*)$ /$1 break;", "rewrite ^/api/(.*)$ /v1/$1 last;",
-            "rewrite ^/api/(.*)$ /api/v2/$1;", "rewrite ^/api/posts$ /api/items?from=posts break;",
-            "rewrite ^ /fixed? break;", "return 200 'api';", "if ($request_method = POST) { return 405; }",
-            "if ($http_x_test) { return 418; }", "if ($arg_page) { rewrite ^ /paged break; }",
-            "rewrite ^/api/(.*)$ http://$host/new/$1 permanent;", "set $x 1; if ($x) { set $y 2; }"]
-SERVER_LEVEL = ["", "", "", "rewrite ^/old/(.*)$ /api/$1 last;", "return 301 https://$host$request_uri;",
-                "if ($host = other.test) { return 421; }", "set $backend_port 8080;"]
+OTHERS = [
+    "",
+    "location / { return 404; }",
+    "location ~ /posts { return 418; }",
+    "location ~ \\.php$ { return 403; }",
+    "location /api/posts { return 200 'exact-ish'; }",
+    "location /v1/ { proxy_pass http://backend:8080/v1/; }",
+    "location /health { proxy_pass http://backend:8080; }",
+    "location /metrics { proxy_pass http://backend:9000; }",
+]
+REWRITES = [
+    "",
+    "",
+    "rewrite ^/api/(.*)$ /$1 break;",
+    "rewrite ^/api/(.*)$ /v1/$1 last;",
+    "rewrite ^/api/(.*)$ /api/v2/$1;",
+    "rewrite ^/api/posts$ /api/items?from=posts break;",
+    "rewrite ^ /fixed? break;",
+    "return 200 'api';",
+    "if ($request_method = POST) { return 405; }",
+    "if ($http_x_test) { return 418; }",
+    "if ($arg_page) { rewrite ^ /paged break; }",
+    "rewrite ^/api/(.*)$ http://$host/new/$1 permanent;",
+    "set $x 1; if ($x) { set $y 2; }",
+]
+SERVER_LEVEL = [
+    "",
+    "",
+    "",
+    "rewrite ^/old/(.*)$ /api/$1 last;",
+    "return 301 https://$host$request_uri;",
+    "if ($host = other.test) { return 421; }",
+    "set $backend_port 8080;",
+]
 RESOLVERS = [None, "resolver 127.0.0.11 valid=1s;", "resolver 127.0.0.11 valid=1s ipv6=off;", "resolver 127.0.0.11;"]
 HEADER_SETS = [
     [],
-    ["proxy_set_header Host $host;", "proxy_set_header X-Real-IP $remote_addr;",
-     "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;", "proxy_set_header X-Forwarded-Proto $scheme;"],
+    [
+        "proxy_set_header Host $host;",
+        "proxy_set_header X-Real-IP $remote_addr;",
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+    ],
     ["proxy_set_header Host $http_host;"],
-    ["proxy_set_header Connection \"\";"],
+    ['proxy_set_header Connection "";'],
     ["proxy_set_header Connection $connection_upgrade;", "proxy_set_header Upgrade $http_upgrade;"],
-    ["proxy_set_header X-Empty \"\";", "proxy_set_header X-Uri $uri;", "proxy_set_header X-Req $request_uri;"],
+    ['proxy_set_header X-Empty "";', "proxy_set_header X-Uri $uri;", "proxy_set_header X-Req $request_uri;"],
     ["proxy_set_header Host $proxy_host;", "proxy_set_header X-Port $server_port;"],
 ]
-MAPS = ["map $http_upgrade $connection_upgrade { default upgrade; '' close; }",
-        "map $http_upgrade $connection_upgrade { default upgrade; '' \"\"; }"]
+MAPS = [
+    "map $http_upgrade $connection_upgrade { default upgrade; '' close; }",
+    "map $http_upgrade $connection_upgrade { default upgrade; '' \"\"; }",
+]
 
 
 def proxy_forms(rng: random.Random, res: str | None) -> tuple[list[str], list[str], str]:
     """(http-level lines, location lines, a name) for one way of writing the proxy_pass."""
-    form = rng.choice(["literal", "literal/", "literal/api/", "literal/v2", "var", "var/", "var_uri",
-                       "var_host", "upstream", "upstream_resolve", "var_upstream", "var_upstream_port", "ip_var"])
+    form = rng.choice(
+        [
+            "literal",
+            "literal/",
+            "literal/api/",
+            "literal/v2",
+            "var",
+            "var/",
+            "var_uri",
+            "var_host",
+            "upstream",
+            "upstream_resolve",
+            "var_upstream",
+            "var_upstream_port",
+            "ip_var",
+        ]
+    )
     http: list[str] = []
     loc: list[str] = []
     if form == "literal":
@@ -282,10 +343,17 @@ def generated(rng: random.Random, n: int) -> list[Case]:
         servers = ["server { " + " ".join(x for x in body if x) + " }"]
         if rng.random() < 0.4:  # a second server on the same port, default or named
             other_name = rng.choice(["example.com", "*.example.com", "localhost", "www.example.*", "~^api\\."])
-            d = " default_server" if rng.random() < 0.4 and (listen or "80").split()[0] in ("80", "*:80", "0.0.0.0:80") \
-                and "default_server" not in (listen or "") else ""
-            servers.append(f"server {{ listen 80{d}; server_name {other_name}; location / {{ return 200 'second'; }} "
-                           f"location /api/ {{ proxy_pass http://backend:8080/second/; }} }}")
+            d = (
+                " default_server"
+                if rng.random() < 0.4
+                and (listen or "80").split()[0] in ("80", "*:80", "0.0.0.0:80")
+                and "default_server" not in (listen or "")
+                else ""
+            )
+            servers.append(
+                f"server {{ listen 80{d}; server_name {other_name}; location / {{ return 200 'second'; }} "
+                f"location /api/ {{ proxy_pass http://backend:8080/second/; }} }}"
+            )
             if rng.random() < 0.5:
                 servers.reverse()
         text = "\n".join(http + servers) + "\n"
@@ -300,11 +368,19 @@ def generated(rng: random.Random, n: int) -> list[Case]:
             if rng.random() < 0.15:
                 headers.append(("X-Forwarded-For", "10.1.2.3"))
             port = 8080 if (listen or "").startswith("8080") and rng.random() < 0.7 else 80
-            reqs.append(Request(rng.choice(TARGETS), rng.choice(HOSTS), port,
-                                "POST" if rng.random() < 0.1 else "GET", tuple(headers)))
+            reqs.append(
+                Request(
+                    rng.choice(TARGETS),
+                    rng.choice(HOSTS),
+                    port,
+                    "POST" if rng.random() < 0.1 else "GET",
+                    tuple(headers),
+                )
+            )
         c = Case(f"gen-{i:03d}", text, reqs, keep_default=rng.random() < 0.15)
-        if form in ("var", "var/", "var_uri", "var_host", "upstream_resolve", "var_upstream_port") or \
-                ("proxy_pass http://backend:8080;" in text and form.startswith("var")):
+        if form in ("var", "var/", "var_uri", "var_host", "upstream_resolve", "var_upstream_port") or (
+            "proxy_pass http://backend:8080;" in text and form.startswith("var")
+        ):
             c.flips = {0}
         out.append(c)
     return out
@@ -312,10 +388,16 @@ def generated(rng: random.Random, n: int) -> list[Case]:
 
 def workshop_cases(workshop: Path) -> list[Case]:
     text = (workshop / "frontend" / "nginx.conf").read_text(encoding="utf-8")
-    reqs = [Request(), Request("/api/posts?limit=5"), Request("/"), Request("/api"), Request("/index.html"),
-            Request("/api/posts", "example.com"), Request("/nothing/here")]
-    return [Case("workshop", text, reqs, flips={0}),
-            Case("workshop+default.conf", text, reqs[:3], keep_default=True)]
+    reqs = [
+        Request(),
+        Request("/api/posts?limit=5"),
+        Request("/"),
+        Request("/api"),
+        Request("/index.html"),
+        Request("/api/posts", "example.com"),
+        Request("/nothing/here"),
+    ]
+    return [Case("workshop", text, reqs, flips={0}), Case("workshop+default.conf", text, reqs[:3], keep_default=True)]
 
 
 # -- the corpus ----------------------------------------------------------------------------------
@@ -333,8 +415,11 @@ def corpus_cases(roots: list[Path]) -> list[Case]:
             # An address of another network (proxy_pass http://192.168.1.5) would only time out here.
             if re.search(r"(?:proxy_pass\s+https?://|server\s+)(?!127\.)\d+\.\d+\.\d+\.\d+", text):
                 continue
-            if "proxy_pass" not in text or "ssl" in text or "include" in text.replace("include /etc/nginx/mime.types", "") \
-                    .replace("include mime.types", ""):
+            if (
+                "proxy_pass" not in text
+                or "ssl" in text
+                or "include" in text.replace("include /etc/nginx/mime.types", "").replace("include mime.types", "")
+            ):
                 continue
             out.append(Case(f"corpus:{p.relative_to(root.parent)}", text, []))
     return out
@@ -343,15 +428,22 @@ def corpus_cases(roots: list[Path]) -> list[Case]:
 def requests_for(cfg) -> list[Request]:
     reqs: list[Request] = []
     from grader.nginx.request import listens
+
     for s in cfg.servers():
-        names = [n for d in s.children("server_name") for n in d.args if not n.startswith(("~", "*", "."))
-                 and not n.endswith("*") and n not in ("_", '""', "") and "$" not in n] or []
+        names = [
+            n
+            for d in s.children("server_name")
+            for n in d.args
+            if not n.startswith(("~", "*", ".")) and not n.endswith("*") and n not in ("_", '""', "") and "$" not in n
+        ] or []
         ports = sorted({ls.port for ls in listens(cfg, s)})[:2]
-        paths = ["/", "/api/posts"] + [loc.args[-1].lstrip("=^~").rstrip("/") + "/x" for loc in s.children("location")
-                                       if loc.args and loc.args[0] not in ("~", "~*", "@") and
-                                       not loc.args[0].startswith(("@", "~"))][:4]
+        paths = ["/", "/api/posts"] + [
+            loc.args[-1].lstrip("=^~").rstrip("/") + "/x"
+            for loc in s.children("location")
+            if loc.args and loc.args[0] not in ("~", "~*", "@") and not loc.args[0].startswith(("@", "~"))
+        ][:4]
         for port in ports:
-            for host in (names[:1] + ["localhost"]):
+            for host in names[:1] + ["localhost"]:
                 for path in paths:
                     reqs.append(Request(path, host, port))
     seen = []

@@ -8,6 +8,7 @@ a second echoing backend whose address the DNS server gives once a case flips it
 tests/request_oracle/inside.py is the containers' side. Everything is removed afterwards, even
 when the run fails or is interrupted.
 """
+
 from __future__ import annotations
 
 import json
@@ -63,13 +64,20 @@ class Request:
     flip: float = 0.0  # seconds to wait after the backend's address changes, then ask again
 
     def as_json(self) -> dict:
-        return {"target": self.target, "host": self.host, "port": self.port, "method": self.method,
-                "headers": [list(h) for h in self.headers], "flip": self.flip}
+        return {
+            "target": self.target,
+            "host": self.host,
+            "port": self.port,
+            "method": self.method,
+            "headers": [list(h) for h in self.headers],
+            "flip": self.flip,
+        }
 
 
 @dataclass
 class RunCase:
     """A config as nginx starts it: files under /etc/nginx (container path -> text)."""
+
     name: str
     files: dict[str, str]
     requests: list[Request]
@@ -87,8 +95,9 @@ def _ready(path: Path, deadline: float, what: str, containers: list[str]) -> Non
         time.sleep(0.05)
 
 
-def run_in_nginx(cases: list[RunCase], work: Path, hosts: set[str], ports: set[int],
-                 timeout: float = 1500, lanes: int = 3) -> list[dict]:
+def run_in_nginx(
+    cases: list[RunCase], work: Path, hosts: set[str], ports: set[int], timeout: float = 1500, lanes: int = 3
+) -> list[dict]:
     """What nginx did with each case's requests: per case {"started": "ok"|"fail", "error": its
     stderr, "results": one per request}. Each file of a case lands at /etc/nginx/<path> in a
     folder of its own (nginx.conf's includes are rewritten to that folder)."""
@@ -109,13 +118,46 @@ def run_in_nginx(cases: list[RunCase], work: Path, hosts: set[str], ports: set[i
     try:
         _docker("network", "create", "--label", LABEL, net)
         mounts = ["-v", f"{work / 'inside.py'}:/inside.py:ro", "-v", f"{shared}:/work"]
-        _docker("run", "-d", "--name", b, "--label", LABEL, "--network", net, *mounts, PYTHON_IMAGE,
-                "python3", "/inside.py", "echo", "B", *ports_args)
+        _docker(
+            "run",
+            "-d",
+            "--name",
+            b,
+            "--label",
+            LABEL,
+            "--network",
+            net,
+            *mounts,
+            PYTHON_IMAGE,
+            "python3",
+            "/inside.py",
+            "echo",
+            "B",
+            *ports_args,
+        )
         aliases = []
         for h in sorted(hosts | {"backend"}):
             aliases += ["--network-alias", h]
-        _docker("run", "-d", "--name", a, "--label", LABEL, "--network", net, *aliases, *mounts, PYTHON_IMAGE,
-                "python3", "/inside.py", "drive", "A", *ports_args, "--work", "/work")
+        _docker(
+            "run",
+            "-d",
+            "--name",
+            a,
+            "--label",
+            LABEL,
+            "--network",
+            net,
+            *aliases,
+            *mounts,
+            PYTHON_IMAGE,
+            "python3",
+            "/inside.py",
+            "drive",
+            "A",
+            *ports_args,
+            "--work",
+            "/work",
+        )
         a_ip = json.loads(_docker("inspect", a).stdout)[0]["NetworkSettings"]["Networks"][net]["IPAddress"]
         cases_dir = work / "cases"
         for i, c in enumerate(cases):
@@ -124,24 +166,52 @@ def run_in_nginx(cases: list[RunCase], work: Path, hosts: set[str], ports: set[i
                 p = d / path
                 p.parent.mkdir(parents=True, exist_ok=True)
                 # The case's own folder stands for /etc/nginx; the resolver is our DNS server.
-                p.write_text(text.replace("/etc/nginx/", f"/cases/{i}/").replace(DOCKER_DNS, a_ip),
-                             encoding="utf-8")
+                p.write_text(text.replace("/etc/nginx/", f"/cases/{i}/").replace(DOCKER_DNS, a_ip), encoding="utf-8")
             for std in ("mime.types", "fastcgi_params", "scgi_params", "uwsgi_params"):
                 if not (d / std).exists():
                     (d / std).symlink_to(f"/etc/nginx/{std}")
         # Lanes run side by side: most of a case's time is spent waiting for a resolver's answer to expire.
-        plan = {"other": b, "lanes": [
-            {"nginx": g, "cases": [{"id": i, "requests": [r.as_json() for r in c.requests]}
-                                   for i, c in enumerate(cases) if i % lanes == k]} for k, g in enumerate(gs)]}
+        plan = {
+            "other": b,
+            "lanes": [
+                {
+                    "nginx": g,
+                    "cases": [
+                        {"id": i, "requests": [r.as_json() for r in c.requests]}
+                        for i, c in enumerate(cases)
+                        if i % lanes == k
+                    ],
+                }
+                for k, g in enumerate(gs)
+            ],
+        }
         for k in range(lanes):
-            (shared / f"order-{k}").write_text("".join(f"{i}\n" for i in range(k, len(cases), lanes)),
-                                               encoding="utf-8")
+            (shared / f"order-{k}").write_text("".join(f"{i}\n" for i in range(k, len(cases), lanes)), encoding="utf-8")
         (shared / "cases.json.tmp").write_text(json.dumps(plan), encoding="utf-8")
         os.replace(shared / "cases.json.tmp", shared / "cases.json")
         _ready(shared / "dns.ready", time.monotonic() + 60, "the echoing backend", [a, b])
         for k, g in enumerate(gs):
-            _docker("run", "-d", "--name", g, "--label", LABEL, "--network", net, "-v", f"{cases_dir}:/cases:ro",
-                    "-v", f"{shared}:/work", "-e", f"LANE={k}", "--entrypoint", "sh", NGINX_IMAGE, "-c", NGINX_LOOP)
+            _docker(
+                "run",
+                "-d",
+                "--name",
+                g,
+                "--label",
+                LABEL,
+                "--network",
+                net,
+                "-v",
+                f"{cases_dir}:/cases:ro",
+                "-v",
+                f"{shared}:/work",
+                "-e",
+                f"LANE={k}",
+                "--entrypoint",
+                "sh",
+                NGINX_IMAGE,
+                "-c",
+                NGINX_LOOP,
+            )
         deadline = time.monotonic() + timeout
         while not (shared / "all.done").exists():
             if time.monotonic() > deadline:

@@ -1,6 +1,7 @@
 """The GitHub Action, run locally as the runner runs a composite action: each step's `run`
 script under bash, with `${{ ... }}` expressions replaced, the step's env, and the GITHUB_*
 files and variables the runner sets. Asserts the annotations, outputs and step summary."""
+
 from __future__ import annotations
 
 import base64
@@ -79,15 +80,30 @@ def run_action(repo: Path, tmp: Path, **given: str) -> tuple[int, str, dict[str,
             assert step["env"]["ACTION_PATH"] == "${{ github.action_path }}"
             steps["install"] = {"grader": str(grader_stand_in(tmp))}
             continue
-        env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_WORKFLOW": "grade", "GITHUB_WORKSPACE": str(repo),
-               "GITHUB_OUTPUT": str(output_file), "GITHUB_STEP_SUMMARY": str(summary), "RUNNER_TEMP": str(tmp),
-               "GITHUB_RUN_ID": "4242", "CI": "true", "LANG": "C.UTF-8"}
+        env = {
+            **os.environ,
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKFLOW": "grade",
+            "GITHUB_WORKSPACE": str(repo),
+            "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "RUNNER_TEMP": str(tmp),
+            "GITHUB_RUN_ID": "4242",
+            "CI": "true",
+            "LANG": "C.UTF-8",
+        }
         env.update({k: expand(str(v), inputs, steps) for k, v in (step.get("env") or {}).items()})
         before = output_file.read_text()
-        p = subprocess.run(["bash", "-e", "-c", expand(step["run"], inputs, steps)], cwd=repo, env=env,
-                           capture_output=True, text=True, timeout=900)
+        p = subprocess.run(
+            ["bash", "-e", "-c", expand(step["run"], inputs, steps)],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         stdout += p.stdout
-        new = output_file.read_text()[len(before):]
+        new = output_file.read_text()[len(before) :]
         steps[step["id"]] = dict(ln.split("=", 1) for ln in new.splitlines() if "=" in ln)
         if p.returncode != 0 and not failed:
             code, failed = p.returncode, True
@@ -105,20 +121,26 @@ def learner_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     shutil.copytree(WORKSHOP, repo)
     compose = repo / "docker-compose.yml"
-    compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1))
+    compose.write_text(
+        compose.read_text().replace("  backend:\n", "  backend:\n    container_name: socialapp-backend\n", 1)
+    )
     return repo
 
 
 def test_action_annotates_sets_outputs_and_fails_the_job(learner_repo: Path, tmp_path: Path) -> None:
     code, stdout, outputs, summary = run_action(learner_repo, tmp_path, sarif="grader.sarif")
     assert code == 1
-    assert ("::error file=docker-compose.yml,line=25,title=C101 The backend has no container_name::"
-            "Service backend sets container_name: socialapp-backend") in stdout
+    assert (
+        "::error file=docker-compose.yml,line=25,title=C101 The backend has no container_name::"
+        "Service backend sets container_name: socialapp-backend"
+    ) in stdout
     assert outputs["score"] == "110" and outputs["max-score"] == "120" and outputs["passed"] == "false"
     classroom = json.loads(base64.b64decode(outputs["result"]))
     assert classroom["version"] == 1 and classroom["status"] == "fail" and classroom["max_score"] == 120
-    assert ("| ❌ | [C101](https://workshop-grader.github.io/workshop-grader/checks/c101/) The backend has no "
-            "container_name | 0/10 | `docker-compose.yml:25` |") in summary
+    assert (
+        "| ❌ | [C101](https://workshop-grader.github.io/workshop-grader/checks/c101/) The backend has no "
+        "container_name | 0/10 | `docker-compose.yml:25` |"
+    ) in summary
     assert json.loads((learner_repo / "grader.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "C101"
 
 
@@ -189,8 +211,9 @@ def check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess[s
     if exe is None:
         pytest.fail("check-jsonschema is missing: pip install '.[test]'")
     env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
-    return subprocess.run([exe, "--builtin-schema", schema, *map(str, files)], capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [exe, "--builtin-schema", schema, *map(str, files)], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_check_jsonschema_ships_its_github_schemas() -> None:
@@ -207,8 +230,10 @@ def test_action_and_examples_validate_against_githubs_schemas(tmp_path: Path) ->
     p = check_jsonschema("vendor.github-workflows", *WORKFLOWS)
     assert p.returncode == 0, p.stdout + p.stderr
     broken = tmp_path / "broken.yml"  # and it does say no: a step with both `uses` and `run`
-    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
-                      "      - uses: actions/checkout@v5\n        run: echo\n")
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - uses: actions/checkout@v5\n        run: echo\n"
+    )
     assert check_jsonschema("vendor.github-workflows", broken).returncode == 1
 
 
@@ -246,11 +271,14 @@ def test_actionlint_does_say_no(tmp_path: Path) -> None:
     """The same set-up finds an input action.yml lacks, a script shellcheck warns of and an
     expression naming no context: the test above could fail."""
     job = "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
-    repo = repo_using_the_action(tmp_path, {
-        "input.yml": job + "      - uses: ./\n        with:\n          no-such-input: x\n",
-        "script.yml": job + "      - run: echo $HOME/$1\n",
-        "context.yml": job + "      - if: ${{ nothing.here }}\n        run: echo\n",
-    })
+    repo = repo_using_the_action(
+        tmp_path,
+        {
+            "input.yml": job + "      - uses: ./\n        with:\n          no-such-input: x\n",
+            "script.yml": job + "      - run: echo $HOME/$1\n",
+            "context.yml": job + "      - if: ${{ nothing.here }}\n        run: echo\n",
+        },
+    )
     out = actionlint(repo).stdout
     assert 'input "no-such-input" is not defined in action' in out
     assert "SC2086" in out
@@ -276,7 +304,7 @@ def test_learner_workflow_never_fails_a_learner_over_the_sarif_upload() -> None:
     steps = workflow["jobs"]["grade"]["steps"]
     upload = next(st for st in steps if "upload-sarif" in st.get("uses", ""))
     assert upload["continue-on-error"] is True and upload["if"].startswith("always()")
-    assert all(st.get("if", "").startswith("always()") for st in steps[steps.index(upload):])
+    assert all(st.get("if", "").startswith("always()") for st in steps[steps.index(upload) :])
     grade = next(st for st in steps if st.get("uses", "").startswith(OWN))
     assert grade["with"]["sarif"] == upload["with"]["sarif_file"]
 
@@ -288,7 +316,10 @@ def test_action_with_runtime_runs_the_stack(tmp_path: Path) -> None:
     code, stdout, outputs, summary = run_action(repo, tmp_path, runtime="true")
     assert code == 0, stdout
     assert outputs["score"] == str(full_score(runtime=True)) and outputs["passed"] == "true"
-    assert "[R107](https://workshop-grader.github.io/workshop-grader/checks/r107/) New replicas get traffic without restarting nginx" in summary
+    assert (
+        "[R107](https://workshop-grader.github.io/workshop-grader/checks/r107/) "
+        "New replicas get traffic without restarting nginx" in summary
+    )
 
 
 # -- Classroom 50: examples/classroom50/autograder.py ---------------------------------------
@@ -301,10 +332,17 @@ def run_autograder(checkout: Path, **extra: str) -> subprocess.CompletedProcess[
     installing is skipped and everything else runs for real."""
     from test_formats import CLASSROOM50_ENV
 
-    env = {**os.environ, **CLASSROOM50_ENV, "WORKSHOP_GRADER_INSTALLED": "1", "PYTHONPATH": str(REPO),
-           "LANG": "C.UTF-8", **extra}
-    return subprocess.run([sys.executable, str(AUTOGRADER)], cwd=checkout, env=env, capture_output=True,
-                          text=True, timeout=300)
+    env = {
+        **os.environ,
+        **CLASSROOM50_ENV,
+        "WORKSHOP_GRADER_INSTALLED": "1",
+        "PYTHONPATH": str(REPO),
+        "LANG": "C.UTF-8",
+        **extra,
+    }
+    return subprocess.run(
+        [sys.executable, str(AUTOGRADER)], cwd=checkout, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_autograder_grades_a_learner_checkout(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Broken, hostile or odd input: exit 2 with one clear line, never a traceback, and nothing
 outside the submission is ever read."""
+
 from __future__ import annotations
 
 import json
@@ -149,7 +150,10 @@ def test_include_inside_the_submission_is_followed(ws: Path) -> None:
     headers = "".join(line + "\n" for line in text.splitlines() if "proxy_set_header X-" in line)
     for line in headers.splitlines():
         text = text.replace(line + "\n", "")
-    text = text.replace("        proxy_set_header Host $host;\n", "        proxy_set_header Host $host;\n        include proxy_headers.conf;\n")
+    text = text.replace(
+        "        proxy_set_header Host $host;\n",
+        "        proxy_set_header Host $host;\n        include proxy_headers.conf;\n",
+    )
     p.write_text(text)
     (ws / "frontend" / "proxy_headers.conf").write_text(headers)
     r = run("check", str(ws), "--format", "json")
@@ -205,18 +209,23 @@ def test_utf16_with_bom_is_read(ws: Path) -> None:
 
 def test_duplicate_key(ws: Path) -> None:
     p = ws / "docker-compose.yml"
-    p.write_text(p.read_text().replace("    restart: unless-stopped\n", "    restart: unless-stopped\n    restart: always\n", 1))
+    p.write_text(
+        p.read_text().replace("    restart: unless-stopped\n", "    restart: unless-stopped\n    restart: always\n", 1)
+    )
     r = check(ws)
     assert r.exit_code == 2 and "defined twice" in r.stderr
 
 
-@pytest.mark.parametrize("compose", [
-    "services: [backend, frontend]\n",
-    "services:\n  backend:\n    ports: 8080\n",
-    "services:\n  backend:\n    environment: 3\n",
-    "- just\n- a list\n",
-    "",
-])
+@pytest.mark.parametrize(
+    "compose",
+    [
+        "services: [backend, frontend]\n",
+        "services:\n  backend:\n    ports: 8080\n",
+        "services:\n  backend:\n    environment: 3\n",
+        "- just\n- a list\n",
+        "",
+    ],
+)
 def test_wrong_types_are_input_errors(ws: Path, compose: str) -> None:
     (ws / "docker-compose.yml").write_text(compose)
     r = check(ws)
@@ -261,7 +270,9 @@ def test_instructor_can_make_a_check_advisory_or_off(ws: Path, tmp_path: Path) -
     head = "    slug: nginx.proxy-headers\n    ask: N3\n    points: 10\n"
     advisory = rubric_variant(tmp_path, "advisory", head + "    required: true\n", head + "    required: false\n")
     assert check(ws, "--rubric", str(advisory)).exit_code == 0
-    off = rubric_variant(tmp_path, "off", "    slug: nginx.proxy-headers\n", "    slug: nginx.proxy-headers\n    enabled: false\n")
+    off = rubric_variant(
+        tmp_path, "off", "    slug: nginx.proxy-headers\n", "    slug: nginx.proxy-headers\n    enabled: false\n"
+    )
     r = run("check", str(ws), "--rubric", str(off), "--format", "json")
     assert r.exit_code == 0 and "nginx.proxy-headers" not in by_slug(json.loads(r.stdout))
     assert check(ws).exit_code == 1

@@ -2,6 +2,7 @@
 local bare repositories, a git URL that does not exist and a clone that never finishes. 60
 rows with the right verdicts; --resume regrades nothing; the HTML report renders in a real
 headless browser; `grader aggregate` merges reports made elsewhere."""
+
 from __future__ import annotations
 
 import csv
@@ -20,13 +21,34 @@ from conftest import WORKSHOP, full_score, run
 # (name, what to change, expected verdict, the checks expected to fail)
 MISTAKES = [
     ("ok", None, "pass", set()),
-    ("container-name", ("docker-compose.yml", "  backend:\n", "  backend:\n    container_name: be\n"), "fail", {"C101"}),
-    ("backend-port", ("docker-compose.yml", "    expose:\n      - \"8080\"\n", "    ports:\n      - \"8080:8080\"\n"),
-     "fail", {"C102"}),
-    ("literal-proxy", ("frontend/nginx.conf", "proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;"),
-     "fail", {"N102"}),
-    ("healthy", ("docker-compose.yml", "    depends_on:\n      - backend\n",
-                 "    depends_on:\n      backend:\n        condition: service_healthy\n"), "fail", {"C107"}),
+    (
+        "container-name",
+        ("docker-compose.yml", "  backend:\n", "  backend:\n    container_name: be\n"),
+        "fail",
+        {"C101"},
+    ),
+    (
+        "backend-port",
+        ("docker-compose.yml", '    expose:\n      - "8080"\n', '    ports:\n      - "8080:8080"\n'),
+        "fail",
+        {"C102"},
+    ),
+    (
+        "literal-proxy",
+        ("frontend/nginx.conf", "proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;"),
+        "fail",
+        {"N102"},
+    ),
+    (
+        "healthy",
+        (
+            "docker-compose.yml",
+            "    depends_on:\n      - backend\n",
+            "    depends_on:\n      backend:\n        condition: service_healthy\n",
+        ),
+        "fail",
+        {"C107"},
+    ),
     ("broken-yaml", ("docker-compose.yml", "services:\n", "services: [\n"), "error", None),
 ]
 
@@ -49,8 +71,9 @@ def write_submission(dest: Path, mistake) -> None:
 
 
 def git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 def bare_repo(src: Path, dest: Path) -> Path:
@@ -144,8 +167,8 @@ def test_a_class_of_60_gets_60_rows_with_the_right_verdicts(klass, tmp_path: Pat
     again = run("batch", str(roster), "--out", str(out), "--clone-timeout", "3", "--progress", "plain", "--resume")
     assert "(58 unchanged, not regraded)" in again.output
     assert gradebook(out) == book or all(
-        a["verdict"] == b["verdict"] and a["score"] == b["score"]
-        for a, b in zip(book, gradebook(out), strict=False))
+        a["verdict"] == b["verdict"] and a["score"] == b["score"] for a, b in zip(book, gradebook(out), strict=False)
+    )
 
 
 def test_resume_regrades_a_learner_who_changed(tmp_path: Path) -> None:
@@ -171,8 +194,14 @@ def chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=tmp))
     # --virtual-time-budget: the DOM is dumped (the screenshot taken) once the page has run its
     # tasks (the load event and the measuring script), not at a moment a busy machine may move.
-    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={profile}",
-             "--virtual-time-budget=10000"]
+    flags = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=10000",
+    ]
     return subprocess.run([exe, *flags, *args], capture_output=True, text=True, timeout=120)
 
 
@@ -228,11 +257,28 @@ def test_batch_with_runtime_runs_two_stacks_at_once(tmp_path: Path) -> None:
     write_submission(subs / "ok", None)
     write_submission(subs / "named", MISTAKES[1][1])
     out = tmp_path / "out"
-    r = run("batch", str(subs), "--out", str(out), "--runtime", "--stacks", "2", "--time-limit", "300",
-            "--progress", "plain", "--lang", "en")
+    r = run(
+        "batch",
+        str(subs),
+        "--out",
+        str(out),
+        "--runtime",
+        "--stacks",
+        "2",
+        "--time-limit",
+        "300",
+        "--progress",
+        "plain",
+        "--lang",
+        "en",
+    )
     assert r.exit_code == 0, r.output
     book = {row["id"]: row for row in gradebook(out)}
-    assert book["ok"]["verdict"] == "pass" and book["ok"]["R107"] == "10" and book["ok"]["score"] == str(full_score(runtime=True))
+    assert (
+        book["ok"]["verdict"] == "pass"
+        and book["ok"]["R107"] == "10"
+        and book["ok"]["score"] == str(full_score(runtime=True))
+    )
     assert book["named"]["verdict"] == "fail" and book["named"]["R102"] == "0" and book["named"]["C101"] == "0"
     report = json.loads((out / "reports" / "named.json").read_text())
     up = {x["check"]: x for x in report["results"]}["runtime.up-scaled"]
@@ -249,16 +295,32 @@ def test_aggregate_reads_what_gh_teacher_download_writes(tmp_path: Path) -> None
     for sid, mistake in (("alice", None), ("bob", MISTAKES[1][1])):
         write_submission(tmp_path / sid, mistake)
         (download / sid).mkdir(parents=True)
-        r = run("check", str(tmp_path / sid), "--format", "classroom50", "--lang", "en",
-                "--output", str(download / sid / "result.json"), env={**CLASSROOM50_ENV, "OWNER": sid})
+        r = run(
+            "check",
+            str(tmp_path / sid),
+            "--format",
+            "classroom50",
+            "--lang",
+            "en",
+            "--output",
+            str(download / sid / "result.json"),
+            env={**CLASSROOM50_ENV, "OWNER": sid},
+        )
         assert r.exit_code == 0, r.stderr
         (download / sid / "package.json").write_text('{"name": "not a report"}')  # passed over
     broken = tmp_path / "carol"
     write_submission(broken, None)
     (broken / "docker-compose.yml").write_text("services: [\n")
     (download / "carol").mkdir()
-    run("check", str(broken), "--format", "classroom50", "--output", str(download / "carol" / "result.json"),
-        env=CLASSROOM50_ENV)
+    run(
+        "check",
+        str(broken),
+        "--format",
+        "classroom50",
+        "--output",
+        str(download / "carol" / "result.json"),
+        env=CLASSROOM50_ENV,
+    )
     out = tmp_path / "grades"
     r = run("aggregate", str(download), "--out", str(out), "--lang", "en")
     assert r.exit_code == 0, r.output
@@ -308,20 +370,29 @@ def layout_at(html: Path, width: int, tmp_path: Path) -> dict[str, str]:
     text = html.read_text()
     assert "<script" not in text  # the report opens offline, without scripts
     probe = tmp_path / f"probe-{html.stem}.html"
-    probe.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe id="phone" '
-                     f'style="border:0;display:block;width:{width}px;height:844px" srcdoc="{escape(text)}"></iframe>'
-                     f"{MEASURE}</body></html>")
+    probe.write_text(
+        f'<!DOCTYPE html><html><body style="margin:0"><iframe id="phone" '
+        f'style="border:0;display:block;width:{width}px;height:844px" srcdoc="{escape(text)}"></iframe>'
+        f"{MEASURE}</body></html>"
+    )
     p = chromium(tmp_path, "--window-size=800,900", "--dump-dom", probe.as_uri())
     dom = p.stdout
-    m = re.search(r'<body [^>]*data-viewport="(\d+)" data-scroll-width="(\d+)" data-overflow="([^"]*)" '
-                  r'data-page="([^"]*)"', dom)
+    m = re.search(
+        r'<body [^>]*data-viewport="(\d+)" data-scroll-width="(\d+)" data-overflow="([^"]*)" '
+        r'data-page="([^"]*)"',
+        dom,
+    )
     assert m, (dom[:500], p.stderr[-2000:])
     shot = tmp_path / f"{html.stem}-{width}.png"
     chromium(tmp_path, "--window-size=800,900", f"--screenshot={shot}", probe.as_uri())
     Image.open(shot).crop((0, 0, width, 844)).save(shot)  # what the phone shows
-    return {"viewport": m.group(1), "scroll_width": m.group(2), "overflow": m.group(3),
-            "dom": m.group(4).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("'", '"'),
-            "shot": str(shot)}
+    return {
+        "viewport": m.group(1),
+        "scroll_width": m.group(2),
+        "overflow": m.group(3),
+        "dom": m.group(4).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("'", '"'),
+        "shot": str(shot),
+    }
 
 
 def test_html_report_fits_a_390_px_phone(tmp_path: Path) -> None:
@@ -363,11 +434,39 @@ def test_html_report_for_no_learners_and_for_none_graded(tmp_path: Path) -> None
     assert 'id="nobody"' in got["dom"] and 'class="bar"' not in got["dom"]
     assert "<b>—</b>mean score" in got["dom"] and "No check failed for anyone" not in got["dom"]
 
-    rows = [Row("gone", "not-graded", 0, 0, None, "2026-11-25T00:00:00Z", None, error="clone failed"),
-            Row("broken", "error", 30, 110, None, "2026-11-25T00:00:00Z",
-                {"results": [{"check": "compose.x", "code": "C101", "status": "error", "points": 0, "max_points": 10,
-                              "title": "t", "file": "docker-compose.yml", "line": 3, "message": "YAML syntax error",
-                              "hint": None}]}, error="YAML syntax error")]
+    rows = [
+        Row("gone", "not-graded", 0, 0, None, "2026-11-25T00:00:00Z", None, error="clone failed"),
+        Row(
+            "broken",
+            "error",
+            30,
+            110,
+            None,
+            "2026-11-25T00:00:00Z",
+            {
+                "results": [
+                    {
+                        "check": "compose.x",
+                        "code": "C101",
+                        "status": "error",
+                        "points": 0,
+                        "max_points": 10,
+                        "title": "t",
+                        "file": "docker-compose.yml",
+                        "line": 3,
+                        "message": "YAML syntax error",
+                        "hint": None,
+                    }
+                ]
+            },
+            error="YAML syntax error",
+        ),
+    ]
     page = html.render(rows, rubric, "en")
     assert 'data-learners="2" data-passed="0" data-graded="0" data-not-graded="2"' in page
-    assert 'id="nobody"' in page and "<td class=\"n\">—</td>" in page and "clone failed" in page and "YAML syntax error" in page
+    assert (
+        'id="nobody"' in page
+        and '<td class="n">—</td>' in page
+        and "clone failed" in page
+        and "YAML syntax error" in page
+    )

@@ -1,5 +1,6 @@
 """The command line: explain/list like `ruff rule`, formats, language, and a static run that
 never imports the Docker SDK."""
+
 from __future__ import annotations
 
 import json
@@ -63,13 +64,20 @@ def test_no_color_off_a_tty() -> None:
 def test_static_run_loads_only_what_it_needs(tmp_path: Path) -> None:
     """A cold `grader check` is mostly imports: the static path loads no Docker, HTTP, process,
     XML or rich code, and no jsonschema once the rubric is known to be valid."""
-    code = ("import sys; from grader.cli import main\n"
-            f"try:\n    main(['check', {str(WORKSHOP)!r}, '--format', 'json'])\n"
-            "except SystemExit as e:\n    assert e.code == 0, e.code\n"
-            f"print(' '.join(sorted(m for m in sys.modules if m in {UNNEEDED!r} or m.rpartition('.')[0] in {UNNEEDED!r})), file=sys.stderr)\n")
+    code = (
+        "import sys; from grader.cli import main\n"
+        f"try:\n    main(['check', {str(WORKSHOP)!r}, '--format', 'json'])\n"
+        "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+        f"print(' '.join(sorted(m for m in sys.modules "
+        f"if m in {UNNEEDED!r} or m.rpartition('.')[0] in {UNNEEDED!r})), file=sys.stderr)\n"
+    )
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}  # the first run remembers the rubric is valid
-    first, second = (subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, capture_output=True,
-                                    text=True, env=env).stderr.split() for _ in range(2))
+    first, second = (
+        subprocess.run(
+            [sys.executable, "-c", code], check=True, cwd=REPO, capture_output=True, text=True, env=env
+        ).stderr.split()
+        for _ in range(2)
+    )
     assert "jsonschema" in first
     assert second == []
 
@@ -77,20 +85,37 @@ def test_static_run_loads_only_what_it_needs(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["list"], ["explain", "N102"], ["explain", "R107"]])
 def test_list_and_explain_load_no_models(args: list[str]) -> None:
     """They read the checks' texts only: no Compose or nginx model, no parser, no workspace."""
-    code = ("import sys; from grader.cli import main\n"
-            f"try:\n    main({args!r})\n"
-            "except SystemExit as e:\n    assert e.code == 0, e.code\n"
-            f"print(' '.join(sorted(m for m in sys.modules if m.startswith({MODELS!r}))), file=sys.stderr)\n")
-    loaded = subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, capture_output=True,
-                            text=True).stderr.split()
+    code = (
+        "import sys; from grader.cli import main\n"
+        f"try:\n    main({args!r})\n"
+        "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+        f"print(' '.join(sorted(m for m in sys.modules if m.startswith({MODELS!r}))), file=sys.stderr)\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], check=True, cwd=REPO, capture_output=True, text=True
+    ).stderr.split()
     assert loaded == []
 
 
 MODELS = ("grader.compose", "grader.nginx", "grader.workspace", "grader.submission", "crossplane")
 
 
-UNNEEDED = ("docker", "rich", "requests", "urllib3", "http", "http.client", "subprocess", "xml", "xml.etree",
-            "jsonschema", "decimal", "traceback", "grader.runtime.engine", "grader.runtime.stack")
+UNNEEDED = (
+    "docker",
+    "rich",
+    "requests",
+    "urllib3",
+    "http",
+    "http.client",
+    "subprocess",
+    "xml",
+    "xml.etree",
+    "jsonschema",
+    "decimal",
+    "traceback",
+    "grader.runtime.engine",
+    "grader.runtime.stack",
+)
 
 
 def test_module_entry_point() -> None:
@@ -110,8 +135,12 @@ def test_every_runtime_phase_is_explained(lang: str) -> None:
 
 
 def test_no_docker_daemon_is_exit_4_with_the_reason(ws: Path) -> None:
-    p = subprocess.run([sys.executable, "-m", "grader", "run", str(ws)], capture_output=True, text=True,
-                       env={**__import__("os").environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    p = subprocess.run(
+        [sys.executable, "-m", "grader", "run", str(ws)],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"},
+    )
     assert p.returncode == 4, p.stderr
     assert "Docker engine does not answer" in p.stderr and "Traceback" not in p.stderr
 

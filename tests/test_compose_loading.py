@@ -1,6 +1,7 @@
 """The grade follows the project Compose loads, not the one file as written: each case here was
 graded wrong when the grader read docker-compose.yml alone (a false pass, a false fail or
 untrue advice), and each finding points at the file and line the effective value came from."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -83,27 +84,31 @@ def test_a_service_in_a_disabled_profile_is_not_graded(tmp_path: Path) -> None:
 
 
 # -- false fails ----------------------------------------------------------------------------
-@pytest.mark.parametrize("case", [
-    "COMPOSE_FILE in .env",
-    "include defines the backend",
-    "include long form with its own env file",
-    "!reset in an override",
-    "interpolation defaults",
-    "variable unset gives empty container_name",
-    "several YAML documents",
-    "several documents with a reset",
-    "profile enabled in .env",
-    "extends with the base in a sub-folder",
-    "env_file interpolated from .env",
-    "override merges lists and maps",
-    "!override in an override",
-    "compose.override.yaml with a docker-compose.yml",
-    "configs.content",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "COMPOSE_FILE in .env",
+        "include defines the backend",
+        "include long form with its own env file",
+        "!reset in an override",
+        "interpolation defaults",
+        "variable unset gives empty container_name",
+        "several YAML documents",
+        "several documents with a reset",
+        "profile enabled in .env",
+        "extends with the base in a sub-folder",
+        "env_file interpolated from .env",
+        "override merges lists and maps",
+        "!override in an override",
+        "compose.override.yaml with a docker-compose.yml",
+        "configs.content",
+    ],
+)
 def test_a_correct_project_loaded_as_compose_loads_it_passes(tmp_path: Path, case: str) -> None:
     _ws, code, report, _r = graded(tmp_path, case)
-    assert code == 0, [(x["code"], x["status"], x["message"]) for x in report["results"] if x["status"] != "pass"] \
-        + errors(report)
+    assert code == 0, [
+        (x["code"], x["status"], x["message"]) for x in report["results"] if x["status"] != "pass"
+    ] + errors(report)
 
 
 def test_interpolation_defaults_pass_c101_c104_c109(tmp_path: Path) -> None:
@@ -130,8 +135,15 @@ def test_compose_file_with_two_files_skips_the_override(tmp_path: Path) -> None:
 
 def test_the_graders_own_environment_is_never_read(tmp_path: Path) -> None:
     folder = make(tmp_path / "ws", "variable unset gives empty container_name")
-    r = run("check", str(folder), "--format", "json", "--lang", "en",
-            env={"LANG": "C.UTF-8", "BACKEND_NAME": "from-the-graders-shell", "COMPOSE_FILE": "nowhere.yml"})
+    r = run(
+        "check",
+        str(folder),
+        "--format",
+        "json",
+        "--lang",
+        "en",
+        env={"LANG": "C.UTF-8", "BACKEND_NAME": "from-the-graders-shell", "COMPOSE_FILE": "nowhere.yml"},
+    )
     assert r.exit_code == 0 and "from-the-graders-shell" not in r.stdout
 
 
@@ -169,14 +181,19 @@ def test_a_missing_env_file_names_the_file_and_line(tmp_path: Path) -> None:
 def test_a_required_variable_without_a_value_is_refused_with_its_message(tmp_path: Path) -> None:
     ws, code, report, _r = graded(tmp_path, "required variable missing")
     assert code == 2
-    assert any("FRONTEND_PORT" in e["message"] and e["line"] == line_of(ws / "docker-compose.yml", "FRONTEND_PORT")
-               for e in errors(report))
+    assert any(
+        "FRONTEND_PORT" in e["message"] and e["line"] == line_of(ws / "docker-compose.yml", "FRONTEND_PORT")
+        for e in errors(report)
+    )
 
 
-@pytest.mark.parametrize("case,words", [
-    ("undefined network", 'undefined network "appnet"'),
-    ("depends on a missing service", 'undefined service "api"'),
-])
+@pytest.mark.parametrize(
+    "case,words",
+    [
+        ("undefined network", 'undefined network "appnet"'),
+        ("depends on a missing service", 'undefined service "api"'),
+    ],
+)
 def test_what_compose_refuses_is_an_input_error_with_its_line(tmp_path: Path, case: str, words: str) -> None:
     _ws, code, report, _r = graded(tmp_path, case)
     assert code == 2 and any(words in e["message"] for e in errors(report)), errors(report)
@@ -185,19 +202,31 @@ def test_what_compose_refuses_is_an_input_error_with_its_line(tmp_path: Path, ca
 def test_a_schema_fault_names_the_line(tmp_path: Path) -> None:
     folder = make(tmp_path / "ws", "override adds container_name")
     (folder / "docker-compose.yml").write_text(
-        (folder / "docker-compose.yml").read_text().replace("    restart: unless-stopped\n", "    restrat: always\n", 1))
+        (folder / "docker-compose.yml").read_text().replace("    restart: unless-stopped\n", "    restrat: always\n", 1)
+    )
     code, report = grade_json(folder)
     assert code == 2
-    assert any("restrat" in e["message"] and e["line"] == line_of(folder / "docker-compose.yml", "restrat")
-               for e in errors(report)), errors(report)
+    assert any(
+        "restrat" in e["message"] and e["line"] == line_of(folder / "docker-compose.yml", "restrat")
+        for e in errors(report)
+    ), errors(report)
 
 
 # -- no escape: every path the loader would read is checked first ---------------------------
 SECRET = "TOP-SECRET-compose-loader-7d1e"
 
 
-@pytest.mark.parametrize("attack", ["COMPOSE_FILE outside", ".env symlink", "include env_file outside",
-                                    "include symlink", "extends symlink", "override symlink"])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "COMPOSE_FILE outside",
+        ".env symlink",
+        "include env_file outside",
+        "include symlink",
+        "extends symlink",
+        "override symlink",
+    ],
+)
 def test_no_compose_path_leads_outside_the_submission(tmp_path: Path, attack: str) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -217,9 +246,13 @@ def test_no_compose_path_leads_outside_the_submission(tmp_path: Path, attack: st
         compose.write_text("include:\n  - inc.yml\n" + compose.read_text())
     elif attack == "extends symlink":
         (ws / "base.yml").symlink_to(outside / "secret.yml")
-        compose.write_text(compose.read_text().replace(
-            "      context: ./backend\n", "      context: ./backend\n    extends:\n      file: base.yml\n"
-            "      service: backend\n", 1))
+        compose.write_text(
+            compose.read_text().replace(
+                "      context: ./backend\n",
+                "      context: ./backend\n    extends:\n      file: base.yml\n      service: backend\n",
+                1,
+            )
+        )
     elif attack == "override symlink":
         (ws / "docker-compose.override.yml").symlink_to(outside / "secret.yml")
     for fmt in ("json", "text", "sarif"):

@@ -2,7 +2,8 @@
 
 For every compose project the tests use (workshop/, each mutation of it, each feature case in
 tests/compose_cases.py and seeded random combinations of them, the labelled corpus in
-../shared/corpus/dev) and a fixed, seeded sample of the fuzz generator's compose files, the grader's effective model (the set of services a plain
+../shared/corpus/dev) and a fixed, seeded sample of the fuzz generator's compose files, the
+grader's effective model (the set of services a plain
 `up` starts; their ports, container_name, networks, depends_on, environment, volumes, build)
 must equal what `docker compose config --format json` prints, or both must refuse the project.
 Compose runs with a clean environment (env -i, PATH, a fresh HOME) in the submission's folder,
@@ -11,6 +12,7 @@ two at a time. The reference is the installed plugin, pinned to 2.26.1 (2.26 dro
 container_name, later versions refuse it).
 
 A difference found here is kept as a case in tests/compose_cases.py (the "kept" section)."""
+
 from __future__ import annotations
 
 import json
@@ -67,8 +69,9 @@ def ours(folder: Path, compose: str | None = None) -> Any:
             "ports": sorted(_our_ports(s.ports)),
             "networks": sorted(s.network_keys()) if not _has(s, "network_mode") else [],
             "depends_on": {d.service: d.condition or "service_started" for d in s.depends_on},
-            "environment": {k.replace("$", "$$"): (v.replace("$", "$$") if v is not None else None)
-                            for k, v in env.items()},
+            "environment": {
+                k.replace("$", "$$"): (v.replace("$", "$$") if v is not None else None) for k, v in env.items()
+            },
             "volumes": sorted(_our_volume(m) for m in s.volumes),
             "build": _our_build(s.build),
         }
@@ -94,9 +97,9 @@ def _shown(path: str, folder: str, home: str | None = None) -> str:
     """An absolute path with the folder Compose ran in written `<folder>` (the same on both
     sides wherever the cases are), and the home folder `~`; nothing else is changed."""
     if path == folder or path.startswith(folder + "/"):
-        return "<folder>" + path[len(folder):]
+        return "<folder>" + path[len(folder) :]
     if home and (path == home or path.startswith(home + "/")):
-        return "~" + path[len(home):]
+        return "~" + path[len(home) :]
     return path
 
 
@@ -145,13 +148,25 @@ def theirs(folder: Path, home: str, compose: str | None = None) -> Any:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home}
     # Run as a learner runs it: in the submission's folder (the project folder is then the first
     # compose file's, also when COMPOSE_FILE names one in a sub-folder).
-    p = subprocess.run(["docker", "compose", *(["-f", compose] if compose else []), "config", "--format", "json"],
-                       cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        ["docker", "compose", *(["-f", compose] if compose else []), "config", "--format", "json"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if "error calling MarshalJSON" in p.stderr:
         # Compose 2.26.1 loads the project but cannot print some values as JSON (build.ssh given
         # as a mapping); its YAML output, every string quoted, says what it loaded.
-        p = subprocess.run(["docker", "compose", *(["-f", compose] if compose else []), "config"],
-                           cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+        p = subprocess.run(
+            ["docker", "compose", *(["-f", compose] if compose else []), "config"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         doc = yaml.safe_load(p.stdout) if p.returncode == 0 and p.stdout.strip() else None
         return _their_model(doc, folder, home) if doc else REFUSED
     if p.returncode != 0 or not p.stdout.strip():
@@ -164,8 +179,10 @@ def _their_model(doc: dict, folder: Path, home: str) -> Any:
     for name, s in (doc.get("services") or {}).items():
         out[name] = {
             "container_name": s.get("container_name"),
-            "ports": sorted((x.get("host_ip") or "", str(x.get("published") or ""), str(x["target"]),
-                             x.get("protocol") or "tcp") for x in s.get("ports") or []),
+            "ports": sorted(
+                (x.get("host_ip") or "", str(x.get("published") or ""), str(x["target"]), x.get("protocol") or "tcp")
+                for x in s.get("ports") or []
+            ),
             "networks": sorted(s.get("networks") or {}),
             "depends_on": {k: v.get("condition") for k, v in (s.get("depends_on") or {}).items()},
             "environment": dict(s.get("environment") or {}),
@@ -200,8 +217,14 @@ def _fuzz_docs(n: int) -> list[dict]:
 
     docs: list[dict] = []
 
-    @settings(max_examples=n, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=n,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(compose_docs)
     def collect(doc: dict) -> None:
         docs.append(doc)
@@ -229,8 +252,9 @@ def build_cases(tmp: Path) -> list[tuple[str, Path]]:
     for i, doc in enumerate(_fuzz_docs(FUZZ_SAMPLES) if FUZZ_SAMPLES else []):
         dest = tmp / f"fuzz-{i}"
         dest.mkdir()
-        (dest / "docker-compose.yml").write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
-                                                 encoding="utf-8")
+        (dest / "docker-compose.yml").write_text(
+            yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
         cases.append((f"fuzz {i}", dest))
     return cases
 
@@ -239,7 +263,8 @@ def test_the_reference_compose_is_the_pinned_version() -> None:
     version = compose_version()
     assert version is not None, "`docker compose` is not installed; it is the reference for the compose model"
     assert version.split("-")[0].lstrip("v") == REFERENCE_VERSION, (
-        f"docker compose {version} is installed; the grader's compose model is checked against {REFERENCE_VERSION}")
+        f"docker compose {version} is installed; the grader's compose model is checked against {REFERENCE_VERSION}"
+    )
 
 
 def test_the_effective_model_equals_docker_compose_config(tmp_path: Path) -> None:
@@ -261,9 +286,11 @@ def test_the_effective_model_equals_docker_compose_config(tmp_path: Path) -> Non
     kinds: dict[str, int] = {}
     for name, _ in cases:
         kinds[name.split()[0]] = kinds.get(name.split()[0], 0) + 1
-    print(f"\ncompose oracle: {len(cases)} projects compared with docker compose {REFERENCE_VERSION} config "
-          f"({', '.join(f'{k} {v}' for k, v in kinds.items())}; {refused} refused by both), "
-          f"{len(differ)} differ, {seconds:.1f} s")
+    print(
+        f"\ncompose oracle: {len(cases)} projects compared with docker compose {REFERENCE_VERSION} config "
+        f"({', '.join(f'{k} {v}' for k, v in kinds.items())}; {refused} refused by both), "
+        f"{len(differ)} differ, {seconds:.1f} s"
+    )
     for name, folder, got, ref in differ:
         print(f"  DIFFERS {name} ({folder}):\n    grader:  {_short(got)}\n    compose: {_short(ref)}")
     assert not differ, f"{len(differ)} of {len(cases)} projects differ from docker compose config (listed above)"
@@ -293,12 +320,18 @@ def test_the_projection_keeps_what_compose_means(tmp_path: Path) -> None:
         "    volumes:\n"
         "      - ./data/:/a\n"
         "      - /srv/dir/:/b\n"
-        "      - ../outside/:/c\n")
+        "      - ../outside/:/c\n"
+    )
     home = tempfile.mkdtemp(dir=tmp_path)
     got, ref = ours(project), theirs(project, home)
     assert got == ref
     app = ref["app"]
     assert app["environment"] == {"SHARED": "from-b", "ONLY_A": "1"}
-    assert sorted(app["volumes"]) == sorted([("bind", "<folder>/data", "/a"), ("bind", "/srv/dir/", "/b"),
-                                             ("bind", str(tmp_path.resolve() / "outside"), "/c")])
+    assert sorted(app["volumes"]) == sorted(
+        [
+            ("bind", "<folder>/data", "/a"),
+            ("bind", "/srv/dir/", "/b"),
+            ("bind", str(tmp_path.resolve() / "outside"), "/c"),
+        ]
+    )
     assert app["build"] == [str(tmp_path.resolve() / "ctx"), "Dockerfile"]

@@ -11,6 +11,7 @@ name, the default pick is compared too (no -f, no --compose: the override file i
 `docker compose config` does in that folder). The projection, the clean environment and the
 fresh HOME are those of tests/test_compose_oracle.py; Compose runs two at a time.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -67,7 +68,8 @@ def test_real_projects_load_as_docker_compose_config_loads_them(tmp_path: Path) 
     if version is None:
         pytest.fail("`docker compose` is not installed; it is the reference for the compose model")
     assert version.split("-")[0].lstrip("v") == REFERENCE_VERSION, (
-        f"docker compose {version} is installed; the grader's compose model is checked against {REFERENCE_VERSION}")
+        f"docker compose {version} is installed; the grader's compose model is checked against {REFERENCE_VERSION}"
+    )
     start = time.monotonic()
     cases = build_cases(corpus)
     assert cases, f"no compose project in {corpus}"
@@ -82,8 +84,10 @@ def test_real_projects_load_as_docker_compose_config_loads_them(tmp_path: Path) 
         if got != ref:
             differ.append((name, folder, got, ref))
     seconds = time.monotonic() - start
-    print(f"\ncompose wild oracle: {len(cases)} project files compared with docker compose {REFERENCE_VERSION} "
-          f"config ({refused} refused by both), {len(differ)} differ, {seconds:.0f} s")
+    print(
+        f"\ncompose wild oracle: {len(cases)} project files compared with docker compose {REFERENCE_VERSION} "
+        f"config ({refused} refused by both), {len(differ)} differ, {seconds:.0f} s"
+    )
     for name, folder, got, ref in differ:
         print(f"  DIFFERS {name} ({folder}):\n    grader:  {_short(got)}\n    compose: {_short(ref)}")
     assert not differ, f"{len(differ)} of {len(cases)} project files differ from docker compose config (listed above)"

@@ -1,4 +1,5 @@
 """Real public configs with hand labels (shared/corpus/dev): our verdicts must agree."""
+
 from __future__ import annotations
 
 import shutil
@@ -53,8 +54,10 @@ def test_corpus_verdicts_agree_with_labels() -> None:
                 agree += 1
                 per_label[key][0] += 1
             else:
-                disagreements.append(f"{case.name} {slug}: label {key}={labels[key]}, got "
-                                     f"{results[slug]['status']} ({results[slug]['message']})")
+                disagreements.append(
+                    f"{case.name} {slug}: label {key}={labels[key]}, got "
+                    f"{results[slug]['status']} ({results[slug]['message']})"
+                )
     print(f"\ncorpus agreement: {agree}/{total} = {agree / total:.1%}")
     for key, (a, t) in per_label.items():
         print(f"  {key:<55} {a}/{t}")

@@ -2,6 +2,7 @@
 page); the generated page of every check and runtime phase is what scripts/make_docs.py makes
 from the checks' texts now, in English and Korean; every address a report links a check to is
 a page of the built site; and the Korean pages use the glossary's words."""
+
 from __future__ import annotations
 
 import re
@@ -12,9 +13,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from conftest import REPO, WORKSHOP
 from docs_site import built_site, page_file
+
 from grader.registry import known_checks, known_texts
 
 DOCS = REPO / "docs"
@@ -23,15 +24,26 @@ URL = re.compile(r"https://workshop-grader\.github\.io/workshop-grader/[^\s\"'<>
 
 def test_the_site_builds_strict() -> None:
     site = built_site()
-    for page in ("index.html", "ko/index.html", "learner/index.html", "ko/learner/index.html",
-                 "checks/index.html", "ko/checks/index.html", "ko/glossary/index.html"):
+    for page in (
+        "index.html",
+        "ko/index.html",
+        "learner/index.html",
+        "ko/learner/index.html",
+        "checks/index.html",
+        "ko/checks/index.html",
+        "ko/glossary/index.html",
+    ):
         assert (site / page).is_file(), page
 
 
 def test_generated_pages_are_what_the_texts_give_now(tmp_path: Path) -> None:
     out = tmp_path / "checks"
-    p = subprocess.run([sys.executable, str(REPO / "scripts" / "make_docs.py"), "--out", str(out)],
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "make_docs.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     want = {f.name: f.read_text("utf-8") for f in out.glob("*.md")}
     have = {f.name: f.read_text("utf-8") for f in (DOCS / "checks").glob("*.md")}
@@ -84,8 +96,9 @@ def test_every_report_links_to_a_built_page(tmp_path: Path, monkeypatch: pytest.
     doc = report.to_dict()
     ctx = FormatContext.for_submission(rubric, lang, str(sub))
     outputs = {fmt: render(fmt, doc, ctx) for fmt in ("sarif", "github", "problems", "markdown")}
-    row = SimpleNamespace(id="learner", verdict="fail", score=doc["score"], max_score=doc["max_score"],
-                          report=doc, error=None)
+    row = SimpleNamespace(
+        id="learner", verdict="fail", score=doc["score"], max_score=doc["max_score"], report=doc, error=None
+    )
     outputs["html"] = html.render([row], rubric, lang)
     outputs["explain"] = "".join(explain(spec, lang, width=88) for spec in rubric.checks)
     failing = {r["code"] for r in doc["results"] if r["status"] == "fail"}

@@ -3,6 +3,7 @@
 Each has its title, its code blocks (highlighted, with the copy button Material's script adds,
 so the script ran), the language switch pointing at the page in the other language, and pixels
 on the screen."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,8 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-
 from docs_site import built_site
+
 from grader.registry import known_texts
 
 
@@ -23,8 +24,15 @@ def chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     if exe is None:
         pytest.fail("chromium is missing: scripts/setup.sh installs it")
     profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=tmp))
-    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--user-data-dir={profile}",
-             "--virtual-time-budget=10000", "--window-size=1280,900"]
+    flags = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=10000",
+        "--window-size=1280,900",
+    ]
     return subprocess.run([exe, *flags, *args], capture_output=True, text=True, timeout=120)
 
 
@@ -40,7 +48,9 @@ def rendered(page: Path, tmp: Path) -> tuple[str, Path]:
 
 def switch(dom: str) -> dict[str, str]:
     """The language switch: hreflang -> address."""
-    return dict((lang, href) for href, lang in re.findall(r'<a href="([^"]*)" hreflang="(\w+)" class="md-select__link"', dom))
+    return dict(
+        (lang, href) for href, lang in re.findall(r'<a href="([^"]*)" hreflang="(\w+)" class="md-select__link"', dom)
+    )
 
 
 def painted(shot: Path) -> None:

@@ -1,6 +1,7 @@
 """Every output format on workshop/ and on a failing copy: golden files (UPDATE_GOLDEN=1 writes
 them), SARIF validated against the 2.1.0 schema, JUnit parsed back, the Classroom payload
 decoded, results.json keys, and no workflow command injected by a learner's text."""
+
 from __future__ import annotations
 
 import base64
@@ -20,11 +21,18 @@ FORMATS = ("text", "json", "junit", "sarif", "github", "gh-classroom-reporter", 
 
 def make_cases(root: Path) -> None:
     shutil.copytree(WORKSHOP, root / "good")
-    edited_copy(root / "bad", {
-        "docker-compose.yml": [BACKEND_CONTAINER_NAME],
-        "frontend/nginx.conf": [("proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;")]})
+    edited_copy(
+        root / "bad",
+        {
+            "docker-compose.yml": [BACKEND_CONTAINER_NAME],
+            "frontend/nginx.conf": [("proxy_pass $backend_upstream;", "proxy_pass http://backend:8080;")],
+        },
+    )
     # One cause, one finding: the backend renamed, so nothing names it; the checks that need it are blocked.
-    edited_copy(root / "blocked", {"docker-compose.yml": [("  backend:\n", "  api:\n", 1), ("      - backend\n", "      - api\n")]})
+    edited_copy(
+        root / "blocked",
+        {"docker-compose.yml": [("  backend:\n", "  api:\n", 1), ("      - backend\n", "      - api\n")]},
+    )
 
 
 @pytest.fixture
@@ -41,8 +49,9 @@ def normalise(text: str) -> str:
 
 
 def grade(case: str, fmt: str, *extra: str, env: dict[str, str] | None = None):
-    return run("check", case, "--format", fmt, "--lang", "en", "--no-color", *extra,
-               env={"LANG": "C.UTF-8", **(env or {})})
+    return run(
+        "check", case, "--format", fmt, "--lang", "en", "--no-color", *extra, env={"LANG": "C.UTF-8", **(env or {})}
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -71,9 +80,19 @@ def test_sarif_is_valid_2_1_0_with_stable_rules(cases: Path, case: str) -> None:
     assert [r["id"] for r in rules][:3] == ["C100", "C101", "C102"]
     assert all(r["shortDescription"]["text"] and r["fullDescription"]["text"] and r["help"]["text"] for r in rules)
     if case == "bad":
-        found = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                  r["locations"][0]["physicalLocation"]["region"]["startLine"], r["level"]) for r in run0["results"]}
-        assert found == {("C101", "bad/docker-compose.yml", 25, "error"), ("N102", "bad/frontend/nginx.conf", 19, "error")}
+        found = {
+            (
+                r["ruleId"],
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+                r["level"],
+            )
+            for r in run0["results"]
+        }
+        assert found == {
+            ("C101", "bad/docker-compose.yml", 25, "error"),
+            ("N102", "bad/frontend/nginx.conf", 19, "error"),
+        }
         for r in run0["results"]:
             assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
     else:
@@ -108,9 +127,12 @@ def test_classroom_payload_decodes_with_points_per_check(cases: Path) -> None:
     failed = [t for t in payload["tests"] if t["status"] == "fail"]
     assert {(t["test_code"], t["filename"], t["line_no"]) for t in failed} == {
         ("compose.backend-no-container-name", "bad/docker-compose.yml", 25),
-        ("nginx.dynamic-backend-resolution", "bad/frontend/nginx.conf", 19)}
-    assert all({"name", "status", "score", "message", "test_code", "filename", "line_no", "duration"} <= set(t)
-               for t in payload["tests"])
+        ("nginx.dynamic-backend-resolution", "bad/frontend/nginx.conf", 19),
+    }
+    assert all(
+        {"name", "status", "score", "message", "test_code", "filename", "line_no", "duration"} <= set(t)
+        for t in payload["tests"]
+    )
 
 
 def test_gradescope_results_json_keys(cases: Path) -> None:
@@ -124,8 +146,17 @@ def test_gradescope_results_json_keys(cases: Path) -> None:
 
 
 def test_several_formats_at_once_and_exit_zero(cases: Path) -> None:
-    r = grade("bad", "text", "--output", "sarif=out.sarif", "--output", "junit=out.xml", "--output", "report.txt",
-              "--exit-zero")
+    r = grade(
+        "bad",
+        "text",
+        "--output",
+        "sarif=out.sarif",
+        "--output",
+        "junit=out.xml",
+        "--output",
+        "report.txt",
+        "--exit-zero",
+    )
     assert r.exit_code == 0 and r.stdout == ""
     assert "FAIL" in Path("report.txt").read_text()
     assert json.loads(Path("out.sarif").read_text())["version"] == "2.1.0"
@@ -153,8 +184,11 @@ def runner_commands(stdout: str) -> list[str]:
 def test_learner_text_cannot_inject_workflow_commands(cases: Path) -> None:
     compose = Path("bad/docker-compose.yml")
     # A value with line breaks: in the text report its lines start with `::`.
-    compose.write_text(compose.read_text().replace(
-        "container_name: socialapp-backend", 'container_name: "x\\n::error::pwned\\n::stop-commands::abc"'))
+    compose.write_text(
+        compose.read_text().replace(
+            "container_name: socialapp-backend", 'container_name: "x\\n::error::pwned\\n::stop-commands::abc"'
+        )
+    )
     out = grade("bad", "github").stdout
     commands = runner_commands(out)
     assert commands, out
@@ -181,17 +215,40 @@ def test_step_summary_is_cut_under_the_limit() -> None:
     from grader.rubric import load_rubric
 
     rubric = load_rubric(None, known_checks())
-    doc = {"rubric": "r", "submission": "s", "passed": False, "score": 0, "max_score": 1, "notes": [],
-           "results": [{"check": "compose.x", "code": "C101", "status": "fail", "points": 0, "max_points": 1,
-                        "title": "t", "file": "f", "line": i, "message": "m" * 500, "hint": "h"} for i in range(1, 3000)]}
+    doc = {
+        "rubric": "r",
+        "submission": "s",
+        "passed": False,
+        "score": 0,
+        "max_score": 1,
+        "notes": [],
+        "results": [
+            {
+                "check": "compose.x",
+                "code": "C101",
+                "status": "fail",
+                "points": 0,
+                "max_points": 1,
+                "title": "t",
+                "file": "f",
+                "line": i,
+                "message": "m" * 500,
+                "hint": "h",
+            }
+            for i in range(1, 3000)
+        ],
+    }
     text = render(doc, FormatContext(rubric, "en"), limit=100_000)
     assert len(text.encode()) <= 100_000 and text.endswith("the full report is in the job log)_\n")
 
 
 # -- Classroom 50: result.json --------------------------------------------------------------
 CLASSROOM50_ENV = {
-    "CLASSROOM": "docker-workshop-2026", "ASSIGNMENT": "step-06", "OWNER": "learner-a",
-    "SUBMISSION_TAG": "submit/3", "COMMIT_URL": "https://github.com/org/step-06-learner-a/commit/abc123",
+    "CLASSROOM": "docker-workshop-2026",
+    "ASSIGNMENT": "step-06",
+    "OWNER": "learner-a",
+    "SUBMISSION_TAG": "submit/3",
+    "COMMIT_URL": "https://github.com/org/step-06-learner-a/commit/abc123",
     "RELEASE_URL": "https://github.com/org/step-06-learner-a/releases/tag/submit/3",
     "REVIEW_URL": "https://github.com/org/step-06-learner-a/pull/1",
 }
@@ -212,9 +269,16 @@ def assert_classroom50_valid(result: dict, env: dict[str, str] = CLASSROOM50_ENV
     assert result["score"] == sum(t["score"] for t in result["tests"])
     assert result["max-score"] == sum(t["max-score"] for t in result["tests"])
     assert (result["classroom"], result["assignment"], result["owner"]) == (
-        env["CLASSROOM"], env["ASSIGNMENT"], env["OWNER"])
+        env["CLASSROOM"],
+        env["ASSIGNMENT"],
+        env["OWNER"],
+    )
     assert (result["submission"], result["commit"], result["release"], result["review"]) == (
-        env["SUBMISSION_TAG"], env["COMMIT_URL"], env["RELEASE_URL"], env["REVIEW_URL"])
+        env["SUBMISSION_TAG"],
+        env["COMMIT_URL"],
+        env["RELEASE_URL"],
+        env["REVIEW_URL"],
+    )
 
 
 def classroom50(case: str, *extra: str, env: dict[str, str] = CLASSROOM50_ENV):
@@ -241,7 +305,12 @@ def test_classroom50_failing_submission_one_test_per_check(cases: Path) -> None:
     c101 = failed["C101"]
     assert c101["test-name"] == "C101 The backend has no container_name"
     assert (c101["check"], c101["file"], c101["line"], c101["score"], c101["max-score"]) == (
-        "compose.backend-no-container-name", "bad/docker-compose.yml", 25, 0, 10)
+        "compose.backend-no-container-name",
+        "bad/docker-compose.yml",
+        25,
+        0,
+        10,
+    )
     assert "container_name: socialapp-backend" in c101["message"]
     assert c101["fix"].startswith("Delete the `container_name:` line")
 
@@ -271,7 +340,9 @@ def test_classroom50_fractional_points_become_integers(cases: Path, tmp_path: Pa
     rubric = (REPO / "rubrics" / "step-06-horizontal-scaling.yaml").read_text()
     assert rubric.count("    points: 10\n") >= 2
     path = tmp_path / "half.yaml"
-    path.write_text(rubric.replace("    points: 10\n", "    points: 7.5\n", 1).replace("    points: 10\n", "    points: 2.5\n", 1))
+    path.write_text(
+        rubric.replace("    points: 10\n", "    points: 7.5\n", 1).replace("    points: 10\n", "    points: 2.5\n", 1)
+    )
     _r, result = classroom50("bad", "--rubric", str(path))
     assert_classroom50_valid(result)
     by_code = {t["code"]: t for t in result["tests"]}
@@ -303,8 +374,11 @@ def test_junit_parses_whatever_unicode_a_learner_file_holds(cases: Path) -> None
     from lxml import etree
 
     compose = Path("bad/docker-compose.yml")
-    compose.write_text(compose.read_text().replace("container_name: socialapp-backend",
-                                                   'container_name: "be\\uFFFE\\uFFFF\\x01\\uD7FF"'))
+    compose.write_text(
+        compose.read_text().replace(
+            "container_name: socialapp-backend", 'container_name: "be\\uFFFE\\uFFFF\\x01\\uD7FF"'
+        )
+    )
     nginx = Path("bad/frontend/nginx.conf")
     nginx.write_text(nginx.read_text().replace("http://backend:8080", "http://backend\ufffe\uffff:8080"))
     r = grade("bad", "junit", "--output", "junit=out.xml")
@@ -312,8 +386,11 @@ def test_junit_parses_whatever_unicode_a_learner_file_holds(cases: Path) -> None
     raw = Path("out.xml").read_bytes()
     assert "\ufffe".encode() not in raw and "\uffff".encode() not in raw and b"\x01" not in raw
     root = etree.fromstring(raw)  # lxml refuses what XML 1.0 forbids
-    messages = {c.get("name").split()[0]: c.find("failure").get("message")
-                for c in root.iter("testcase") if c.find("failure") is not None}
+    messages = {
+        c.get("name").split()[0]: c.find("failure").get("message")
+        for c in root.iter("testcase")
+        if c.find("failure") is not None
+    }
     assert "be\ufffd\ufffd\ufffd\ud7ff" in messages["C101"]  # replaced, the rest kept
     assert "backend\ufffd\ufffd" in messages["N102"]
     suites = JUnitXml.fromfile("out.xml")
@@ -339,8 +416,9 @@ def several_findings(root: Path) -> None:
     nginx = root / "frontend" / "nginx.conf"
     text = nginx.read_text()
     assert "proxy_http_version 1.1;" in text and "proxy_connect_timeout 1s;" in text
-    nginx.write_text(text.replace("proxy_http_version 1.1;", "proxy_http_version 1.0;")
-                     .replace("proxy_connect_timeout 1s;", ""))
+    nginx.write_text(
+        text.replace("proxy_http_version 1.1;", "proxy_http_version 1.0;").replace("proxy_connect_timeout 1s;", "")
+    )
 
 
 def test_markdown_keeps_every_finding_of_a_check(cases: Path) -> None:

@@ -3,6 +3,7 @@ output format: each input ends in a report or an input error (exit 2) within a t
 never an unexpected exception. The budget is fixed (GRADER_FUZZ_EXAMPLES, default 150 per
 test); the seed is printed on failure (see conftest). Inputs that once crashed the grader
 are kept in tests/fuzz_crashers/ and graded on every run."""
+
 from __future__ import annotations
 
 import copy
@@ -21,19 +22,66 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 EXAMPLES = int(os.environ.get("GRADER_FUZZ_EXAMPLES", "150"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                       HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
 CRASHERS = REPO / "tests" / "fuzz_crashers"
 TIME_BOUND = 5.0  # seconds for one submission, statically
 
-SERVICE_KEYS = ["image", "build", "container_name", "ports", "expose", "networks", "environment", "env_file",
-                "depends_on", "deploy", "scale", "volumes", "healthcheck", "command", "entrypoint", "privileged",
-                "cap_add", "security_opt", "devices", "network_mode", "pid", "extends", "labels", "restart"]
+SERVICE_KEYS = [
+    "image",
+    "build",
+    "container_name",
+    "ports",
+    "expose",
+    "networks",
+    "environment",
+    "env_file",
+    "depends_on",
+    "deploy",
+    "scale",
+    "volumes",
+    "healthcheck",
+    "command",
+    "entrypoint",
+    "privileged",
+    "cap_add",
+    "security_opt",
+    "devices",
+    "network_mode",
+    "pid",
+    "extends",
+    "labels",
+    "restart",
+]
 TOP_KEYS = ["services", "networks", "volumes", "version", "include", "configs", "secrets", "name"]
-NGINX_DIRECTIVES = ["server", "location", "upstream", "listen", "server_name", "proxy_pass", "resolver", "set",
-                    "map", "include", "proxy_set_header", "proxy_next_upstream", "proxy_connect_timeout",
-                    "proxy_http_version", "root", "try_files", "if", "return", "rewrite", "http", "events", "zone"]
+NGINX_DIRECTIVES = [
+    "server",
+    "location",
+    "upstream",
+    "listen",
+    "server_name",
+    "proxy_pass",
+    "resolver",
+    "set",
+    "map",
+    "include",
+    "proxy_set_header",
+    "proxy_next_upstream",
+    "proxy_connect_timeout",
+    "proxy_http_version",
+    "root",
+    "try_files",
+    "if",
+    "return",
+    "rewrite",
+    "http",
+    "events",
+    "zone",
+]
 
 _RUBRIC = None
 
@@ -49,8 +97,15 @@ def rubric():
 
 
 # what Classroom 50's runner sets, for the classroom50 format
-CLASSROOM50_ENV = {"CLASSROOM": "c", "ASSIGNMENT": "a", "OWNER": "o", "SUBMISSION_TAG": "submit/1",
-                   "COMMIT_URL": "u", "RELEASE_URL": "u", "REVIEW_URL": "u"}
+CLASSROOM50_ENV = {
+    "CLASSROOM": "c",
+    "ASSIGNMENT": "a",
+    "OWNER": "o",
+    "SUBMISSION_TAG": "submit/1",
+    "COMMIT_URL": "u",
+    "RELEASE_URL": "u",
+    "REVIEW_URL": "u",
+}
 
 
 def grade_folder(path: Path) -> str:
@@ -89,17 +144,41 @@ def submission(tmp: Path, compose: bytes | None = None, nginx: bytes | None = No
 
 
 # -- strategies -------------------------------------------------------------------------------
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=True),
-                    st.text(max_size=30), st.sampled_from(["80:80", "8080", "backend", "/data", "../..", "${X}",
-                                                          "/var/run/docker.sock:/s", "127.0.0.1::80", "host"]))
-values = st.recursive(scalars, lambda ch: st.lists(ch, max_size=4) | st.dictionaries(
-    st.one_of(st.sampled_from(SERVICE_KEYS + ["target", "published", "context", "condition", "path", "source"]),
-              st.text(max_size=8)), ch, max_size=4), max_leaves=25)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.sampled_from(
+        ["80:80", "8080", "backend", "/data", "../..", "${X}", "/var/run/docker.sock:/s", "127.0.0.1::80", "host"]
+    ),
+)
+values = st.recursive(
+    scalars,
+    lambda ch: (
+        st.lists(ch, max_size=4)
+        | st.dictionaries(
+            st.one_of(
+                st.sampled_from(SERVICE_KEYS + ["target", "published", "context", "condition", "path", "source"]),
+                st.text(max_size=8),
+            ),
+            ch,
+            max_size=4,
+        )
+    ),
+    max_leaves=25,
+)
 service = st.dictionaries(st.sampled_from(SERVICE_KEYS), values, max_size=8) | values
 compose_docs = st.fixed_dictionaries(
-    {"services": st.dictionaries(st.sampled_from(["backend", "frontend", "db", "x"]) | st.text(max_size=6),
-                                 service, max_size=4) | values},
-    optional={k: values for k in TOP_KEYS if k != "services"})
+    {
+        "services": st.dictionaries(
+            st.sampled_from(["backend", "frontend", "db", "x"]) | st.text(max_size=6), service, max_size=4
+        )
+        | values
+    },
+    optional={k: values for k in TOP_KEYS if k != "services"},
+)
 
 
 @st.composite
@@ -108,9 +187,31 @@ def nginx_text(draw) -> str:
         out = []
         for _ in range(draw(st.integers(0, 5))):
             name = draw(st.sampled_from(NGINX_DIRECTIVES) | st.text(min_size=1, max_size=8))
-            args = draw(st.lists(st.sampled_from(["80", "/api/", "http://backend:8080", "$backend", "127.0.0.11",
-                                                  "valid=10s", "~", "^~", "=", "/etc/passwd", "../x", "*.conf",
-                                                  "'q u'", '"x;"', "$host"]) | st.text(max_size=10), max_size=3))
+            args = draw(
+                st.lists(
+                    st.sampled_from(
+                        [
+                            "80",
+                            "/api/",
+                            "http://backend:8080",
+                            "$backend",
+                            "127.0.0.11",
+                            "valid=10s",
+                            "~",
+                            "^~",
+                            "=",
+                            "/etc/passwd",
+                            "../x",
+                            "*.conf",
+                            "'q u'",
+                            '"x;"',
+                            "$host",
+                        ]
+                    )
+                    | st.text(max_size=10),
+                    max_size=3,
+                )
+            )
             if depth < 4 and draw(st.booleans()):
                 out.append(f"{name} {' '.join(args)} {{")
                 out += block(depth + 1)
@@ -122,7 +223,7 @@ def nginx_text(draw) -> str:
     lines = block(0)
     if draw(st.booleans()):  # unbalanced braces, stray characters
         pos = draw(st.integers(0, len(lines)))
-        lines.insert(pos, draw(st.sampled_from(["{", "}", ";", "#", "//", "\"", "\\", "\x00"])))
+        lines.insert(pos, draw(st.sampled_from(["{", "}", ";", "#", "//", '"', "\\", "\x00"])))
     return "\n".join(lines)
 
 
@@ -141,8 +242,11 @@ def test_random_nginx_configs(tmp_path_factory, config) -> None:
 
 
 @FUZZ
-@given(data=st.binary(max_size=3000), where=st.sampled_from(["compose", "nginx"]),
-       prefix=st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00"]))
+@given(
+    data=st.binary(max_size=3000),
+    where=st.sampled_from(["compose", "nginx"]),
+    prefix=st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00"]),
+)
 def test_random_bytes_and_encodings(tmp_path_factory, data, where, prefix) -> None:
     body = prefix + data
     sub = submission(tmp_path_factory.mktemp("b"), **{where: body})
@@ -150,26 +254,61 @@ def test_random_bytes_and_encodings(tmp_path_factory, data, where, prefix) -> No
 
 
 @FUZZ
-@given(ops=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 6), st.binary(max_size=6)), min_size=1,
-                    max_size=6), where=st.sampled_from(["compose", "nginx"]))
+@given(
+    ops=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 6), st.binary(max_size=6)), min_size=1, max_size=6),
+    where=st.sampled_from(["compose", "nginx"]),
+)
 def test_small_edits_of_the_workshop_files(tmp_path_factory, ops, where) -> None:
     """Byte-level cuts and insertions in real files: near-valid input is where parsers break."""
     src = (WORKSHOP / ("docker-compose.yml" if where == "compose" else "frontend/nginx.conf")).read_bytes()
     for pos, cut, insert in ops:
         pos %= len(src) + 1
-        src = src[:pos] + insert + src[pos + cut:]
+        src = src[:pos] + insert + src[pos + cut :]
     assert grade_folder(submission(tmp_path_factory.mktemp("e"), **{where: src})) in ("report", "input-error")
 
 
-DOCKERFILE_WORDS = ["FROM", "COPY", "ADD", "EXPOSE", "RUN", "CMD", "ENTRYPOINT", "ENV", "ARG", "WORKDIR", "AS",
-                    "--from=0", "--chown=1:1", "nginx.conf", "/etc/nginx/conf.d/", "../x", "/etc/passwd", "*",
-                    "\\", "[", "]", "\"", "8080/tcp", "$PORT", "${X:-1}", "\n", " ", "\t", "#"]
+DOCKERFILE_WORDS = [
+    "FROM",
+    "COPY",
+    "ADD",
+    "EXPOSE",
+    "RUN",
+    "CMD",
+    "ENTRYPOINT",
+    "ENV",
+    "ARG",
+    "WORKDIR",
+    "AS",
+    "--from=0",
+    "--chown=1:1",
+    "nginx.conf",
+    "/etc/nginx/conf.d/",
+    "../x",
+    "/etc/passwd",
+    "*",
+    "\\",
+    "[",
+    "]",
+    '"',
+    "8080/tcp",
+    "$PORT",
+    "${X:-1}",
+    "\n",
+    " ",
+    "\t",
+    "#",
+]
 
 
 @FUZZ
-@given(words=st.lists(st.sampled_from(DOCKERFILE_WORDS) | st.text(max_size=6), max_size=40),
-       env=st.lists(st.sampled_from(["A=1", "export B=2", "C", "=", "D='x", "E=\"y", "#c", "F=${G}", "\x00", " "])
-                    | st.text(max_size=10), max_size=10))
+@given(
+    words=st.lists(st.sampled_from(DOCKERFILE_WORDS) | st.text(max_size=6), max_size=40),
+    env=st.lists(
+        st.sampled_from(["A=1", "export B=2", "C", "=", "D='x", 'E="y', "#c", "F=${G}", "\x00", " "])
+        | st.text(max_size=10),
+        max_size=10,
+    ),
+)
 def test_random_dockerfiles_and_env_files(tmp_path_factory, words, env) -> None:
     sub = submission(tmp_path_factory.mktemp("d"))
     (sub / "frontend" / "Dockerfile").write_text(" ".join(words))
@@ -220,9 +359,15 @@ def test_kept_crashers_are_graded(case: str) -> None:
 NASTY = {
     "long-line": lambda: b"services:\n  backend:\n    image: " + b"a" * 900_000 + b"\n",
     "deep-nesting": lambda: b"services: " + b"[" * 5000 + b"]" * 5000 + b"\n",
-    "alias-bomb": lambda: (b"a: &a [x,x,x,x,x,x,x,x,x]\n" + b"".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
-        f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n".encode() for i in range(9))),
+    "alias-bomb": lambda: (
+        b"a: &a [x,x,x,x,x,x,x,x,x]\n"
+        + b"".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
+            f"*{chr(97 + i)},*{chr(97 + i)},"
+            f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n".encode()
+            for i in range(9)
+        )
+    ),
     "huge": lambda: b"# " + b"x" * (3 * 1024 * 1024) + b"\n",
     "many-services": lambda: b"services:\n" + b"".join(f"  s{i}: {{image: x}}\n".encode() for i in range(20_000)),
 }
@@ -237,8 +382,13 @@ def test_nasty_files_end_within_time_and_memory_bounds(tmp_path: Path, name: str
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
     start = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "grader", "check", str(sub)], capture_output=True, text=True,
-                       timeout=20, preexec_fn=limit)
+    p = subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(sub)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        preexec_fn=limit,
+    )
     assert p.returncode in (0, 1, 2), p.stderr
     assert "Traceback" not in p.stderr and "internal error" not in p.stderr
     assert time.monotonic() - start < 20

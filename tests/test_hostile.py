@@ -8,6 +8,7 @@ included. The last test prints the count per class: refused, contained, escaped.
 
 Payloads are harmless canaries: a marker file in the victim's volume, a listener this test runs
 on this machine (on all of its addresses; the containers try the Docker bridge's gateway)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -77,10 +78,13 @@ def _state(client: Any, v: SimpleNamespace) -> dict[str, Any]:
     """What the victim has now: its container (id, status), volume marker, network and image ids."""
     c = client.api.inspect_container(v.container)
     marker = client.containers.get(v.container).exec_run(["cat", "/data/marker"]).output.decode().strip()
-    return {"container": (c["Id"], c["State"]["Status"], c["State"]["StartedAt"]), "marker": marker,
-            "volume": client.api.inspect_volume(v.volume)["CreatedAt"],
-            "network": client.api.inspect_network(v.network)["Id"],
-            "image": client.api.inspect_image(v.image)["Id"]}
+    return {
+        "container": (c["Id"], c["State"]["Status"], c["State"]["StartedAt"]),
+        "marker": marker,
+        "volume": client.api.inspect_volume(v.volume)["CreatedAt"],
+        "network": client.api.inspect_network(v.network)["Id"],
+        "image": client.api.inspect_image(v.image)["Id"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -98,16 +102,26 @@ def victim(docker_client):
     (holding a marker) and a locally built image. Removed at the end, whatever happened."""
     client = docker_client
     token = secrets.token_hex(3)
-    v = SimpleNamespace(container=f"victim{token}-app", volume=f"victim{token}-data",
-                        network=f"victim{token}-net", image=f"victim{token}-image:1")
+    v = SimpleNamespace(
+        container=f"victim{token}-app",
+        volume=f"victim{token}-data",
+        network=f"victim{token}-net",
+        image=f"victim{token}-image:1",
+    )
     try:
         client.networks.create(v.network, labels={"test.victim": token})
         client.volumes.create(v.volume, labels={"test.victim": token})
         dockerfile = f"FROM python:3.13-slim\nRUN echo {MARKER}-image > /secret\nLABEL test.victim={token}\n"
         client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=v.image, rm=True, network_mode="none")
-        client.containers.run(v.image, ["sh", "-c", f"echo {MARKER} > /data/marker; exec sleep 86400"],
-                              name=v.container, detach=True, network=v.network, labels={"test.victim": token},
-                              volumes={v.volume: {"bind": "/data", "mode": "rw"}})
+        client.containers.run(
+            v.image,
+            ["sh", "-c", f"echo {MARKER} > /data/marker; exec sleep 86400"],
+            name=v.container,
+            detach=True,
+            network=v.network,
+            labels={"test.victim": token},
+            volumes={v.volume: {"bind": "/data", "mode": "rw"}},
+        )
         for _ in range(50):
             if client.containers.get(v.container).exec_run(["cat", "/data/marker"]).exit_code == 0:
                 break
@@ -120,10 +134,12 @@ def victim(docker_client):
         yield v
         assert _state(client, v) == v.before, "the victim's objects changed"
     finally:
-        for step in (lambda: client.containers.get(v.container).remove(force=True),
-                     lambda: client.images.remove(v.image, force=True),
-                     lambda: client.volumes.get(v.volume).remove(force=True),
-                     lambda: client.networks.get(v.network).remove()):
+        for step in (
+            lambda: client.containers.get(v.container).remove(force=True),
+            lambda: client.images.remove(v.image, force=True),
+            lambda: client.volumes.get(v.volume).remove(force=True),
+            lambda: client.networks.get(v.network).remove(),
+        ):
             with contextlib.suppress(Exception):
                 step()
 
@@ -136,8 +152,14 @@ def listener():
 
 
 def _fill(text: str, v: SimpleNamespace, port: int) -> str:
-    for key, value in {"{vc}": v.container, "{vv}": v.volume, "{vn}": v.network, "{vi}": v.image,
-                       "{gw}": v.gateway, "{port}": str(port)}.items():
+    for key, value in {
+        "{vc}": v.container,
+        "{vv}": v.volume,
+        "{vn}": v.network,
+        "{vi}": v.image,
+        "{gw}": v.gateway,
+        "{port}": str(port),
+    }.items():
         text = text.replace(key, value)
     return text
 
@@ -180,25 +202,34 @@ def blamed(case: Case, ws: Path, v: SimpleNamespace, port: int) -> tuple[str, in
 def _engine_objects(client: Any) -> set[str]:
     """Every container, image, network and volume on the engine but those of other grader runs
     (a refused run makes no project, so anything of its own would carry no run label)."""
+
     def other_run(attrs: dict[str, Any]) -> bool:
         labels = attrs.get("Labels") or (attrs.get("Config") or {}).get("Labels") or {}
         return RUN_LABEL in labels
 
-    return ({c.id for c in client.containers.list(all=True) if not other_run(c.attrs)}
-            | {i.id for i in client.images.list(all=True) if not other_run(i.attrs)}
-            | {n.id for n in client.networks.list() if not other_run(n.attrs)}
-            | {x.name for x in client.volumes.list() if not other_run(x.attrs)})
+    return (
+        {c.id for c in client.containers.list(all=True) if not other_run(c.attrs)}
+        | {i.id for i in client.images.list(all=True) if not other_run(i.attrs)}
+        | {n.id for n in client.networks.list() if not other_run(n.attrs)}
+        | {x.name for x in client.volumes.list() if not other_run(x.attrs)}
+    )
 
 
 # -- refused ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", REFUSED, ids=[c.name for c in REFUSED])
-def test_a_hostile_submission_is_refused_before_anything_is_built(case: Case, tmp_path: Path, victim, listener,
-                                                                  docker_client) -> None:
+def test_a_hostile_submission_is_refused_before_anything_is_built(
+    case: Case, tmp_path: Path, victim, listener, docker_client
+) -> None:
     ws = make(case, tmp_path / "ws", victim, listener.port)
     before = _engine_objects(docker_client)
-    p = subprocess.run([sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain", "--no-color"],
-                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-                       env={**os.environ, "LANG": "C.UTF-8"})
+    p = subprocess.run(
+        [sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain", "--no-color"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "LANG": "C.UTF-8"},
+    )
     escaped = p.returncode != 2
     _tally(case.klass, "escaped" if escaped else "refused")
     assert p.returncode == 2, f"{case.name}: not refused (exit {p.returncode})\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}"
@@ -229,6 +260,7 @@ def _wait_log(client: Any, cid: str, word: str, timeout: float = 30.0) -> str:
 
 def probe_for(case: Contained, v: SimpleNamespace, listener: Listener) -> Any:
     """What the case must show while its stack runs (raises AssertionError otherwise)."""
+
     def caps(stack: Any) -> None:
         for c in _containers(stack):
             hc = c["HostConfig"]
@@ -257,7 +289,9 @@ def probe_for(case: Contained, v: SimpleNamespace, listener: Listener) -> Any:
         assert (hc["Memory"], hc["NanoCpus"], hc["PidsLimit"]) == (256 * 1024**2, 250_000_000, 100)
 
     def host_reach(stack: Any) -> None:
-        canary = next(c for c in _containers(stack) if c["Config"]["Labels"].get("com.docker.compose.service") == "canary")
+        canary = next(
+            c for c in _containers(stack) if c["Config"]["Labels"].get("com.docker.compose.service") == "canary"
+        )
         log = _wait_log(stack.engine.client, canary["Id"], "CANARY-")
         assert "CANARY-BLOCKED" in log, log
 
@@ -270,22 +304,26 @@ def probe_for(case: Contained, v: SimpleNamespace, listener: Listener) -> Any:
         assert front[0]["Name"] == f"/{stack.compose.name}-{v.container}"
         assert all(v.container in (n.get("Aliases") or []) for n in front[0]["NetworkSettings"]["Networks"].values())
 
-    extra = {"the grader's variables reach no container": grader_env,
-             "the container name of another run is the run's own": container_name,
-             "the learner's own limits under the caps": own_limits,
-             "a container cannot reach the host": host_reach,
-             "the image name of another run is not taken over": image_name}.get(case.name)
+    extra = {
+        "the grader's variables reach no container": grader_env,
+        "the container name of another run is the run's own": container_name,
+        "the learner's own limits under the caps": own_limits,
+        "a container cannot reach the host": host_reach,
+        "the image name of another run is not taken over": image_name,
+    }.get(case.name)
 
     def probe(stack: Any) -> None:
         caps(stack)
         if extra:
             extra(stack)
+
     return probe
 
 
 @pytest.mark.parametrize("case", CONTAINED, ids=[c.name for c in CONTAINED])
-def test_a_hostile_submission_that_runs_is_contained(case: Contained, tmp_path: Path, victim, listener,
-                                                     docker_client, monkeypatch) -> None:
+def test_a_hostile_submission_that_runs_is_contained(
+    case: Contained, tmp_path: Path, victim, listener, docker_client, monkeypatch
+) -> None:
     from grader.grade import runtime_options
     from grader.results import Finding, Status
     from grader.rubric import load_rubric
@@ -336,12 +374,17 @@ def test_zz_the_suite_counts_per_class(capsys) -> None:
     lines = []
     for klass, counts in sorted(TALLY.items()):
         total.update(counts)
-        lines.append(f"  {klass:12} refused {counts['refused']:3}  contained {counts['contained']:3}  "
-                     f"escaped {counts['escaped']:3}")
+        lines.append(
+            f"  {klass:12} refused {counts['refused']:3}  contained {counts['contained']:3}  "
+            f"escaped {counts['escaped']:3}"
+        )
     with capsys.disabled():
-        print("\nhostile submissions, per class:\n" + "\n".join(lines)
-              + f"\n  {'all':12} refused {total['refused']:3}  contained {total['contained']:3}  "
-                f"escaped {total['escaped']:3}")
+        print(
+            "\nhostile submissions, per class:\n"
+            + "\n".join(lines)
+            + f"\n  {'all':12} refused {total['refused']:3}  contained {total['contained']:3}  "
+            f"escaped {total['escaped']:3}"
+        )
     assert sum(total.values()) >= 60 and total["escaped"] == 0
 
 
@@ -356,9 +399,12 @@ def test_the_graders_environment_changes_nothing_a_submission_gets(tmp_path: Pat
 
     ws_path = tmp_path / "ws"
     shutil.copytree(WORKSHOP, ws_path)
-    edit(ws_path / "docker-compose.yml", "      - PORT=8080\n",
-         "      - PORT=8080\n      - FROM_PATH=${PATH:-unset}\n      - FROM_HOME=${HOME}\n"
-         "      - FROM_DOCKER=${DOCKER_HOST:-unset}\n      - GRADER_CANARY\n      - DOCKER_CONFIG\n")
+    edit(
+        ws_path / "docker-compose.yml",
+        "      - PORT=8080\n",
+        "      - PORT=8080\n      - FROM_PATH=${PATH:-unset}\n      - FROM_HOME=${HOME}\n"
+        "      - FROM_DOCKER=${DOCKER_HOST:-unset}\n      - GRADER_CANARY\n      - DOCKER_CONFIG\n",
+    )
     rubric = load_rubric(None)
 
     def resolved() -> str:

@@ -6,6 +6,7 @@ KeyboardInterrupt does, or the clean-up meant for an error runs on a half-done s
 The case seen in a run: the signal came as `Thread.start` had just started a thread of the
 request burst's pool. Its `except Exception` took the thread out of threading's table, and the
 new thread, finding itself gone, printed a KeyError traceback into the learner's terminal."""
+
 from __future__ import annotations
 
 import os
@@ -113,12 +114,17 @@ def test_a_signal_inside_a_finalizer_is_not_printed_and_still_ends_the_run(monke
     assert [type(e) for e in printed] == [ValueError], "only the finalizer's own error is printed"
 
 
-@pytest.mark.parametrize("runs, line", [
-    ([], "grader: interrupted\n"),
-    ([True], "grader: interrupted; the run's containers, networks, volumes and images were removed\n"),
-    ([True, False], "grader: interrupted; some of what the run made could not be removed: "
-                    "`grader clean` removes it\n"),
-])
+@pytest.mark.parametrize(
+    "runs, line",
+    [
+        ([], "grader: interrupted\n"),
+        ([True], "grader: interrupted; the run's containers, networks, volumes and images were removed\n"),
+        (
+            [True, False],
+            "grader: interrupted; some of what the run made could not be removed: `grader clean` removes it\n",
+        ),
+    ],
+)
 def test_the_interrupted_line_says_what_the_runs_left(runs: list[bool], line: str) -> None:
     """Removed is said only when a run had made something and removed all of it; what could
     not be removed is said with the command that removes it."""
@@ -169,8 +175,13 @@ def test_a_signal_while_the_main_thread_holds_a_lock_does_not_hang(lock: str) ->
         "        sys.exit(e.exit_code if proc.returncode == -signal.SIGINT else 1)\n"
     )
     try:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20,
-                              cwd=Path(__file__).resolve().parent.parent)
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"the handler waited on {lock}, which its own thread held")
     assert done.returncode == 130, done.stderr
@@ -182,8 +193,12 @@ def test_a_command_that_outlives_the_signal_is_killed_after_the_grace() -> None:
     import subprocess
     import time
 
-    proc = subprocess.Popen(["sh", "-c", "trap '' INT TERM; echo ignoring; sleep 30 & wait"],
-                            stdout=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        ["sh", "-c", "trap '' INT TERM; echo ignoring; sleep 30 & wait"],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         # not before the shell ignores the signals: a busy machine may not have run the trap yet
         assert proc.stdout.readline() == "ignoring\n"

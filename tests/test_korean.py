@@ -2,6 +2,7 @@
 realistic values in both languages, has particles that fit the value before them, no
 "이(가)" forms and no English outside code, file names and nginx/Compose words; `explain`
 wraps by display width to the terminal."""
+
 from __future__ import annotations
 
 import re
@@ -21,55 +22,206 @@ RUBRIC = load_rubric(None, registry=known_checks())
 # Two realistic sets of values, so that each particle is rendered after a value ending in a
 # vowel and after one ending in a consonant (or ㄹ).
 VALUES = [
-    {"after": "172.18.0.7", "backend": "backend", "bad_reads": 2, "before": "172.18.0.5", "candidate": "backend",
-     "code": "C100", "condition": "service_healthy", "container": "workshop-db-1", "count": 3, "created": 3,
-     "document": "openapi.yaml", "error": "docker-compose.yml:12: mapping values are not allowed here",
-     "failed": 2, "floor": 2, "folder": "/data", "frontend": "frontend", "headers": "Host, X-Real-IP",
-     "host": "backend", "image": "python:3.13-slim", "kind": "volumes: [/data]", "limit": 10, "listen": 8080,
-     "location": "/api/", "longest": 15, "lowest": 1, "missing": "X-Forwarded-Proto", "name": "workshop_appnet",
-     "need": "90%", "network": "appnet", "networks": "default, backnet",
-     "new": "backend-4, backend-5", "nginx": "frontend/nginx.conf:3", "ok": 38, "operations": "GET /api/posts",
-     "outer_line": 7, "path": "/api/posts", "phase": "R102", "port": "8080:8080", "ports": "8080",
-     "published": "8000-8001", "rate": "95%", "raw": "http://backend:8080", "reads": 12, "reason": "exited (1)",
-     "replica": "workshop-backend-2", "replicas": "workshop-backend-4, workshop-backend-5", "request": "GET /api/posts",
-     "requests": 60, "resolver": "127.0.0.11 valid=10s", "running": 2, "seconds": 60, "sent": 40,
-     "server": "postgres", "service": "backend", "services": "api, frontend, db", "shadowed": "Host",
-     "share": "5%", "source": "./data", "state": "exited", "status": 502, "step": "scale-down", "target": "8080",
-     "text": "internal error", "timeout": "30s", "upstream": "backends", "valid": 600, "value": "socialapp-backend", "minutes": 10, "ttl": 600,
-     "variables": "$backend_host", "volume": "backend-data", "want": 3, "what": "DATABASE_PATH in environment",
-     "where": "frontend/nginx.conf:5", "origin": "/etc/nginx/conf.d/default.conf", "names": "localhost",
-     "url": "http://backend:8080/api/", "uri": "/api/", "via": "links", "answer": 500,
-     "cause": "rewrite ^/api/(.*)$ https://example.com/$1 permanent", "stop": "break",
-     "stop_where": "frontend/nginx.conf:18", "var": "$backend_upstream", "literal": "http://backend:8080",
-     "header": "Connection $connection_upgrade", "variable": "$connection_upgrade", "address": "127.0.0.1",
-     "balance": "ip_hash", "context": "frontend/", "instruction": "COPY nginx.conf /etc/nginx/conf.d/default.conf",
-     "pattern": "*.conf", "ignore_file": "frontend/.dockerignore", "ignore_line": 2,
-     "how": "`COPY nginx.conf /etc/nginx/sites-enabled/default.conf`", "file": "frontend/nginx.conf",
-     "main": "/etc/nginx/nginx.conf", "said": "[emerg] \"server\" directive is not allowed here in /etc/nginx/nginx.conf:1"},
-    {"after": "172.18.0.13", "backend": "api", "bad_reads": 1, "before": "172.18.0.6", "candidate": "app",
-     "code": "N100", "condition": "service_completed_successfully", "container": "workshop-cache-1", "count": 5,
-     "created": 5, "document": "docs/openapi.json", "error": "frontend/nginx.conf:4: unexpected \"}\"",
-     "failed": 1, "floor": 3, "folder": "/app/data", "frontend": "web", "headers": "Host", "host": "localhost",
-     "limit": 5, "listen": 80, "location": "= /api/posts", "longest": 30, "lowest": 2,
-     "missing": "X-Real-IP, X-Forwarded-For", "name": "appnet", "need": "80%",
-     "network": "backnet", "networks": "appnet", "new": "api-3", "nginx": "proxy/default.conf:1", "ok": 17,
-     "operations": "POST /api/posts", "outer_line": 11, "path": "/srv/app.db", "phase": "R101", "port": "80",
-     "ports": "3000, 3001", "published": "9000-9002", "rate": "42%", "raw": "http://api:3000", "reads": 8,
-     "reason": "unhealthy", "replica": "workshop-api-1", "replicas": "workshop-api-3", "request": "POST /api/posts",
-     "requests": 30, "resolver": "8.8.8.8", "running": 1, "seconds": 15, "sent": 21, "server": "mysql:8",
-     "service": "api", "services": "web, worker", "shadowed": "X-Real-IP, Host", "share": "12%",
-     "source": "/home/learner/data", "state": "restarting", "status": 500, "step": "restart-one", "target": "80",
-     "text": "timed out", "timeout": "2m", "upstream": "app_servers", "valid": 45, "value": "api_server", "minutes": 5, "ttl": 300,
-     "variables": "$upstream", "volume": "db", "want": 5, "what": "command", "where": "nginx.conf:9",
-     "image": "node:22-alpine", "kind": "VOLUME /data", "origin": "default server", "names": "example.com",
-     "url": "http://api:3000/v1", "uri": "/v1", "via": "network_mode", "answer": 404, "cause": "return 404",
-     "stop": "rewrite ^/api/(.*)$ /$1 break", "stop_where": "nginx.conf:7", "var": "$backend",
-     "literal": "http://api:3000", "header": "Connection $connection_upgrade", "variable": "$connection_upgrade",
-     "balance": "hash $remote_addr consistent", "context": "api/", "instruction": "ADD app.py /app/",
-     "pattern": "app.py", "ignore_file": "api/Dockerfile.dockerignore", "ignore_line": 1,
-     "how": "`./web/site.conf:/etc/nginx/sites-enabled/site.conf`", "file": "web/site.conf",
-     "main": "/etc/nginx/conf.d/default.conf", "said": "exec /docker-entrypoint.sh: no such file or directory",
-     "address": "127.0.0.1"},
+    {
+        "after": "172.18.0.7",
+        "backend": "backend",
+        "bad_reads": 2,
+        "before": "172.18.0.5",
+        "candidate": "backend",
+        "code": "C100",
+        "condition": "service_healthy",
+        "container": "workshop-db-1",
+        "count": 3,
+        "created": 3,
+        "document": "openapi.yaml",
+        "error": "docker-compose.yml:12: mapping values are not allowed here",
+        "failed": 2,
+        "floor": 2,
+        "folder": "/data",
+        "frontend": "frontend",
+        "headers": "Host, X-Real-IP",
+        "host": "backend",
+        "image": "python:3.13-slim",
+        "kind": "volumes: [/data]",
+        "limit": 10,
+        "listen": 8080,
+        "location": "/api/",
+        "longest": 15,
+        "lowest": 1,
+        "missing": "X-Forwarded-Proto",
+        "name": "workshop_appnet",
+        "need": "90%",
+        "network": "appnet",
+        "networks": "default, backnet",
+        "new": "backend-4, backend-5",
+        "nginx": "frontend/nginx.conf:3",
+        "ok": 38,
+        "operations": "GET /api/posts",
+        "outer_line": 7,
+        "path": "/api/posts",
+        "phase": "R102",
+        "port": "8080:8080",
+        "ports": "8080",
+        "published": "8000-8001",
+        "rate": "95%",
+        "raw": "http://backend:8080",
+        "reads": 12,
+        "reason": "exited (1)",
+        "replica": "workshop-backend-2",
+        "replicas": "workshop-backend-4, workshop-backend-5",
+        "request": "GET /api/posts",
+        "requests": 60,
+        "resolver": "127.0.0.11 valid=10s",
+        "running": 2,
+        "seconds": 60,
+        "sent": 40,
+        "server": "postgres",
+        "service": "backend",
+        "services": "api, frontend, db",
+        "shadowed": "Host",
+        "share": "5%",
+        "source": "./data",
+        "state": "exited",
+        "status": 502,
+        "step": "scale-down",
+        "target": "8080",
+        "text": "internal error",
+        "timeout": "30s",
+        "upstream": "backends",
+        "valid": 600,
+        "value": "socialapp-backend",
+        "minutes": 10,
+        "ttl": 600,
+        "variables": "$backend_host",
+        "volume": "backend-data",
+        "want": 3,
+        "what": "DATABASE_PATH in environment",
+        "where": "frontend/nginx.conf:5",
+        "origin": "/etc/nginx/conf.d/default.conf",
+        "names": "localhost",
+        "url": "http://backend:8080/api/",
+        "uri": "/api/",
+        "via": "links",
+        "answer": 500,
+        "cause": "rewrite ^/api/(.*)$ https://example.com/$1 permanent",
+        "stop": "break",
+        "stop_where": "frontend/nginx.conf:18",
+        "var": "$backend_upstream",
+        "literal": "http://backend:8080",
+        "header": "Connection $connection_upgrade",
+        "variable": "$connection_upgrade",
+        "address": "127.0.0.1",
+        "balance": "ip_hash",
+        "context": "frontend/",
+        "instruction": "COPY nginx.conf /etc/nginx/conf.d/default.conf",
+        "pattern": "*.conf",
+        "ignore_file": "frontend/.dockerignore",
+        "ignore_line": 2,
+        "how": "`COPY nginx.conf /etc/nginx/sites-enabled/default.conf`",
+        "file": "frontend/nginx.conf",
+        "main": "/etc/nginx/nginx.conf",
+        "said": '[emerg] "server" directive is not allowed here in /etc/nginx/nginx.conf:1',
+    },
+    {
+        "after": "172.18.0.13",
+        "backend": "api",
+        "bad_reads": 1,
+        "before": "172.18.0.6",
+        "candidate": "app",
+        "code": "N100",
+        "condition": "service_completed_successfully",
+        "container": "workshop-cache-1",
+        "count": 5,
+        "created": 5,
+        "document": "docs/openapi.json",
+        "error": 'frontend/nginx.conf:4: unexpected "}"',
+        "failed": 1,
+        "floor": 3,
+        "folder": "/app/data",
+        "frontend": "web",
+        "headers": "Host",
+        "host": "localhost",
+        "limit": 5,
+        "listen": 80,
+        "location": "= /api/posts",
+        "longest": 30,
+        "lowest": 2,
+        "missing": "X-Real-IP, X-Forwarded-For",
+        "name": "appnet",
+        "need": "80%",
+        "network": "backnet",
+        "networks": "appnet",
+        "new": "api-3",
+        "nginx": "proxy/default.conf:1",
+        "ok": 17,
+        "operations": "POST /api/posts",
+        "outer_line": 11,
+        "path": "/srv/app.db",
+        "phase": "R101",
+        "port": "80",
+        "ports": "3000, 3001",
+        "published": "9000-9002",
+        "rate": "42%",
+        "raw": "http://api:3000",
+        "reads": 8,
+        "reason": "unhealthy",
+        "replica": "workshop-api-1",
+        "replicas": "workshop-api-3",
+        "request": "POST /api/posts",
+        "requests": 30,
+        "resolver": "8.8.8.8",
+        "running": 1,
+        "seconds": 15,
+        "sent": 21,
+        "server": "mysql:8",
+        "service": "api",
+        "services": "web, worker",
+        "shadowed": "X-Real-IP, Host",
+        "share": "12%",
+        "source": "/home/learner/data",
+        "state": "restarting",
+        "status": 500,
+        "step": "restart-one",
+        "target": "80",
+        "text": "timed out",
+        "timeout": "2m",
+        "upstream": "app_servers",
+        "valid": 45,
+        "value": "api_server",
+        "minutes": 5,
+        "ttl": 300,
+        "variables": "$upstream",
+        "volume": "db",
+        "want": 5,
+        "what": "command",
+        "where": "nginx.conf:9",
+        "image": "node:22-alpine",
+        "kind": "VOLUME /data",
+        "origin": "default server",
+        "names": "example.com",
+        "url": "http://api:3000/v1",
+        "uri": "/v1",
+        "via": "network_mode",
+        "answer": 404,
+        "cause": "return 404",
+        "stop": "rewrite ^/api/(.*)$ /$1 break",
+        "stop_where": "nginx.conf:7",
+        "var": "$backend",
+        "literal": "http://api:3000",
+        "header": "Connection $connection_upgrade",
+        "variable": "$connection_upgrade",
+        "balance": "hash $remote_addr consistent",
+        "context": "api/",
+        "instruction": "ADD app.py /app/",
+        "pattern": "app.py",
+        "ignore_file": "api/Dockerfile.dockerignore",
+        "ignore_line": 1,
+        "how": "`./web/site.conf:/etc/nginx/sites-enabled/site.conf`",
+        "file": "web/site.conf",
+        "main": "/etc/nginx/conf.d/default.conf",
+        "said": "exec /docker-entrypoint.sh: no such file or directory",
+        "address": "127.0.0.1",
+    },
 ]
 
 VARIABLE = ["으로", "이라는", "라는", "이나", "은", "는", "이", "가", "을", "를", "과", "와", "로", "이었", "였"]
@@ -77,7 +229,94 @@ VARIABLE = ["으로", "이라는", "라는", "이나", "은", "는", "이", "가
 PARTICLE_AFTER = re.compile(r"([^\s가-힣]+)(" + "|".join(VARIABLE) + r")(?=[\s.,:;)!?]|$|습니다)")
 EITHER_FORM = re.compile(r"이\(가\)|가\(이\)|을\(를\)|를\(을\)|은\(는\)|는\(은\)|와\(과\)|과\(와\)|\(으\)로|\(이\)")
 # English a Korean text may keep: nginx and Compose words, protocol and tool names
-ALLOWED = set(["API", "ARP", "Compose", "Connection", "DATABASE_PATH", "DNS", "Docker", "Dockerfile", "EXPOSE", "Gateway", "Bad", "Host", "IP", "JSON", "OpenAPI", "SQLite", "TCP", "TTL", "URL", "X-Forwarded-For", "X-Forwarded-Proto", "X-Real-IP", "command", "compose", "container_name", "env_file", "environment", "expose", "fail_timeout", "healthcheck", "healthy", "hostname", "http", "ip_hash", "listen", "localhost", "location", "named", "volume", "nginx", "proxy_pass", "proxy_connect_timeout", "proxy_http_version", "proxy_next_upstream", "proxy_set_header", "resolver", "server", "upstream", "stdout", "schemathesis", "valid", "v", "HTTP", "GET", "POST", "bridge", "driver", "networks", "ports", "zone", "resolve", "cat", "proc", "FILE", "NAME", "pip", "install", "include", "extends", "build", "UTF", "YAML", "URI", "server_name", "WebSocket", "Upgrade", "alias", "accept_network_alias", "map", "rewrite", "set", "break", "IPv", "UDP"])
+ALLOWED = set(
+    [
+        "API",
+        "ARP",
+        "Compose",
+        "Connection",
+        "DATABASE_PATH",
+        "DNS",
+        "Docker",
+        "Dockerfile",
+        "EXPOSE",
+        "Gateway",
+        "Bad",
+        "Host",
+        "IP",
+        "JSON",
+        "OpenAPI",
+        "SQLite",
+        "TCP",
+        "TTL",
+        "URL",
+        "X-Forwarded-For",
+        "X-Forwarded-Proto",
+        "X-Real-IP",
+        "command",
+        "compose",
+        "container_name",
+        "env_file",
+        "environment",
+        "expose",
+        "fail_timeout",
+        "healthcheck",
+        "healthy",
+        "hostname",
+        "http",
+        "ip_hash",
+        "listen",
+        "localhost",
+        "location",
+        "named",
+        "volume",
+        "nginx",
+        "proxy_pass",
+        "proxy_connect_timeout",
+        "proxy_http_version",
+        "proxy_next_upstream",
+        "proxy_set_header",
+        "resolver",
+        "server",
+        "upstream",
+        "stdout",
+        "schemathesis",
+        "valid",
+        "v",
+        "HTTP",
+        "GET",
+        "POST",
+        "bridge",
+        "driver",
+        "networks",
+        "ports",
+        "zone",
+        "resolve",
+        "cat",
+        "proc",
+        "FILE",
+        "NAME",
+        "pip",
+        "install",
+        "include",
+        "extends",
+        "build",
+        "UTF",
+        "YAML",
+        "URI",
+        "server_name",
+        "WebSocket",
+        "Upgrade",
+        "alias",
+        "accept_network_alias",
+        "map",
+        "rewrite",
+        "set",
+        "break",
+        "IPv",
+        "UDP",
+    ]
+)
 
 
 def messages():
@@ -112,8 +351,11 @@ def english_words(text: str, params: dict) -> list[str]:
     for v in sorted((str(v) for v in params.values()), key=len, reverse=True):
         text = text.replace(v, " ")
     text = re.sub(r"`[^`]*`|\"[^\"]*\"|'[^']*'|--\S+|\S*[./=:\[]\S*", " ", text)
-    return [w for w in re.findall(r"[A-Za-z][A-Za-z_\-]*[A-Za-z]|[A-Za-z]", text) if w not in ALLOWED
-            and not re.fullmatch(r"[A-Z]\d*|[a-z]", w)]
+    return [
+        w
+        for w in re.findall(r"[A-Za-z][A-Za-z_\-]*[A-Za-z]|[A-Za-z]", text)
+        if w not in ALLOWED and not re.fullmatch(r"[A-Z]\d*|[a-z]", w)
+    ]
 
 
 CASES = [(spec.code, key, kind) for spec, key, kind in messages()]
@@ -133,32 +375,82 @@ def test_every_message_reads_right(code: str, key: str, kind: str, values: int) 
             continue
         assert not EITHER_FORM.search(text), text
         for m in PARTICLE_AFTER.finditer(text):
-            before, form = text[:m.start(2)], m.group(2)
+            before, form = text[: m.start(2)], m.group(2)
             assert particle(before, form) == form, f"{m.group(0)} in: {text}"
         assert not english_words(text, params), (english_words(text, params), text)
 
 
-@pytest.mark.parametrize(("value", "rendered"), [
-    ("{v}{를}", {"8080": "8080을", "8080:8080": "8080:8080을", "80": "80을", "3000": "3000을", "8081": "8081을",
-                 "backend": "backend를", "api": "api를", "appnet": "appnet을", "volume": "volume을",
-                 "HTML": "HTML을", "DNS": "DNS를", "app": "app을", "host": "host를"}),
-    ("{v}{로}", {"80": "80으로", "8081": "8081로", "8087": "8087로", "8088": "8088로", "8083": "8083으로",
-                 "docker-compose.yml": "docker-compose.yml로", "backend": "backend로", "upstream": "upstream으로",
-                 "127.0.0.11": "127.0.0.11로", "web": "web으로", "502": "502로", "500": "500으로"}),
-    ("{v}{는}", {"backend": "backend는", "nginx": "nginx는", "location": "location은", "file": "file은",
-                 "proxy_connect_timeout": "proxy_connect_timeout은", "healthcheck": "healthcheck는",
-                 "서비스": "서비스는", "파일": "파일은", "8086": "8086은", "8082": "8082는"}),
-    ("{v}{와}", {"Host": "Host와", "X-Real-IP": "X-Real-IP와", "string": "string과", "8080": "8080과"}),
-    ("`{v}`{가}", {"location /api/": "`location /api/`가", "location /api": "`location /api`가",
-                  "set $backend": "`set $backend`가"}),
-])
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        (
+            "{v}{를}",
+            {
+                "8080": "8080을",
+                "8080:8080": "8080:8080을",
+                "80": "80을",
+                "3000": "3000을",
+                "8081": "8081을",
+                "backend": "backend를",
+                "api": "api를",
+                "appnet": "appnet을",
+                "volume": "volume을",
+                "HTML": "HTML을",
+                "DNS": "DNS를",
+                "app": "app을",
+                "host": "host를",
+            },
+        ),
+        (
+            "{v}{로}",
+            {
+                "80": "80으로",
+                "8081": "8081로",
+                "8087": "8087로",
+                "8088": "8088로",
+                "8083": "8083으로",
+                "docker-compose.yml": "docker-compose.yml로",
+                "backend": "backend로",
+                "upstream": "upstream으로",
+                "127.0.0.11": "127.0.0.11로",
+                "web": "web으로",
+                "502": "502로",
+                "500": "500으로",
+            },
+        ),
+        (
+            "{v}{는}",
+            {
+                "backend": "backend는",
+                "nginx": "nginx는",
+                "location": "location은",
+                "file": "file은",
+                "proxy_connect_timeout": "proxy_connect_timeout은",
+                "healthcheck": "healthcheck는",
+                "서비스": "서비스는",
+                "파일": "파일은",
+                "8086": "8086은",
+                "8082": "8082는",
+            },
+        ),
+        ("{v}{와}", {"Host": "Host와", "X-Real-IP": "X-Real-IP와", "string": "string과", "8080": "8080과"}),
+        (
+            "`{v}`{가}",
+            {
+                "location /api/": "`location /api/`가",
+                "location /api": "`location /api`가",
+                "set $backend": "`set $backend`가",
+            },
+        ),
+    ],
+)
 def test_particle_is_read_as_koreans_read_the_value(value: str, rendered: dict[str, str]) -> None:
     for v, want in rendered.items():
         assert fill(value, {"v": v}) == want
 
 
 def test_parenthesis_after_a_word_is_skipped_and_pairs_are_named_either_way() -> None:
-    assert fill("`ports: [\"80:80\"]` (호스트:컨테이너){를}", {}).endswith(")을")
+    assert fill('`ports: ["80:80"]` (호스트:컨테이너){를}', {}).endswith(")을")
     assert fill("{p}{을/를} {p}{을} {p}{를}", {"p": "backend"}) == "backend를 backend를 backend를"
     assert ending("") == "vowel" and fill("{{x}} {n:>3}", {"n": 5}) == "{x}   5"
 
@@ -198,6 +490,7 @@ def test_explain_n102_in_korean_fits_60_columns() -> None:
 
 
 # --- what the command prints, in Korean -------------------------------------------------
+
 
 def korean_line_english(line: str) -> list[str]:
     """English words left in a Korean stderr line, outside file names, quoted values and the
@@ -240,9 +533,23 @@ def test_missing_folder_and_unknown_check_are_korean(tmp_path) -> None:
 
 def test_error_inside_a_korean_report_is_korean(ws) -> None:
     (ws / "docker-compose.yml").write_text("services:\n  backend:\n    image: [x\n")
-    r = run("check", str(ws), "--lang", "ko", "--format", "classroom50",
-            env={"CLASSROOM": "c", "ASSIGNMENT": "a", "SUBMISSION_TAG": "submit/1", "COMMIT_URL": "u",
-                 "RELEASE_URL": "u", "REVIEW_URL": "u", "OWNER": "o"})
+    r = run(
+        "check",
+        str(ws),
+        "--lang",
+        "ko",
+        "--format",
+        "classroom50",
+        env={
+            "CLASSROOM": "c",
+            "ASSIGNMENT": "a",
+            "SUBMISSION_TAG": "submit/1",
+            "COMMIT_URL": "u",
+            "RELEASE_URL": "u",
+            "REVIEW_URL": "u",
+            "OWNER": "o",
+        },
+    )
     import json
 
     if r.exit_code != 0 or not r.stdout.strip().startswith("{"):
@@ -258,7 +565,7 @@ def test_list_says_required_and_advisory_in_korean_aligned() -> None:
     assert all("required" not in line and "advisory" not in line for line in lines)
     assert any("  필수  " in line for line in lines) and any("  권장  " in line for line in lines)
     # the titles start at the same column on every line
-    starts = {cell_len(line[:line.index("  ", 60) + 2]) for line in lines if line.strip()}
+    starts = {cell_len(line[: line.index("  ", 60) + 2]) for line in lines if line.strip()}
     assert len(starts) == 1, starts
 
 
@@ -270,11 +577,21 @@ def test_help_in_korean(env, args) -> None:
     from conftest import REPO as ROOT
 
     if not args:  # the group has no --lang: its own help follows LANG
-        out = subprocess.run([sys.executable, "-m", "grader", "--help"], capture_output=True, text=True,
-                             env={**env, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-m", "grader", "--help"],
+            capture_output=True,
+            text=True,
+            env={**env, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+            timeout=60,
+        )
         assert "학습자의 Docker 워크숍 단계를 채점합니다" in out.stdout and "Grade a learner" not in out.stdout
-    check = subprocess.run([sys.executable, "-m", "grader", "check", *args, "--help"], capture_output=True,
-                           text=True, env={**env, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}, timeout=60)
+    check = subprocess.run(
+        [sys.executable, "-m", "grader", "check", *args, "--help"],
+        capture_output=True,
+        text=True,
+        env={**env, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
     assert "제출물을 채점합니다" in check.stdout and "보고서 언어" in check.stdout
 
 
@@ -306,8 +623,11 @@ def test_korean_texts_follow_the_glossary() -> None:
     for spec in RUBRIC.checks:
         texts += [spec.text(f, "ko") for f in ("title", "why", "fix")]
     # grader/i18n/ko.py is left out: it spells words as they are read (healthcheck 헬스체크)
-    for path in [REPO / "grader" / "i18n" / "cli_text.py", *(REPO / "grader" / "report").glob("*.py"),
-                 REPO / "grader" / "cli.py"]:
+    for path in [
+        REPO / "grader" / "i18n" / "cli_text.py",
+        *(REPO / "grader" / "report").glob("*.py"),
+        REPO / "grader" / "cli.py",
+    ]:
         texts.append(path.read_text("utf-8"))
     for text in texts:
         used = [w for w in avoid if w in text]
@@ -328,11 +648,22 @@ def test_korean_reports_have_no_english_prose(tmp_path, monkeypatch, fmt: str) -
         assert r.exit_code == 1, r.output
         text = r.stdout
         if fmt == "github":  # workflow commands: keep the message part of each
-            text = "\n".join(re.sub(r"^::\w+[^:]*::", "", line) for line in text.splitlines()
-                             if not re.match(r"^::(stop-commands|[0-9a-f]{32})", line))
+            text = "\n".join(
+                re.sub(r"^::\w+[^:]*::", "", line)
+                for line in text.splitlines()
+                if not re.match(r"^::(stop-commands|[0-9a-f]{32})", line)
+            )
         assert not EITHER_FORM.search(text), text
-        left = english_words(text, {"submission": case, "service": "backend", "other": "socialapp-backend",
-                                    "frontend": "frontend", "api": "api"})  # the learner's names are values
+        left = english_words(
+            text,
+            {
+                "submission": case,
+                "service": "backend",
+                "other": "socialapp-backend",
+                "frontend": "frontend",
+                "api": "api",
+            },
+        )  # the learner's names are values
         assert not left, (left, text)
 
 
@@ -350,7 +681,7 @@ def test_check_texts_are_plain_text() -> None:
             ko = " ".join(spec.text(field, "ko").split())
             assert not bad_space.search(ko), (spec.code, field, ko)
             for m in PARTICLE_AFTER.finditer(ko):
-                assert particle(ko[:m.start(2)], m.group(2)) == m.group(2), (m.group(0), ko)
+                assert particle(ko[: m.start(2)], m.group(2)) == m.group(2), (m.group(0), ko)
 
 
 def _error_samples():
@@ -364,8 +695,10 @@ def _error_samples():
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.JoinedStr):
-            return "".join(v.value if isinstance(v, ast.Constant) else ("'x1'" if v.conversion == ord("r") else "x1")
-                           for v in node.values)
+            return "".join(
+                v.value if isinstance(v, ast.Constant) else ("'x1'" if v.conversion == ord("r") else "x1")
+                for v in node.values
+            )
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             a, b = sample(node.left), sample(node.right)
             return None if a is None or b is None else a + b
@@ -400,12 +733,18 @@ def test_every_input_error_has_a_korean_text() -> None:
     assert len(samples) > 60
     missing = [(f, n, m) for f, n, m in samples if localize_error(m, "ko") == m]
     # two whose sample value cannot fit the pattern (an option name, a quote character)
-    assert {m for _, _, m in missing} <= {"x1 x1: the file must be inside the submission folder x1",
-                                          "value of x1 opens a x1 quote that is never closed"}, missing
-    assert localize_error("--nginx ../x.conf: the file must be inside the submission folder /w", "ko") == \
-        "--nginx ../x.conf: 파일이 제출물 폴더(/w) 안에 있어야 합니다."
-    assert localize_error("value of DB opens a \" quote that is never closed", "ko") == \
-        "DB의 값에서 연 \" 따옴표가 닫히지 않았습니다."
+    assert {m for _, _, m in missing} <= {
+        "x1 x1: the file must be inside the submission folder x1",
+        "value of x1 opens a x1 quote that is never closed",
+    }, missing
+    assert (
+        localize_error("--nginx ../x.conf: the file must be inside the submission folder /w", "ko")
+        == "--nginx ../x.conf: 파일이 제출물 폴더(/w) 안에 있어야 합니다."
+    )
+    assert (
+        localize_error('value of DB opens a " quote that is never closed', "ko")
+        == 'DB의 값에서 연 " 따옴표가 닫히지 않았습니다.'
+    )
     for _, _, message in samples:
         ko = localize_error(message, "ko")
         assert not EITHER_FORM.search(ko), ko
@@ -417,11 +756,20 @@ def test_clean_speaks_korean(monkeypatch) -> None:
     import grader.runtime.engine as engine
 
     monkeypatch.setattr(engine, "connect", lambda: None)
-    monkeypatch.setattr(engine, "sweep", lambda client, **kw: {"containers": ["gr-backend-1"], "networks": ["gr_appnet"],
-                                                         "volumes": [], "images": []})
+    monkeypatch.setattr(
+        engine,
+        "sweep",
+        lambda client, **kw: {"containers": ["gr-backend-1"], "networks": ["gr_appnet"], "volumes": [], "images": []},
+    )
     r = run("clean", env={"LANG": "ko_KR.UTF-8"})
-    assert r.output.splitlines() == ["컨테이너 gr-backend-1을 지웠습니다.", "네트워크 gr_appnet을 지웠습니다.",
-                                     "남아 있던 2개를 지웠습니다."], r.output
+    assert r.output.splitlines() == [
+        "컨테이너 gr-backend-1을 지웠습니다.",
+        "네트워크 gr_appnet을 지웠습니다.",
+        "남아 있던 2개를 지웠습니다.",
+    ], r.output
     r = run("clean", env={"LANG": "C.UTF-8"})
-    assert r.output.splitlines() == ["removed container gr-backend-1", "removed network gr_appnet",
-                                     "2 left-over object(s) removed"], r.output
+    assert r.output.splitlines() == [
+        "removed container gr-backend-1",
+        "removed network gr_appnet",
+        "2 left-over object(s) removed",
+    ], r.output

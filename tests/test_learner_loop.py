@@ -1,5 +1,6 @@
 """The learner's loop in the editor: findings as problems at their lines (VS Code's task and
 problem matcher in workshop/.vscode/tasks.json) and the grade on every save (`--watch`)."""
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,15 @@ def test_the_tasks_problem_matcher_reads_every_finding(tmp_path: Path) -> None:
     for line in lines:
         m = regexp.match(line)
         assert m, line  # every line is a problem
-        got.append((m.group(pattern["file"]), int(m.group(pattern["line"])), m.group(pattern["severity"]),
-                    m.group(pattern["code"]), m.group(pattern["message"])))
+        got.append(
+            (
+                m.group(pattern["file"]),
+                int(m.group(pattern["line"])),
+                m.group(pattern["severity"]),
+                m.group(pattern["code"]),
+                m.group(pattern["message"]),
+            )
+        )
     assert got == want
     assert {code for *_, code, _ in got} >= {"C101", "N104"}
     assert all((ws / file).is_file() for file, *_ in got)
@@ -59,9 +67,14 @@ class Watcher:
         import threading
 
         env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", "LANG": "C.UTF-8"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "grader", "check", str(ws), "--watch", "--lang", "en"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "grader", "check", str(ws), "--watch", "--lang", "en"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 

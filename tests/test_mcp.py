@@ -1,4 +1,5 @@
 """`grader mcp` driven by the official SDK's own stdio client, as an editor's agent drives it."""
+
 from __future__ import annotations
 
 import json
@@ -43,18 +44,30 @@ def test_check_explain_and_list_give_what_the_cli_gives(tmp_path: Path) -> None:
 
     async def body(s: ClientSession) -> dict:
         tools = {t.name for t in (await s.list_tools()).tools}
-        return {"tools": tools,
-                "check": payload(await s.call_tool("check", {"path": "ws"})),
-                "explain": payload(await s.call_tool("explain", {"code": "N102"})),
-                "list": payload(await s.call_tool("list", {})),
-                "outside": await s.call_tool("check", {"path": str(REPO)})}
+        return {
+            "tools": tools,
+            "check": payload(await s.call_tool("check", {"path": "ws"})),
+            "explain": payload(await s.call_tool("explain", {"code": "N102"})),
+            "list": payload(await s.call_tool("list", {})),
+            "outside": await s.call_tool("check", {"path": str(REPO)}),
+        }
 
     got = anyio.run(session, tmp_path, body)
     assert got["tools"] == {"check", "explain", "list", "run"}
     doc = json.loads(cli("check", str(ws), "--format", "json", "--lang", "en", cwd=tmp_path).stdout)
-    want = [{"code": r["code"], "slug": r["check"], "status": r["status"], "file": r["file"], "line": r["line"],
-             "message": r["message"], "fix": r.get("hint"), "blocked_by": r.get("blocked_by")}
-            for r in doc["results"]]
+    want = [
+        {
+            "code": r["code"],
+            "slug": r["check"],
+            "status": r["status"],
+            "file": r["file"],
+            "line": r["line"],
+            "message": r["message"],
+            "fix": r.get("hint"),
+            "blocked_by": r.get("blocked_by"),
+        }
+        for r in doc["results"]
+    ]
     findings = got["check"]["findings"]
     assert [{k: f[k] for k in want[0]} for f in findings] == want
     assert [f.get("details") for f in findings] == [r.get("details") for r in doc["results"]]
@@ -62,8 +75,9 @@ def test_check_explain_and_list_give_what_the_cli_gives(tmp_path: Path) -> None:
     assert {f["code"] for f in findings if f["status"] != "pass"} == {"C101", "N104"}
     page = cli("explain", "N102", "--lang", "en", cwd=tmp_path).stdout
     assert got["explain"].strip() == page.strip()
-    assert [c["code"] for c in got["list"]] == [line.split()[0] for line in
-                                                cli("list", "--lang", "en", cwd=tmp_path).stdout.splitlines()]
+    assert [c["code"] for c in got["list"]] == [
+        line.split()[0] for line in cli("list", "--lang", "en", cwd=tmp_path).stdout.splitlines()
+    ]
     assert got["outside"].is_error and "outside the folder" in got["outside"].content[0].text
 
 
@@ -82,6 +96,7 @@ def test_a_cancelled_run_leaves_nothing_on_the_engine(tmp_path: Path) -> None:
 
         with anyio.move_on_after(600) as scope:
             async with anyio.create_task_group() as tg:
+
                 async def call() -> None:
                     await s.call_tool("run", {"path": "ws"}, progress_callback=progress)
 

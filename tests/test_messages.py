@@ -1,6 +1,7 @@
 """Every message and fix is true for the input in front of it: a declared appnet is not told
 "declare appnet", a resolver the learner has is named, a range or an ephemeral host port is not
 "the same host port", and a fix does not ask for what is already there."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -94,7 +95,11 @@ def test_fixed_host_port_is_still_the_same_host_port(ws: Path) -> None:
 
 
 def test_next_upstream_off_fix_says_to_delete_it(ws: Path) -> None:
-    edit(ws / NGINX, "        proxy_next_upstream error timeout http_502 http_503;\n", "        proxy_next_upstream off;\n")
+    edit(
+        ws / NGINX,
+        "        proxy_next_upstream error timeout http_502 http_503;\n",
+        "        proxy_next_upstream off;\n",
+    )
     r = result(ws, "nginx.container-networking")
     assert r["status"] == "warn" and "off" in r["message"] and r["hint"].startswith("Delete `proxy_next_upstream off;`")
 

@@ -1,5 +1,6 @@
 """Start from workshop/ (which passes everything), apply one learner mistake at a time, and
 assert exactly which checks change, with their status, file and line."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -38,8 +39,11 @@ def container_name_via_merge_key(ws: Path) -> None:
 
 
 def published_port_long_syntax(ws: Path) -> None:
-    edit(ws / COMPOSE, '    expose:\n      - "8080"\n',
-         '    ports:\n      - target: 8080\n        published: 8080\n        host_ip: 127.0.0.1\n')
+    edit(
+        ws / COMPOSE,
+        '    expose:\n      - "8080"\n',
+        "    ports:\n      - target: 8080\n        published: 8080\n        host_ip: 127.0.0.1\n",
+    )
 
 
 def ephemeral_port(ws: Path) -> None:
@@ -67,7 +71,11 @@ def no_scaling_comment(ws: Path) -> None:
 
 
 def db_in_command(ws: Path) -> None:
-    edit(ws / COMPOSE, "    environment:\n", '    command: ["python", "app.py", "--db", "sqlite:///data/contoso.db"]\n    environment:\n')
+    edit(
+        ws / COMPOSE,
+        "    environment:\n",
+        '    command: ["python", "app.py", "--db", "sqlite:///data/contoso.db"]\n    environment:\n',
+    )
 
 
 def no_db_env(ws: Path) -> None:
@@ -76,7 +84,11 @@ def no_db_env(ws: Path) -> None:
 
 def db_env_from_env_file(ws: Path) -> None:
     edit(ws / COMPOSE, "      - DATABASE_PATH=/data/contoso.db\n", "")
-    edit(ws / COMPOSE, "    environment:\n", "    env_file:\n      - path: ./backend/db.env\n        required: true\n    environment:\n")
+    edit(
+        ws / COMPOSE,
+        "    environment:\n",
+        "    env_file:\n      - path: ./backend/db.env\n        required: true\n    environment:\n",
+    )
     (ws / "backend" / "db.env").write_text("# database\nDATABASE_PATH=/data/contoso.db\n", encoding="utf-8")
 
 
@@ -110,10 +122,16 @@ def sqlite_path_in_the_image(ws: Path) -> None:
 
 
 def database_service(ws: Path) -> None:
-    edit(ws / COMPOSE, "      - DATABASE_PATH=/data/contoso.db\n", "      - DATABASE_URL=postgresql://app@db:5432/app\n")
+    edit(
+        ws / COMPOSE, "      - DATABASE_PATH=/data/contoso.db\n", "      - DATABASE_URL=postgresql://app@db:5432/app\n"
+    )
     edit(ws / COMPOSE, BACKEND_VOLUME, "")
-    edit(ws / COMPOSE, "\nnetworks:\n", "\n  db:\n    image: postgres:16\n    volumes:\n      - backend-data:/var/lib/postgresql/data\n"
-                                       "    networks:\n      - appnet\n\nnetworks:\n")
+    edit(
+        ws / COMPOSE,
+        "\nnetworks:\n",
+        "\n  db:\n    image: postgres:16\n    volumes:\n      - backend-data:/var/lib/postgresql/data\n"
+        "    networks:\n      - appnet\n\nnetworks:\n",
+    )
 
 
 def backend_renamed(ws: Path) -> None:
@@ -127,8 +145,11 @@ def no_api_location(ws: Path) -> None:
 
 
 def service_healthy(ws: Path) -> None:
-    edit(ws / COMPOSE, "    depends_on:\n      - backend\n",
-         "    depends_on:\n      backend:\n        condition: service_healthy\n")
+    edit(
+        ws / COMPOSE,
+        "    depends_on:\n      - backend\n",
+        "    depends_on:\n      backend:\n        condition: service_healthy\n",
+    )
 
 
 def no_depends_on(ws: Path) -> None:
@@ -153,8 +174,11 @@ def obsolete_version(ws: Path) -> None:
 
 
 def literal_proxy_pass(ws: Path) -> None:
-    edit(ws / NGINX, "        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;\n",
-         "        proxy_pass http://backend:8080;\n")
+    edit(
+        ws / NGINX,
+        "        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;\n",
+        "        proxy_pass http://backend:8080;\n",
+    )
 
 
 def resolver_with_literal_host(ws: Path) -> None:
@@ -181,22 +205,36 @@ def variable_without_resolver(ws: Path) -> None:
 
 def upstream_static(ws: Path) -> None:
     edit(ws / NGINX, "server {\n", "upstream backend_pool {\n    server backend:8080;\n}\n\nserver {\n")
-    edit(ws / NGINX, "        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;\n",
-         "        proxy_pass http://backend_pool;\n")
+    edit(
+        ws / NGINX,
+        "        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;\n",
+        "        proxy_pass http://backend_pool;\n",
+    )
 
 
 def upstream_resolve(ws: Path) -> None:
-    edit(ws / NGINX, "server {\n", "resolver 127.0.0.11 valid=10s;\n\nupstream backend_pool {\n"
-                                   "    zone backend_pool 64k;\n    server backend:8080 resolve;\n}\n\nserver {\n")
-    edit(ws / NGINX, "        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;\n",
-         "        proxy_pass http://backend_pool;\n")
+    edit(
+        ws / NGINX,
+        "server {\n",
+        "resolver 127.0.0.11 valid=10s;\n\nupstream backend_pool {\n"
+        "    zone backend_pool 64k;\n    server backend:8080 resolve;\n}\n\nserver {\n",
+    )
+    edit(
+        ws / NGINX,
+        "        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;\n",
+        "        proxy_pass http://backend_pool;\n",
+    )
 
 
 def headers_shadowed(ws: Path) -> None:
     # Server-level headers, and a location-level one that hides them all.
-    edit(ws / NGINX, "    location / {\n",
-         "    proxy_set_header X-Real-IP $remote_addr;\n    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-         "    proxy_set_header X-Forwarded-Proto $scheme;\n\n    location / {\n")
+    edit(
+        ws / NGINX,
+        "    location / {\n",
+        "    proxy_set_header X-Real-IP $remote_addr;\n"
+        "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        "    proxy_set_header X-Forwarded-Proto $scheme;\n\n    location / {\n",
+    )
     for h in ("X-Real-IP $remote_addr", "X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme"):
         edit(ws / NGINX, f"        proxy_set_header {h};\n", "")
 
@@ -204,12 +242,18 @@ def headers_shadowed(ws: Path) -> None:
 def headers_at_server_only(ws: Path) -> None:
     # All headers at server level and none in the location: inherited, so still fine...
     # except Connection "" which N4 wants; move that too so only the place changes.
-    block = ("        proxy_set_header Host $host;\n        proxy_set_header X-Real-IP $remote_addr;\n"
-             "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-             "        proxy_set_header X-Forwarded-Proto $scheme;\n")
+    block = (
+        "        proxy_set_header Host $host;\n        proxy_set_header X-Real-IP $remote_addr;\n"
+        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        "        proxy_set_header X-Forwarded-Proto $scheme;\n"
+    )
     edit(ws / NGINX, block, "")
     edit(ws / NGINX, '        proxy_set_header Connection "";\n', "")
-    edit(ws / NGINX, "    location / {\n", block.replace("        ", "    ") + '    proxy_set_header Connection "";\n\n    location / {\n')
+    edit(
+        ws / NGINX,
+        "    location / {\n",
+        block.replace("        ", "    ") + '    proxy_set_header Connection "";\n\n    location / {\n',
+    )
 
 
 def missing_forwarded_proto(ws: Path) -> None:
@@ -227,12 +271,16 @@ def default_connect_timeout(ws: Path) -> None:
 
 def regex_location_wins(ws: Path) -> None:
     # A regex location for /api is checked after the prefix and wins: it proxies literally.
-    edit(ws / NGINX, "    location /api/ {\n", "    location ~ ^/api/posts {\n        proxy_pass http://backend:8080;\n"
-                                              "        proxy_set_header Host $host;\n        proxy_set_header X-Real-IP $remote_addr;\n"
-                                              "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-                                              "        proxy_set_header X-Forwarded-Proto $scheme;\n        proxy_http_version 1.1;\n"
-                                              "        proxy_set_header Connection \"\";\n        proxy_connect_timeout 1s;\n    }\n\n"
-                                              "    location /api/ {\n")
+    edit(
+        ws / NGINX,
+        "    location /api/ {\n",
+        "    location ~ ^/api/posts {\n        proxy_pass http://backend:8080;\n"
+        "        proxy_set_header Host $host;\n        proxy_set_header X-Real-IP $remote_addr;\n"
+        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        "        proxy_set_header X-Forwarded-Proto $scheme;\n        proxy_http_version 1.1;\n"
+        '        proxy_set_header Connection "";\n        proxy_connect_timeout 1s;\n    }\n\n'
+        "    location /api/ {\n",
+    )
 
 
 def caret_tilde_prefix_beats_regex(ws: Path) -> None:
@@ -256,8 +304,11 @@ def nginx_bind_mounted(ws: Path) -> None:
     literal_proxy_pass(ws)
     (ws / "frontend" / "proxy.conf").write_text((ws / NGINX).read_text(encoding="utf-8"), encoding="utf-8")
     (ws / NGINX).write_text(good, encoding="utf-8")
-    edit(ws / COMPOSE, "    restart: unless-stopped\n",
-         "    volumes:\n      - ./frontend/proxy.conf:/etc/nginx/conf.d/default.conf:ro\n    restart: unless-stopped\n")
+    edit(
+        ws / COMPOSE,
+        "    restart: unless-stopped\n",
+        "    volumes:\n      - ./frontend/proxy.conf:/etc/nginx/conf.d/default.conf:ro\n    restart: unless-stopped\n",
+    )
 
 
 MUTATIONS: list[tuple[Callable[[Path], None], dict[str, str]]] = [
@@ -279,13 +330,41 @@ MUTATIONS: list[tuple[Callable[[Path], None], dict[str, str]]] = [
     (sqlite_url_on_the_volume, {}),
     (sqlite_path_in_the_image, {"compose.backend-db-env": "fail", "compose.backend-shared-database": "fail"}),
     (database_service, {}),
-    (backend_renamed, {"compose.services-found": "fail", **{slug: "blocked" for slug in (
-        "compose.backend-no-container-name", "compose.backend-no-published-ports", "compose.network-appnet",
-        "compose.backend-db-env", "compose.frontend-depends-on-backend", "compose.backend-shared-database",
-        "nginx.api-proxies-to-backend", "nginx.api-port-matches-backend")}}),
-    (no_api_location, {"nginx.api-location": "fail", **{slug: "blocked" for slug in (
-        "nginx.api-proxies-to-backend", "nginx.dynamic-backend-resolution", "nginx.proxy-headers",
-        "nginx.container-networking", "nginx.api-port-matches-backend")}}),
+    (
+        backend_renamed,
+        {
+            "compose.services-found": "fail",
+            **{
+                slug: "blocked"
+                for slug in (
+                    "compose.backend-no-container-name",
+                    "compose.backend-no-published-ports",
+                    "compose.network-appnet",
+                    "compose.backend-db-env",
+                    "compose.frontend-depends-on-backend",
+                    "compose.backend-shared-database",
+                    "nginx.api-proxies-to-backend",
+                    "nginx.api-port-matches-backend",
+                )
+            },
+        },
+    ),
+    (
+        no_api_location,
+        {
+            "nginx.api-location": "fail",
+            **{
+                slug: "blocked"
+                for slug in (
+                    "nginx.api-proxies-to-backend",
+                    "nginx.dynamic-backend-resolution",
+                    "nginx.proxy-headers",
+                    "nginx.container-networking",
+                    "nginx.api-port-matches-backend",
+                )
+            },
+        },
+    ),
     (service_healthy, {"compose.frontend-depends-on-backend": "fail"}),
     (no_depends_on, {"compose.frontend-depends-on-backend": "fail"}),
     (frontend_scaled, {"compose.frontend-single-published": "fail"}),
@@ -294,8 +373,14 @@ MUTATIONS: list[tuple[Callable[[Path], None], dict[str, str]]] = [
     (obsolete_version, {"compose.no-obsolete-version": "warn"}),
     (literal_proxy_pass, {"nginx.dynamic-backend-resolution": "fail"}),
     (resolver_with_literal_host, {"nginx.dynamic-backend-resolution": "fail"}),
-    (container_name_in_proxy, {"compose.backend-no-container-name": "fail", "nginx.api-proxies-to-backend": "fail",
-                               "nginx.api-port-matches-backend": "skip"}),
+    (
+        container_name_in_proxy,
+        {
+            "compose.backend-no-container-name": "fail",
+            "nginx.api-proxies-to-backend": "fail",
+            "nginx.api-port-matches-backend": "skip",
+        },
+    ),
     (proxy_to_localhost, {"nginx.api-proxies-to-backend": "fail", "nginx.api-port-matches-backend": "skip"}),
     (proxy_to_wrong_port, {"nginx.api-port-matches-backend": "fail"}),
     (variable_without_resolver, {"nginx.dynamic-backend-resolution": "fail"}),
@@ -338,8 +423,11 @@ def test_one_mistake_changes_exactly_its_checks(ws: Path, mutate, expected: dict
             assert r["file"] and r["line"], r
             assert r["hint"], r
         if status == "blocked":  # no fix of its own: the one finding that blocks it has the fix
-            assert r["hint"] is None and r["points"] == 0 and r["blocked_by"] in {
-                by_slug(report)[s]["code"] for s, st in expected.items() if st == "fail"}, r
+            assert (
+                r["hint"] is None
+                and r["points"] == 0
+                and r["blocked_by"] in {by_slug(report)[s]["code"] for s, st in expected.items() if st == "fail"}
+            ), r
 
 
 def test_failures_point_at_the_exact_line(ws: Path) -> None:

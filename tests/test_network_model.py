@@ -4,6 +4,7 @@ Docker's DNS answers with a 600 s TTL, the published port reaches the container 
 request headers are what the backend gets (add_header is the response's). Each mistake changes
 exactly its check, at the line that causes it. The runtime tests hold the same mistakes to a
 real run (tests/test_runtime.py: resolver-without-valid, listen-ipv6-only)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,20 +17,42 @@ NGINX = "frontend/nginx.conf"
 
 CASES = {
     # name: (old, new, the check that fails, its line, words of its message)
-    "allow 127.0.0.1 only": ("        set $backend_upstream http://backend:8080;\n",
-                             "        allow 127.0.0.1;\n        deny all;\n        set $backend_upstream http://backend:8080;\n",
-                             "nginx.api-location", 19, "403"),
-    "resolver without valid=": ("resolver 127.0.0.11 valid=10s ipv6=off;", "resolver 127.0.0.11 ipv6=off;",
-                                "nginx.dynamic-backend-resolution", 8, "600 s"),
-    "resolver valid=5m": ("resolver 127.0.0.11 valid=10s ipv6=off;", "resolver 127.0.0.11 valid=5m ipv6=off;",
-                          "nginx.dynamic-backend-resolution", 8, "300 s"),
-    "listen on IPv6 only": ("    listen 80;", "    listen [::]:80;", "compose.frontend-port-matches-listen", 2,
-                            "IPv4"),
-    "Host fixed to the service name": ("proxy_set_header Host $host;", "proxy_set_header Host backend;",
-                                       "nginx.proxy-headers", 21, "not the host the browser asked for"),
-    "add_header for a request header": ("        proxy_set_header X-Real-IP $remote_addr;",
-                                        "        add_header X-Real-IP $remote_addr;", "nginx.proxy-headers", 22,
-                                        "add_header sets a header of the response"),
+    "allow 127.0.0.1 only": (
+        "        set $backend_upstream http://backend:8080;\n",
+        "        allow 127.0.0.1;\n        deny all;\n        set $backend_upstream http://backend:8080;\n",
+        "nginx.api-location",
+        19,
+        "403",
+    ),
+    "resolver without valid=": (
+        "resolver 127.0.0.11 valid=10s ipv6=off;",
+        "resolver 127.0.0.11 ipv6=off;",
+        "nginx.dynamic-backend-resolution",
+        8,
+        "600 s",
+    ),
+    "resolver valid=5m": (
+        "resolver 127.0.0.11 valid=10s ipv6=off;",
+        "resolver 127.0.0.11 valid=5m ipv6=off;",
+        "nginx.dynamic-backend-resolution",
+        8,
+        "300 s",
+    ),
+    "listen on IPv6 only": ("    listen 80;", "    listen [::]:80;", "compose.frontend-port-matches-listen", 2, "IPv4"),
+    "Host fixed to the service name": (
+        "proxy_set_header Host $host;",
+        "proxy_set_header Host backend;",
+        "nginx.proxy-headers",
+        21,
+        "not the host the browser asked for",
+    ),
+    "add_header for a request header": (
+        "        proxy_set_header X-Real-IP $remote_addr;",
+        "        add_header X-Real-IP $remote_addr;",
+        "nginx.proxy-headers",
+        22,
+        "add_header sets a header of the response",
+    ),
 }
 
 
@@ -54,9 +77,12 @@ def test_a_frontend_published_over_udp_only_publishes_no_http(ws: Path) -> None:
 def test_an_alias_on_a_network_the_frontend_is_not_on_is_not_the_backend(ws: Path) -> None:
     """Docker's DNS answers an alias only on its own network (a real run: nginx gets no answer
     for it and /api never answers)."""
-    edit(ws / "docker-compose.yml", "    volumes:\n      - backend-data:/data\n    networks:\n      - appnet\n",
-         "    volumes:\n      - backend-data:/data\n    networks:\n      appnet: {}\n      backnet:\n"
-         "        aliases: [api]\n")
+    edit(
+        ws / "docker-compose.yml",
+        "    volumes:\n      - backend-data:/data\n    networks:\n      - appnet\n",
+        "    volumes:\n      - backend-data:/data\n    networks:\n      appnet: {}\n      backnet:\n"
+        "        aliases: [api]\n",
+    )
     edit(ws / "docker-compose.yml", "    driver: bridge\n", "    driver: bridge\n  backnet: {}\n")
     edit(ws / NGINX, "http://backend:8080;", "http://api:8080;")
     _code, report = grade_json(ws)
@@ -80,11 +106,21 @@ def test_one_layer_mistake_fails_exactly_its_check_at_its_line(ws: Path, name: s
     assert words in r["message"] and r["hint"], r
 
 
-@pytest.mark.parametrize("rule,inside,expected", [
-    ("all", False, True), ("127.0.0.1", False, False), ("127.0.0.0/8", False, False), ("::1", False, False),
-    ("0.0.0.0/0", False, True), ("172.16.0.0/12", False, None), ("10.0.0.0/8", False, False),
-    ("127.0.0.1", True, True), ("unix:", False, False), ("not-an-address", False, None),
-])
+@pytest.mark.parametrize(
+    "rule,inside,expected",
+    [
+        ("all", False, True),
+        ("127.0.0.1", False, False),
+        ("127.0.0.0/8", False, False),
+        ("::1", False, False),
+        ("0.0.0.0/0", False, True),
+        ("172.16.0.0/12", False, None),
+        ("10.0.0.0/8", False, False),
+        ("127.0.0.1", True, True),
+        ("unix:", False, False),
+        ("not-an-address", False, None),
+    ],
+)
 def test_the_client_nginx_sees_through_a_published_port(rule: str, inside: bool, expected: bool | None) -> None:
     from grader.nginx.request import client_matches
 

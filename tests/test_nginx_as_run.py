@@ -1,6 +1,7 @@
 """nginx as the image runs it: each case is a verdict the grader once got wrong (a false pass or a
 false fail) and nginx in the nginx:1.30 image decides otherwise (tests/test_nginx_oracle.py holds
 the parser's verdicts equal to `nginx -t`)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -72,8 +73,10 @@ def test_default_conf_first_by_name_wins_the_same_server_name(ws: Path) -> None:
 
 
 def test_removing_conf_d_with_a_glob_drops_default_conf(ws: Path) -> None:
-    (ws / DOCKERFILE).write_text("FROM nginx:1.30\nRUN rm -rf /etc/nginx/conf.d/* && true\n"
-                                 "COPY nginx.conf /etc/nginx/conf.d/app.conf\n", encoding="utf-8")
+    (ws / DOCKERFILE).write_text(
+        "FROM nginx:1.30\nRUN rm -rf /etc/nginx/conf.d/* && true\nCOPY nginx.conf /etc/nginx/conf.d/app.conf\n",
+        encoding="utf-8",
+    )
     edit(ws / NGINX, "server_name localhost;", "server_name _;")
     code, _ = grade_json(ws)
     assert code == 0
@@ -81,8 +84,11 @@ def test_removing_conf_d_with_a_glob_drops_default_conf(ws: Path) -> None:
 
 def test_bind_mount_beside_default_conf_points_at_the_mount(ws: Path) -> None:
     # The stock image with the config mounted as conf.d/app.conf: default.conf is still there.
-    edit(ws / "docker-compose.yml", "    build:\n      context: ./frontend\n",
-         "    image: nginx:1.30\n    volumes:\n      - ./frontend/nginx.conf:/etc/nginx/conf.d/zz.conf:ro\n")
+    edit(
+        ws / "docker-compose.yml",
+        "    build:\n      context: ./frontend\n",
+        "    image: nginx:1.30\n    volumes:\n      - ./frontend/nginx.conf:/etc/nginx/conf.d/zz.conf:ro\n",
+    )
     _code, report = grade_json(ws)
     n101 = image_server_is_the_cause(report)
     assert n101["file"] == "docker-compose.yml"
@@ -91,32 +97,48 @@ def test_bind_mount_beside_default_conf_points_at_the_mount(ws: Path) -> None:
 
 # -- templates ---------------------------------------------------------------------------------
 def test_templates_folder_is_rendered_into_conf_d(ws: Path) -> None:
-    (ws / DOCKERFILE).write_text("FROM nginx:1.30\nRUN rm /etc/nginx/conf.d/default.conf\n"
-                                 "COPY templates/ /etc/nginx/templates/\n", encoding="utf-8")
+    (ws / DOCKERFILE).write_text(
+        "FROM nginx:1.30\nRUN rm /etc/nginx/conf.d/default.conf\nCOPY templates/ /etc/nginx/templates/\n",
+        encoding="utf-8",
+    )
     (ws / "frontend" / "templates").mkdir()
-    conf = (ws / NGINX).read_text(encoding="utf-8").replace("set $backend_upstream http://backend:8080;",
-                                                            "set $backend_upstream http://${API_HOST}:8080;")
+    conf = (
+        (ws / NGINX)
+        .read_text(encoding="utf-8")
+        .replace("set $backend_upstream http://backend:8080;", "set $backend_upstream http://${API_HOST}:8080;")
+    )
     (ws / "frontend" / "templates" / "default.conf.template").write_text(conf, encoding="utf-8")
     (ws / NGINX).unlink()
-    edit(ws / "docker-compose.yml", "    ports:\n      - \"80:80\"\n",
-         "    ports:\n      - \"80:80\"\n    environment:\n      API_HOST: backend\n")
+    edit(
+        ws / "docker-compose.yml",
+        '    ports:\n      - "80:80"\n',
+        '    ports:\n      - "80:80"\n    environment:\n      API_HOST: backend\n',
+    )
     code, report = grade_json(ws)
     assert code == 0, [r for r in report["results"] if r["status"] != "pass"]
     assert by_slug(report)["nginx.api-proxies-to-backend"]["file"] == "frontend/templates/default.conf.template"
+
 
 def test_template_variables_from_the_environment_are_substituted(ws: Path) -> None:
     # The image renders templates/*.template into conf.d with the variables set in the service's
     # environment; ${BACKEND_HOST} is then the literal `backend` nginx resolves once at start-up:
     # N101 passes (it is the service name) and N102 fails (a literal name).
-    (ws / DOCKERFILE).write_text("FROM nginx:1.30\nRUN rm /etc/nginx/conf.d/default.conf\n"
-                                 "COPY default.conf.template /etc/nginx/templates/\n", encoding="utf-8")
+    (ws / DOCKERFILE).write_text(
+        "FROM nginx:1.30\nRUN rm /etc/nginx/conf.d/default.conf\nCOPY default.conf.template /etc/nginx/templates/\n",
+        encoding="utf-8",
+    )
     conf = (ws / NGINX).read_text(encoding="utf-8")
-    conf = conf.replace("        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;",
-                        "        proxy_pass http://${BACKEND_HOST}:${BACKEND_PORT};")
+    conf = conf.replace(
+        "        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;",
+        "        proxy_pass http://${BACKEND_HOST}:${BACKEND_PORT};",
+    )
     (ws / "frontend" / "default.conf.template").write_text(conf, encoding="utf-8")
     (ws / NGINX).unlink()
-    edit(ws / "docker-compose.yml", "    ports:\n      - \"80:80\"\n",
-         "    ports:\n      - \"80:80\"\n    environment:\n      - BACKEND_HOST=backend\n      - BACKEND_PORT=8080\n")
+    edit(
+        ws / "docker-compose.yml",
+        '    ports:\n      - "80:80"\n',
+        '    ports:\n      - "80:80"\n    environment:\n      - BACKEND_HOST=backend\n      - BACKEND_PORT=8080\n',
+    )
     _code, report = grade_json(ws)
     results = by_slug(report)
     assert results["nginx.api-proxies-to-backend"]["status"] == "pass", results["nginx.api-proxies-to-backend"]
@@ -127,8 +149,9 @@ def test_template_variables_from_the_environment_are_substituted(ws: Path) -> No
 
 def test_template_variable_not_in_the_environment_is_left_for_nginx(ws: Path) -> None:
     # BACKEND_HOST is not set: envsubst leaves ${BACKEND_HOST}, nginx knows no such variable.
-    (ws / DOCKERFILE).write_text("FROM nginx:1.30\nCOPY nginx.conf /etc/nginx/templates/default.conf.template\n",
-                                 encoding="utf-8")
+    (ws / DOCKERFILE).write_text(
+        "FROM nginx:1.30\nCOPY nginx.conf /etc/nginx/templates/default.conf.template\n", encoding="utf-8"
+    )
     edit(ws / NGINX, "http://backend:8080", "http://${BACKEND_HOST}:8080")
     code, report = grade_json(ws)
     assert code == 2
@@ -160,12 +183,15 @@ UPSTREAM = "upstream backend_pool {{\n    {zone}server backend:8080 resolve;\n}}
 
 def use_upstream(ws: Path, zone: str, resolver: bool = True) -> None:
     conf = (ws / NGINX).read_text(encoding="utf-8")
-    conf = conf.replace("        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;",
-                        "        proxy_pass http://backend_pool;")
+    conf = conf.replace(
+        "        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;",
+        "        proxy_pass http://backend_pool;",
+    )
     if not resolver:
         conf = conf.replace("    resolver 127.0.0.11 valid=10s ipv6=off;\n", "")
-    (ws / NGINX).write_text(("resolver 127.0.0.11 valid=10s;\n" if resolver else "") +
-                            UPSTREAM.format(zone=zone) + conf, encoding="utf-8")
+    (ws / NGINX).write_text(
+        ("resolver 127.0.0.11 valid=10s;\n" if resolver else "") + UPSTREAM.format(zone=zone) + conf, encoding="utf-8"
+    )
 
 
 def test_upstream_resolve_without_zone_is_refused(ws: Path) -> None:
@@ -202,16 +228,23 @@ def test_variable_proxy_pass_with_a_uri_replaces_the_request_uri(ws: Path) -> No
 
 
 def test_variable_proxy_pass_keeping_the_request_uri_passes(ws: Path) -> None:
-    edit(ws / NGINX, "set $backend_upstream http://backend:8080;", "set $backend_upstream http://backend:8080$request_uri;")
+    edit(
+        ws / NGINX,
+        "set $backend_upstream http://backend:8080;",
+        "set $backend_upstream http://backend:8080$request_uri;",
+    )
     _code, report = grade_json(ws)
     assert by_slug(report)["nginx.api-proxies-to-backend"]["status"] == "pass"
 
 
 def test_redirect_to_https_is_followed_to_the_server_that_proxies(ws: Path) -> None:
     # http://localhost/api/posts gets a 301 to https://localhost/api/posts, which the 443 server proxies.
-    edit(ws / NGINX, "server {\n    listen 80;\n",
-         "server {\n    listen 80;\n    return 301 https://$host$request_uri;\n}\n\nserver {\n    listen 443 ssl;\n"
-         "    ssl_certificate /etc/nginx/certs/cert.pem;\n    ssl_certificate_key /etc/nginx/certs/key.pem;\n")
+    edit(
+        ws / NGINX,
+        "server {\n    listen 80;\n",
+        "server {\n    listen 80;\n    return 301 https://$host$request_uri;\n}\n\nserver {\n    listen 443 ssl;\n"
+        "    ssl_certificate /etc/nginx/certs/cert.pem;\n    ssl_certificate_key /etc/nginx/certs/key.pem;\n",
+    )
     edit(ws / "docker-compose.yml", '      - "80:80"\n', '      - "80:80"\n      - "443:443"\n')
     _code, report = grade_json(ws)
     n101 = by_slug(report)["nginx.api-proxies-to-backend"]

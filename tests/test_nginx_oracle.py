@@ -7,6 +7,7 @@ variables left for nginx), are checked by one container running `nginx -t` on ea
 the grader's parser (parse_nginx over the same files placed as the image places them). The two
 verdicts must be equal on every case. A case they once disagreed on is kept in tests/nginx_oracle/.
 """
+
 from __future__ import annotations
 
 import random
@@ -80,11 +81,27 @@ def base_configs() -> list[Case]:
 
 # -- variants ----------------------------------------------------------------------------------
 DIRECTIVE_LINE = re.compile(r"^(\s*)([a-z_0-9]+)((?:\s+[^;{}#]+?)?);\s*(#.*)?$")
-MOVABLE = ["proxy_pass http://backend:8080;", "listen 80;", "server_name localhost;", "resolver 127.0.0.11;",
-           "proxy_set_header Host $host;", "try_files $uri /index.html;", "zone pool 64k;",
-           "worker_connections 1024;", "location /x { return 204; }", "upstream u { server backend:8080; }",
-           "server { listen 8081; }", "events { }", "root /usr/share/nginx/html;", "proxy_http_version 1.1;",
-           "keepalive 16;", "set $a 1;", "sendfile on;", "gzip on;", "return 204;"]
+MOVABLE = [
+    "proxy_pass http://backend:8080;",
+    "listen 80;",
+    "server_name localhost;",
+    "resolver 127.0.0.11;",
+    "proxy_set_header Host $host;",
+    "try_files $uri /index.html;",
+    "zone pool 64k;",
+    "worker_connections 1024;",
+    "location /x { return 204; }",
+    "upstream u { server backend:8080; }",
+    "server { listen 8081; }",
+    "events { }",
+    "root /usr/share/nginx/html;",
+    "proxy_http_version 1.1;",
+    "keepalive 16;",
+    "set $a 1;",
+    "sendfile on;",
+    "gzip on;",
+    "return 204;",
+]
 
 
 def _lines(text: str) -> list[str]:
@@ -98,7 +115,7 @@ def dropped_semicolons(text: str) -> list[str]:
         code = line.split("#", 1)[0]
         if code.rstrip().endswith(";"):
             j = line.rindex(";", 0, len(code))
-            out.append("\n".join(lines[:i] + [line[:j] + line[j + 1:]] + lines[i + 1:]))
+            out.append("\n".join(lines[:i] + [line[:j] + line[j + 1 :]] + lines[i + 1 :]))
     return out
 
 
@@ -110,9 +127,9 @@ def brace_changes(text: str) -> list[str]:
         for ch in "{}":
             if ch in code:
                 j = code.rindex(ch)
-                out.append("\n".join(lines[:i] + [line[:j] + line[j + 1:]] + lines[i + 1:]))
+                out.append("\n".join(lines[:i] + [line[:j] + line[j + 1 :]] + lines[i + 1 :]))
         if code.strip().endswith("}"):
-            out.append("\n".join(lines[:i + 1] + ["}"] + lines[i + 1:]))
+            out.append("\n".join(lines[: i + 1] + ["}"] + lines[i + 1 :]))
     return out
 
 
@@ -126,8 +143,9 @@ def argument_changes(text: str) -> list[str]:
         indent, name, args = m.group(1), m.group(2), m.group(3).split()
         for new in (args[:-1], args + ["extra"], args + args[-1:], []):
             if new != args:
-                out.append("\n".join(lines[:i] + [f"{indent}{name} {' '.join(new)};".replace(" ;", ";")]
-                                     + lines[i + 1:]))
+                out.append(
+                    "\n".join(lines[:i] + [f"{indent}{name} {' '.join(new)};".replace(" ;", ";")] + lines[i + 1 :])
+                )
     return out
 
 
@@ -140,7 +158,7 @@ def context_moves(text: str, rng: random.Random, n: int) -> list[str]:
     for _ in range(n):
         d = rng.choice(pool)
         at = rng.choice(opens + [-1])
-        out.append("\n".join(lines[:at + 1] + ["    " + d] + lines[at + 1:]))
+        out.append("\n".join(lines[: at + 1] + ["    " + d] + lines[at + 1 :]))
     return out
 
 
@@ -161,18 +179,36 @@ def resolve_variants() -> list[str]:
         for where in ("none", "http", "upstream", "server"):
             for resolve in (True, False):
                 for keepalive in ("", "keepalive 8;"):
-                    body = " ".join(x for x in (zone, "resolver 127.0.0.11 valid=10s;" if where == "upstream"
-                                                else "", f"server backend:8080{' resolve' if resolve else ''};",
-                                                keepalive) if x)
+                    body = " ".join(
+                        x
+                        for x in (
+                            zone,
+                            "resolver 127.0.0.11 valid=10s;" if where == "upstream" else "",
+                            f"server backend:8080{' resolve' if resolve else ''};",
+                            keepalive,
+                        )
+                        if x
+                    )
                     block = ("resolver 127.0.0.11;\n" if where == "http" else "") + f"upstream pool {{ {body} }}"
-                    out.append(UPSTREAM_SITE.format(upstream_block=block, server_resolver=(
-                        "    resolver 127.0.0.11;" if where == "server" else "")))
+                    out.append(
+                        UPSTREAM_SITE.format(
+                            upstream_block=block,
+                            server_resolver=("    resolver 127.0.0.11;" if where == "server" else ""),
+                        )
+                    )
     # a variable proxy_pass, with and without a URI, a resolver, an unknown variable
-    for value in ("http://backend:8080", "http://backend:8080/api/", "http://$BACKEND_HOST:8080",
-                  "http://${backend_host}:8080", "http://$host:8080"):
+    for value in (
+        "http://backend:8080",
+        "http://backend:8080/api/",
+        "http://$BACKEND_HOST:8080",
+        "http://${backend_host}:8080",
+        "http://$host:8080",
+    ):
         for resolver in ("", "resolver 127.0.0.11;"):
-            out.append(f"server {{\n  listen 80;\n  {resolver}\n  location /api/ {{\n    set $u {value};\n"
-                       f"    proxy_pass $u;\n  }}\n}}\n")
+            out.append(
+                f"server {{\n  listen 80;\n  {resolver}\n  location /api/ {{\n    set $u {value};\n"
+                f"    proxy_pass $u;\n  }}\n}}\n"
+            )
     return out
 
 
@@ -200,8 +236,9 @@ def ours(case: Case, folder: Path) -> str | None:
     if case.main:
         source = ConfigSource(files={MAIN: name}, image=set())
     else:
-        source = ConfigSource(files={"/etc/nginx/conf.d/app.conf": name},
-                              image={MAIN, DEFAULT_CONF} if case.keep_default else {MAIN})
+        source = ConfigSource(
+            files={"/etc/nginx/conf.d/app.conf": name}, image={MAIN, DEFAULT_CONF} if case.keep_default else {MAIN}
+        )
     try:
         cfg = parse_nginx(SubmissionRoot(folder), source)
     except InputError as e:
@@ -244,26 +281,64 @@ def nginx_verdicts(cases: list[Case], work: Path) -> dict[str, str | None]:
             (d / "conf.d" / "app.conf").write_text(c.text, encoding="utf-8")
             if c.keep_default:
                 (d / "conf.d" / "default.conf").write_text(image_text(DEFAULT_CONF), encoding="utf-8")
-            (d / "main.conf").write_text(image_main.replace("include /etc/nginx/conf.d/*.conf;",
-                                                            f"include /cases/{i}/conf.d/*.conf;"), encoding="utf-8")
+            (d / "main.conf").write_text(
+                image_main.replace("include /etc/nginx/conf.d/*.conf;", f"include /cases/{i}/conf.d/*.conf;"),
+                encoding="utf-8",
+            )
     certs = sorted({m.group(1) for c in cases for m in CERT_RE.finditer(c.text) if "$" not in m.group(1)})
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=t",
-                    "-keyout", str(work / "key.pem"), "-out", str(work / "cert.pem")], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=t",
+            "-keyout",
+            str(work / "key.pem"),
+            "-out",
+            str(work / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     # As in the official image: no conf.d/default.conf unless the case keeps it, and a user `nginx`.
-    setup = ["rm -f /etc/nginx/conf.d/default.conf",
-             "echo 'nginx:x:101:101:nginx:/nonexistent:/usr/sbin/nologin' >> /etc/passwd",
-             "echo 'nginx:x:101:' >> /etc/group"]
+    setup = [
+        "rm -f /etc/nginx/conf.d/default.conf",
+        "echo 'nginx:x:101:101:nginx:/nonexistent:/usr/sbin/nologin' >> /etc/passwd",
+        "echo 'nginx:x:101:' >> /etc/group",
+    ]
     for path in certs:
         src = "/work/key.pem" if "key" in path.rsplit("/", 1)[-1] else "/work/cert.pem"
         setup.append(f"mkdir -p '{Path(path).parent}' && cp {src} '{path}'")
     script = "; ".join(setup) + (
-        "; for i in $(ls /cases | sort -n); do echo \"@@@ $i\"; nginx -t -q -c /cases/$i/main.conf 2>&1;"
-        " echo \"@@@ rc=$?\"; done")
+        '; for i in $(ls /cases | sort -n); do echo "@@@ $i"; nginx -t -q -c /cases/$i/main.conf 2>&1;'
+        ' echo "@@@ rc=$?"; done'
+    )
     name = f"grader-oracle-{uuid.uuid4().hex[:8]}"
-    cmd = [docker, "run", "--rm", "--name", name, "--label", LABEL, "--network", "none",
-           "-v", f"{root}:/cases:ro", "-v", f"{work / 'cert.pem'}:/work/cert.pem:ro",
-           "-v", f"{work / 'key.pem'}:/work/key.pem:ro", "--entrypoint", "sh"]
+    cmd = [
+        docker,
+        "run",
+        "--rm",
+        "--name",
+        name,
+        "--label",
+        LABEL,
+        "--network",
+        "none",
+        "-v",
+        f"{root}:/cases:ro",
+        "-v",
+        f"{work / 'cert.pem'}:/work/cert.pem:ro",
+        "-v",
+        f"{work / 'key.pem'}:/work/key.pem:ro",
+        "--entrypoint",
+        "sh",
+    ]
     for h in sorted(hosts_of(cases)):
         cmd += ["--add-host", f"{h}:127.0.0.1"]
     try:
@@ -273,8 +348,7 @@ def nginx_verdicts(cases: list[Case], work: Path) -> dict[str, str | None]:
     verdicts: dict[str, str | None] = {}
     for m in re.finditer(r"@@@ (\d+)\n(.*?)@@@ rc=(\d+)", run.stdout, re.S):
         out = m.group(2)
-        msg = " ".join(line.split("[emerg] ", 1)[-1] for line in out.splitlines()
-                       if "[emerg]" in line) or out.strip()
+        msg = " ".join(line.split("[emerg] ", 1)[-1] for line in out.splitlines() if "[emerg]" in line) or out.strip()
         verdicts[cases[int(m.group(1))].name] = None if m.group(3) == "0" else msg
     assert len(verdicts) == len(cases), run.stderr[-2000:]
     return verdicts
@@ -292,11 +366,15 @@ def test_grader_agrees_with_nginx_on_every_config(tmp_path: Path) -> None:
     for i, c in enumerate(cases):
         mine = ours(c, tmp_path / "ours" / str(i))
         if (mine is None) != (theirs[c.name] is None):
-            differ.append(f"{c.name}: grader {'accepts' if mine is None else 'refuses (' + mine + ')'}, "
-                          f"nginx {'accepts' if theirs[c.name] is None else 'refuses (' + theirs[c.name] + ')'}")
+            differ.append(
+                f"{c.name}: grader {'accepts' if mine is None else 'refuses (' + mine + ')'}, "
+                f"nginx {'accepts' if theirs[c.name] is None else 'refuses (' + theirs[c.name] + ')'}"
+            )
     refused = sum(1 for v in theirs.values() if v is not None)
-    print(f"\nnginx oracle: {len(cases)} configs compared ({len(base_configs())} from the tests and shared data, "
-          f"{len(cases) - len(base_configs())} variants; nginx refuses {refused}), {len(differ)} differ")
+    print(
+        f"\nnginx oracle: {len(cases)} configs compared ({len(base_configs())} from the tests and shared data, "
+        f"{len(cases) - len(base_configs())} variants; nginx refuses {refused}), {len(differ)} differ"
+    )
     for d in differ:
         print("  differs:", d)
     assert len(cases) - len(base_configs()) >= 1000

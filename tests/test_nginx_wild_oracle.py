@@ -13,6 +13,7 @@ ConfigSource (the image's default.conf kept unless a file or template replaces i
 container that runs `nginx -t` on every entry in turn, given what a learner's stack provides and
 the grader takes to exist (the stack's host names, certificates, log folders, certbot's includes).
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -47,9 +48,16 @@ WRAPPER = "zz-wild-oracle-wrapper.conf"  # the generated file that includes a se
 OFFICIAL_ETC = ("conf.d", "fastcgi_params", "mime.types", "modules", "nginx.conf", "scgi_params", "uwsgi_params")
 # The official image's environment (its ENV lines and what `docker run` sets): the entrypoint's
 # envsubst replaces only these names; every other $name stays for nginx.
-OFFICIAL_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
-                "HOSTNAME": "0123456789ab", "NGINX_VERSION": "1.30.6", "NJS_VERSION": "0.9.4", "NJS_RELEASE": "1",
-                "PKG_RELEASE": "1", "DYNPKG_RELEASE": "1"}
+OFFICIAL_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME": "/root",
+    "HOSTNAME": "0123456789ab",
+    "NGINX_VERSION": "1.30.6",
+    "NJS_VERSION": "0.9.4",
+    "NJS_RELEASE": "1",
+    "PKG_RELEASE": "1",
+    "DYNPKG_RELEASE": "1",
+}
 ENVSUBST_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 # Where other nginx builds keep what the image keeps in /etc/nginx (OpenResty, source builds).
 NGINX_HOMES = ("/usr/local/openresty/nginx/conf", "/usr/local/nginx/conf", "/opt/nginx/conf")
@@ -64,10 +72,14 @@ UNMATCHABLE = {"file AIO"}
 FEATURES = {
     "stream": (re.compile(r"(?m)^\s*stream\s*\{"), "events {}\nstream {}\n"),
     "mail": (re.compile(r"(?m)^\s*mail\s*\{"), "events {}\nmail {}\n"),
-    "its dynamic modules": (re.compile(r"(?m)^\s*load_module\s+[\"']?(?:modules|/etc/nginx/modules|"
-                                       r"/usr/lib/nginx/modules)/ngx_(?:http|stream)_"
-                                       r"(?:js|geoip|image_filter|xslt_filter)_module\.so"),
-                            "load_module modules/ngx_http_js_module.so;\nevents {}\n"),
+    "its dynamic modules": (
+        re.compile(
+            r"(?m)^\s*load_module\s+[\"']?(?:modules|/etc/nginx/modules|"
+            r"/usr/lib/nginx/modules)/ngx_(?:http|stream)_"
+            r"(?:js|geoip|image_filter|xslt_filter)_module\.so"
+        ),
+        "load_module modules/ngx_http_js_module.so;\nevents {}\n",
+    ),
     "file AIO": (re.compile(r"(?m)^\s*aio\s+on\s*;"), "events {}\nhttp { aio on; }\n"),
 }
 
@@ -107,7 +119,7 @@ def container_path(arg: str) -> str:
 
 def rendered_path(cpath: str) -> str | None:
     if cpath.startswith(TEMPLATES + "/") and cpath.endswith(".template"):
-        return f"{CONFD}/{cpath[len(TEMPLATES) + 1:-len('.template')]}"
+        return f"{CONFD}/{cpath[len(TEMPLATES) + 1 : -len('.template')]}"
     return None
 
 
@@ -134,7 +146,7 @@ def mapped_target(rel: str, dst: str, note: str) -> str | None:
     path = posixpath.normpath(dst)
     for home in NGINX_HOMES:
         if path == home or path.startswith(home + "/"):
-            path = ETC + path[len(home):]
+            path = ETC + path[len(home) :]
     # COPY into a folder (`COPY nginx.conf /etc/nginx/conf.d`, a trailing slash) keeps the name;
     # a bind mount's trailing slash is dropped by Docker.
     if path in IMAGE_DIRS or (dst.endswith("/") and "bind-mounted" not in note):
@@ -157,7 +169,7 @@ def include_directed(rel: str, patterns: list[str]) -> str | None:
     pattern matches the longest tail of the file's repository path."""
     names = [rel]
     if rel.endswith(".template"):
-        names.append(rel[:-len(".template")])
+        names.append(rel[: -len(".template")])
     best: tuple[int, str] | None = None
     for name in names:
         relc = name.split("/")
@@ -167,11 +179,11 @@ def include_directed(rel: str, patterns: list[str]) -> str | None:
             while k < min(len(pc), len(relc)) and fnmatch.fnmatchcase(relc[-1 - k], pc[-1 - k]):
                 k += 1
             if k and (best is None or k > best[0]):
-                path = "/" + "/".join(pc[:len(pc) - k] + relc[len(relc) - k:])
+                path = "/" + "/".join(pc[: len(pc) - k] + relc[len(relc) - k :])
                 if name != rel:  # the include names the rendered file: the template goes to templates/
                     if not path.startswith(CONFD + "/"):
                         continue
-                    path = TEMPLATES + path[len(CONFD):] + ".template"
+                    path = TEMPLATES + path[len(CONFD) :] + ".template"
                 best = (k, path)
     return best[1] if best else None
 
@@ -182,7 +194,7 @@ def default_place(rel: str, kind: str, patterns: list[str]) -> str:
         return MAIN
     parts = rel.split("/")
     if "templates" in parts[:-1] and base.endswith(".template"):  # a templates/ folder mounted as the image's
-        place = TEMPLATES + "/" + "/".join(parts[len(parts) - parts[::-1].index("templates"):])
+        place = TEMPLATES + "/" + "/".join(parts[len(parts) - parts[::-1].index("templates") :])
         return place if loaded(place, patterns) else f"{TEMPLATES}/{base}"
     base = base.removesuffix(".template")
     return f"{CONFD}/{base if base.endswith('.conf') else base + '.conf'}"
@@ -195,11 +207,16 @@ def loaded(path: str, patterns: list[str]) -> bool:
 
 def build_case(folder: Path, primary: str, kind: str) -> Case:
     case = Case(folder.name, kind, folder)
-    rels = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                  if p.is_file() and p.relative_to(folder).as_posix() != "SOURCE.txt")
+    rels = sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.relative_to(folder).as_posix() != "SOURCE.txt"
+    )
     maps = mappings((folder / "SOURCE.txt").read_text(encoding="utf-8"))
-    targets = {rel: [(t, services(note)) for dst, note in maps.get(rel, []) if (t := mapped_target(rel, dst, note))]
-               for rel in rels}
+    targets = {
+        rel: [(t, services(note)) for dst, note in maps.get(rel, []) if (t := mapped_target(rel, dst, note))]
+        for rel in rels
+    }
     others = [rel for rel in rels if rel != primary]
     patterns = include_patterns([read_text(folder / rel) for rel in others])
     snippet = kind in ("server-context", "directives")
@@ -273,12 +290,16 @@ def ours(case: Case, tmp: Path) -> tuple[str, str | None]:
 HOST_RE = re.compile(r"^(?:[a-z0-9+]+://)?([A-Za-z0-9_][A-Za-z0-9_.-]*)(?::\d+)?(?:/.*)?$")
 VALID_HOST = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 PASS_RE = re.compile(r"(?:\b(?:proxy|fastcgi|uwsgi|scgi|grpc|memcached)_pass|\bserver|\bset\s+\$\w+)\s+([^\s;{}]+)")
-FILE_RE = re.compile(r"\b((?:proxy_|grpc_|uwsgi_)?ssl_(?:certificate|certificate_key|trusted_certificate|"
-                     r"client_certificate|dhparam|session_ticket_key|password_file))\s+([^\s;{}]+)")
+FILE_RE = re.compile(
+    r"\b((?:proxy_|grpc_|uwsgi_)?ssl_(?:certificate|certificate_key|trusted_certificate|"
+    r"client_certificate|dhparam|session_ticket_key|password_file))\s+([^\s;{}]+)"
+)
 RESOLVER_RE = re.compile(r"\bresolver\s+([^;{}]+);")
 LOG_RE = re.compile(r"\b(?:access_log|error_log)\s+([^\s;{}]+)")
-TEMP_RE = re.compile(r"\b(?:(?:proxy|fastcgi|uwsgi|scgi)_cache_path|(?:client_body|proxy|fastcgi|uwsgi|scgi)_temp_path)"
-                     r"\s+([^\s;{}]+)")
+TEMP_RE = re.compile(
+    r"\b(?:(?:proxy|fastcgi|uwsgi|scgi)_cache_path|(?:client_body|proxy|fastcgi|uwsgi|scgi)_temp_path)"
+    r"\s+([^\s;{}]+)"
+)
 
 
 def code(text: str) -> str:
@@ -327,8 +348,15 @@ def provide(case: Case, d: Path, pem: bytes, dh: bytes) -> None:
             name = m.group(1)
             if "$" in arg and name.endswith(("ssl_certificate", "ssl_certificate_key")):
                 continue  # loaded per connection, not by nginx -t
-            body = dh if name.endswith("dhparam") else os.urandom(80) if name.endswith("ticket_key") else \
-                b"password\n" if name.endswith("password_file") else pem
+            body = (
+                dh
+                if name.endswith("dhparam")
+                else os.urandom(80)
+                if name.endswith("ticket_key")
+                else b"password\n"
+                if name.endswith("password_file")
+                else pem
+            )
             extra.setdefault(container_path(arg), body)
         for pat in include_patterns([t]):  # certbot's and other mounted includes the repo does not hold
             if pat.startswith(MOUNTED) and not any(c in pat for c in "*?[") and pat not in files:
@@ -396,10 +424,29 @@ def nginx_verdicts(cases: list[Case], work: Path) -> tuple[dict[str, str | None]
     if docker is None or subprocess.run([docker, "image", "inspect", IMAGE], capture_output=True).returncode:
         pytest.fail(f"the oracle needs Docker and the local {IMAGE} image")
     work.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=t",
-                    "-keyout", str(work / "key.pem"), "-out", str(work / "cert.pem")], check=True, capture_output=True)
-    subprocess.run(["openssl", "dhparam", "-dsaparam", "-out", str(work / "dh.pem"), "2048"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=t",
+            "-keyout",
+            str(work / "key.pem"),
+            "-out",
+            str(work / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["openssl", "dhparam", "-dsaparam", "-out", str(work / "dh.pem"), "2048"], check=True, capture_output=True
+    )
     pem = (work / "key.pem").read_bytes() + (work / "cert.pem").read_bytes()
     dh = (work / "dh.pem").read_bytes()
     root = work / "cases"
@@ -416,20 +463,44 @@ def nginx_verdicts(cases: list[Case], work: Path) -> tuple[dict[str, str | None]
         provide(c, d, pem, dh)
         names.append(c.name)
     name = f"grader-wild-oracle-{uuid.uuid4().hex[:8]}"
-    cmd = [docker, "run", "--rm", "--name", name, "--label", LABEL, "--network", "none",
-           "-v", f"{root}:/cases:ro", "--entrypoint", "sh"]
+    cmd = [
+        docker,
+        "run",
+        "--rm",
+        "--name",
+        name,
+        "--label",
+        LABEL,
+        "--network",
+        "none",
+        "-v",
+        f"{root}:/cases:ro",
+        "--entrypoint",
+        "sh",
+    ]
     for h in sorted(hosts_of([t for c in cases for t in c.texts()])):
         cmd += ["--add-host", f"{h}:127.0.0.1"]
     try:
-        run = subprocess.run(cmd + [IMAGE, "-c", SCRIPT % {"keep": "|".join(OFFICIAL_ETC)}],
-                             capture_output=True, text=True, errors="replace", timeout=600)
+        run = subprocess.run(
+            cmd + [IMAGE, "-c", SCRIPT % {"keep": "|".join(OFFICIAL_ETC)}],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=600,
+        )
     finally:
         subprocess.run([docker, "rm", "-f", name], capture_output=True)
     verdicts: dict[str, str | None] = {}
     for m in re.finditer(r"@@@ (\d+)\n(.*?)@@@ rc=(\d+)", run.stdout, re.S):
         out = m.group(2)
-        msg = " ".join(re.sub(r"^\d+#\d+: ", "", line.split("[emerg] ", 1)[-1])
-                       for line in out.splitlines() if "[emerg]" in line) or out.strip()
+        msg = (
+            " ".join(
+                re.sub(r"^\d+#\d+: ", "", line.split("[emerg] ", 1)[-1])
+                for line in out.splitlines()
+                if "[emerg]" in line
+            )
+            or out.strip()
+        )
         verdicts[names[int(m.group(1))]] = None if m.group(3) == "0" else msg
     assert len(verdicts) == len(names), run.stderr[-2000:]
     missing = {f for f in FEATURES if verdicts[f"probe:{f}"] is not None}
@@ -452,10 +523,12 @@ def test_grader_agrees_with_nginx_on_wild_configs(tmp_path: Path) -> None:
     kinds = Counter(c.kind for c in compared)
     refused = sum(1 for c in compared if theirs[c.name] is not None)
     skipped = len(cases) - len(compared)
-    print(f"\nnginx wild oracle: {len(compared)} configs compared ("
-          + ", ".join(f"{n} {k}" for k, n in kinds.most_common())
-          + f"; nginx refuses {refused}), {len(differ)} differ"
-          + (f"; {skipped} not compared: {IMAGE} lacks {', '.join(sorted(missing))}" if skipped else ""))
+    print(
+        f"\nnginx wild oracle: {len(compared)} configs compared ("
+        + ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+        + f"; nginx refuses {refused}), {len(differ)} differ"
+        + (f"; {skipped} not compared: {IMAGE} lacks {', '.join(sorted(missing))}" if skipped else "")
+    )
     for d in differ:
         print("  differs:", d)
     assert not differ

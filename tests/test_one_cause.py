@@ -1,6 +1,7 @@
 """One cause, one finding: when a role, a file or nginx's /api location is missing, one check
 says so with the fix that fits, and every check that needs it is `blocked` by that check (no
 points, no fix of its own), in every format and in the summary line."""
+
 from __future__ import annotations
 
 import json
@@ -9,17 +10,30 @@ from pathlib import Path
 from conftest import REPO, by_slug, grade_json, run
 from test_mutations import COMPOSE, NGINX, edit
 
-BACKEND_CHECKS = {"compose.backend-no-container-name", "compose.backend-no-published-ports", "compose.network-appnet",
-                  "compose.backend-db-env", "compose.frontend-depends-on-backend", "nginx.api-proxies-to-backend",
-                  "nginx.api-port-matches-backend", "compose.backend-shared-database"}
-ROUTE_CHECKS = {"nginx.api-proxies-to-backend", "nginx.dynamic-backend-resolution", "nginx.proxy-headers",
-                "nginx.container-networking", "nginx.api-port-matches-backend"}
+BACKEND_CHECKS = {
+    "compose.backend-no-container-name",
+    "compose.backend-no-published-ports",
+    "compose.network-appnet",
+    "compose.backend-db-env",
+    "compose.frontend-depends-on-backend",
+    "nginx.api-proxies-to-backend",
+    "nginx.api-port-matches-backend",
+    "compose.backend-shared-database",
+}
+ROUTE_CHECKS = {
+    "nginx.api-proxies-to-backend",
+    "nginx.dynamic-backend-resolution",
+    "nginx.proxy-headers",
+    "nginx.container-networking",
+    "nginx.api-port-matches-backend",
+}
 
 
 def rename_backend(ws: Path) -> None:
     text = (ws / COMPOSE).read_text(encoding="utf-8")
-    (ws / COMPOSE).write_text(text.replace("  backend:\n", "  api:\n", 1).replace("      - backend\n", "      - api\n"),
-                              encoding="utf-8")
+    (ws / COMPOSE).write_text(
+        text.replace("  backend:\n", "  api:\n", 1).replace("      - backend\n", "      - api\n"), encoding="utf-8"
+    )
 
 
 def not_passing(report: dict) -> dict[str, dict]:
@@ -32,7 +46,9 @@ def test_renamed_backend_is_one_finding_and_the_rest_are_blocked_by_it(ws: Path)
     results = not_passing(report)
     assert code == 1 and report["passed"] is False
     assert {s: r["status"] for s, r in results.items()} == {
-        "compose.services-found": "fail", **{s: "blocked" for s in BACKEND_CHECKS if s in by_slug(report)}}
+        "compose.services-found": "fail",
+        **{s: "blocked" for s in BACKEND_CHECKS if s in by_slug(report)},
+    }
     cause = results.pop("compose.services-found")
     # The finding names what nginx proxies to, the services there are, and a fix that fits.
     assert "`backend`" in cause["message"] and "frontend/nginx.conf:19" in cause["message"]
@@ -77,8 +93,10 @@ def test_missing_api_location_is_one_finding(ws: Path) -> None:
     code, report = grade_json(ws)
     results = not_passing(report)
     assert code == 1
-    assert {s: r["status"] for s, r in results.items()} == {"nginx.api-location": "fail",
-                                                              **{s: "blocked" for s in ROUTE_CHECKS}}
+    assert {s: r["status"] for s, r in results.items()} == {
+        "nginx.api-location": "fail",
+        **{s: "blocked" for s in ROUTE_CHECKS},
+    }
     cause = results["nginx.api-location"]
     assert "no proxy_pass" in cause["message"] and "proxy_pass http://backend:8080;" in cause["hint"]
     assert cause["file"] == NGINX and cause["line"]
@@ -106,8 +124,11 @@ def test_missing_compose_file_is_one_error(ws: Path) -> None:
     results = not_passing(report)
     assert code == 2
     assert [s for s, r in results.items() if r["status"] == "error"] == ["compose.services-found"]
-    assert all(r["status"] == "blocked" and "compose file could not be read" in r["message"]
-               for s, r in results.items() if s != "compose.services-found")
+    assert all(
+        r["status"] == "blocked" and "compose file could not be read" in r["message"]
+        for s, r in results.items()
+        if s != "compose.services-found"
+    )
 
 
 def test_without_the_provider_the_cause_is_the_checks_own_finding(ws: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 The gradebook, reports and feedback equal a serial batch's; a worker killed (SIGKILL) while its
 stack runs leaves its learner graded exactly once and nothing on the engine; no worker process,
 Redis server or Redis key of the batch stays behind."""
+
 from __future__ import annotations
 
 import csv
@@ -37,8 +38,9 @@ def static_class(root: Path) -> Path:
         write_submission(subs / sid, mistake)
     # A learner whose compose file has no comment at all, so none explains scaling (C105).
     compose = subs / "e-no-scaling-comment" / "docker-compose.yml"
-    compose.write_text("\n".join(line for line in compose.read_text().splitlines()
-                                 if not line.lstrip().startswith("#")) + "\n")
+    compose.write_text(
+        "\n".join(line for line in compose.read_text().splitlines() if not line.lstrip().startswith("#")) + "\n"
+    )
     return subs
 
 
@@ -62,9 +64,15 @@ def keys_left(url: str) -> list[str]:
 
 
 def batch_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", "batch", *args, "--lang", "en", "--progress", "plain"],
-                          env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "batch", *args, "--lang", "en", "--progress", "plain"],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_two_workers_grade_a_class_as_a_serial_batch_does(tmp_path: Path) -> None:
@@ -102,25 +110,36 @@ def test_two_workers_grade_a_class_as_a_serial_batch_does(tmp_path: Path) -> Non
     reports = sorted(p.name for p in (serial / "reports").iterdir())
     assert sorted(p.name for p in (queued / "reports").iterdir()) == reports and len(reports) == 5
     for name in reports:
-        assert json.loads((queued / "reports" / name).read_text()) == \
-            json.loads((serial / "reports" / name).read_text())
+        assert json.loads((queued / "reports" / name).read_text()) == json.loads(
+            (serial / "reports" / name).read_text()
+        )
     assert (queued / "report.html").stat().st_size > 0
     # `grader aggregate` reads the queue's reports as it reads anyone's.
     agg_q, agg_s = tmp_path / "agg-q", tmp_path / "agg-s"
     assert run("aggregate", str(queued / "reports"), "--out", str(agg_q), "--lang", "en").exit_code == 0
     assert run("aggregate", str(serial / "reports"), "--out", str(agg_s), "--lang", "en").exit_code == 0
     strip = lambda rows: [{k: v for k, v in row.items() if k != "graded_at"} for row in rows]  # noqa: E731
-    assert strip(json.loads((agg_q / "gradebook.json").read_text())) == \
-        strip(json.loads((agg_s / "gradebook.json").read_text()))
+    assert strip(json.loads((agg_q / "gradebook.json").read_text())) == strip(
+        json.loads((agg_s / "gradebook.json").read_text())
+    )
 
 
 def task_payload(sub: Path, rubric, key: str) -> dict:
     """One learner's task as `grader batch --queue` sends it (static, batch b1)."""
     from grader.batch.queue import pack
 
-    return {"batch": "b1", "id": "learner", "commit": "c1", "submission": str(sub), "archive": pack(sub),
-            "rubric": {"name": rubric.path.name, "text": rubric.path.read_text(), "key": key},
-            "lang": "en", "runtime": False, "time_limit": 60}
+    return {
+        "batch": "b1",
+        "id": "learner",
+        "commit": "c1",
+        "submission": str(sub),
+        "archive": pack(sub),
+        "rubric": {"name": rubric.path.name, "text": rubric.path.read_text(), "key": key},
+        "lang": "en",
+        "runtime": False,
+        "time_limit": 60,
+    }
+
 
 def test_a_task_delivered_again_returns_the_kept_result_instead_of_grading_twice(tmp_path: Path) -> None:
     """A worker that dies after grading but before acknowledging leaves its task to be delivered
@@ -176,8 +195,9 @@ def test_a_queue_that_is_not_redis_or_does_not_answer_is_a_clear_error(tmp_path:
     assert r.exit_code == 2
     assert "give a Redis URL" in r.output
     port = free_port()  # nothing listens there
-    r = run("batch", str(subs), "--out", str(tmp_path / "g"), "--queue", f"redis://127.0.0.1:{port}/0",
-            "--progress", "none")
+    r = run(
+        "batch", str(subs), "--out", str(tmp_path / "g"), "--queue", f"redis://127.0.0.1:{port}/0", "--progress", "none"
+    )
     assert r.exit_code == 4, r.output
     assert f"the queue at redis://127.0.0.1:{port}/0 does not answer" in r.output
     assert "Traceback" not in r.output
@@ -188,8 +208,14 @@ def runtime_class(root: Path) -> Path:
     """Passing, failing a static check, ungradable, and failing only at runtime (the backend exits)."""
     subs = root / "class"
     write_submission(subs / "a-ok", None)
-    write_submission(subs / "b-healthy", ("docker-compose.yml", "    depends_on:\n      - backend\n",
-                                          "    depends_on:\n      backend:\n        condition: service_healthy\n"))
+    write_submission(
+        subs / "b-healthy",
+        (
+            "docker-compose.yml",
+            "    depends_on:\n      - backend\n",
+            "    depends_on:\n      backend:\n        condition: service_healthy\n",
+        ),
+    )
     write_submission(subs / "c-broken-yaml", ("docker-compose.yml", "services:\n", "services: [\n"))
     materialize("backend-exits", subs / "d-backend-exits")
     return subs
@@ -213,8 +239,12 @@ def test_two_workers_grade_stacks_as_a_serial_batch_does(tmp_path: Path) -> None
             for w in workers:
                 w.stop()
     book = gradebook(queued)
-    assert {row["id"]: row["verdict"] for row in book} == \
-        {"a-ok": "pass", "b-healthy": "fail", "c-broken-yaml": "error", "d-backend-exits": "fail"}
+    assert {row["id"]: row["verdict"] for row in book} == {
+        "a-ok": "pass",
+        "b-healthy": "fail",
+        "c-broken-yaml": "error",
+        "d-backend-exits": "fail",
+    }
     exits = json.loads((queued / "reports" / "d-backend-exits.json").read_text())
     assert any(r["check"].startswith("runtime.") and r["status"] == "fail" for r in exits["results"])
     assert all(r["status"] != "fail" for r in exits["results"] if not r["check"].startswith("runtime."))
@@ -247,10 +277,32 @@ def test_a_worker_killed_mid_stack_leaves_its_learner_graded_once_and_nothing_be
         first = Worker(url, tmp_path / "first.log", time_limit=limit)
         second = None
         batch = subprocess.Popen(
-            [sys.executable, "-m", "grader", "batch", str(subs), "--runtime", "--queue", url, "--time-limit",
-             str(limit), "--out", str(out), "--lang", "en", "--progress", "plain"],
-            env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "grader",
+                "batch",
+                str(subs),
+                "--runtime",
+                "--queue",
+                url,
+                "--time-limit",
+                str(limit),
+                "--out",
+                str(out),
+                "--lang",
+                "en",
+                "--progress",
+                "plain",
+            ],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             first.wait_ready()
             # Wait until the first worker's stack runs: a container owned by one of its processes.
@@ -302,10 +354,12 @@ def test_a_worker_killed_mid_stack_leaves_its_learner_graded_once_and_nothing_be
     # Nothing of a dead grader process (both workers are stopped now) is on the engine; the
     # fixture in conftest.py then checks that no run's objects at all are.
     assert project_left(client, project) == {}
-    assert [c.name for c in list_containers(client, {"label": RUN_LABEL})
-            if not _owner_alive(c.labels.get(OWNER_LABEL))] == []
-    assert [i.id for i in client.images.list(filters={"label": RUN_LABEL})
-            if not _owner_alive(i.labels.get(OWNER_LABEL))] == []
+    assert [
+        c.name for c in list_containers(client, {"label": RUN_LABEL}) if not _owner_alive(c.labels.get(OWNER_LABEL))
+    ] == []
+    assert [
+        i.id for i in client.images.list(filters={"label": RUN_LABEL}) if not _owner_alive(i.labels.get(OWNER_LABEL))
+    ] == []
 
 
 def project_left(client, project: str) -> dict:

@@ -3,6 +3,7 @@ ran (or the reverse). Each is the workshop with one change; the grader's verdict
 here, and `test_each_case_does_in_nginx_what_the_grader_says` runs the same config in the
 nginx:1.30 image beside an echoing backend, so the expectation is what nginx does, not our
 reading. A disagreement the request oracle found is kept here too, as a unit case."""
+
 from __future__ import annotations
 
 import shutil
@@ -35,13 +36,19 @@ def line_of(path: Path, needle: str) -> int:
 
 # -- the cases: each a change to the workshop, and what the grader must say ---------------------
 def rewrite_break(ws: Path) -> None:
-    edit(ws / NGINX, "        proxy_pass $backend_upstream;\n",
-         "        rewrite ^/api/(.*)$ /$1 break;\n        proxy_pass $backend_upstream;\n")
+    edit(
+        ws / NGINX,
+        "        proxy_pass $backend_upstream;\n",
+        "        rewrite ^/api/(.*)$ /$1 break;\n        proxy_pass $backend_upstream;\n",
+    )
 
 
 def literal_health(ws: Path) -> None:
-    edit(ws / NGINX, "    location /api/ {\n", "    location /health {\n        proxy_pass http://backend:8080;\n"
-                                              "    }\n\n    location /api/ {\n")
+    edit(
+        ws / NGINX,
+        "    location /api/ {\n",
+        "    location /health {\n        proxy_pass http://backend:8080;\n    }\n\n    location /api/ {\n",
+    )
 
 
 def loopback_listen(ws: Path) -> None:
@@ -52,9 +59,13 @@ def inline_config(ws: Path) -> None:
     conf = (ws / NGINX).read_text(encoding="utf-8").replace("$", "$$")
     (ws / NGINX).unlink()
     edit(ws / "frontend" / "Dockerfile", "COPY nginx.conf /etc/nginx/conf.d/default.conf\n", "")
-    edit(ws / COMPOSE, "    restart: unless-stopped\n", "    restart: unless-stopped\n    configs:\n"
-                                                         "      - source: nginx_conf\n"
-                                                         "        target: /etc/nginx/conf.d/default.conf\n")
+    edit(
+        ws / COMPOSE,
+        "    restart: unless-stopped\n",
+        "    restart: unless-stopped\n    configs:\n"
+        "      - source: nginx_conf\n"
+        "        target: /etc/nginx/conf.d/default.conf\n",
+    )
     body = "".join(f"      {line}\n" if line else "\n" for line in conf.splitlines())
     with (ws / COMPOSE).open("a", encoding="utf-8") as f:
         f.write("\nconfigs:\n  nginx_conf:\n    content: |\n" + body)
@@ -63,15 +74,22 @@ def inline_config(ws: Path) -> None:
 def upgrade_map(ws: Path) -> None:
     text = (ws / NGINX).read_text(encoding="utf-8")
     text = "map $http_upgrade $connection_upgrade {\n    default upgrade;\n    ''      close;\n}\n\n" + text
-    (ws / NGINX).write_text(text.replace('        proxy_set_header Connection "";\n',
-                                         "        proxy_set_header Upgrade $http_upgrade;\n"
-                                         "        proxy_set_header Connection $connection_upgrade;\n"),
-                            encoding="utf-8")
+    (ws / NGINX).write_text(
+        text.replace(
+            '        proxy_set_header Connection "";\n',
+            "        proxy_set_header Upgrade $http_upgrade;\n"
+            "        proxy_set_header Connection $connection_upgrade;\n",
+        ),
+        encoding="utf-8",
+    )
 
 
 def network_alias(ws: Path) -> None:
-    edit(ws / COMPOSE, "    volumes:\n      - backend-data:/data\n    networks:\n      - appnet\n",
-         "    volumes:\n      - backend-data:/data\n    networks:\n      appnet:\n        aliases:\n          - api\n")
+    edit(
+        ws / COMPOSE,
+        "    volumes:\n      - backend-data:/data\n    networks:\n      - appnet\n",
+        "    volumes:\n      - backend-data:/data\n    networks:\n      appnet:\n        aliases:\n          - api\n",
+    )
     edit(ws / NGINX, "http://backend:8080", "http://api:8080")
 
 
@@ -88,33 +106,48 @@ class IssueCase:
 CASES = {
     # nginx sent the backend /posts (the echo's request line), not /api/posts.
     "rewrite-break": IssueCase(
-        rewrite_break, {"nginx.api-proxies-to-backend": "fail"}, "nginx.api-proxies-to-backend",
+        rewrite_break,
+        {"nginx.api-proxies-to-backend": "fail"},
+        "nginx.api-proxies-to-backend",
         ("receives /posts, not /api/posts", "rewrite ^/api/(.*)$ /$1 break"),
-        lambda r: r["echo"]["target"] == "/posts"),
+        lambda r: r["echo"]["target"] == "/posts",
+    ),
     # After the backend's address changed, nginx still went to the first one: the variable's
     # host:port is the /health location's implicit upstream, resolved once at start.
     "implicit-upstream": IssueCase(
-        literal_health, {"nginx.dynamic-backend-resolution": "fail"}, "nginx.dynamic-backend-resolution",
+        literal_health,
+        {"nginx.dynamic-backend-resolution": "fail"},
+        "nginx.dynamic-backend-resolution",
         ("backend:8080", "literal `proxy_pass http://backend:8080`"),
         lambda r: r["echo"]["instance"] == "A" and r["after_flip"]["echo"]["instance"] == "A",
-        RunRequest(flip=2.1)),
+        RunRequest(flip=2.1),
+    ),
     # Nothing accepted a connection on nginx's network address.
     "loopback-listen": IssueCase(
-        loopback_listen, {"compose.frontend-port-matches-listen": "fail"}, "compose.frontend-port-matches-listen",
+        loopback_listen,
+        {"compose.frontend-port-matches-listen": "fail"},
+        "compose.frontend-port-matches-listen",
         ("127.0.0.1:80", "from inside"),
-        lambda r: r["status"] is None),
+        lambda r: r["status"] is None,
+    ),
     # The inline config is nginx's default.conf: /api/posts reached the backend unchanged.
-    "inline-config": IssueCase(
-        inline_config, {}, None, (), lambda r: r["echo"]["target"] == "/api/posts"),
+    "inline-config": IssueCase(inline_config, {}, None, (), lambda r: r["echo"]["target"] == "/api/posts"),
     # The backend received `Connection: close` on a plain GET.
     "upgrade-map": IssueCase(
-        upgrade_map, {"nginx.container-networking": "warn"}, "nginx.container-networking",
+        upgrade_map,
+        {"nginx.container-networking": "warn"},
+        "nginx.container-networking",
         ("Connection: close", "$http_upgrade"),
-        lambda r: dict((k.lower(), v) for k, v in r["echo"]["headers"]).get("connection") == "close"),
+        lambda r: dict((k.lower(), v) for k, v in r["echo"]["headers"]).get("connection") == "close",
+    ),
     # Docker's DNS answered the alias: the backend got the request.
     "network-alias": IssueCase(
-        network_alias, {}, "nginx.api-proxies-to-backend", ("network alias of service backend",),
-        lambda r: r["echo"]["target"] == "/api/posts"),
+        network_alias,
+        {},
+        "nginx.api-proxies-to-backend",
+        ("network alias of service backend",),
+        lambda r: r["echo"]["target"] == "/api/posts",
+    ),
 }
 
 
@@ -174,33 +207,51 @@ def test_each_case_does_in_nginx_what_the_grader_says(tmp_path: Path) -> None:
 # -- disagreements the request oracle found, kept -----------------------------------------------
 KEPT = [
     # `.example.com` is also the exact name example.com, and the first server with it wins.
-    ("server { listen 80; server_name .example.com; location / { return 200; } }\n"
-     "server { listen 80; server_name example.com; location / { return 201; } }\n",
-     Request("/", "example.com"), ("response", 200)),
+    (
+        "server { listen 80; server_name .example.com; location / { return 200; } }\n"
+        "server { listen 80; server_name example.com; location / { return 201; } }\n",
+        Request("/", "example.com"),
+        ("response", 200),
+    ),
     # Host: localhost:80 is compared without its port.
-    ("server { listen 80; server_name other; return 404; }\n"
-     "server { listen 80; server_name localhost; return 301 https://$host$request_uri; }\n",
-     Request("/api", "localhost:80"), ("response", 301)),
+    (
+        "server { listen 80; server_name other; return 404; }\n"
+        "server { listen 80; server_name localhost; return 301 https://$host$request_uri; }\n",
+        Request("/api", "localhost:80"),
+        ("response", 301),
+    ),
     # An `if` in a location takes the location's proxy_pass; the path after `rewrite ... break`.
-    ("server { location = /api/posts { if ($arg_page) { rewrite ^ /paged break; } "
-     "proxy_pass http://backend:8080; } }\n", Request("/api/posts?page=2"), ("proxy", "/paged?page=2")),
+    (
+        "server { location = /api/posts { if ($arg_page) { rewrite ^ /paged break; } "
+        "proxy_pass http://backend:8080; } }\n",
+        Request("/api/posts?page=2"),
+        ("proxy", "/paged?page=2"),
+    ),
     # `set` after a `break` never runs: the variable is empty and proxy_pass answers 500.
-    ("server { location /api/ { if ($arg_page) { rewrite ^ /paged break; } set $b http://backend:8080; "
-     "proxy_pass $b; } }\n", Request("/api/posts?page=2"), ("response", 500)),
+    (
+        "server { location /api/ { if ($arg_page) { rewrite ^ /paged break; } set $b http://backend:8080; "
+        "proxy_pass $b; } }\n",
+        Request("/api/posts?page=2"),
+        ("response", 500),
+    ),
     # A redirect by rewrite keeps the request's arguments.
-    ("server { location /api/ { rewrite ^/api/(.*)$ http://$host/new/$1 permanent; } }\n",
-     Request("/api/posts?x=y", "example.com"), ("response", 301, "http://example.com/new/posts?x=y")),
+    (
+        "server { location /api/ { rewrite ^/api/(.*)$ http://$host/new/$1 permanent; } }\n",
+        Request("/api/posts?x=y", "example.com"),
+        ("response", 301, "http://example.com/new/posts?x=y"),
+    ),
     # [::]:80 ipv6only=off takes IPv4's port 80 too: with `listen 80` beside it nginx cannot start.
     ("server { listen [::]:80 ipv6only=off; }\nserver { listen 80; }\n", Request("/"), ("closed",)),
     # An invalid Host is answered 400.
-    ("server { location / { proxy_pass http://backend:8080; } }\n", Request("/", "${SERVER_NAME}"),
-     ("response", 400)),
+    ("server { location / { proxy_pass http://backend:8080; } }\n", Request("/", "${SERVER_NAME}"), ("response", 400)),
     # A literal `//` in the target is sent as it came when the URI is not changed.
-    ("server { location /api/ { proxy_pass http://backend:8080; } }\n", Request("/api//posts"),
-     ("proxy", "/api//posts")),
+    (
+        "server { location /api/ { proxy_pass http://backend:8080; } }\n",
+        Request("/api//posts"),
+        ("proxy", "/api//posts"),
+    ),
     # With a URI part, the location's prefix is replaced in the normalised URI.
-    ("server { location /static1 { proxy_pass http://backend:8080/; } }\n", Request("/static1/x"),
-     ("proxy", "//x")),
+    ("server { location /static1 { proxy_pass http://backend:8080/; } }\n", Request("/static1/x"), ("proxy", "//x")),
 ]
 
 

@@ -12,6 +12,7 @@ does not. All configs run in one nginx container, one after another.
 A request the model cannot follow (it says `unknown`, with the reason) is counted apart; every
 other one must agree. Cases they once disagreed on are kept in tests/test_request_model.py.
 """
+
 from __future__ import annotations
 
 import random
@@ -79,8 +80,9 @@ def test_the_request_model_agrees_with_nginx(tmp_path: Path) -> None:
     for c in cases:
         reqs = []
         for j, r in enumerate(c.requests):
-            reqs.append(RunRequest(r.target, r.host, r.port, r.method, list(r.headers),
-                                   FLIP_WAIT if j in c.flips else 0.0))
+            reqs.append(
+                RunRequest(r.target, r.host, r.port, r.method, list(r.headers), FLIP_WAIT if j in c.flips else 0.0)
+            )
         run.append(RunCase(c.name, run_files(c), reqs))
     hosts, ports = hosts_and_ports(cases)
     got = run_in_nginx(run, tmp_path / "run", hosts, ports)
@@ -107,11 +109,14 @@ def test_the_request_model_agrees_with_nginx(tmp_path: Path) -> None:
             if diffs:
                 differ += 1
                 req = c.requests[j]
-                report.append(f"{c.name} {req.method} {req.target} Host: {req.host} port {req.port}: "
-                              + "; ".join(diffs))
+                report.append(
+                    f"{c.name} {req.method} {req.target} Host: {req.host} port {req.port}: " + "; ".join(diffs)
+                )
             else:
                 agree += 1
     total = agree + differ + unknown
-    print(f"\nrequest oracle: {len(cases)} configs ({not_started} did not start in nginx), {total} requests: "
-          f"{agree} agree, {differ} differ, {unknown} the model does not follow")
+    print(
+        f"\nrequest oracle: {len(cases)} configs ({not_started} did not start in nginx), {total} requests: "
+        f"{agree} agree, {differ} differ, {unknown} the model does not follow"
+    )
     assert not report, "\n".join(report[:60])

@@ -1,5 +1,6 @@
 """A rubric is a policy: points, required or advisory, enabled, parameters. It may override a
 check's texts, checked when it is loaded; `grader rubric init` writes one to start from."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,11 +33,20 @@ def test_bundled_rubric_is_policy_only() -> None:
 def test_an_override_changes_the_message_a_learner_reads(ws: Path, tmp_path: Path) -> None:
     compose = ws / "docker-compose.yml"
     compose.write_text(compose.read_text().replace("  backend:\n", "  backend:\n    container_name: solo\n", 1))
-    rubric = with_texts(tmp_path, "C101", {
-        "title": {"en": "No fixed container name"},
-        "messages": {"fail": {"en": "{service} is pinned to {value}: remove container_name.",
-                              "ko": "{service} 서비스가 {value}{로} 고정되어 있습니다.",
-                              "fix": {"en": "Remove the line."}}}})
+    rubric = with_texts(
+        tmp_path,
+        "C101",
+        {
+            "title": {"en": "No fixed container name"},
+            "messages": {
+                "fail": {
+                    "en": "{service} is pinned to {value}: remove container_name.",
+                    "ko": "{service} 서비스가 {value}{로} 고정되어 있습니다.",
+                    "fix": {"en": "Remove the line."},
+                }
+            },
+        },
+    )
     code, report = grade_json(ws, "--rubric", str(rubric))
     c101 = by_slug(report)["compose.backend-no-container-name"]
     assert code == 1 and c101["message"] == "backend is pinned to solo: remove container_name."
@@ -49,25 +59,40 @@ def test_an_override_changes_the_message_a_learner_reads(ws: Path, tmp_path: Pat
 
 def test_an_override_may_insert_a_value_the_bundled_text_leaves_out(tmp_path: Path) -> None:
     # N101's pass is given the backend's name too
-    rubric = with_texts(tmp_path, "N101", {"messages": {"pass": {"en": "{host} is {backend}.",
-                                                                 "ko": "{host}{은} {backend}입니다."}}})
+    rubric = with_texts(
+        tmp_path, "N101", {"messages": {"pass": {"en": "{host} is {backend}.", "ko": "{host}{은} {backend}입니다."}}}
+    )
     code, report = grade_json(WORKSHOP, "--rubric", str(rubric))
     assert code == 0 and by_slug(report)["nginx.api-proxies-to-backend"]["message"] == "backend is backend."
 
 
-@pytest.mark.parametrize(("code", "texts", "path", "said"), [
-    ("C101", {"messages": {"gone": {"en": "x"}}}, "checks/1/texts/messages/gone", "C101 has no message 'gone'"),
-    ("C101", {"messages": {"fail": {"en": "{service} has {port}"}}}, "checks/1/texts/messages/fail",
-     "en uses {port}, which the check does not give"),
-    ("C101", {"messages": {"fail": {"en": "{service} is pinned."}}}, "checks/1/texts/messages/fail",
-     "en inserts {service} but ko inserts {service}, {value}"),
-    ("C101", {"messages": {"fail": {"fix": {"ko": "{where}{을} 지우세요."}}}}, "checks/1/texts/messages/fail",
-     "ko.fix uses {where}"),
-    ("C101", {"messages": {"fail": {"de": "x"}}}, "checks/1/texts/messages/fail", "'de' was unexpected"),
-    ("C101", {"summary": {"en": "x"}}, "checks/1/texts", "'summary' was unexpected"),
-])
-def test_a_bad_override_is_exit_2_naming_the_key(tmp_path: Path, code: str, texts: dict, path: str,
-                                                  said: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "texts", "path", "said"),
+    [
+        ("C101", {"messages": {"gone": {"en": "x"}}}, "checks/1/texts/messages/gone", "C101 has no message 'gone'"),
+        (
+            "C101",
+            {"messages": {"fail": {"en": "{service} has {port}"}}},
+            "checks/1/texts/messages/fail",
+            "en uses {port}, which the check does not give",
+        ),
+        (
+            "C101",
+            {"messages": {"fail": {"en": "{service} is pinned."}}},
+            "checks/1/texts/messages/fail",
+            "en inserts {service} but ko inserts {service}, {value}",
+        ),
+        (
+            "C101",
+            {"messages": {"fail": {"fix": {"ko": "{where}{을} 지우세요."}}}},
+            "checks/1/texts/messages/fail",
+            "ko.fix uses {where}",
+        ),
+        ("C101", {"messages": {"fail": {"de": "x"}}}, "checks/1/texts/messages/fail", "'de' was unexpected"),
+        ("C101", {"summary": {"en": "x"}}, "checks/1/texts", "'summary' was unexpected"),
+    ],
+)
+def test_a_bad_override_is_exit_2_naming_the_key(tmp_path: Path, code: str, texts: dict, path: str, said: str) -> None:
     rubric = with_texts(tmp_path, code, texts)
     r = run("check", str(WORKSHOP), "--rubric", str(rubric))
     assert r.exit_code == 2, r.output
@@ -78,8 +103,10 @@ def test_a_shared_message_may_be_overridden_for_one_check(tmp_path: Path) -> Non
     from grader.registry import known_checks
     from grader.rubric import load_rubric
 
-    rubric = load_rubric(str(with_texts(tmp_path, "C101", {"messages": {"blocked_backend": {
-        "en": "Skipped until {code} passes."}}})), known_checks())
+    rubric = load_rubric(
+        str(with_texts(tmp_path, "C101", {"messages": {"blocked_backend": {"en": "Skipped until {code} passes."}}})),
+        known_checks(),
+    )
     c101, c102 = rubric.find("C101"), rubric.find("C102")
     assert rubric.message(c101, "blocked_backend", "en", {"code": "C100"}) == "Skipped until C100 passes."
     assert rubric.message(c102, "blocked_backend", "en", {"code": "C100"}).startswith("Not checked")

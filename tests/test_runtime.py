@@ -5,6 +5,7 @@ creates is left behind, even after Ctrl-C in the middle of `up`.
 These tests start real containers. They need what scripts/setup-runtime.sh prepares (a
 Docker engine, Compose v2, the nginx:1.30 and python:3.13-slim images) and fail, never skip,
 without it."""
+
 from __future__ import annotations
 
 import json
@@ -18,17 +19,27 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import shared_path
-from grader.runtime.engine import labelled
 from runtime_fixtures import edit, materialize
+
+from grader.runtime.engine import labelled
 
 pytestmark = pytest.mark.runtime
 
 IMAGES = ("nginx:1.30", "python:3.13-slim")
-RUNTIME_SLUGS = ("runtime.build", "runtime.up-scaled", "runtime.replicas", "runtime.api",
-                 "runtime.shared-state", "runtime.load-spread", "runtime.scale-up", "runtime.scale-down",
-                 "runtime.restart-one", "runtime.logs", "runtime.api-contract")
+RUNTIME_SLUGS = (
+    "runtime.build",
+    "runtime.up-scaled",
+    "runtime.replicas",
+    "runtime.api",
+    "runtime.shared-state",
+    "runtime.load-spread",
+    "runtime.scale-up",
+    "runtime.scale-down",
+    "runtime.restart-one",
+    "runtime.logs",
+    "runtime.api-contract",
+)
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +49,7 @@ def docker_client():
 
         client = docker.from_env()
         client.ping()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         pytest.fail(f"no Docker engine ({e}); runtime tests need one: run scripts/setup-runtime.sh")
     missing = [i for i in IMAGES if not client.images.list(name=i)]
     if missing:
@@ -48,8 +59,14 @@ def docker_client():
 
 def grader(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LANG": "C.UTF-8"}
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def run_json(path: Path, *extra: str) -> tuple[int, dict, str]:
@@ -85,8 +102,10 @@ def test_workshop_passes_every_runtime_check(ws: Path) -> None:
     assert all(d["share"] >= 0.5 / 3 for d in shares)
     logs = results["runtime.logs"]["details"]
     assert len(logs) == 3 and all("GET /api/posts" in d["output"] for d in logs)
-    assert "requests succeeded (100.0%)" in results["runtime.scale-down"]["details"][0]["message"] or \
-        float(re.search(r"\((\d+\.\d)%\)", results["runtime.scale-down"]["details"][0]["message"]).group(1)) >= 99
+    assert (
+        "requests succeeded (100.0%)" in results["runtime.scale-down"]["details"][0]["message"]
+        or float(re.search(r"\((\d+\.\d)%\)", results["runtime.scale-down"]["details"][0]["message"]).group(1)) >= 99
+    )
     contract = results["runtime.api-contract"]
     assert "backend/openapi.yaml" in contract["message"]
     assert len([d for d in contract["details"] if d["status"] == "pass"]) == 13
@@ -97,12 +116,20 @@ def template_workshop(ws: Path) -> Path:
     address from the frontend's environment: the official image's documented way."""
     conf = ws / "frontend" / "nginx.conf"
     (ws / "frontend" / "default.conf.template").write_text(
-        conf.read_text().replace("http://backend:8080;", "http://${BACKEND_HOST};"))
+        conf.read_text().replace("http://backend:8080;", "http://${BACKEND_HOST};")
+    )
     conf.unlink()
-    edit(ws / "frontend" / "Dockerfile", "RUN rm -f /etc/nginx/conf.d/default.conf\nCOPY nginx.conf /etc/nginx/conf.d/default.conf\n",
-         "# rendered at start into /etc/nginx/conf.d/default.conf, replacing the image's\n"
-         "COPY default.conf.template /etc/nginx/templates/default.conf.template\n")
-    edit(ws / "docker-compose.yml", '      - "80:80"\n', '      - "80:80"\n    environment:\n      - BACKEND_HOST=backend:8080\n')
+    edit(
+        ws / "frontend" / "Dockerfile",
+        "RUN rm -f /etc/nginx/conf.d/default.conf\nCOPY nginx.conf /etc/nginx/conf.d/default.conf\n",
+        "# rendered at start into /etc/nginx/conf.d/default.conf, replacing the image's\n"
+        "COPY default.conf.template /etc/nginx/templates/default.conf.template\n",
+    )
+    edit(
+        ws / "docker-compose.yml",
+        '      - "80:80"\n',
+        '      - "80:80"\n    environment:\n      - BACKEND_HOST=backend:8080\n',
+    )
     return ws
 
 
@@ -114,7 +141,7 @@ def test_a_config_template_rendered_at_start_passes_every_runtime_check(ws: Path
 
 def test_the_shared_api_document_is_met_too(ws: Path) -> None:
     """The workshop app also answers as the app's published API document says (--openapi)."""
-    code, report, stderr = run_json(ws, "--openapi", str(shared_path("reference", "contoso-api", "openapi.yaml")))
+    _code, report, _stderr = run_json(ws, "--openapi", str(shared_path("reference", "contoso-api", "openapi.yaml")))
     contract = result(report, "runtime.api-contract")
     assert contract["status"] == "pass", contract
     assert len([d for d in contract["details"] if d["status"] == "pass"]) == 12
@@ -236,23 +263,25 @@ def test_a_backend_that_opens_its_port_8_s_late_passes_every_check(tmp_path: Pat
 
 
 def test_a_backend_that_never_listens_fails_replicas_saying_so(ws: Path) -> None:
-    edit(ws / "docker-compose.yml", "    expose:\n", "    command: [\"sleep\", \"3600\"]\n    expose:\n")
+    edit(ws / "docker-compose.yml", "    expose:\n", '    command: ["sleep", "3600"]\n    expose:\n')
     code, report, _ = run_json(ws, "--ready-timeout", "8")
     assert failed(report) == {"runtime.replicas"} and code == 1
-    assert "accepted no connection within 8 s: its app never opened a port" in result(report, "runtime.replicas")["message"]
+    assert (
+        "accepted no connection within 8 s: its app never opened a port"
+        in result(report, "runtime.replicas")["message"]
+    )
 
 
 UNSAFE = {
     "privileged": ("    restart: unless-stopped\n", "    privileged: true\n", "privileged"),
-    "docker socket": ("      - backend-data:/data\n", "      - /var/run/docker.sock:/var/run/docker.sock\n",
-                      "socket"),
+    "docker socket": ("      - backend-data:/data\n", "      - /var/run/docker.sock:/var/run/docker.sock\n", "socket"),
     "host path": ("      - backend-data:/data\n", "      - /etc:/host-etc:ro\n", "outside the submission"),
     "parent path": ("      - backend-data:/data\n", "      - ../..:/up\n", "outside the submission"),
     "host network": ("    restart: unless-stopped\n", "    network_mode: host\n", "network_mode: host"),
     "host pid": ("    restart: unless-stopped\n", "    pid: host\n", "pid: host"),
     "capability": ("    restart: unless-stopped\n", "    cap_add: [SYS_ADMIN]\n", "SYS_ADMIN"),
-    "unconfined": ("    restart: unless-stopped\n", "    security_opt: [\"seccomp:unconfined\"]\n", "security"),
-    "device": ("    restart: unless-stopped\n", "    devices: [\"/dev/kmsg:/dev/kmsg\"]\n", "devices"),
+    "unconfined": ("    restart: unless-stopped\n", '    security_opt: ["seccomp:unconfined"]\n', "security"),
+    "device": ("    restart: unless-stopped\n", '    devices: ["/dev/kmsg:/dev/kmsg"]\n', "devices"),
     "build context": ("      context: ./backend\n", "      context: ../../\n", "build context"),
     "env_file": ("    restart: unless-stopped\n", "    env_file: /etc/hostname\n", "env_file"),
 }
@@ -264,7 +293,7 @@ def test_safety_gate_refuses_before_anything_starts(ws: Path, name: str, docker_
     text = (ws / "docker-compose.yml").read_text()
     # Into the backend service: the last occurrence of `old` is the backend's.
     i = text.rindex(old) if old != "      context: ./backend\n" else text.index(old)
-    added = text[:i] + (old + new if old.endswith("unless-stopped\n") else new) + text[i + len(old):]
+    added = text[:i] + (old + new if old.endswith("unless-stopped\n") else new) + text[i + len(old) :]
     (ws / "docker-compose.yml").write_text(added)
     line = added[: added.index(new)].count("\n") + 1
     images_before = {i.id for i in docker_client.images.list()}
@@ -278,9 +307,12 @@ def test_safety_gate_refuses_before_anything_starts(ws: Path, name: str, docker_
 
 
 def test_allow_unsafe_lets_a_trusted_file_past_the_gate(ws: Path) -> None:
-    edit(ws / "docker-compose.yml", "    restart: unless-stopped\n\nnetworks:",
-         "    restart: unless-stopped\n    cap_add: [SYS_PTRACE]\n\nnetworks:")
-    code, report, _ = run_json(ws, "--allow-unsafe", "--ready-timeout", "30")
+    edit(
+        ws / "docker-compose.yml",
+        "    restart: unless-stopped\n\nnetworks:",
+        "    restart: unless-stopped\n    cap_add: [SYS_PTRACE]\n\nnetworks:",
+    )
+    _code, report, _ = run_json(ws, "--allow-unsafe", "--ready-timeout", "30")
     assert statuses(report)["runtime.api"] == "pass"
 
 
@@ -288,9 +320,13 @@ def _start_run(ws: Path, docker_client, containers: int) -> tuple[subprocess.Pop
     """Start `grader run` and wait until its project has `containers` containers (so it is in
     the middle of `up` or past it). Returns the process and the Compose project name; the
     process is killed if it never gets there, so no run outlives its test."""
-    proc = subprocess.Popen([sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "LANG": "C.UTF-8"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "grader", "run", str(ws), "--progress", "plain"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LANG": "C.UTF-8"},
+    )
     try:
         assert proc.stderr is not None
         project = None
@@ -314,11 +350,17 @@ def _start_run(ws: Path, docker_client, containers: int) -> tuple[subprocess.Pop
 def test_ctrl_c_during_up_removes_everything(ws: Path, docker_client) -> None:
     # A backend whose healthcheck never passes in time keeps `up` waiting: the frontend
     # depends on it being healthy. Ctrl-C lands in the middle of `up`.
-    edit(ws / "docker-compose.yml", "    depends_on:\n      - backend\n",
-         "    depends_on:\n      backend:\n        condition: service_healthy\n")
-    edit(ws / "docker-compose.yml", "    restart: unless-stopped\n\nnetworks:",
-         "    restart: unless-stopped\n    healthcheck:\n      test: [\"CMD\", \"sleep\", \"30\"]\n"
-         "      interval: 60s\n      start_period: 60s\n\nnetworks:")
+    edit(
+        ws / "docker-compose.yml",
+        "    depends_on:\n      - backend\n",
+        "    depends_on:\n      backend:\n        condition: service_healthy\n",
+    )
+    edit(
+        ws / "docker-compose.yml",
+        "    restart: unless-stopped\n\nnetworks:",
+        '    restart: unless-stopped\n    healthcheck:\n      test: ["CMD", "sleep", "30"]\n'
+        "      interval: 60s\n      start_period: 60s\n\nnetworks:",
+    )
     proc, project = _start_run(ws, docker_client, containers=1)
     proc.send_signal(signal.SIGINT)
     rest = proc.stderr.read()
@@ -350,20 +392,23 @@ def test_a_new_run_sweeps_what_a_killed_run_left(ws: Path, docker_client, tmp_pa
     other = tmp_path / "other"
     shutil.copytree(ws, other)
     edit(other / "docker-compose.yml", "  backend:\n", "  backend:\n    container_name: socialapp-backend\n")
-    code, report, stderr = run_json(other)  # fails fast at up-scaled, after the start-up sweep
+    _code, _report, stderr = run_json(other)  # fails fast at up-scaled, after the start-up sweep
     assert "removed what earlier killed runs left" in stderr
     assert docker_client.api.containers(all=True, filters={"label": f"com.docker.compose.project={stale}"}) == []
     assert labelled(docker_client, scope="left") == {}
 
 
-@pytest.mark.parametrize("name,command", [
-    ("fork bomb", "bomb() { bomb | bomb & }; bomb"),
-    ("log flood", "yes 'flooding the log'"),
-])
+@pytest.mark.parametrize(
+    "name,command",
+    [
+        ("fork bomb", "bomb() { bomb | bomb & }; bomb"),
+        ("log flood", "yes 'flooding the log'"),
+    ],
+)
 def test_a_hostile_backend_ends_as_a_failed_check(ws: Path, name: str, command: str) -> None:
-    edit(ws / "docker-compose.yml", "    expose:\n", f"    command: [\"sh\", \"-c\", \"{command}\"]\n    expose:\n")
+    edit(ws / "docker-compose.yml", "    expose:\n", f'    command: ["sh", "-c", "{command}"]\n    expose:\n')
     start = time.monotonic()
-    code, report, stderr = run_json(ws, "--ready-timeout", "10")
+    code, report, _stderr = run_json(ws, "--ready-timeout", "10")
     assert code == 1 and report["passed"] is False
     assert failed(report) & {"runtime.replicas", "runtime.api"}, statuses(report)
     assert time.monotonic() - start < 120
@@ -384,32 +429,47 @@ def test_an_idle_replica_counts_zero_whatever_else_reaches_it(docker_client) -> 
     reaches counts zero connections over the whole wait, although DNS look-ups of its name, UDP
     packets to it, refused TCP connections to a closed port, and the grader's own exec and
     inspect calls reach it meanwhile; three real connections count exactly three."""
-    from grader.runtime.engine import Engine, OWNER_LABEL, RUN_LABEL, accepted_between, owner
+    from grader.runtime.engine import OWNER_LABEL, RUN_LABEL, Engine, accepted_between, owner
 
     labels = {RUN_LABEL: "measure-test", OWNER_LABEL: owner(), "com.docker.compose.project": "grader-measure-test"}
     net = docker_client.networks.create("grader-measure-test", labels=labels)
     made = []
     try:
-        idle = docker_client.containers.run("python:3.13-slim", ["python", "-m", "http.server", "8080"],
-                                            name="grader-measure-idle", network=net.name, labels=labels, detach=True)
+        idle = docker_client.containers.run(
+            "python:3.13-slim",
+            ["python", "-m", "http.server", "8080"],
+            name="grader-measure-idle",
+            network=net.name,
+            labels=labels,
+            detach=True,
+        )
         made.append(idle)
-        noise = ("import socket, time\n"
-                 "end = time.time() + 6\n"
-                 "while time.time() < end:\n"
-                 "    socket.getaddrinfo('grader-measure-idle', 8080)\n"
-                 "    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b'x', ('grader-measure-idle', 9)); u.close()\n"
-                 "    t = socket.socket(); t.settimeout(1)\n"
-                 "    try: t.connect(('grader-measure-idle', 9))\n"
-                 "    except OSError: pass\n"
-                 "    t.close(); time.sleep(0.05)\n")
+        noise = (
+            "import socket, time\n"
+            "end = time.time() + 6\n"
+            "while time.time() < end:\n"
+            "    socket.getaddrinfo('grader-measure-idle', 8080)\n"
+            "    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+            "u.sendto(b'x', ('grader-measure-idle', 9)); u.close()\n"
+            "    t = socket.socket(); t.settimeout(1)\n"
+            "    try: t.connect(('grader-measure-idle', 9))\n"
+            "    except OSError: pass\n"
+            "    t.close(); time.sleep(0.05)\n"
+        )
         engine = Engine(docker_client, "grader-measure-test")
         deadline = time.monotonic() + 30
         while engine.accepted([idle.id]).get(idle.id) is None:
             assert time.monotonic() < deadline, "the idle container never became readable"
             time.sleep(0.2)
         before, t0 = engine.accepted([idle.id])[idle.id], time.monotonic()
-        client = docker_client.containers.run("python:3.13-slim", ["python", "-c", noise], name="grader-measure-noise",
-                                              network=net.name, labels=labels, detach=True)
+        client = docker_client.containers.run(
+            "python:3.13-slim",
+            ["python", "-c", noise],
+            name="grader-measure-noise",
+            network=net.name,
+            labels=labels,
+            detach=True,
+        )
         made.append(client)
         while client.reload() or client.status != "exited":
             engine.accepted([idle.id])  # the grader's own exec and inspect calls, many times
@@ -419,9 +479,17 @@ def test_an_idle_replica_counts_zero_whatever_else_reaches_it(docker_client) -> 
         after = engine.accepted([idle.id])[idle.id]
         assert accepted_between(before, after, time.monotonic() - t0) == 0
         asker = docker_client.containers.run(
-            "python:3.13-slim", ["python", "-c", "import urllib.request as u\nfor _ in range(3): "
-                                 "u.urlopen('http://grader-measure-idle:8080/').read()"],
-            name="grader-measure-asker", network=net.name, labels=labels, detach=True)
+            "python:3.13-slim",
+            [
+                "python",
+                "-c",
+                "import urllib.request as u\nfor _ in range(3): u.urlopen('http://grader-measure-idle:8080/').read()",
+            ],
+            name="grader-measure-asker",
+            network=net.name,
+            labels=labels,
+            detach=True,
+        )
         made.append(asker)
         assert asker.wait(timeout=60)["StatusCode"] == 0
         final = engine.accepted([idle.id])[idle.id]
@@ -440,9 +508,22 @@ def test_two_runs_at_once_get_the_same_verdicts() -> None:
     """benchmarks/runtime_repeat.py on the fixture that used to differ between runs: two
     gradings at once (as `grader batch --runtime --stacks 2`) agree on every check."""
     repo = Path(__file__).resolve().parent.parent
-    p = subprocess.run([sys.executable, str(repo / "benchmarks" / "runtime_repeat.py"), "--fixture",
-                        "literal-proxy-pass", "--runs", "2", "--parallel", "2"],
-                       capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    p = subprocess.run(
+        [
+            sys.executable,
+            str(repo / "benchmarks" / "runtime_repeat.py"),
+            "--fixture",
+            "literal-proxy-pass",
+            "--runs",
+            "2",
+            "--parallel",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     assert "AGREE  runtime.scale-up       fail fail" in p.stdout and "[[0, 0], [0, 0]]" in p.stdout
     assert "every check agreed in every run" in p.stdout
@@ -455,12 +536,12 @@ def test_the_run_is_the_project_compose_loads_and_not_the_graders_environment(ws
     (ws / "docker-compose.override.yml").write_text("services:\n  backend:\n    container_name: from-override\n")
     edit(ws / "docker-compose.yml", "      - PORT=8080\n", "      - PORT=${BACKEND_PORT:-8080}\n")
     monkeypatch.setenv("BACKEND_PORT", "9999")
-    code, report, _ = run_json(ws)
+    _code, report, _ = run_json(ws)
     r = result(report, "runtime.up-scaled")
     assert r["status"] == "fail" and "from-override" in r["message"]
     assert (r["file"], r["line"]) == ("docker-compose.override.yml", 3)
     (ws / "docker-compose.override.yml").unlink()
-    code, report, stderr = run_json(ws)
+    _code, report, stderr = run_json(ws)
     assert statuses(report)["runtime.api"] == "pass", stderr  # 9999 would leave nginx's 8080 unanswered
 
 

@@ -1,6 +1,7 @@
 """C110: the backend's SQLite database kept inside each replica's container is caught from the
 files (the step's pitfall that otherwise scores full marks statically and fails
 runtime.shared-state), and a database the replicas do share is not."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -47,7 +48,11 @@ def test_default_of_an_interpolated_path_is_what_runs(ws: Path) -> None:
 
 def test_path_in_the_command(ws: Path) -> None:
     edit(ws / COMPOSE, "      - DATABASE_PATH=/data/contoso.db\n", "")
-    edit(ws / COMPOSE, "    expose:\n", '    command: ["python", "app.py", "--db", "sqlite:////var/app/contoso.db"]\n    expose:\n', )
+    edit(
+        ws / COMPOSE,
+        "    expose:\n",
+        '    command: ["python", "app.py", "--db", "sqlite:////var/app/contoso.db"]\n    expose:\n',
+    )
     r = c110(ws)
     assert r["status"] == "fail" and "/var/app/contoso.db" in r["message"] and "(command)" in r["message"]
 

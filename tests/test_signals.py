@@ -6,6 +6,7 @@ The moments are not fixed: each is a progress line of the run (the grader prints
 phase starts) plus an offset drawn from a seeded generator, and the signal of each is drawn
 too. The seed is printed with the moments; GRADER_SIGNAL_SEED=N runs the same moments again.
 `grader batch --runtime` (two stacks at once) and `grader worker` are held to the same."""
+
 from __future__ import annotations
 
 import os
@@ -103,10 +104,16 @@ def start(*args: str) -> tuple[subprocess.Popen[str], Lines]:
     inherits and must override to answer Ctrl-C at all."""
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "grader", *args, "--progress", "plain", "--lang", "en"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO,
-                                env={**os.environ, "LANG": "C.UTF-8", "PYTHONPATH": str(REPO)},
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "grader", *args, "--progress", "plain", "--lang", "en"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "LANG": "C.UTF-8", "PYTHONPATH": str(REPO)},
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     finally:
         signal.signal(signal.SIGINT, old)
     return proc, Lines(proc)
@@ -136,8 +143,11 @@ def left_of_run(client, project: str | None, pid: int) -> dict:
     left: dict = {}
     if project:
         left.update(labelled(client, project=project, run_id=project.removeprefix("grader-")))
-    owned = [c.name for c in list_containers(client, {"label": RUN_LABEL})
-             if c.labels.get(OWNER_LABEL, "").endswith(f":{pid}")]
+    owned = [
+        c.name
+        for c in list_containers(client, {"label": RUN_LABEL})
+        if c.labels.get(OWNER_LABEL, "").endswith(f":{pid}")
+    ]
     if owned:
         left["owned containers"] = owned
     return left
@@ -166,15 +176,23 @@ def interrupt_at(ws: Path, moment: Moment, rng: random.Random, docker_client) ->
     proc, lines = start("check", str(ws), "--runtime")
     try:
         if moment.anchor:
-            assert lines.wait_for(moment.anchor, 240) is not None, \
+            assert lines.wait_for(moment.anchor, 240) is not None, (
                 f"the run never printed {moment.anchor!r}:\n{lines.rest(1)}"
+            )
         else:
             wait_for_handlers(proc)
         time.sleep(offset)
     finally:
         code, took, text = signal_and_wait(proc, lines, sig)
-    return {"what": moment.what, "signal": sig.name, "offset": offset, "code": code, "took": took,
-            "text": text, "left": left_of_run(docker_client, project_of(text), proc.pid)}
+    return {
+        "what": moment.what,
+        "signal": sig.name,
+        "offset": offset,
+        "code": code,
+        "took": took,
+        "text": text,
+        "left": left_of_run(docker_client, project_of(text), proc.pid),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -191,8 +209,10 @@ def test_a_signal_at_any_moment_of_a_run_ends_it_cleanly(ws: Path, docker_client
     for moment in MOMENTS:
         r = interrupt_at(ws, moment, rng, docker_client)
         results.append(r)
-        print(f"  {r['signal']:7} {r['offset']:4.2f} s after {moment.anchor.strip() or 'the start'!r:28} "
-              f"({r['what']}): exit {r['code']} after {r['took']:.1f} s")
+        print(
+            f"  {r['signal']:7} {r['offset']:4.2f} s after {moment.anchor.strip() or 'the start'!r:28} "
+            f"({r['what']}): exit {r['code']} after {r['took']:.1f} s"
+        )
     for r in results:
         want = 128 + signal.Signals[r["signal"]].value
         assert r["code"] == want, f"{r['what']} ({r['signal']}): exit {r['code']}, not {want}\n{r['text']}"
@@ -237,8 +257,16 @@ def test_a_signal_to_a_batch_running_two_stacks_ends_both(tmp_path: Path, docker
         try:
             # Both stacks running: two projects with containers owned by the batch.
             deadline = time.monotonic() + 240
-            while len({c.labels.get("com.docker.compose.project") for c in list_containers(
-                    docker_client, {"label": RUN_LABEL}) if c.labels.get(OWNER_LABEL, "").endswith(f":{proc.pid}")}) < 2:
+            while (
+                len(
+                    {
+                        c.labels.get("com.docker.compose.project")
+                        for c in list_containers(docker_client, {"label": RUN_LABEL})
+                        if c.labels.get(OWNER_LABEL, "").endswith(f":{proc.pid}")
+                    }
+                )
+                < 2
+            ):
                 assert time.monotonic() < deadline and proc.poll() is None, lines.rest(1)
                 time.sleep(0.2)
             time.sleep(rng.uniform(0, 3))
@@ -262,10 +290,29 @@ def test_a_signal_to_a_worker_stops_its_stack_and_puts_the_task_back(tmp_path: P
         with redis_server(tmp_path / f"redis-{sig.name}") as url:
             worker = Worker(url, tmp_path / f"worker-{sig.name}.log")
             batch = subprocess.Popen(
-                [sys.executable, "-m", "grader", "batch", str(subs), "--runtime", "--queue", url,
-                 "--out", str(tmp_path / f"grades-{sig.name}"), "--lang", "en", "--progress", "plain"],
-                env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "grader",
+                    "batch",
+                    str(subs),
+                    "--runtime",
+                    "--queue",
+                    url,
+                    "--out",
+                    str(tmp_path / f"grades-{sig.name}"),
+                    "--lang",
+                    "en",
+                    "--progress",
+                    "plain",
+                ],
+                env={**os.environ, "PYTHONPATH": str(REPO)},
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             try:
                 worker.wait_ready()
                 deadline = time.monotonic() + 240
@@ -274,8 +321,11 @@ def test_a_signal_to_a_worker_stops_its_stack_and_puts_the_task_back(tmp_path: P
                 while not mine:
                     assert time.monotonic() < deadline and worker.proc.poll() is None, worker.text()
                     time.sleep(0.2)
-                    mine = [c for c in list_containers(docker_client, {"label": RUN_LABEL, "status": "running"})
-                            if _in_group(c.labels.get(OWNER_LABEL, ""), worker.pid)]
+                    mine = [
+                        c
+                        for c in list_containers(docker_client, {"label": RUN_LABEL, "status": "running"})
+                        if _in_group(c.labels.get(OWNER_LABEL, ""), worker.pid)
+                    ]
                 project = mine[0].labels["com.docker.compose.project"]
                 time.sleep(random.Random(SEED + sig.value).uniform(0, 3))
                 sent = time.monotonic()

@@ -13,6 +13,7 @@ that shows one becomes a kept case in tests/runtime_fixtures.py or the unit test
 CI runs a seeded sample (GRADER_STACK_ORACLE, default 4 variants; the seed is printed);
 `GRADER_STACK_ORACLE=all pytest tests/test_stack_oracle.py -s` runs every variant (about 40 s
 each, two at a time) and prints the counts."""
+
 from __future__ import annotations
 
 import json
@@ -21,12 +22,11 @@ import random
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from runtime_fixtures import FIXTURES, WORKSHOP, edit
 
 pytestmark = [pytest.mark.runtime, pytest.mark.oracle]
@@ -49,55 +49,111 @@ FORETELLS = {
 # the one gateway address hashes to, a new one or not, is chance); the others, the scale-up.
 ONE_CLIENT = "sends every request from one client address"
 FORETELLS_WHEN: dict[str, list[tuple[str, Callable[[str], bool]]]] = {
-    "nginx.api-proxies-to-backend": [("runtime.api", lambda m: "Docker's DNS does not answer" in m
-                                      or "not a service of the compose" in m)],
-    "nginx.dynamic-backend-resolution": [("runtime.scale-up", lambda m: ONE_CLIENT not in m),
-                                         ("runtime.load-spread", lambda m: ONE_CLIENT in m)],
+    "nginx.api-proxies-to-backend": [
+        ("runtime.api", lambda m: "Docker's DNS does not answer" in m or "not a service of the compose" in m)
+    ],
+    "nginx.dynamic-backend-resolution": [
+        ("runtime.scale-up", lambda m: ONE_CLIENT not in m),
+        ("runtime.load-spread", lambda m: ONE_CLIENT in m),
+    ],
 }
 # An error of N100 is a config nginx refuses: the frontend never answers.
 ERROR_FORETELLS = {"nginx.api-location": "runtime.api"}
 # Mistakes and harmless changes of each layer, as edits of the workshop (file, old, new).
 LAYERS: dict[str, list[tuple[str, str, str]]] = {
     **FIXTURES,
-    "allow loopback only": [(NGINX, "        set $backend_upstream http://backend:8080;\n",
-                             "        allow 127.0.0.1;\n        deny all;\n        set $backend_upstream http://backend:8080;\n")],
-    "allow Docker's address pools": [(NGINX, "        set $backend_upstream http://backend:8080;\n",
-                                      "        allow 172.16.0.0/12;\n        allow 192.168.0.0/16;\n        deny all;\n"
-                                      "        set $backend_upstream http://backend:8080;\n")],
+    "allow loopback only": [
+        (
+            NGINX,
+            "        set $backend_upstream http://backend:8080;\n",
+            "        allow 127.0.0.1;\n        deny all;\n        set $backend_upstream http://backend:8080;\n",
+        )
+    ],
+    "allow Docker's address pools": [
+        (
+            NGINX,
+            "        set $backend_upstream http://backend:8080;\n",
+            "        allow 172.16.0.0/12;\n        allow 192.168.0.0/16;\n        deny all;\n"
+            "        set $backend_upstream http://backend:8080;\n",
+        )
+    ],
     "resolver valid=5m": [(NGINX, "resolver 127.0.0.11 valid=10s ipv6=off;", "resolver 127.0.0.11 valid=5m ipv6=off;")],
-    "resolver valid=20s": [(NGINX, "resolver 127.0.0.11 valid=10s ipv6=off;", "resolver 127.0.0.11 valid=20s ipv6=off;")],
+    "resolver valid=20s": [
+        (NGINX, "resolver 127.0.0.11 valid=10s ipv6=off;", "resolver 127.0.0.11 valid=20s ipv6=off;")
+    ],
     "listen on both families": [(NGINX, "    listen 80;", "    listen 80;\n    listen [::]:80;")],
-    "config under WORKDIR": [(FRONT_DF, "COPY nginx.conf /etc/nginx/conf.d/default.conf",
-                              "WORKDIR /etc/nginx/conf.d\nCOPY nginx.conf default.conf")],
-    "config from an earlier stage": [(FRONT_DF, "FROM nginx:1.30",
-                                      "FROM python:3.13-slim AS config\nCOPY nginx.conf /build/nginx.conf\n\nFROM nginx:1.30"),
-                                     (FRONT_DF, "COPY nginx.conf /etc/nginx/conf.d/default.conf",
-                                      "COPY --from=config /build/nginx.conf /etc/nginx/conf.d/default.conf")],
+    "config under WORKDIR": [
+        (
+            FRONT_DF,
+            "COPY nginx.conf /etc/nginx/conf.d/default.conf",
+            "WORKDIR /etc/nginx/conf.d\nCOPY nginx.conf default.conf",
+        )
+    ],
+    "config from an earlier stage": [
+        (
+            FRONT_DF,
+            "FROM nginx:1.30",
+            "FROM python:3.13-slim AS config\nCOPY nginx.conf /build/nginx.conf\n\nFROM nginx:1.30",
+        ),
+        (
+            FRONT_DF,
+            "COPY nginx.conf /etc/nginx/conf.d/default.conf",
+            "COPY --from=config /build/nginx.conf /etc/nginx/conf.d/default.conf",
+        ),
+    ],
     "frontend over UDP only": [(COMPOSE, '      - "80:80"', '      - "80:80/udp"')],
-    "alias on another network": [(COMPOSE, "    volumes:\n      - backend-data:/data\n    networks:\n      - appnet\n",
-                                  "    volumes:\n      - backend-data:/data\n    networks:\n      appnet: {}\n"
-                                  "      backnet:\n        aliases: [api]\n"),
-                                 (COMPOSE, "    driver: bridge\n", "    driver: bridge\n  backnet: {}\n"),
-                                 (NGINX, "http://backend:8080;", "http://api:8080;")],
+    "alias on another network": [
+        (
+            COMPOSE,
+            "    volumes:\n      - backend-data:/data\n    networks:\n      - appnet\n",
+            "    volumes:\n      - backend-data:/data\n    networks:\n      appnet: {}\n"
+            "      backnet:\n        aliases: [api]\n",
+        ),
+        (COMPOSE, "    driver: bridge\n", "    driver: bridge\n  backnet: {}\n"),
+        (NGINX, "http://backend:8080;", "http://api:8080;"),
+    ],
     "internal network only": [(COMPOSE, "    driver: bridge\n", "    driver: bridge\n    internal: true\n")],
     "replicas in deploy": [(COMPOSE, "    expose:\n", "    deploy:\n      replicas: 3\n    expose:\n")],
-    "own resource limits": [(COMPOSE, "    expose:\n", "    deploy:\n      resources:\n        limits:\n"
-                                                      "          memory: 256M\n          cpus: '0.5'\n    expose:\n")],
+    "own resource limits": [
+        (
+            COMPOSE,
+            "    expose:\n",
+            "    deploy:\n      resources:\n        limits:\n"
+            "          memory: 256M\n          cpus: '0.5'\n    expose:\n",
+        )
+    ],
     ".dockerignore of other files": [("frontend/.dockerignore", "", "*.md\nDockerfile\n")],
-    "nginx -c the server file": [(FRONT_DF, "EXPOSE 80", 'EXPOSE 80\nCMD ["nginx", "-c", "/etc/nginx/conf.d/default.conf", '
-                                                        '"-g", "daemon off;"]')],
-    "bind mount over nginx.conf": [(COMPOSE, "    depends_on:\n      - backend\n",
-                                    "    volumes:\n      - ./frontend/nginx.conf:/etc/nginx/nginx.conf:ro\n"
-                                    "    depends_on:\n      - backend\n")],
-    "upstream with resolve, round robin": [(NGINX, "server {\n", "resolver 127.0.0.11 valid=10s ipv6=off;\n\n"
-                                            "upstream backend_pool {\n    zone backend_pool 64k;\n"
-                                            "    server backend:8080 resolve;\n}\n\nserver {\n"),
-                                           (NGINX, "        set $backend_upstream http://backend:8080;\n"
-                                                   "        proxy_pass $backend_upstream;",
-                                            "        proxy_pass http://backend_pool;")],
-    "glob include matching nothing": [(NGINX, "    location / {", "    include /etc/nginx/snippets/*.conf;\n\n    location / {")],
-    "fixed network and volume names": [(COMPOSE, "    driver: bridge\n", "    driver: bridge\n    name: socialapp-network\n"),
-                                       (COMPOSE, "  backend-data:\n", "  backend-data:\n    name: socialapp-backend-data\n")],
+    "nginx -c the server file": [
+        (FRONT_DF, "EXPOSE 80", 'EXPOSE 80\nCMD ["nginx", "-c", "/etc/nginx/conf.d/default.conf", "-g", "daemon off;"]')
+    ],
+    "bind mount over nginx.conf": [
+        (
+            COMPOSE,
+            "    depends_on:\n      - backend\n",
+            "    volumes:\n      - ./frontend/nginx.conf:/etc/nginx/nginx.conf:ro\n    depends_on:\n      - backend\n",
+        )
+    ],
+    "upstream with resolve, round robin": [
+        (
+            NGINX,
+            "server {\n",
+            "resolver 127.0.0.11 valid=10s ipv6=off;\n\n"
+            "upstream backend_pool {\n    zone backend_pool 64k;\n"
+            "    server backend:8080 resolve;\n}\n\nserver {\n",
+        ),
+        (
+            NGINX,
+            "        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;",
+            "        proxy_pass http://backend_pool;",
+        ),
+    ],
+    "glob include matching nothing": [
+        (NGINX, "    location / {", "    include /etc/nginx/snippets/*.conf;\n\n    location / {")
+    ],
+    "fixed network and volume names": [
+        (COMPOSE, "    driver: bridge\n", "    driver: bridge\n    name: socialapp-network\n"),
+        (COMPOSE, "  backend-data:\n", "  backend-data:\n    name: socialapp-backend-data\n"),
+    ],
 }
 
 
@@ -115,10 +171,27 @@ def graded(name: str, dest: Path) -> dict:
     shutil.copytree(WORKSHOP, dest)
     for rel, old, new in LAYERS[name]:
         edit(dest / rel, old, new)
-    p = subprocess.run([sys.executable, "-m", "grader", "check", str(dest), "--runtime", "--format", "json",
-                        "--lang", "en", "--progress", "none"],
-                       capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
-                       env={**os.environ, "LANG": "C.UTF-8"})
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "check",
+            str(dest),
+            "--runtime",
+            "--format",
+            "json",
+            "--lang",
+            "en",
+            "--progress",
+            "none",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "LANG": "C.UTF-8"},
+    )
     assert p.stdout, f"{name}: no report (exit {p.returncode})\n{p.stderr[-2000:]}"
     return json.loads(p.stdout)
 
@@ -170,6 +243,8 @@ def test_static_verdicts_foretell_what_the_stack_does(tmp_path: Path) -> None:
         n, differ = disagreements(name, report)
         compared += n
         found += differ
-    print(f"stack oracle: {len(reports)} variants run, {compared} runtime outcomes compared with the static "
-          f"verdicts that foretell them, {len(found)} differ")
+    print(
+        f"stack oracle: {len(reports)} variants run, {compared} runtime outcomes compared with the static "
+        f"verdicts that foretell them, {len(found)} differ"
+    )
     assert not found, "\n".join(found)

@@ -6,6 +6,7 @@ and the directive table the grader ships, which must be the one this nginx's bin
 
 Where this machine cannot match the official image the test says so in its name: nginx is
 Debian's build of the same version line (1.30.x), and the acme module has no Debian package."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,14 @@ LABEL = "org.workshop-grader.test=1"
 ETC = {"conf.d", "fastcgi_params", "mime.types", "modules", "nginx.conf", "scgi_params", "uwsgi_params"}
 # The official image's dynamic modules (nginx-module-xslt, -geoip, -image-filter, -njs); the
 # acme module (nginx-module-acme) has no Debian package and is not there.
-MODULE_FILES = {"ngx_http_xslt_filter_module.so", "ngx_http_geoip_module.so", "ngx_stream_geoip_module.so",
-                "ngx_http_image_filter_module.so", "ngx_http_js_module.so", "ngx_stream_js_module.so"}
+MODULE_FILES = {
+    "ngx_http_xslt_filter_module.so",
+    "ngx_http_geoip_module.so",
+    "ngx_stream_geoip_module.so",
+    "ngx_http_image_filter_module.so",
+    "ngx_http_js_module.so",
+    "ngx_stream_js_module.so",
+}
 
 
 def docker(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -37,11 +44,30 @@ def docker(*args: str, timeout: float = 120, check: bool = True) -> subprocess.C
     return p
 
 
-def run(*args: str, entry: str | None = "sh", mounts: tuple[str, ...] = (), env: dict[str, str] | None = None,
-        command: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str,
+    entry: str | None = "sh",
+    mounts: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    command: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess[str]:
     # the names the test configs proxy to resolve, as a stack's service names would
-    argv = ["run", "--rm", "--network", "none", "--label", LABEL, "--name", f"grader-standin-{uuid.uuid4().hex[:8]}",
-            "--add-host", "backend:127.0.0.1", "--add-host", "b:127.0.0.1", "--add-host", "db:127.0.0.1"]
+    argv = [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--label",
+        LABEL,
+        "--name",
+        f"grader-standin-{uuid.uuid4().hex[:8]}",
+        "--add-host",
+        "backend:127.0.0.1",
+        "--add-host",
+        "b:127.0.0.1",
+        "--add-host",
+        "db:127.0.0.1",
+    ]
     for m in mounts:
         argv += ["-v", m]
     for k, v in (env or {}).items():
@@ -66,12 +92,15 @@ def test_the_image_starts_as_the_official_one() -> None:
 
 
 def test_etc_nginx_the_user_and_the_logs_are_the_official_images() -> None:
-    p = sh("ls -A /etc/nginx; echo @; ls -A /etc/nginx/conf.d; echo @; readlink /etc/nginx/modules; echo @;"
-           " ls /usr/lib/nginx/modules; echo @; id nginx; echo @; readlink /var/log/nginx/access.log"
-           " /var/log/nginx/error.log; echo @; cat /etc/nginx/nginx.conf; echo @; command -v envsubst; command -v curl;"
-           " echo @; ls -A /usr/share/nginx/html; ls -d /var/www 2>/dev/null")
-    etc, confd, modules_link, modules, ident, logs, main, tools, html = [part.split() if i != 6 else part
-                                                                  for i, part in enumerate(p.stdout.split("@\n"))]
+    p = sh(
+        "ls -A /etc/nginx; echo @; ls -A /etc/nginx/conf.d; echo @; readlink /etc/nginx/modules; echo @;"
+        " ls /usr/lib/nginx/modules; echo @; id nginx; echo @; readlink /var/log/nginx/access.log"
+        " /var/log/nginx/error.log; echo @; cat /etc/nginx/nginx.conf; echo @; command -v envsubst; command -v curl;"
+        " echo @; ls -A /usr/share/nginx/html; ls -d /var/www 2>/dev/null"
+    )
+    etc, confd, modules_link, modules, ident, logs, main, tools, html = [
+        part.split() if i != 6 else part for i, part in enumerate(p.stdout.split("@\n"))
+    ]
     assert set(etc) == ETC, set(etc) ^ ETC  # no proxy_params, snippets/, sites-*, modules-enabled/, fastcgi.conf
     assert confd == ["default.conf"]
     assert modules_link == ["/usr/lib/nginx/modules"]
@@ -85,28 +114,50 @@ def test_etc_nginx_the_user_and_the_logs_are_the_official_images() -> None:
     assert sorted(html) == ["50x.html", "index.html"]
 
 
-MAIL = ("mail { auth_http 127.0.0.1:9000/auth; server { listen 2525; protocol smtp; smtp_auth none; } }\n")
+MAIL = "mail { auth_http 127.0.0.1:9000/auth; server { listen 2525; protocol smtp; smtp_auth none; } }\n"
 STREAM = "stream { server { listen 9000; proxy_pass 127.0.0.1:8080; } }\n"
 EVENTS = "events {}\n"
 HTTP_WITH = "http {{ {0} server {{ listen 8080; }} }}\n"
 
 
-@pytest.mark.parametrize("name,config,accepted", [
-    ("stream without load_module", EVENTS + STREAM, True),
-    ("mail without load_module", EVENTS + MAIL, True),
-    ("stream's module file", "load_module modules/ngx_stream_module.so;\n" + EVENTS + STREAM, False),
-    ("js without its module", EVENTS + HTTP_WITH.format("js_var $x 1;"), False),
-    ("js after its load_module", "load_module modules/ngx_http_js_module.so;\n" + EVENTS + HTTP_WITH.format("js_var $x 1;"), True),
-    ("image_filter without its module", EVENTS + HTTP_WITH.format("image_filter_buffer 2M;"), False),
-    ("image_filter after its load_module", "load_module modules/ngx_http_image_filter_module.so;\n" + EVENTS
-     + HTTP_WITH.format("image_filter_buffer 2M;"), True),
-    ("xslt after its load_module", "load_module modules/ngx_http_xslt_filter_module.so;\n" + EVENTS
-     + HTTP_WITH.format("xslt_last_modified on;"), True),
-    ("geoip after its load_module", "load_module modules/ngx_http_geoip_module.so;\n" + EVENTS
-     + HTTP_WITH.format("geoip_proxy_recursive on;"), True),
-    ("proxy_params", EVENTS + HTTP_WITH.format("include proxy_params;"), False),
-])
-def test_the_module_set_and_files_are_the_official_builds(name: str, config: str, accepted: bool, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "name,config,accepted",
+    [
+        ("stream without load_module", EVENTS + STREAM, True),
+        ("mail without load_module", EVENTS + MAIL, True),
+        ("stream's module file", "load_module modules/ngx_stream_module.so;\n" + EVENTS + STREAM, False),
+        ("js without its module", EVENTS + HTTP_WITH.format("js_var $x 1;"), False),
+        (
+            "js after its load_module",
+            "load_module modules/ngx_http_js_module.so;\n" + EVENTS + HTTP_WITH.format("js_var $x 1;"),
+            True,
+        ),
+        ("image_filter without its module", EVENTS + HTTP_WITH.format("image_filter_buffer 2M;"), False),
+        (
+            "image_filter after its load_module",
+            "load_module modules/ngx_http_image_filter_module.so;\n"
+            + EVENTS
+            + HTTP_WITH.format("image_filter_buffer 2M;"),
+            True,
+        ),
+        (
+            "xslt after its load_module",
+            "load_module modules/ngx_http_xslt_filter_module.so;\n"
+            + EVENTS
+            + HTTP_WITH.format("xslt_last_modified on;"),
+            True,
+        ),
+        (
+            "geoip after its load_module",
+            "load_module modules/ngx_http_geoip_module.so;\n" + EVENTS + HTTP_WITH.format("geoip_proxy_recursive on;"),
+            True,
+        ),
+        ("proxy_params", EVENTS + HTTP_WITH.format("include proxy_params;"), False),
+    ],
+)
+def test_the_module_set_and_files_are_the_official_builds(
+    name: str, config: str, accepted: bool, tmp_path: Path
+) -> None:
     (tmp_path / "t.conf").write_text(config)
     p = sh("nginx -t -q -c /t/t.conf", mounts=(f"{tmp_path}:/t:ro",))
     assert (p.returncode == 0) == accepted, f"{name}: {p.stdout}{p.stderr}"
@@ -136,41 +187,64 @@ def test_the_entrypoint_renders_templates_with_the_defined_variables_only(tmp_pa
     (tmp_path / "default.conf.template").write_text(TEMPLATE)
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "extra.conf.template").write_text("# ${BACKEND_HOST} $uri\n")
-    p = run(entry=None, command=("nginx", "-T"), mounts=(f"{tmp_path}:/etc/nginx/templates:ro",),
-            env={"BACKEND_HOST": "backend:8080"})
+    p = run(
+        entry=None,
+        command=("nginx", "-T"),
+        mounts=(f"{tmp_path}:/etc/nginx/templates:ro",),
+        env={"BACKEND_HOST": "backend:8080"},
+    )
     assert p.returncode == 0, p.stderr
     assert "proxy_pass http://backend:8080;" in p.stdout and "proxy_set_header Host $host;" in p.stdout
     assert 'add_header X-Uri "${request_uri}";' in p.stdout  # not in the environment: left for nginx
-    assert "20-envsubst-on-templates.sh: Running envsubst on " \
-           "/etc/nginx/templates/default.conf.template to /etc/nginx/conf.d/default.conf" in p.stdout
+    assert (
+        "20-envsubst-on-templates.sh: Running envsubst on "
+        "/etc/nginx/templates/default.conf.template to /etc/nginx/conf.d/default.conf" in p.stdout
+    )
     assert "Configuration complete; ready for start up" in p.stdout
     # the filter: only names matching it are replaced
     (tmp_path / "default.conf.template").write_text(TEMPLATE.replace("${request_uri}", "${OTHER}"))
-    p = sh("/docker-entrypoint.sh nginx -v && cat /etc/nginx/conf.d/default.conf",
-           mounts=(f"{tmp_path}:/etc/nginx/templates:ro",),
-           env={"BACKEND_HOST": "backend:8080", "OTHER": "x", "NGINX_ENVSUBST_FILTER": "^BACK",
-                "NGINX_ENTRYPOINT_QUIET_LOGS": "1"})
+    p = sh(
+        "/docker-entrypoint.sh nginx -v && cat /etc/nginx/conf.d/default.conf",
+        mounts=(f"{tmp_path}:/etc/nginx/templates:ro",),
+        env={
+            "BACKEND_HOST": "backend:8080",
+            "OTHER": "x",
+            "NGINX_ENVSUBST_FILTER": "^BACK",
+            "NGINX_ENTRYPOINT_QUIET_LOGS": "1",
+        },
+    )
     assert 'add_header X-Uri "${OTHER}";' in p.stdout and "http://backend:8080;" in p.stdout, p.stdout + p.stderr
     assert "/docker-entrypoint" not in p.stdout + p.stderr  # quiet
     # another suffix and output folder, and an output folder that cannot be written
     (tmp_path / "api.conf.tpl").write_text(TEMPLATE)
     env = {"BACKEND_HOST": "b:1", "NGINX_ENVSUBST_TEMPLATE_SUFFIX": ".tpl", "NGINX_ENVSUBST_OUTPUT_DIR": "/tmp/out"}
-    p = sh("mkdir -p /tmp/out && /docker-entrypoint.sh nginx -v && cat /tmp/out/api.conf",
-           mounts=(f"{tmp_path}:/etc/nginx/templates:ro",), env=env)
+    p = sh(
+        "mkdir -p /tmp/out && /docker-entrypoint.sh nginx -v && cat /tmp/out/api.conf",
+        mounts=(f"{tmp_path}:/etc/nginx/templates:ro",),
+        env=env,
+    )
     assert "proxy_pass http://b:1;" in p.stdout, p.stdout + p.stderr
     (tmp_path / "ro").mkdir()
-    p = sh("/docker-entrypoint.sh nginx -v", mounts=(f"{tmp_path}:/etc/nginx/templates:ro", f"{tmp_path / 'ro'}:/out:ro"),
-           env={**env, "NGINX_ENVSUBST_OUTPUT_DIR": "/out"})
+    p = sh(
+        "/docker-entrypoint.sh nginx -v",
+        mounts=(f"{tmp_path}:/etc/nginx/templates:ro", f"{tmp_path / 'ro'}:/out:ro"),
+        env={**env, "NGINX_ENVSUBST_OUTPUT_DIR": "/out"},
+    )
     assert "ERROR: /etc/nginx/templates exists, but /out is not writable" in p.stdout, p.stdout + p.stderr
 
 
 def test_stream_templates_local_resolvers_and_ipv6(tmp_path: Path) -> None:
     (tmp_path / "tcp.conf.stream-template").write_text("server { listen 9000; proxy_pass ${UPSTREAM}; }\n")
     (tmp_path / "r.conf.template").write_text("resolver ${NGINX_LOCAL_RESOLVERS};\n")
-    script = ("mkdir -p /etc/nginx/stream-conf.d && echo 'stream { include /etc/nginx/stream-conf.d/*.conf; }' "
-              ">> /etc/nginx/nginx.conf && /docker-entrypoint.sh nginx -T")
-    p = sh(script, mounts=(f"{tmp_path}:/etc/nginx/templates:ro",),
-           env={"UPSTREAM": "db:5432", "NGINX_ENTRYPOINT_LOCAL_RESOLVERS": "1"})
+    script = (
+        "mkdir -p /etc/nginx/stream-conf.d && echo 'stream { include /etc/nginx/stream-conf.d/*.conf; }' "
+        ">> /etc/nginx/nginx.conf && /docker-entrypoint.sh nginx -T"
+    )
+    p = sh(
+        script,
+        mounts=(f"{tmp_path}:/etc/nginx/templates:ro",),
+        env={"UPSTREAM": "db:5432", "NGINX_ENTRYPOINT_LOCAL_RESOLVERS": "1"},
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     assert "proxy_pass db:5432;" in p.stdout
     servers = re.findall(r"^nameserver\s+(\S+)", sh("cat /etc/resolv.conf").stdout, re.M)

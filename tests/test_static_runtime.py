@@ -3,13 +3,13 @@ decide a runtime failure, the static grade already names it. Each case is a fixt
 tests/runtime_fixtures.py (the same edits on the same copy of workshop/ that tests/test_runtime.py
 runs), the runtime phase that fixture fails and where its runtime test says the failure is, and
 the static check that must fail there, alone."""
+
 from __future__ import annotations
 
 import inspect
 from pathlib import Path
 
 import pytest
-
 import test_runtime as rt
 from conftest import by_slug, grade_json
 from runtime_fixtures import FIXTURES, materialize
@@ -33,16 +33,19 @@ RUNTIME_ONLY = {"backend-exits", "slow-start-8", "slow-start-20"}
 
 def runtime_test_of(name: str) -> str:
     """The source of the runtime test that grades fixture `name`."""
-    sources = [inspect.getsource(fn) for n, fn in vars(rt).items()
-               if n.startswith("test_") and inspect.isfunction(fn)
-               and f'fixture(tmp_path, "{name}")' in inspect.getsource(fn)]
+    sources = [
+        inspect.getsource(fn)
+        for n, fn in vars(rt).items()
+        if n.startswith("test_") and inspect.isfunction(fn) and f'fixture(tmp_path, "{name}")' in inspect.getsource(fn)
+    ]
     assert len(sources) == 1, f"{len(sources)} runtime tests grade fixture {name}"
     return sources[0]
 
 
 @pytest.mark.parametrize("name,phase,static,where", CASES, ids=[c[0] for c in CASES])
-def test_static_grade_names_what_the_runtime_fails(tmp_path: Path, name: str, phase: str, static: str,
-                                                    where: tuple[str, int | None]) -> None:
+def test_static_grade_names_what_the_runtime_fails(
+    tmp_path: Path, name: str, phase: str, static: str, where: tuple[str, int | None]
+) -> None:
     # The runtime test of this fixture fails this phase, at this place: the pairing is read from
     # it, not copied where it could drift.
     source = runtime_test_of(name)

@@ -1,4 +1,5 @@
 """The learner's starting point (step 05) must fail C1, C2, C4, C7 and N2."""
+
 from __future__ import annotations
 
 import shutil
@@ -23,9 +24,13 @@ def test_step05_fails_what_the_step_asks_to_change(tmp_path: Path) -> None:
     conf.write_text(conf.read_text(encoding="utf-8").replace(" must-revalidate", ""), encoding="utf-8")
     code, report = grade_json(ws)
     results = by_slug(report)
-    for slug in ("compose.backend-no-container-name", "compose.backend-no-published-ports",
-                 "compose.network-appnet", "compose.frontend-depends-on-backend",
-                 "nginx.dynamic-backend-resolution"):
+    for slug in (
+        "compose.backend-no-container-name",
+        "compose.backend-no-published-ports",
+        "compose.network-appnet",
+        "compose.frontend-depends-on-backend",
+        "nginx.dynamic-backend-resolution",
+    ):
         assert results[slug]["status"] == "fail", (slug, results[slug])
     assert code == 1
     # The nginx config was found through the frontend Dockerfile's COPY into conf.d.

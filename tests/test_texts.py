@@ -1,6 +1,7 @@
 """Every message a check or a runtime phase yields is declared in its TEXTS (or is a common
 message) with exactly the values the code passes: read from the code itself, so a key or a
 placeholder that is missing fails here and at import, never in front of a learner."""
+
 from __future__ import annotations
 
 import ast
@@ -19,8 +20,14 @@ from grader.texts import CheckTexts, Message, Text, TextsError
 
 # Calls that make a finding: name -> (index of the key, index of a params dict or None); the
 # others pass params as keywords.
-EMITTERS = {"at_compose": (1, None), "at": (1, None), "at_route": (1, None), "at_resolver": (1, None), "Finding": (1, 2),
-            "skipped": (0, None)}
+EMITTERS = {
+    "at_compose": (1, None),
+    "at": (1, None),
+    "at_route": (1, None),
+    "at_resolver": (1, None),
+    "Finding": (1, 2),
+    "skipped": (0, None),
+}
 PACKAGE = REPO / "grader"
 # Keys a phase takes from a helper's answer: (file, variable) -> the keys it can be there.
 # stack.wait_replicas says why it gave up, "broken", "not_listening" or "timeout" (its "ready" comes with ok).
@@ -36,9 +43,13 @@ def _adders() -> dict[str, tuple[int, set[str]]]:
                 continue
             names = [a.arg for a in fn.args.args]
             for call in ast.walk(fn):
-                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                        and call.func.attr == "update" and isinstance(call.func.value, ast.Name)
-                        and call.func.value.id in names):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "update"
+                    and isinstance(call.func.value, ast.Name)
+                    and call.func.value.id in names
+                ):
                     index = names.index(call.func.value.id) - (names[0] == "self")
                     out.setdefault(fn.name, (index, set()))[1].update(k.arg for k in call.keywords)
     return out
@@ -68,11 +79,19 @@ class ModuleReader:
         self.path = path
         self.tree = ast.parse(path.read_text("utf-8"))
         # (key, params) pairs returned by helpers like n101's classify(): `return "key", {...}`
-        self.pairs = [(keys, params) for fn in ast.walk(self.tree) if isinstance(fn, ast.FunctionDef)
-                      for r in ast.walk(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Tuple)
-                      and len(r.value.elts) == 2 and isinstance(r.value.elts[1], ast.Dict)
-                      for keys in [self._strings(r.value.elts[0])] if keys
-                      for params in [self._dict(r.value.elts[1], None)]]
+        self.pairs = [
+            (keys, params)
+            for fn in ast.walk(self.tree)
+            if isinstance(fn, ast.FunctionDef)
+            for r in ast.walk(fn)
+            if isinstance(r, ast.Return)
+            and isinstance(r.value, ast.Tuple)
+            and len(r.value.elts) == 2
+            and isinstance(r.value.elts[1], ast.Dict)
+            for keys in [self._strings(r.value.elts[0])]
+            if keys
+            for params in [self._dict(r.value.elts[1], None)]
+        ]
 
     @staticmethod
     def _strings(node: ast.AST) -> list[str] | None:
@@ -86,7 +105,9 @@ class ModuleReader:
     def _assigned(self, fn: ast.AST, name: str) -> list[ast.AST]:
         out = []
         for node in ast.walk(fn):
-            if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)) or (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name):
+            if (
+                isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+            ) or (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name):
                 out.append(node.value)
         return out
 
@@ -112,12 +133,16 @@ class ModuleReader:
                 if not isinstance(call, ast.Call):
                     continue
                 name = _call_name(call)
-                if (name == "update" and isinstance(call.func, ast.Attribute)
-                        and isinstance(call.func.value, ast.Name) and call.func.value.id == node.id):
+                if (
+                    name == "update"
+                    and isinstance(call.func, ast.Attribute)
+                    and isinstance(call.func.value, ast.Name)
+                    and call.func.value.id == node.id
+                ):
                     keys |= {k.arg for k in call.keywords}
                 elif name in ADDERS:
                     index, added = ADDERS[name]
-                    if any(isinstance(a, ast.Name) and a.id == node.id for a in call.args[index:index + 1]):
+                    if any(isinstance(a, ast.Name) and a.id == node.id for a in call.args[index : index + 1]):
                         keys |= added
             return keys
         raise Unreadable(ast.unparse(node))
@@ -147,10 +172,13 @@ class ModuleReader:
                         keywords |= self._dict(k.value, fn)
                 if dict_at is not None:
                     node = call.args[dict_at]
-                    if isinstance(node, ast.Dict) and any(k is None and self._is_pair(fn, v)
-                                                          for k, v in zip(node.keys, node.values, strict=True)):
-                        node = ast.Dict([k for k in node.keys if k is not None],
-                                        [v for k, v in zip(node.keys, node.values, strict=True) if k is not None])
+                    if isinstance(node, ast.Dict) and any(
+                        k is None and self._is_pair(fn, v) for k, v in zip(node.keys, node.values, strict=True)
+                    ):
+                        node = ast.Dict(
+                            [k for k in node.keys if k is not None],
+                            [v for k, v in zip(node.keys, node.values, strict=True) if k is not None],
+                        )
                     keywords |= self._dict(node, fn)
                 keys = self._strings(key_node)
                 if isinstance(key_node, ast.Name) and (self.path.name, key_node.id) in KEYS_FROM:
@@ -186,10 +214,12 @@ def _declared(module: ModuleType | None, key: str) -> Message | None:
     return own.get(key) or COMMON_MESSAGES.get(key)
 
 
-SOURCES = [(m.CODE, m) for m in MODULES + PHASES] + [
-    ("context", None), ("scenario", None), ("grade", None)]
-PATHS = {"context": PACKAGE / "checks" / "context.py", "scenario": PACKAGE / "runtime" / "scenario.py",
-         "grade": PACKAGE / "grade.py"}
+SOURCES = [(m.CODE, m) for m in MODULES + PHASES] + [("context", None), ("scenario", None), ("grade", None)]
+PATHS = {
+    "context": PACKAGE / "checks" / "context.py",
+    "scenario": PACKAGE / "runtime" / "scenario.py",
+    "grade": PACKAGE / "grade.py",
+}
 
 
 @pytest.mark.parametrize(("name", "module"), SOURCES, ids=[n for n, _ in SOURCES])
@@ -202,7 +232,8 @@ def test_every_message_a_check_yields_is_declared_with_its_params(name: str, mod
         message = _declared(module, use.key)
         assert message is not None, f"{use.where}: message {use.key!r} is not in {name}'s TEXTS nor common"
         assert message.given == use.params, (
-            f"{use.where}: {use.key!r} is given {sorted(use.params)}, its texts declare {sorted(message.given)}")
+            f"{use.where}: {use.key!r} is given {sorted(use.params)}, its texts declare {sorted(message.given)}"
+        )
 
 
 def test_every_blocked_message_names_its_provider() -> None:
@@ -229,14 +260,24 @@ def test_every_check_has_texts_for_its_code() -> None:
         assert isinstance(module.TEXTS, CheckTexts) and module.TEXTS.code == module.CODE
 
 
-@pytest.mark.parametrize(("message", "wrong"), [
-    (Message("Service {service} is up.", "{service} 서비스가 켜졌습니다.", params=()), "{service}, not declared"),
-    (Message("Service {service} is up.", "{service} 서비스가 켜졌습니다.", params=("service", "port")),
-     "declares {port}, which no template"),
-    (Message("Service {service} is up.", "{name} 서비스가 켜졌습니다.", params=("service",)),
-     "en inserts {service} but ko inserts {name}"),
-    (Message("Up.", "켜졌습니다.", fix=Text("Open {port}.", "{port}{을} 여세요."), params=()), "en.fix uses {port}"),
-])
+@pytest.mark.parametrize(
+    ("message", "wrong"),
+    [
+        (Message("Service {service} is up.", "{service} 서비스가 켜졌습니다.", params=()), "{service}, not declared"),
+        (
+            Message("Service {service} is up.", "{service} 서비스가 켜졌습니다.", params=("service", "port")),
+            "declares {port}, which no template",
+        ),
+        (
+            Message("Service {service} is up.", "{name} 서비스가 켜졌습니다.", params=("service",)),
+            "en inserts {service} but ko inserts {name}",
+        ),
+        (
+            Message("Up.", "켜졌습니다.", fix=Text("Open {port}.", "{port}{을} 여세요."), params=()),
+            "en.fix uses {port}",
+        ),
+    ],
+)
 def test_a_message_that_does_not_fit_fails_at_import(message: Message, wrong: str) -> None:
     with pytest.raises(TextsError) as e:
         CheckTexts("C999", Text("t", "t"), Text("w", "w"), Text("f", "f"), {"oops": message})
@@ -244,6 +285,7 @@ def test_a_message_that_does_not_fit_fails_at_import(message: Message, wrong: st
 
 
 def test_particles_and_nginx_braces_are_not_placeholders() -> None:
-    m = Message("Port {port} and `location / { root /srv; }`.", "{port}{을} `location / { root /srv; }`.",
-                params=("port",))
+    m = Message(
+        "Port {port} and `location / { root /srv; }`.", "{port}{을} `location / { root /srv; }`.", params=("port",)
+    )
     assert not m.problems()

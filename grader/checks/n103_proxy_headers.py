@@ -30,7 +30,9 @@ TEXTS = CheckTexts(
     ),
     fix=Text(
         en="In the /api location set all four: "
-        "`proxy_set_header Host $host; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme;`",
+        "`proxy_set_header Host $host; proxy_set_header X-Real-IP $remote_addr; "
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; "
+        "proxy_set_header X-Forwarded-Proto $scheme;`",
         ko="/api location에 네 개 모두 설정하세요: `proxy_set_header Host $host;` "
         "`proxy_set_header X-Real-IP $remote_addr;` "
         "`proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` "

@@ -54,9 +54,12 @@ TEXT = {
         "cannot_run": "이 컴퓨터에서 스택을 실행할 수 없습니다: {message}",
         "interrupted": "중단했습니다.",
         "interrupted_removed": "중단했습니다. 이번 실행이 만든 컨테이너, 네트워크, 볼륨, 이미지는 모두 지웠습니다.",
-        "interrupted_left": "중단했습니다. 이번 실행이 만든 것 중 일부를 지우지 못했습니다. `grader clean`을 실행하면 지웁니다.",
-        "internal": "채점기 내부 오류입니다: {error} (자세한 내용은 GRADER_DEBUG=1로 다시 실행해 보고, 이 오류를 알려 주세요)",
-        "deprecated": "{old!r} 형식은 더 이상 쓰지 않습니다. {new!r}(예전 GitHub Classroom reporter)나 'classroom50'을 쓰세요.",
+        "interrupted_left": "중단했습니다. 이번 실행이 만든 것 중 일부를 지우지 못했습니다. "
+        "`grader clean`을 실행하면 지웁니다.",
+        "internal": "채점기 내부 오류입니다: {error} (자세한 내용은 GRADER_DEBUG=1로 다시 실행해 보고, "
+        "이 오류를 알려 주세요)",
+        "deprecated": "{old!r} 형식은 더 이상 쓰지 않습니다. {new!r}(예전 GitHub Classroom reporter)나 "
+        "'classroom50'을 쓰세요.",
         "no_check": "채점 기준 {rubric}에 {code!r} 검사가 없습니다. `grader list`로 검사 목록을 볼 수 있습니다.",
         "required": "필수",
         "advisory": "권장",
@@ -109,7 +112,8 @@ HELP_KO = {
     "정리하지 못합니다). 이 호스트에서 채점기 프로세스가 이미 끝난 실행의 것만 지우며, "
     "org.workshop-grader.run 레이블로 찾습니다. 엔진의 다른 것과 아직 진행 중인 실행은 --all이 "
     "없으면 건드리지 않습니다.",
-    "explain": "검사 하나를 설명합니다. 무엇을 요구하는지, 왜 중요한지, 실패하는 예와 통과하는 예, 고치는 법을 보여 줍니다.",
+    "explain": "검사 하나를 설명합니다. 무엇을 요구하는지, 왜 중요한지, 실패하는 예와 통과하는 예, "
+    "고치는 법을 보여 줍니다.",
     "list": "채점 기준의 검사 목록을 보여 줍니다. 코드, slug, 점수, 필수/권장, 제목 순입니다.",
     "rubric": "채점 기준 파일: 어떤 검사를 실행하는지, 점수, 필수/권장.",
     "rubric init": "시작점이 될 채점 기준을 PATH(기본값 rubric.yaml, -는 표준 출력)에 씁니다. 기본 채점 기준의 "
@@ -128,7 +132,8 @@ OPTION_HELP_KO = {
     "fmt": "표준 출력(또는 --output FILE)에 쓸 보고서 형식입니다. classroom50은 Classroom 50의 "
     "result.json을 쓰고, 채점할 수 없는 입력이어도 점수가 기록되도록 0으로 끝냅니다. "
     "`classroom`은 gh-classroom-reporter의 예전 이름입니다.",
-    "allow_unsafe": "안전 검사가 거부하는 compose 파일(privileged, 호스트 경로 등)도 실행합니다. 믿을 수 있는 입력에만 쓰세요.",
+    "allow_unsafe": "안전 검사가 거부하는 compose 파일(privileged, 호스트 경로 등)도 실행합니다. "
+    "믿을 수 있는 입력에만 쓰세요.",
     "openapi": "API를 확인할 OpenAPI 문서(runtime.api-contract).",
     "total_timeout": "실행 검사 전체의 시간 제한(기본값 1800).",
     "build_timeout": "이미지 빌드의 시간 제한(기본값 900).",
@@ -354,10 +359,12 @@ _ERRORS_KO = [
     # what Compose refuses in the merged project
     (
         r"services\.(\S+): can't set distinct values on 'scale' and 'deploy\.replicas': invalid compose project",
-        r"\1 서비스의 scale과 deploy.replicas 값이 서로 달라 Compose가 프로젝트를 거부합니다. 하나만 쓰거나 같은 값을 쓰세요.",
+        r"\1 서비스의 scale과 deploy.replicas 값이 서로 달라 Compose가 프로젝트를 거부합니다. "
+        r"하나만 쓰거나 같은 값을 쓰세요.",
     ),
     (
-        r"services\.(\S+): can't set container_name and (\S+) as container name must be unique: invalid compose project",
+        r"services\.(\S+): can't set container_name and (\S+) as container name must be unique: "
+        r"invalid compose project",
         r"\2 서비스에 container_name이 있는데 \1 설정으로 복제본을 여러 개 만들게 되어 있어 Compose가 프로젝트를 "
         r"거부합니다. 컨테이너 이름은 하나뿐이어야 하니 container_name을 지우세요.",
     ),
@@ -420,7 +427,8 @@ _ERRORS_KO = [
     ),
     (
         r'service "(.+)" depends on undefined service "(.+)" \(its profile is not enabled\)',
-        r"\1 서비스가 의존하는 \2 서비스는 프로필이 켜져 있지 않아 프로젝트에 없습니다. Compose가 프로젝트를 거부합니다.",
+        r"\1 서비스가 의존하는 \2 서비스는 프로필이 켜져 있지 않아 프로젝트에 없습니다. "
+        r"Compose가 프로젝트를 거부합니다.",
     ),
     (
         r'service "(.+)" depends on undefined service "(.+)" \(Compose adds the dependency for (.+)\)',

@@ -1,7 +1,7 @@
-"""`gh-classroom-reporter` (formerly `classroom`): GitHub Classroom's autograding result, as classroom-resources/autograding-grading-reporter
-reads it from a runner's `result` output (base64 of this JSON): version 1, a status, the
-maximum score and one test per check with its points, so Classroom shows our score and
-per-check feedback."""
+"""`gh-classroom-reporter` (formerly `classroom`): GitHub Classroom's autograding result, as
+classroom-resources/autograding-grading-reporter reads it from a runner's `result` output
+(base64 of this JSON): version 1, a status, the maximum score and one test per check with its
+points, so Classroom shows our score and per-check feedback."""
 
 from __future__ import annotations
 

@@ -69,7 +69,8 @@ VERDICT_COLOUR = {"pass": "#1a7f37", "fail": "#cf222e", "error": "#8250df", "not
 # given, long words and paths wrap instead of widening a table, nothing has a fixed width.
 CSS = """
 *{box-sizing:border-box}
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans KR",sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans KR",sans-serif;margin:0;\
+color:#1f2328;background:#f6f8fa}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:24px;margin:0 0 4px;overflow-wrap:anywhere}h2{font-size:19px;margin:28px 0 10px}
 .sub{color:#57606a;margin-bottom:18px}

@@ -15,6 +15,7 @@ it waits for DIR/N.up, sends the case's requests to nginx's own address (as a pu
 does: the connection arrives on nginx's network address, not on 127.0.0.1) and writes what came
 back to DIR/N.out, then DIR/N.done, and nginx moves on to the next case.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -49,9 +50,16 @@ class Echo(BaseHTTPRequestHandler):
                 self.rfile.read(length)
             # The request line's own target: http.server folds a leading `//` into `/` in self.path.
             target = self.raw_requestline.decode("latin-1").split(" ")[1]
-            body = json.dumps({"instance": NAME, "port": self.server.server_address[1], "target": target,
-                               "method": self.command, "version": self.request_version,
-                               "headers": [[k, v] for k, v in self.headers.items()]}).encode()
+            body = json.dumps(
+                {
+                    "instance": NAME,
+                    "port": self.server.server_address[1],
+                    "target": target,
+                    "method": self.command,
+                    "version": self.request_version,
+                    "headers": [[k, v] for k, v in self.headers.items()],
+                }
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -81,8 +89,8 @@ class Dns(socketserver.BaseRequestHandler):
         end = 12
         while end < len(data) and data[end]:
             end += data[end] + 1
-        question = data[12:end + 5]
-        qtype = struct.unpack("!H", data[end + 1:end + 3])[0] if end + 3 <= len(data) else 0
+        question = data[12 : end + 5]
+        qtype = struct.unpack("!H", data[end + 1 : end + 3])[0] if end + 3 <= len(data) else 0
         which = "B" if self.client_address[0] in FLIPPED else "A"
         answers = b""
         if qtype == 1:  # A; AAAA and the rest get no answer, so nginx uses IPv4 only
@@ -154,8 +162,7 @@ def drive(work: str) -> None:
     """Each lane (an nginx container with its own cases) is driven by a thread of its own."""
     with open(os.path.join(work, "cases.json"), encoding="utf-8") as f:
         plan = json.load(f)
-    threads = [threading.Thread(target=drive_lane, args=(work, lane["nginx"], lane["cases"]))
-               for lane in plan["lanes"]]
+    threads = [threading.Thread(target=drive_lane, args=(work, lane["nginx"], lane["cases"])) for lane in plan["lanes"]]
     for t in threads:
         t.start()
     for t in threads:
@@ -172,7 +179,7 @@ def main(argv: list[str]) -> None:
     if "--work" in rest:
         i = rest.index("--work")
         work = rest[i + 1]
-        rest = rest[:i] + rest[i + 2:]
+        rest = rest[:i] + rest[i + 2 :]
     serve_echo([int(p) for p in rest])
     if mode == "drive":
         assert work is not None
