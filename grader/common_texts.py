@@ -109,6 +109,32 @@ COMMON_MESSAGES = {
         ),
         params=("answer", "path", "raw", "stop", "stop_where", "var"),
     ),
+    "api_variable_set_elsewhere": Message(
+        en="nginx answers {path} itself with 500: `proxy_pass {raw}` has no value there, because `set {var}` "
+        "is in `{place}` ({set_where}), which {path} does not pass through.",
+        ko="nginx가 {path} 요청에 직접 500으로 응답합니다. `set {var}`{이} {path} 요청이 지나가지 않는 "
+        "`{place}`({set_where})에 있어서 `proxy_pass {raw}`의 값이 비어 있습니다.",
+        fix=Text(
+            en="Move the `set {var} ...;` line into the location that serves {path}, above `proxy_pass {raw};`.",
+            ko="`set {var} ...;` 줄을 {path}{를} 처리하는 location 안, `proxy_pass {raw};`보다 위로 옮기세요.",
+        ),
+        params=("path", "place", "raw", "set_where", "var"),
+    ),
+    "error_page_never": Message(
+        en="`location {location}` serves {path}, and its `try_files` ({try_where}) ends in {fallback}, a file it "
+        "serves instead of answering 404: `error_page` never sends the request to `{named}`, so the API never "
+        "reaches the backend.",
+        ko="`location {location}`{이} {path}{를} 처리하는데, `try_files`({try_where})의 마지막 {fallback}{이} "
+        "404 대신 파일로 응답합니다. 그래서 `error_page`{가} 요청을 `{named}`{로} 보내지 않고, API 요청이 "
+        "백엔드로 가지 않습니다.",
+        fix=Text(
+            en="Give the API a location of its own: `location /api/ {{ ... }}` with what `{named}` holds (its "
+            "proxy_pass), so the request is proxied before try_files runs.",
+            ko="API에 따로 location을 주세요: `{named}`{이} 가진 내용(proxy_pass)을 `location /api/ {{ ... }}`에 "
+            "두면 `try_files`보다 먼저 프록시됩니다.",
+        ),
+        params=("fallback", "location", "named", "path", "try_where"),
+    ),
     "input_error": Message(
         en="Could not be graded: {error}",
         ko="채점할 수 없습니다: {error}",

@@ -74,6 +74,15 @@ class Workspace:
     def compose_dir(self) -> str:
         return posixpath.dirname(self.compose_rel or "")
 
+    def written(self, rel: str, line: int) -> str:
+        """The text of a line of the submission as written (before Compose's interpolation), for
+        a finding that must say where a value came from; "" when it cannot be read."""
+        try:
+            lines = self.root.read(rel).text.split("\n")
+        except InputError:
+            return ""
+        return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
     def role(self, name: str) -> Service | None:
         return self.compose.service(self.roles.get(name)) if self.compose else None
 
@@ -236,13 +245,14 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
         src.env = {e.name: e.value for e in front.all_env if e.value is not None}
         df = ws.dockerfiles.get(front.name)
         built = df is not None and front.build is not None and df.final is not None
-        if built and "nginx" in _image_name(df.final.image):
+        if df is not None and df.final is not None and built and "nginx" in _image_name(df.final.image):
             src.image = {NGINX_MAIN, DEFAULT_CONF}
             src.blame = {p: (df.rel, df.final.line) for p in src.image}
         elif not built and front.image is not None and "nginx" in _image_name(str(front.image.value)):
             src.image = {NGINX_MAIN, DEFAULT_CONF}
             src.blame = {p: (ws.compose_rel or "", front.image.line) for p in src.image}
         if built:
+            assert df is not None and df.final is not None and front.build is not None  # built says so
             ctx = ws.root.join(ws.compose_dir, front.build.context)
             earlier = _stage_copies(df)  # what each earlier stage copied from the context, by path
             workdir = "/"

@@ -68,6 +68,11 @@ FIXTURES: dict[str, list[tuple[str, str, str]]] = {
             "COPY nginx.conf /etc/nginx/sites-enabled/default.conf",
         )
     ],
+    # `${VAR?}` stops Compose only when VAR is unset: .env's `DB_PATH=` gives an empty path.
+    "empty-db-variable": [
+        ("docker-compose.yml", "DATABASE_PATH=/data/contoso.db", "DATABASE_PATH=${DB_PATH?set DB_PATH in .env}"),
+        (".env", "", "DB_PATH=\n"),
+    ],
     "fixed-backend-port": [
         ("docker-compose.yml", '    expose:\n      - "8080"\n', '    ports:\n      - "18999:8080"\n')
     ],

@@ -219,6 +219,17 @@ def test_config_in_sites_enabled_fails_api_at_its_copy(tmp_path: Path) -> None:
     assert "got no answer from the frontend" in r["message"]
 
 
+def test_empty_database_variable_fails_api_at_its_setting(tmp_path: Path) -> None:
+    """`${DB_PATH?…}` with .env's `DB_PATH=`: Compose starts the backend with an empty
+    DATABASE_PATH (`?` stops only an unset variable), and the API answers 500 (measured). The
+    finding is at the setting, as C106's is."""
+    code, report, _ = run_json(fixture(tmp_path, "empty-db-variable"))
+    assert failed(report) == {"runtime.api"} and code == 1
+    r = result(report, "runtime.api")
+    assert r["file"] == "docker-compose.yml" and r["line"] == 32
+    assert "answered 500" in r["message"] and "DATABASE_PATH with an empty value" in r["message"]
+
+
 def test_one_sqlite_file_per_replica_fails_shared_state_only(tmp_path: Path) -> None:
     code, report, _ = run_json(fixture(tmp_path, "sqlite-per-replica"))
     assert failed(report) == {"runtime.shared-state"} and code == 1

@@ -26,6 +26,7 @@ CASES: list[tuple[str, str, str, tuple[str, int | None]]] = [
     ("dockerignore-config", "runtime.build", "compose.images-build", ("frontend/Dockerfile", 4)),
     ("upstream-ip-hash", "runtime.load-spread", "nginx.dynamic-backend-resolution", ("frontend/nginx.conf", 5)),
     ("sites-enabled", "runtime.api", "nginx.api-location", ("frontend/Dockerfile", 4)),
+    ("empty-db-variable", "runtime.api", "compose.backend-db-env", ("docker-compose.yml", 32)),
 ]
 # The files cannot tell that a command exits at start: only the runtime can.
 RUNTIME_ONLY = {"backend-exits", "slow-start-8", "slow-start-20"}

@@ -62,6 +62,33 @@ backend:
             ko="{service} 서비스의 environment나 env_file에 데이터베이스 설정이 없습니다.",
             params=("service",),
         ),
+        "empty": Message(
+            en="Service {service} gets {name} with an empty value ({written}): the app has no database "
+            "to open, and every request that needs one fails.",
+            ko="{service} 서비스가 {name}{을} 빈 값으로 받습니다({written}). 앱이 열 데이터베이스가 없어 "
+            "데이터베이스가 필요한 요청은 모두 실패합니다.",
+            fix=Text(
+                en="Give {name} a value, e.g. `{name}=/data/contoso.db`.",
+                ko="{name}에 값을 주세요. 예: `{name}=/data/contoso.db`.",
+            ),
+            params=("name", "service", "written"),
+        ),
+        "empty_variable": Message(
+            en="Service {service} gets {name} with an empty value: `{written}` takes {variable} from {where}, "
+            "where it is set to nothing, and `${{{variable}?…}}` stops Compose only when {variable} is unset, "
+            "not when it is empty. The app has no database to open, and every request that needs one fails.",
+            ko="{service} 서비스가 {name}{을} 빈 값으로 받습니다. `{written}`{은} {variable}{을} {where}에서 "
+            "가져오는데 거기서 값이 비어 있습니다. `${{{variable}?…}}`{은} {variable}{이} 없을 때만 Compose를 "
+            "멈추고 비어 있을 때는 멈추지 않습니다. 앱이 열 데이터베이스가 없어 데이터베이스가 필요한 요청은 "
+            "모두 실패합니다.",
+            fix=Text(
+                en="Give {variable} a value at {where} (`{variable}=/data/contoso.db`); with `:?` instead of "
+                "`?` (`${{{variable}:?…}}`) Compose also refuses an empty value.",
+                ko="{where}에서 {variable}에 값을 주세요(`{variable}=/data/contoso.db`). "
+                "`${{{variable}:?…}}`처럼 `?` 자리에 `:?`{를} 쓰면 Compose가 빈 값도 거부합니다.",
+            ),
+            params=("name", "service", "variable", "where", "written"),
+        ),
         "env_file_unread": Message(
             en="Service {service} takes settings from env_file {path}, which is not in the submission; "
             "the database settings are assumed to be there.",
@@ -134,6 +161,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             for e in backend.all_env
             if e.name.upper().endswith(LOCATOR_SUFFIXES) or (e.value and any(db in e.value for db in dbs))
         ]
+    empty = empty_setting(ctx) if found else None
+    if empty is not None:
+        yield _empty(backend.name, empty)
+        return
     if found:
         e = found[0]
         yield Finding(
@@ -150,3 +181,36 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         return
     line = backend.line_of("environment") if backend.environment else backend.line
     yield ctx.at_compose(Status.FAIL, "missing", line, service=backend.name)
+
+
+def empty_setting(ctx: CheckContext) -> tuple[EnvVar, str, tuple[str, str] | None] | None:
+    """The backend's database setting when its files make it empty for sure: written empty
+    (`DATABASE_PATH=`), or taken from a variable the project's .env sets to nothing (`${VAR?…}`
+    lets that through). Returns (setting, as written, (variable, where it is set) or None). A
+    variable that is not set anywhere is not judged: a learner's shell may set it."""
+    backend = ctx.backend
+    if backend is None:
+        return None
+    for e in backend.all_env:
+        if e.value != "" or not is_db_setting(e):
+            continue
+        written = ctx.ws.written(e.file, e.line).removeprefix("- ")
+        if "$" not in written:
+            return e, written or f"{e.name}=", None
+        for name, v in ctx.ws.compose_env.items():
+            if v.value == "" and re.search(r"\$\{?" + re.escape(name) + r"\b", written):
+                return e, written, (name, f"{v.file}:{v.line}" if v.line else v.file)
+    return None
+
+
+def _empty(service: str, found: tuple[EnvVar, str, tuple[str, str] | None]) -> Finding:
+    e, written, variable = found
+    if variable is None:
+        return Finding(Status.FAIL, "empty", {"service": service, "name": e.name, "written": written}, e.file, e.line)
+    return Finding(
+        Status.FAIL,
+        "empty_variable",
+        {"service": service, "name": e.name, "written": written, "variable": variable[0], "where": variable[1]},
+        e.file,
+        e.line,
+    )

@@ -121,6 +121,20 @@ backend:
             params=("kind", "path", "service", "target", "what"),
             extra=("folder",),
         ),
+        "tmpfs": Message(
+            en="The database {path} ({what}) is on {target}, a tmpfs: memory of each container's own, so "
+            "every replica has its own data, and loses it when it restarts.",
+            ko="데이터베이스 {path}({what}){가} `tmpfs`인 {target}에 있습니다. 컨테이너마다 따로 가진 메모리라서 "
+            "복제본마다 데이터가 따로 있고, 다시 시작하면 사라집니다.",
+            fix=Text(
+                en="Mount a named volume at {target} instead of the tmpfs: `volumes: [backend-data:{target}]` on "
+                "{service}, `backend-data:` under top-level `volumes:`.",
+                ko="`tmpfs` 대신 {target}에 named volume을 마운트하세요: {service}에 "
+                "`volumes: [backend-data:{target}]`, 최상위 `volumes:`에 `backend-data:`.",
+            ),
+            params=("path", "service", "target", "what"),
+            extra=("folder",),
+        ),
         "image_volume": Message(
             en="The database {path} ({what}) is under the image's `VOLUME {target}`, an anonymous volume "
             "per container: every replica has its own data.",
@@ -221,7 +235,10 @@ def database_path(ctx: CheckContext, backend: Service) -> DbPath | None:
             if inst.keyword != "ENV" or not inst.args:
                 continue
             if "=" in inst.args[0]:
-                env += [EnvVar(*a.split("=", 1), inst.line, df.rel) for a in inst.args if "=" in a]
+                env += [
+                    EnvVar(name, value, inst.line, df.rel)
+                    for name, _, value in (a.partition("=") for a in inst.args if "=" in a)
+                ]
             elif len(inst.args) >= 2:
                 env.append(EnvVar(inst.args[0], " ".join(inst.args[1:]), inst.line, df.rel))
         return _from_env(env)
@@ -291,8 +308,12 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.at_compose(Status.PASS, "volume", mount.line, volume=mount.source, target=mount.target, **params)
     elif mount is not None and mount.kind == "bind":
         yield ctx.at_compose(Status.PASS, "bind", mount.line, source=mount.source, target=mount.target, **params)
+    elif mount is not None and mount.kind == "tmpfs":
+        yield ctx.at_compose(Status.FAIL, "tmpfs", mount.line, target=mount.target, **params)
     elif mount is not None:
         yield ctx.at_compose(Status.FAIL, "own_volume", mount.line, target=mount.target, kind=mount.kind, **params)
+    elif (tmpfs := _tmpfs(backend, folder)) is not None:
+        yield ctx.at_compose(Status.FAIL, "tmpfs", tmpfs[1], target=tmpfs[0], **params)
     else:
         image_volume = _image_volume(ctx, backend, folder)
         if image_volume is not None:
@@ -303,10 +324,27 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(Status.FAIL, "inside", params, db.file, db.line)
 
 
+def _tmpfs(backend: Service, folder: str) -> tuple[str, int] | None:
+    """The service's `tmpfs:` entry (a path, or a list of them, each maybe with `:options`) over
+    the folder, and its line."""
+    from grader.submission.yamlfile import YScalar, YSeq
+
+    node = backend.node.items.get("tmpfs")
+    items = node.items if isinstance(node, YSeq) else [node] if node is not None else []
+    for item in items:
+        if isinstance(item, YScalar) and isinstance(item.value, str):
+            target = item.value.split(":", 1)[0]
+            if target.startswith("/") and _covers(target, folder):
+                return target, item.line
+    return None
+
+
 def _image_volume(ctx: CheckContext, backend: Service, folder: str) -> tuple[str, str, int] | None:
     """A Dockerfile VOLUME over the folder: an anonymous volume, one per container."""
     df = ctx.ws.dockerfiles.get(backend.name)
-    for inst in df.final.instructions if df and df.final else []:
+    if df is None or df.final is None:
+        return None
+    for inst in df.final.instructions:
         if inst.keyword == "VOLUME":
             for target in inst.args:
                 if target.startswith("/") and _covers(target, folder):

@@ -13,6 +13,8 @@ from grader.errors import InputError
 from grader.results import Finding, Status
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from grader.compose.model import ComposeModel, Service
     from grader.nginx.model import ApiRoute, Directive, NginxConfig
     from grader.workspace import Workspace
@@ -213,7 +215,13 @@ class CheckContext:
             None,
         )
         last = deciding[-1] if deciding else None
-        if last is not None and last.what == "proxy_pass" and stop is not None and last.node is not None:
+        if (
+            last is not None
+            and last.what == "proxy_pass"
+            and stop is not None
+            and stop.node is not None
+            and last.node is not None
+        ):
             from grader.nginx.model import VAR_RE
 
             raw = last.node.args[0] if last.node.args else ""
@@ -229,6 +237,10 @@ class CheckContext:
                 stop=f"{stop.node.name} {' '.join(stop.node.args)}",
                 stop_where=f"{stop.node.file}:{stop.node.line}",
             )
+        if last is not None and last.what == "proxy_pass" and last.node is not None:
+            elsewhere = self._set_elsewhere(last.node)
+            if elsewhere is not None:
+                return elsewhere
         if last is None or last.node is None:
             return None
         node = last.node
@@ -240,6 +252,62 @@ class CheckContext:
             answer=o.status,
             cause=f"{node.name} {' '.join(node.args)}".strip(),
             redirect=o.redirect or "",
+        )
+
+    def _set_elsewhere(self, proxy: Directive) -> Finding | None:
+        """proxy_pass of a variable that no `set` on the request's way gives a value: nginx sends
+        an empty URL (500). When a `set` of it is elsewhere (a sibling location), that is the cause."""
+        from grader.nginx.model import VAR_RE
+
+        raw = proxy.args[0] if proxy.args else ""
+        names = [m.group(0) for m in VAR_RE.finditer(raw)]
+        if not names:
+            return None
+        on_way = {id(a) for a in proxy.ancestors()}
+
+        def every(node: Directive) -> Iterator[Directive]:
+            for child in node.block or []:
+                yield child
+                yield from every(child)
+
+        for var in names:
+            sets = [
+                d
+                for d in every(self.nginx.main)
+                if d.name == "set" and d.args[:1] == [var] and id(d.parent) not in on_way
+            ]
+            if sets:
+                where = sets[0].parent
+                place = f"{where.name} {' '.join(where.args)}".strip() if where is not None else "main"
+                return self.at(
+                    Status.FAIL,
+                    "api_variable_set_elsewhere",
+                    proxy,
+                    path=self.api_path,
+                    raw=raw,
+                    var=var,
+                    place=place,
+                    set_where=f"{sets[0].file}:{sets[0].line}",
+                )
+        return None
+
+    def _error_page_never(self, location: Directive) -> Finding | None:
+        """`error_page 404 … @name` in the API's location, behind a `try_files` whose last part is a
+        file URI: try_files ends there instead of answering 404, so the error page never runs."""
+        pages = [d for d in location.children("error_page") if d.args and d.args[-1].startswith("@")]
+        tries = location.children("try_files")
+        if not pages or not tries or not tries[0].args or tries[0].args[-1].startswith("="):
+            return None
+        page, fallback = pages[0], tries[0].args[-1]
+        return self.at(
+            Status.FAIL,
+            "error_page_never",
+            page,
+            path=self.api_path,
+            location=" ".join(location.args),
+            fallback=fallback,
+            try_where=f"{tries[0].file}:{tries[0].line}",
+            named=page.args[-1],
         )
 
     def no_api_route(self) -> Finding:
@@ -267,6 +335,9 @@ class CheckContext:
                 return answered
         if route.location.name != "location":
             return self.at(Status.FAIL, "no_api_location", route.server, path=self.api_path)
+        never = self._error_page_never(route.location)
+        if never is not None:
+            return never
         return self.at(
             Status.FAIL, "no_proxy_pass", route.location, path=self.api_path, location=" ".join(route.location.args)
         )

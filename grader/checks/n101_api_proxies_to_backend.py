@@ -80,6 +80,21 @@ location /api/ {
             params=("host", "service"),
             extra=("backend",),
         ),
+        "replica_name": Message(
+            en="/api goes to {host}, the name Compose gives one replica of {backend} (number {number}): Docker's "
+            "DNS answers it with that one container only, so the other replicas get no request, and the API "
+            "breaks when that replica is removed.",
+            ko="/api가 Compose가 {backend}의 복제본 하나(번호 {number})에 붙이는 이름 {host}{로} 전달됩니다. "
+            "Docker DNS는 이 이름에 그 컨테이너 하나로만 답하므로 다른 복제본은 요청을 받지 못하고, 그 "
+            "복제본이 없어지면 API가 멈춥니다.",
+            fix=Text(
+                en="Use the service name, which Docker's DNS answers with every replica: "
+                "`set $backend http://{backend}{port};` then `proxy_pass $backend;`.",
+                ko="Docker DNS가 모든 복제본으로 답하는 서비스 이름을 쓰세요: "
+                "`set $backend http://{backend}{port};` 다음에 `proxy_pass $backend;`.",
+            ),
+            params=("backend", "host", "number", "port"),
+        ),
         "ip": Message(
             en="/api goes to the fixed address {host}; replicas get new addresses, use the service name {backend}.",
             ko="/api가 고정 주소 {host}{로} 전달됩니다. 복제본 주소는 바뀌니 서비스 이름 {backend}{를} 쓰세요.",
@@ -209,6 +224,10 @@ def classify(ctx: CheckContext, host: str, backend: str, port: object = None) ->
         return "alias", {"network": alias.network, "where": where}
     if host in ctx.compose.services:
         return "other_service", {"service": host}
+    # Compose names replica N of a service `<project>-<service>-N` (`_` in Compose v1).
+    replica = re.fullmatch(r".+[-_]" + re.escape(backend) + r"[-_](\d+)", host)
+    if replica is not None:
+        return "replica_name", {"number": replica.group(1), "port": f":{port}" if port else ""}
     return "unknown_host", {}
 
 

@@ -105,12 +105,12 @@ location /api/ {
             ko="upstream {upstream}의 server {host}에 `resolve`가 없습니다. 시작할 때 한 번만 조회되어 "
             "새 복제본이 요청을 받지 못합니다.",
             fix=Text(
-                en="In upstream {upstream}: `zone {upstream} 64k;` and `server {host}{port} resolve;`, "
+                en="In upstream {upstream}: `zone {upstream} 64k;` and `server {name}{port} resolve;`, "
                 "with `resolver {resolver};` in http (nginx 1.27.3+).",
-                ko="upstream {upstream}에 `zone {upstream} 64k;`{와} `server {host}{port} resolve;`{를} "
+                ko="upstream {upstream}에 `zone {upstream} 64k;`{와} `server {name}{port} resolve;`{를} "
                 "쓰고 http에 `resolver {resolver};`{를} 두세요 (nginx 1.27.3 이상).",
             ),
-            params=("host", "port", "resolver", "upstream"),
+            params=("host", "name", "port", "resolver", "upstream"),
         ),
         "implicit_upstream": Message(
             en="proxy_pass {raw} uses a variable, but its value names {host}:{port}, the host and port of the "
@@ -253,6 +253,15 @@ def _through_resolver(ctx: CheckContext, scope: Any, missing: Finding, passed: F
     return passed
 
 
+def _service_name(ctx: CheckContext, host: str) -> str:
+    """The name a fix should write: the host when it names the backend's service, else the
+    backend's service name (a replica's own name, `workshop-backend-1`, reaches one replica)."""
+    backend = ctx.backend
+    if backend is None or (host and ctx.names_backend(host)):
+        return host
+    return backend.name
+
+
 def check(ctx: CheckContext) -> Iterator[Finding]:
     route = ctx.api_route
     assert route is not None and route.target is not None  # NEEDS: the API's route has a target
@@ -269,6 +278,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 {
                     "upstream": up.name,
                     "host": s.host if s else "",
+                    # The fix names the backend's service (every replica), not a pinned replica's name.
+                    "name": _service_name(ctx, s.host if s else ""),
                     "port": f":{s.port}" if s and s.port else "",
                     "resolver": " ".join(resolver.args) if resolver else "127.0.0.11 valid=10s",
                 },

@@ -60,6 +60,18 @@ TEXTS = CheckTexts(
             ),
             params=("said", "state"),
         ),
+        "empty_setting": Message(
+            en="{request} answered {status}: the backend gets {name} with an empty value, so the app has no "
+            "database to open.",
+            ko="{request} 요청이 {status}{로} 응답했습니다. 백엔드가 {name}{을} 빈 값으로 받아 앱이 열 "
+            "데이터베이스가 없습니다.",
+            fix=Text(
+                en="Give {name} a value (see C106), e.g. `{name}=/data/contoso.db`.",
+                ko="{name}에 값을 주세요(C106 참고). 예: `{name}=/data/contoso.db`.",
+            ),
+            params=("name", "request", "status"),
+            extra=("error",),
+        ),
         "no_answer": Message(
             en="{request} got no answer from the frontend ({error}); is nginx running?",
             ko="{request} 요청에 프론트엔드가 응답하지 않았습니다 ({error}). nginx가 실행 중인가요?",
@@ -197,6 +209,15 @@ def failure(stack: Stack, r: Response) -> Finding:
         return stack.at_route(Status.FAIL, "not_found", **params)
     if r.ok:
         return stack.at_route(Status.FAIL, "not_json", **params)
+    if r.status >= 500:
+        # The backend's database setting is empty (C106 says so from the files): that is why it fails.
+        from grader.checks.c106_backend_db_env import empty_setting
+        from grader.checks.context import CheckContext
+
+        empty = empty_setting(CheckContext(ws=stack.ws)) if stack.ws.compose is not None else None
+        if empty is not None:
+            e = empty[0]
+            return Finding(Status.FAIL, "empty_setting", {**params, "name": e.name}, e.file, e.line)
     return stack.at_route(Status.FAIL, "status", **params)
 
 
