@@ -782,7 +782,8 @@ def localize_help(argv: list[str] | None = None) -> None:
     for name in ("core", "decorators", "exceptions", "formatting", "parser", "types"):
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
-            module._ = translate  # click's words; click looks them up with gettext at each use
+            # click's words: click looks them up with gettext (its module global `_`) at each use
+            vars(module)["_"] = translate
     main.help = HELP_KO[None]
     commands = [(name, cmd) for name, cmd in main.commands.items()]
     commands += [

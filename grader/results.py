@@ -61,7 +61,7 @@ class Result:
     blocked_by: str | None = None  # status blocked: the code of the check whose finding says why
 
     def to_dict(self) -> dict[str, Any]:
-        d = {
+        d: dict[str, Any] = {
             "check": self.check,
             "code": self.code,
             "status": self.status.value,

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# Lint and format first (settings in pyproject.toml): a run with a finding fails here.
-# (`mypy grader` is configured there too; it joins this list once it reports no error.)
+# Lint, format and types first (settings in pyproject.toml): a run with a finding fails here.
 python3 -m ruff check grader tests scripts benchmarks
 python3 -m ruff format --check grader tests scripts benchmarks
+python3 -m mypy grader
 exec python3 -m pytest -q "$@"

@@ -140,9 +140,14 @@ class Batch:
         self.progress.start(len(subs))
         rows: dict[str, Row] = {}
         todo: list[Submission] = []
+
+        def fetched(sub: Submission) -> Submission:
+            fetch(sub, self.opt.out, self.opt.clone_timeout)  # sets its path and commit, or error
+            return sub
+
         # Fetch (clone) a few at a time: it waits on the network, not the CPU.
         with ThreadPoolExecutor(max_workers=4) as pool:
-            for sub in pool.map(lambda s: (fetch(s, self.opt.out, self.opt.clone_timeout), s)[1], subs):
+            for sub in pool.map(fetched, subs):
                 if sub.error:
                     rows[sub.id] = _row(sub, {"error": sub.error})
                     self.progress.advance(sub.id, "not-graded")

@@ -71,4 +71,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             yield causes[1]
         return
     backend, front = ctx.backend, ctx.frontend
+    assert backend is not None and front is not None  # ctx.cause found no reason either is missing
     yield ctx.at_compose(Status.PASS, "pass", backend.line, backend=backend.name, frontend=front.name)

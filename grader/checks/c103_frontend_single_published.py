@@ -93,7 +93,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     assert front is not None  # NEEDS: grader.grade runs this check only with a frontend
     count = front.replica_count()
     if count is not None and count > 1:
-        line = (front.replicas or front.scale).line  # type: ignore[union-attr]
+        where = front.replicas or front.scale
+        assert where is not None  # the count is one of them
+        line = where.line
         yield ctx.at_compose(Status.FAIL, "scaled", line, service=front.name, count=count)
     elif not front.ports:
         yield ctx.at_compose(Status.FAIL, "no_ports", front.line, service=front.name)

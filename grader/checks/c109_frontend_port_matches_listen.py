@@ -113,7 +113,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         for p in front.ports:
             for s in ctx.nginx.servers():
                 for ls in listens(ctx.nginx, s):
-                    why = closed_to_outside(ls) if ls.node is not None and ls.port in p.target_numbers() else None
+                    if ls.node is None or ls.port not in p.target_numbers():
+                        continue
+                    why = closed_to_outside(ls)
                     if why == "loopback":
                         yield ctx.at(
                             Status.FAIL,

@@ -151,7 +151,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.at(Status.FAIL, "host_fixed", host_line, value=host_line.args[1], host="localhost")
             return
     if not missing:
-        first = min((effective[h.lower()] for h in wanted), key=lambda d: d.line)
+        first = min((effective[h.lower()] for h in wanted), key=lambda d: d.line or 0)
         yield ctx.at(Status.PASS, "pass", first, headers=", ".join(wanted))
         return
     # Written with add_header, the header of the response, instead?

@@ -155,6 +155,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 if conn is not None and len(conn.args) > 1 and len(m.args) > 1 and m.args[1] == conn.args[1]
             ]
             if maps:
+                assert conn is not None  # maps are only looked for with a Connection header
                 yield ctx.at(
                     Status.FAIL,
                     "connection_map",

@@ -13,6 +13,7 @@ from grader.texts import CheckTexts, Message, Text
 
 if TYPE_CHECKING:
     from grader.compose.model import Service
+    from grader.nginx.model import Directive, UpstreamServer
 
 CODE = "N105"
 SLUG = "nginx.api-port-matches-backend"
@@ -123,6 +124,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.at(Status.SKIP, "no_target", route.location)
         return
     t = route.target
+    targets: list[tuple[int, UpstreamServer | Directive]]
     if t.upstream is not None:
         targets = [(s.port or 80, s) for s in t.upstream.servers if ctx.names_backend(s.host)]
     else:

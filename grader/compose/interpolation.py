@@ -198,7 +198,7 @@ def _braced(
             # Compose works the default out even when it is not used: `${A:-${B:?e}}` with A set
             # is still refused when B is not.
             interpolate_text(arg, env, rel, line, where)
-            return _value(env, name, used)
+            return _value(env, name, used) or ""  # present: never None
         return interpolate_text(arg, env, rel, line, where, used)
     if op.endswith("+"):
         return interpolate_text(arg, env, rel, line, where, used) if present else ""

@@ -21,6 +21,7 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass, field
+from typing import overload
 
 from grader.compose.interpolation import Env, EnvValue, interpolate_node, interpolate_text, parse_dotenv
 from grader.compose.merge import enforce_unicity, is_null, merge_maps, plain, seq_items
@@ -119,8 +120,8 @@ class _Loader:
             # against its schema with `include:` taken out.
             doc = interpolate_node(d.root, env, rel)
             assert isinstance(doc, YMap)
-            if isinstance(doc.get("services"), YMap):
-                enforce_unicity(doc.get("services"))  # type: ignore[arg-type]
+            if isinstance(services := doc.get("services"), YMap):
+                enforce_unicity(services)
             if check:
                 # `!reset` is applied before the check: what it removes is never checked
                 checked = drop_resets(
@@ -145,7 +146,9 @@ class _Loader:
             if extended is not doc:
                 # and checks it again once extended, made unique again (a file read only for
                 # `extends` is not checked itself: _transform_only).
-                enforce_unicity(extended.get("services"))  # type: ignore[arg-type]
+                services = extended.get("services")
+                assert isinstance(services, YMap)  # apply_extends makes a new document only of extended services
+                enforce_unicity(services)
                 validate(
                     drop_resets(
                         YMap(
@@ -178,9 +181,13 @@ class _Loader:
             sec = doc.get(section)
             if isinstance(sec, YMap):
                 for spec in sec.items.values():
-                    if isinstance(spec, YMap) and isinstance(spec.get("file"), YScalar):
-                        spec.items["file"] = self._moved(spec.get("file"), file_dir)
+                    if isinstance(spec, YMap) and isinstance(file := spec.get("file"), YScalar):
+                        spec.items["file"] = self._moved(file, file_dir)
 
+    @overload
+    def _moved(self, node: YScalar, file_dir: str, bind: bool = False) -> YScalar: ...
+    @overload
+    def _moved(self, node: YNode, file_dir: str, bind: bool = False) -> YNode: ...
     def _moved(self, node: YNode, file_dir: str, bind: bool = False) -> YNode:
         if not isinstance(node, YScalar) or node.value is None:
             return node
@@ -197,18 +204,18 @@ class _Loader:
         build = svc.get("build")
         if isinstance(build, YScalar):
             svc.items["build"] = self._moved(build, file_dir)
-        elif isinstance(build, YMap) and build.get("context") is not None:
-            build.items["context"] = self._moved(build.get("context"), file_dir)
+        elif isinstance(build, YMap) and (context := build.get("context")) is not None:
+            build.items["context"] = self._moved(context, file_dir)
         elif isinstance(build, YMap):
             build.items["context"] = self._moved(YScalar(build.line, build.col, value=".", raw="."), file_dir)
             build.key_lines["context"] = build.line
         env_file = svc.get("env_file")
         if env_file is not None:
-            items = []
+            items: list[YNode] = []
             for item in seq_items(env_file):
-                if isinstance(item, YMap) and item.get("path") is not None:
+                if isinstance(item, YMap) and (path := item.get("path")) is not None:
                     m = YMap(item.line, item.col, items=dict(item.items), key_lines=dict(item.key_lines))
-                    m.items["path"] = self._moved(item.get("path"), file_dir)
+                    m.items["path"] = self._moved(path, file_dir)
                     items.append(m)
                 else:
                     items.append(self._moved(item, file_dir))
@@ -222,9 +229,9 @@ class _Loader:
                     moved = self._moved(YScalar(v.line, v.col, value=source, raw=source), file_dir, bind=True)
                     text = str(moved.raw) + sep + rest
                     items.append(YScalar(v.line, v.col, value=text, raw=text, quoted=True))
-                elif isinstance(v, YMap) and plain(v.get("type")) == "bind" and v.get("source") is not None:
+                elif isinstance(v, YMap) and plain(v.get("type")) == "bind" and (src := v.get("source")) is not None:
                     m = YMap(v.line, v.col, items=dict(v.items), key_lines=dict(v.key_lines))
-                    m.items["source"] = self._moved(v.get("source"), file_dir, bind=True)
+                    m.items["source"] = self._moved(src, file_dir, bind=True)
                     items.append(m)
                 else:
                     items.append(v)
@@ -327,7 +334,9 @@ class _Loader:
             YMap(0, 0, items={"services": YMap(0, 0, items={name: base})}),
             YMap(0, 0, items={"services": YMap(0, 0, items={name: own})}),
         )
-        result = wrapped.items["services"].items[name]  # type: ignore[union-attr]
+        merged_services = wrapped.items["services"]
+        assert isinstance(merged_services, YMap)  # two mappings merge into a mapping
+        result = merged_services.items[name]
         result.line, result.col = svc.line, svc.col
         done[name] = result
         return result
@@ -485,6 +494,10 @@ def _go_type(value: object) -> str:
     return {bool: "bool", int: "int", float: "float64"}.get(type(value), "string")
 
 
+@overload
+def drop_resets(node: YMap) -> YMap: ...
+@overload
+def drop_resets(node: YNode) -> YNode: ...
 def drop_resets(node: YNode) -> YNode:
     """The tree without what `!reset` removes. Merging removes a reset key from what came before;
     a reset with nothing before it (the first file, a new key) removes the key all the same."""
@@ -652,7 +665,7 @@ def load_project(
         one = loader.load_file(rel, values)
         merged = one if merged is None else merge_maps(merged, one)
     if merged is not None:
-        merged = drop_resets(merged)  # type: ignore[assignment]
+        merged = drop_resets(merged)
     if merged is None or not merged.items:
         raise InputError("is empty: a compose file needs `services:`", files[0][0] if files else None)
     services = merged.get("services")

@@ -15,9 +15,9 @@ def is_null(node: YNode | None) -> bool:
 def seq_items(node: YNode | None) -> list[YNode]:
     if isinstance(node, YSeq):
         return list(node.items)
-    if is_null(node):
+    if node is None or is_null(node):
         return []
-    return [node]  # type: ignore[list-item]
+    return [node]
 
 
 def _kv_map(node: YNode | None) -> YMap | None:
@@ -160,6 +160,7 @@ def _strip(node: YNode) -> YNode:
             return m
         if isinstance(node, YSeq):
             return YSeq(node.line, node.col, items=list(node.items))
+        assert isinstance(node, YScalar)  # a node is a mapping, a list or a scalar
         return YScalar(node.line, node.col, value=node.value, raw=node.raw, quoted=node.quoted)
     return node
 

@@ -431,17 +431,17 @@ class _Reader:
 
     def port(self, node: YNode) -> Port:
         if isinstance(node, YMap):
-            target = node.get("target")
-            if target is None:
+            target_node = node.get("target")
+            if target_node is None:
                 raise self.err(node, "a long-syntax port needs `target`")
             pub = node.get("published")
             ip = node.get("host_ip")
-            proto = node.get("protocol")
+            proto_node = node.get("protocol")
             return Port(
-                self.text(target, "ports.target"),
+                self.text(target_node, "ports.target"),
                 self.text(pub, "ports.published") if pub else None,
                 self.text(ip, "ports.host_ip") if ip else None,
-                self.text(proto, "ports.protocol") if proto else "tcp",
+                self.text(proto_node, "ports.protocol") if proto_node else "tcp",
                 node.line,
                 published_int=isinstance(pub, YScalar) and type(pub.value) is int,
             )
@@ -450,7 +450,8 @@ class _Reader:
         if fault is not None:
             raise self.err(node, fault)
         spec, _, proto = raw.partition("/")
-        host_ip = None
+        host_ip: str | None = None
+        published: str | None
         if spec.startswith("["):
             end = spec.find("]")
             host_ip, spec = spec[1:end], spec[end + 2 :]
@@ -504,15 +505,15 @@ class _Reader:
 
     def mount(self, node: YNode) -> Mount:
         if isinstance(node, YMap):
-            target = node.get("target")
-            source = node.get("source")
-            kind = node.get("type")
+            target_node = node.get("target")
+            source_node = node.get("source")
+            kind_node = node.get("type")
             ro = node.get("read_only")
-            written = self.text(target, "volumes.target") if target else ""
+            written = self.text(target_node, "volumes.target") if target_node else ""
             return Mount(
-                self.text(source, "volumes.source") if source else None,
+                self.text(source_node, "volumes.source") if source_node else None,
                 clean_path(written) if written.startswith("/") else written,
-                self.text(kind, "volumes.type") if kind else "volume",
+                self.text(kind_node, "volumes.type") if kind_node else "volume",
                 isinstance(ro, YScalar) and ro.value is True,
                 node.line,
             )
@@ -530,10 +531,10 @@ class _Reader:
             out = []
             for name, spec in node.items.items():
                 cond, required = None, True
-                if isinstance(spec, YMap) and spec.get("condition") is not None:
-                    cond = self.text(spec.get("condition"), "depends_on.condition")
-                if isinstance(spec, YMap) and isinstance(spec.get("required"), YScalar):
-                    required = spec.get("required").value is not False  # type: ignore[union-attr]
+                if isinstance(spec, YMap) and (condition := spec.get("condition")) is not None:
+                    cond = self.text(condition, "depends_on.condition")
+                if isinstance(spec, YMap) and isinstance(req := spec.get("required"), YScalar):
+                    required = req.value is not False
                 out.append(Dependency(name, cond, node.line_of(name), required=required))
             return out
         return [Dependency(name, None, line) for name, line in self.str_list(node, "depends_on")]
@@ -541,16 +542,16 @@ class _Reader:
     def implicit_depends(self, s: Service, m: YMap) -> None:
         """The dependencies Compose adds when depends_on does not name the service already."""
         found: list[tuple[str, str, int]] = []
-        if m.get("links") is not None:
-            found += [(t.split(":")[0], "links", line) for t, line in self.str_list(m.get("links"), "links")]
+        if (links := m.get("links")) is not None:
+            found += [(t.split(":")[0], "links", line) for t, line in self.str_list(links, "links")]
         for key in NAMESPACE_KEYS:
             node = m.get(key)
             if isinstance(node, YScalar) and node.text.startswith("service:"):
                 found.append((node.text[len("service:") :], key, m.line_of(key)))
-        if m.get("volumes_from") is not None:
+        if (volumes_from := m.get("volumes_from")) is not None:
             found += [
                 (t.split(":")[0], "volumes_from", line)
-                for t, line in self.str_list(m.get("volumes_from"), "volumes_from")
+                for t, line in self.str_list(volumes_from, "volumes_from")
                 if not t.startswith("container:")
             ]
         named = {d.service for d in s.depends_on}
@@ -581,19 +582,19 @@ class _Reader:
         m = self.mapping(node, f"service {name!r}")
         s = Service(name=name, line=line, node=m)
         get = m.get
-        if get("image") is not None:
-            s.image = Scalar(self.text(get("image"), "image"), m.line_of("image"))
-        if get("build") is not None:
-            s.build = self.build(get("build"))
-        if get("container_name") is not None:
-            name = self.text(get("container_name"), "container_name")
+        if (image := get("image")) is not None:
+            s.image = Scalar(self.text(image, "image"), m.line_of("image"))
+        if (build := get("build")) is not None:
+            s.build = self.build(build)
+        if (container_name := get("container_name")) is not None:
+            name = self.text(container_name, "container_name")
             if name != "":  # Compose 2.26 drops an empty container_name (2.40 refuses it)
                 s.container_name = Scalar(name, m.line_of("container_name"))
-        if get("ports") is not None:
-            s.ports = unique_ports([self.port(item) for item in self.seq(get("ports"), "ports").items])
+        if (ports := get("ports")) is not None:
+            s.ports = unique_ports([self.port(item) for item in self.seq(ports, "ports").items])
             s.ports_line = m.line_of("ports")
-        if get("expose") is not None:
-            s.expose = [Scalar(v, line) for v, line in self.str_list(get("expose"), "expose")]
+        if (expose := get("expose")) is not None:
+            s.expose = [Scalar(v, line) for v, line in self.str_list(expose, "expose")]
         nets = get("networks")
         if nets is not None:
             if isinstance(nets, YMap):
@@ -605,32 +606,32 @@ class _Reader:
                             s.aliases.append(NetworkAlias(alias, k, line))
             else:
                 s.networks = {v: line for v, line in self.str_list(nets, "networks")}
-        if get("environment") is not None:
-            s.environment = self.env(get("environment"), self.rel)
-        if get("env_file") is not None:
-            s.env_files = self.env_files(get("env_file"))
-        if get("depends_on") is not None:
-            s.depends_on = self.depends(get("depends_on"))
+        if (environment := get("environment")) is not None:
+            s.environment = self.env(environment, self.rel)
+        if (env_file := get("env_file")) is not None:
+            s.env_files = self.env_files(env_file)
+        if (depends_on := get("depends_on")) is not None:
+            s.depends_on = self.depends(depends_on)
             s.depends_on_line = m.line_of("depends_on")
         self.implicit_depends(s, m)
         deploy = get("deploy")
         if deploy is not None:
             d = self.mapping(deploy, "deploy")
-            if d.get("replicas") is not None:
-                s.replicas = Scalar(d.get("replicas").plain(), d.line_of("replicas"))
-        if get("scale") is not None:
-            s.scale = Scalar(get("scale").plain(), m.line_of("scale"))
-        if get("volumes") is not None:
-            s.volumes = [self.mount(v) for v in self.seq(get("volumes"), "volumes").items]
+            if (replicas := d.get("replicas")) is not None:
+                s.replicas = Scalar(replicas.plain(), d.line_of("replicas"))
+        if (scale := get("scale")) is not None:
+            s.scale = Scalar(scale.plain(), m.line_of("scale"))
+        if (volumes := get("volumes")) is not None:
+            s.volumes = [self.mount(v) for v in self.seq(volumes, "volumes").items]
         s.healthcheck = get("healthcheck")
-        if get("command") is not None:
-            s.command = self.scalar(get("command"), "command")
-        if get("entrypoint") is not None:
-            s.entrypoint = self.scalar(get("entrypoint"), "entrypoint")
-        if get("profiles") is not None:
-            s.profiles = [v for v, _ in self.str_list(get("profiles"), "profiles")]
-        if get("configs") is not None:
-            for item in self.seq(get("configs"), "configs").items:
+        if (command := get("command")) is not None:
+            s.command = self.scalar(command, "command")
+        if (entrypoint := get("entrypoint")) is not None:
+            s.entrypoint = self.scalar(entrypoint, "entrypoint")
+        if (profiles := get("profiles")) is not None:
+            s.profiles = [v for v, _ in self.str_list(profiles, "profiles")]
+        if (configs := get("configs")) is not None:
+            for item in self.seq(configs, "configs").items:
                 if isinstance(item, YMap):
                     src = item.get("source")
                     if src is None:
@@ -682,8 +683,8 @@ def _model(rel: str, node: YNode, comments: list[Comment]) -> ComposeModel:
         for key, spec in nets.items.items():
             name, external, internal = key, False, None
             if isinstance(spec, YMap):
-                if spec.get("name") is not None:
-                    name = r.text(spec.get("name"), "networks.name")
+                if (name_node := spec.get("name")) is not None:
+                    name = r.text(name_node, "networks.name")
                 ext = spec.get("external")
                 external = (isinstance(ext, YScalar) and ext.value is True) or isinstance(ext, YMap)
                 inner = spec.get("internal")
@@ -700,11 +701,11 @@ def _model(rel: str, node: YNode, comments: list[Comment]) -> ComposeModel:
         for key, spec in cfgs.items.items():
             c = ConfigDef(key, cfgs.line_of(key))
             if isinstance(spec, YMap):
-                if spec.get("file") is not None:
-                    c.file = r.text(spec.get("file"), "configs.file")
-                if spec.get("content") is not None:
-                    c.content = r.text(spec.get("content"), "configs.content")
-                    c.content_line = spec.get("content").line
+                if (file := spec.get("file")) is not None:
+                    c.file = r.text(file, "configs.file")
+                if (content := spec.get("content")) is not None:
+                    c.content = r.text(content, "configs.content")
+                    c.content_line = content.line
             model.configs[key] = c
     return model
 
@@ -717,14 +718,15 @@ def _refusals(model: ComposeModel) -> list[InputError]:
     def refuse_project(msg: str, line: int) -> None:
         out.append(InputError(msg, file_of(line, model.rel), line))
 
-    declared_secrets = model.root.get("secrets")
-    declared_secrets = declared_secrets.items if isinstance(declared_secrets, YMap) else {}
+    secrets = model.root.get("secrets")
+    declared_secrets = secrets.items if isinstance(secrets, YMap) else {}
     for s in model.services.values():
         if (s.image is None or s.image.value == "") and s.build is None:
             refuse_project(f'service "{s.name}" has neither an image nor a build context specified', s.line)
         scale = s.scale.value if s.scale is not None and isinstance(s.scale.value, int) else None
         replicas = s.replicas.value if s.replicas is not None and isinstance(s.replicas.value, int) else None
         if scale is not None and replicas is not None and scale != replicas:
+            assert s.scale is not None  # scale is its value
             refuse_project(
                 f"services.{s.name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid "
                 "compose project",
@@ -732,6 +734,7 @@ def _refusals(model: ComposeModel) -> list[InputError]:
             )
         elif s.container_name is not None and max(scale or 0, replicas or 0) > 1:
             key, where = ("deploy.replicas", s.replicas) if replicas is not None else ("scale", s.scale)
+            assert where is not None  # replicas or scale is set (more than 1)
             refuse_project(
                 f"services.{key}: can't set container_name and {s.name} as container name must be unique: "
                 "invalid compose project",
@@ -858,11 +861,14 @@ def go_duration_fault(text: str) -> str | None:
         return f'time: invalid duration "{text}"'
     while s:
         m = re.match(r"(\d*)(\.\d*)?", s)
+        assert m is not None  # every part of the pattern may be empty: it always matches
         digits = (m.group(1) or "") + (m.group(2) or "").lstrip(".")
         if not digits:
             return f'time: invalid duration "{text}"'
         s = s[m.end() :]
-        unit = re.match(r"[^0-9.]*", s).group()  # type: ignore[union-attr]
+        unit_match = re.match(r"[^0-9.]*", s)
+        assert unit_match is not None  # it may match nothing: it always matches
+        unit = unit_match.group()
         if not unit:
             return f'time: missing unit in duration "{text}"'
         if unit not in _UNITS:
@@ -884,7 +890,7 @@ def _at(node: YNode | None, path: str) -> YNode | None:
 
 def _decoding_faults(s: Service) -> list[tuple[str, YNode]]:
     """Values Compose refuses when it decodes the project (durations, sizes, CPUs), in its words."""
-    out = []
+    out: list[tuple[str, YNode]] = []
     where = f"services[{s.name}]"
     for path in DURATIONS + SIZES + CPUS:
         node = _at(s.node, path)

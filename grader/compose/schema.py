@@ -51,7 +51,8 @@ def _type_of(node: YNode) -> tuple[str, Any]:
         return "object", None
     if isinstance(node, YSeq):
         return "array", None
-    v = yaml12(node)  # type: ignore[arg-type]
+    assert isinstance(node, YScalar)  # a node is a mapping, a list or a scalar
+    v = yaml12(node)
     if v is None:
         return "null", v
     if isinstance(v, bool):
@@ -162,7 +163,8 @@ def _plain12(node: YNode) -> Any:
         return {k: _plain12(v) for k, v in node.items.items()}
     if isinstance(node, YSeq):
         return [_plain12(i) for i in node.items]
-    return yaml12(node)  # type: ignore[arg-type]
+    assert isinstance(node, YScalar)  # a node is a mapping, a list or a scalar
+    return yaml12(node)
 
 
 def validate(node: YNode, rel: str) -> None:

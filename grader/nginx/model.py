@@ -32,7 +32,7 @@ class Directive:
     name: str
     args: list[str]
     file: str
-    line: int
+    line: int | None  # None: a line of the image's own file that nothing in the submission keeps
     block: list[Directive] | None = None
     parent: Directive | None = field(default=None, repr=False)
     origin: str | None = None  # the image's own file it comes from (file/line then say who keeps it)
@@ -55,7 +55,7 @@ class UpstreamServer:
     port: int | None
     params: list[str]
     file: str
-    line: int
+    line: int | None  # None: a line of the image's own file that nothing in the submission keeps
 
     @property
     def resolve(self) -> bool:
@@ -319,7 +319,8 @@ class NginxConfig:
                 return Resolution("once", t.upstream.name)
             resolver = self.resolver_at(t.upstream.directive)
         elif t.has_variables:
-            resolver = self.resolver_at(route.location)  # type: ignore[union-attr]
+            assert route is not None  # t is its target
+            resolver = self.resolver_at(route.location)
         else:
             return Resolution("once", t.host)
         valid = None

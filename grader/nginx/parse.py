@@ -261,7 +261,7 @@ class _Parser:
             line = st["line"] if image is None else image[1]
             if name == "#":
                 if image is None:
-                    self.comments.append((rel, line, st.get("comment", "").strip()))
+                    self.comments.append((rel, st["line"], st.get("comment", "").strip()))
                 continue
             # The image's own files are checked where they are included too: its default.conf
             # holds a `server`, which a main file that includes conf.d outside http cannot take.

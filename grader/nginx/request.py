@@ -1079,9 +1079,9 @@ def client_matches(rule: str, from_inside: bool) -> bool | None:
         return None
     if from_inside:
         return ipaddress.ip_address("127.0.0.1") in net if net.version == 4 else False
-    if net.version == 6 or net.is_loopback:
+    if isinstance(net, ipaddress.IPv6Network) or net.is_loopback:
         return False  # the gateway is an IPv4 address of a bridge
-    pools = [ipaddress.ip_network(p) for p in DOCKER_POOLS]
+    pools = [ipaddress.IPv4Network(p) for p in DOCKER_POOLS]
     if all(p.subnet_of(net) for p in pools):
         return True
     if not any(net.overlaps(p) for p in pools):

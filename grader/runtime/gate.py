@@ -16,7 +16,7 @@ with its file and line, or ComposeRefusedError with Compose's own words.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from grader.errors import InputError, OutsideRootError
@@ -28,7 +28,7 @@ from grader.runtime.safety import Hazard, UnsafeSubmissionError, check_safety
 from grader.workspace import Workspace
 
 
-def _unread(ws: Workspace, problems: list[InputError]) -> UnsafeSubmissionError:
+def _unread(ws: Workspace, problems: Sequence[InputError]) -> UnsafeSubmissionError:
     return UnsafeSubmissionError(
         [
             Hazard("unread_file", e.file or ws.compose_rel or "", e.line or 1, {"problem": e.message}, ALLOW_TEXT)

@@ -194,7 +194,7 @@ class Gate:
         return found
 
     def service(self, name: str, s: YMap) -> Iterator[Hazard]:
-        if isinstance(s.get("privileged"), YScalar) and s.get("privileged").value is True:
+        if isinstance(privileged := s.get("privileged"), YScalar) and privileged.value is True:
             yield self.hazard("privileged", s.line_of("privileged"), service=name)
         for key in HOST_NAMESPACE_KEYS:
             value = _text(s.get(key))
@@ -255,12 +255,12 @@ class Gate:
         if df and (why := self.outside(df, ctx_rel)):
             yield self.hazard("dockerfile", node.line_of("dockerfile"), service=service, path=df, why=why)
         extra = node.get("additional_contexts")
-        extra_items = extra.items.items() if isinstance(extra, YMap) else []
-        for key, value in extra_items:
-            path = _text(value) or ""
-            if "://" in path or path.startswith("docker-image:") or (why := self.outside(path)):
-                yield self.hazard("extra_context", extra.line_of(key), service=service, key=key, path=path)
-        if isinstance(node.get("privileged"), YScalar) and node.get("privileged").value is True:
+        if isinstance(extra, YMap):
+            for key, value in extra.items.items():
+                path = _text(value) or ""
+                if "://" in path or path.startswith("docker-image:") or (why := self.outside(path)):
+                    yield self.hazard("extra_context", extra.line_of(key), service=service, key=key, path=path)
+        if isinstance(privileged := node.get("privileged"), YScalar) and privileged.value is True:
             yield self.hazard("build_privileged", node.line_of("privileged"), service=service)
         if _text(node.get("network")) == "host":
             yield self.hazard("build_network", node.line_of("network"), service=service)
@@ -282,7 +282,9 @@ class Gate:
         if isinstance(volumes, YMap):
             for key, spec in volumes.items.items():
                 opts = spec.get("driver_opts") if isinstance(spec, YMap) else None
-                device = _text(opts.get("device")) if isinstance(opts, YMap) else None
+                if not isinstance(opts, YMap):
+                    continue
+                device = _text(opts.get("device"))
                 if device and (why := self.outside(device)):
                     yield self.hazard("volume_device", opts.line_of("device"), key=key, path=device, why=why)
 

@@ -117,8 +117,9 @@ class Stack:
         self.compose = compose
         self.run_id = run_id
         self.progress = progress or Progress()
-        self.model = ws.compose
-        assert self.model is not None
+        model = ws.compose
+        assert model is not None  # the runtime runs only a project whose compose file loaded
+        self.model = model
         self.backend = ws.roles.get("backend")
         self.frontend = ws.roles.get("frontend")
         self.client: Client | None = None  # set once the frontend's port is known (runtime.api)

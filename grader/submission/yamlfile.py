@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import yaml
 
@@ -52,6 +52,10 @@ class Line(int):
         return (Line, (int(self), self.file))
 
 
+@overload
+def file_of(line: int | None, default: str) -> str: ...
+@overload
+def file_of(line: int | None, default: str | None) -> str | None: ...
 def file_of(line: int | None, default: str | None) -> str | None:
     """The file a line was read from when it is a Line that knows it, else `default`."""
     return getattr(line, "file", None) or default
@@ -309,7 +313,7 @@ def load_yaml_documents(text: str, rel: str) -> list[YamlDocument]:
     Comments are given with the first document."""
     _check_shape(text, rel)
     try:
-        nodes = list(yaml.compose_all(text, Loader=LOADER))
+        nodes: list[yaml.Node | None] = list(yaml.compose_all(text, Loader=LOADER))
     except yaml.YAMLError as e:
         raise _yaml_error(e, rel) from None
     out = []
