@@ -124,14 +124,14 @@ COMMON_MESSAGES = {
         en="`location {location}` serves {path}, and its `try_files` ({try_where}) ends in {fallback}, a file it "
         "serves instead of answering 404: `error_page` never sends the request to `{named}`, so the API never "
         "reaches the backend.",
-        ko="`location {location}`{이} {path}{를} 처리하는데, `try_files`({try_where})의 마지막 {fallback}{이} "
-        "404 대신 파일로 응답합니다. 그래서 `error_page`{가} 요청을 `{named}`{로} 보내지 않고, API 요청이 "
-        "백엔드로 가지 않습니다.",
+        ko="`location {location}`{이} {path}{를} 처리하는데, `try_files`({try_where})의 마지막 "
+        "항목인 {fallback} 파일을 404 응답 대신 보냅니다. 그래서 `error_page`{가} 요청을 "
+        "`{named}`{로} 보내는 일이 없고, API 요청이 백엔드에 닿지 않습니다.",
         fix=Text(
             en="Give the API a location of its own: `location /api/ {{ ... }}` with what `{named}` holds (its "
             "proxy_pass), so the request is proxied before try_files runs.",
-            ko="API에 따로 location을 주세요: `{named}`{이} 가진 내용(proxy_pass)을 `location /api/ {{ ... }}`에 "
-            "두면 `try_files`보다 먼저 프록시됩니다.",
+            ko="API만 처리하는 location을 따로 두세요. `{named}`에 있는 내용(proxy_pass)을 "
+            "`location /api/ {{ ... }}`에 넣으면 `try_files`가 실행되기 전에 요청이 프록시됩니다.",
         ),
         params=("fallback", "location", "named", "path", "try_where"),
     ),
@@ -167,7 +167,7 @@ COMMON_MESSAGES = {
     ),
     "blocked_frontend_image": Message(
         en="Not checked: the frontend's image does not build, so its nginx config never gets into it (see {code}).",
-        ko="검사하지 않음: 프론트엔드 이미지가 빌드되지 않아 nginx 설정이 이미지에 들어가지 않습니다 ({code} 참고).",
+        ko="검사하지 않음: 프론트엔드 이미지가 빌드되지 않아 nginx 설정이 이미지에 들어가지 못합니다 ({code} 참고).",
         params=("code",),
     ),
     "config_not_built": Message(
@@ -186,13 +186,13 @@ COMMON_MESSAGES = {
         "only the files that includes (the image's nginx.conf includes /etc/nginx/conf.d/*.conf). So "
         "no server nginx loads serves {path}.",
         ko="{how}{이} {file}{을} {target}에 두는데, nginx는 이 파일을 읽지 않습니다. nginx는 {main}에서 "
-        "시작해 거기서 include하는 파일만 읽습니다(이미지의 nginx.conf는 /etc/nginx/conf.d/*.conf를 "
-        "include합니다). 그래서 nginx가 읽는 server 중에 {path}{를} 처리하는 것이 없습니다.",
+        "시작해 그 파일이 include하는 파일만 읽습니다(이미지의 nginx.conf는 /etc/nginx/conf.d/*.conf를 "
+        "include합니다). 그래서 nginx가 불러오는 server 블록 중에 {path}{를} 처리하는 것이 없습니다.",
         fix=Text(
             en="Put {file} at /etc/nginx/conf.d/default.conf (a name ending .conf in /etc/nginx/conf.d/), "
             "which the image's nginx.conf includes.",
-            ko="{file}{을} 이미지의 nginx.conf가 include하는 /etc/nginx/conf.d/default.conf(/etc/nginx/conf.d/ "
-            "안의 .conf 파일)에 두세요.",
+            ko="{file}{을} /etc/nginx/conf.d/default.conf에 두세요(/etc/nginx/conf.d/ 안에서 이름이 .conf로 "
+            "끝나면 됩니다). 이미지의 nginx.conf가 이 파일을 include합니다.",
         ),
         params=("how", "file", "target", "main", "path"),
     ),

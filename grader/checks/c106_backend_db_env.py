@@ -65,7 +65,7 @@ backend:
         "empty": Message(
             en="Service {service} gets {name} with an empty value ({written}): the app has no database "
             "to open, and every request that needs one fails.",
-            ko="{service} 서비스가 {name}{을} 빈 값으로 받습니다({written}). 앱이 열 데이터베이스가 없어 "
+            ko="{service} 서비스가 {name}{을} 빈 값으로 받습니다({written}). 앱이 열 데이터베이스가 없으므로 "
             "데이터베이스가 필요한 요청은 모두 실패합니다.",
             fix=Text(
                 en="Give {name} a value, e.g. `{name}=/data/contoso.db`.",
@@ -78,9 +78,9 @@ backend:
             "where it is set to nothing, and `${{{variable}?…}}` stops Compose only when {variable} is unset, "
             "not when it is empty. The app has no database to open, and every request that needs one fails.",
             ko="{service} 서비스가 {name}{을} 빈 값으로 받습니다. `{written}`{은} {variable}{을} {where}에서 "
-            "가져오는데 거기서 값이 비어 있습니다. `${{{variable}?…}}`{은} {variable}{이} 없을 때만 Compose를 "
-            "멈추고 비어 있을 때는 멈추지 않습니다. 앱이 열 데이터베이스가 없어 데이터베이스가 필요한 요청은 "
-            "모두 실패합니다.",
+            "가져오는데, 거기에는 빈 값으로 설정되어 있습니다. `${{{variable}?…}}`{은} {variable}{이} 설정되지 "
+            "않았을 때만 Compose를 멈추고, 빈 값일 때는 멈추지 않습니다. 앱이 열 데이터베이스가 없으므로 "
+            "데이터베이스가 필요한 요청은 모두 실패합니다.",
             fix=Text(
                 en="Give {variable} a value at {where} (`{variable}=/data/contoso.db`); with `:?` instead of "
                 "`?` (`${{{variable}:?…}}`) Compose also refuses an empty value.",

@@ -124,13 +124,13 @@ backend:
         "tmpfs": Message(
             en="The database {path} ({what}) is on {target}, a tmpfs: memory of each container's own, so "
             "every replica has its own data, and loses it when it restarts.",
-            ko="데이터베이스 {path}({what}){가} `tmpfs`인 {target}에 있습니다. 컨테이너마다 따로 가진 메모리라서 "
-            "복제본마다 데이터가 따로 있고, 다시 시작하면 사라집니다.",
+            ko="데이터베이스 {path}({what}){가} `tmpfs`인 {target}에 있습니다. `tmpfs`는 컨테이너마다 따로 "
+            "있는 메모리라서 복제본마다 데이터가 따로 생기고, 컨테이너가 다시 시작하면 데이터가 사라집니다.",
             fix=Text(
                 en="Mount a named volume at {target} instead of the tmpfs: `volumes: [backend-data:{target}]` on "
                 "{service}, `backend-data:` under top-level `volumes:`.",
-                ko="`tmpfs` 대신 {target}에 named volume을 마운트하세요: {service}에 "
-                "`volumes: [backend-data:{target}]`, 최상위 `volumes:`에 `backend-data:`.",
+                ko="`tmpfs` 대신 {target}에 named volume을 마운트하세요. {service} 서비스에 "
+                "`volumes: [backend-data:{target}]`{를}, 최상위 `volumes:`에 `backend-data:`{를} 추가합니다.",
             ),
             params=("path", "service", "target", "what"),
             extra=("folder",),

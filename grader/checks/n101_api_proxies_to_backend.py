@@ -84,13 +84,13 @@ location /api/ {
             en="/api goes to {host}, the name Compose gives one replica of {backend} (number {number}): Docker's "
             "DNS answers it with that one container only, so the other replicas get no request, and the API "
             "breaks when that replica is removed.",
-            ko="/api가 Compose가 {backend}의 복제본 하나(번호 {number})에 붙이는 이름 {host}{로} 전달됩니다. "
-            "Docker DNS는 이 이름에 그 컨테이너 하나로만 답하므로 다른 복제본은 요청을 받지 못하고, 그 "
-            "복제본이 없어지면 API가 멈춥니다.",
+            ko="/api가 {host}{로} 전달되는데, 이 이름은 Compose가 {backend}의 복제본 하나({number}번)에 "
+            "붙인 이름입니다. Docker DNS는 이 이름을 그 컨테이너 하나의 주소로만 알려 주므로 다른 복제본은 "
+            "요청을 받지 못하고, 그 복제본이 없어지면 API가 동작하지 않습니다.",
             fix=Text(
                 en="Use the service name, which Docker's DNS answers with every replica: "
                 "`set $backend http://{backend}{port};` then `proxy_pass $backend;`.",
-                ko="Docker DNS가 모든 복제본으로 답하는 서비스 이름을 쓰세요: "
+                ko="Docker DNS가 모든 복제본의 주소를 알려 주는 서비스 이름을 쓰세요. 예: "
                 "`set $backend http://{backend}{port};` 다음에 `proxy_pass $backend;`.",
             ),
             params=("backend", "host", "number", "port"),

@@ -134,12 +134,14 @@ location /api/ {
             en="`{balance};` in upstream {upstream} sends every request from one client address to the same "
             "replica, and through Docker's published port every request nginx gets comes from one address "
             "(the network's gateway): one replica gets all of them, and the others, new ones included, none.",
-            ko="upstream {upstream}의 `{balance};`{는} 한 클라이언트 주소의 요청을 모두 같은 복제본으로 "
-            "보냅니다. Docker가 게시한 포트로 들어온 요청은 nginx에게 모두 한 주소(네트워크의 게이트웨이)에서 "
-            "온 것으로 보이므로, 복제본 하나가 요청을 모두 받고 새 복제본을 비롯한 나머지는 하나도 받지 못합니다.",
+            ko="upstream {upstream}의 `{balance};`{는} 한 클라이언트 주소에서 온 요청을 모두 같은 복제본으로 "
+            "보냅니다. 그런데 Docker가 게시한 포트를 거치면 nginx가 받는 요청은 모두 한 주소(네트워크의 "
+            "게이트웨이)에서 옵니다. 그래서 복제본 하나가 요청을 모두 받고, 새로 생긴 복제본을 포함한 "
+            "나머지는 하나도 받지 못합니다.",
             fix=Text(
                 en="Delete `{balance};` so nginx takes the replicas in turn (round robin), or use `least_conn;`.",
-                ko="`{balance};`{를} 지워 nginx가 복제본을 돌아가며 쓰게(라운드 로빈) 하거나 `least_conn;`을 쓰세요.",
+                ko="`{balance};`{를} 지워서 nginx가 복제본에 차례로 요청을 보내게(라운드 로빈) 하거나, "
+                "`least_conn;`을 쓰세요.",
             ),
             params=("balance", "upstream"),
         ),

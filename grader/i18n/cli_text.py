@@ -453,12 +453,13 @@ _ERRORS_KO = [
     (
         r"(.+) makes (\S+) nginx's main config \((\S+)\), where (.+) \((\S+)\): nginx refuses to start\. Server "
         r"blocks belong in (\S+), which the main config includes inside `http`\.",
-        r"\1 때문에 \2이 nginx의 메인 설정으로 쓰이는데(\3), 메인 설정에서는 `\4`(\5) 오류가 나서 nginx가 "
-        r"시작하지 않습니다. server 블록은 메인 설정이 `http` 안에서 include하는 \6에 두어야 합니다.",
+        r"\1 때문에 nginx가 \3에 있는 \2을 메인 설정으로 읽습니다. 그런데 메인 설정으로 읽으면 \5에서 "
+        r"`\4` 오류가 나서 nginx가 시작하지 않습니다. server 블록은 메인 설정이 `http` 블록 안에서 "
+        r"include하는 \6에 두어야 합니다.",
     ),
     (
         r"(.+) starts nginx with (\S+), which is not in the image: nginx refuses to start",
-        r"\1이 nginx를 \2 파일로 시작하는데, 이미지에 그 파일이 없어 nginx가 시작하지 않습니다.",
+        r"\1이 nginx에 설정 파일 \2을 지정하는데, 이미지에 그 파일이 없어서 nginx가 시작하지 않습니다.",
     ),
     (r"nginx refuses to start: (.+)", r"nginx가 이 설정으로는 시작하지 않습니다. nginx의 메시지: `\1`"),
     (
@@ -474,7 +475,8 @@ _ERRORS_KO = [
     (r"includes nest deeper than (\S+) files", r"include가 파일 \1개보다 깊게 중첩되어 있습니다."),
     (
         r"include (\S+) matches no file the image has there: nginx goes on without it",
-        r"include \1에 맞는 파일이 이미지의 그 자리에 없습니다. nginx는 그 include 없이 시작합니다.",
+        r"`include \1`에 맞는 파일이 이미지의 그 위치에 없습니다. nginx는 이 include를 건너뛰고 그대로 "
+        r"시작합니다.",
     ),
     (r"no compose file", "compose 파일이 없습니다."),
     (r"no nginx config", "nginx 설정이 없습니다."),

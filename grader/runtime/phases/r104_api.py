@@ -51,11 +51,11 @@ TEXTS = CheckTexts(
             en="The frontend's container is {state}, so Docker publishes no port for it: nginx exits at "
             "start. Its log says: {said}",
             ko="프론트엔드 컨테이너가 {state} 상태라서 Docker가 포트를 게시하지 않습니다. nginx가 시작하자마자 "
-            "종료합니다. 로그의 내용: {said}",
+            "종료하기 때문입니다. 로그에는 이렇게 나옵니다: {said}",
             fix=Text(
                 en="Run `docker compose logs frontend` and correct what nginx names; `nginx -t` in the "
                 "image checks the config before you start it.",
-                ko="`docker compose logs frontend`{로} 로그를 보고 nginx가 가리키는 곳을 고치세요. 이미지 "
+                ko="`docker compose logs frontend`{로} 로그를 보고 nginx가 알려 주는 문제를 고치세요. 이미지 "
                 "안에서 `nginx -t`{를} 실행하면 시작하기 전에 설정을 확인할 수 있습니다.",
             ),
             params=("said", "state"),
@@ -63,7 +63,7 @@ TEXTS = CheckTexts(
         "empty_setting": Message(
             en="{request} answered {status}: the backend gets {name} with an empty value, so the app has no "
             "database to open.",
-            ko="{request} 요청이 {status}{로} 응답했습니다. 백엔드가 {name}{을} 빈 값으로 받아 앱이 열 "
+            ko="{request} 요청이 {status}{로} 응답했습니다. 백엔드가 {name}{을} 빈 값으로 받아서 앱이 열 "
             "데이터베이스가 없습니다.",
             fix=Text(
                 en="Give {name} a value (see C106), e.g. `{name}=/data/contoso.db`.",
