@@ -267,6 +267,18 @@ def test_actionlint_passes_the_action_and_the_example_workflows(tmp_path: Path) 
     assert p.returncode == 0, p.stdout + p.stderr
 
 
+def test_actionlint_passes_the_documentation_workflow(tmp_path: Path) -> None:
+    """The workflow that builds the site strict and publishes it where the reports link."""
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    shutil.copy(REPO / ".github" / "workflows" / "docs.yml", repo / ".github" / "workflows" / "docs.yml")
+    p = actionlint(repo)
+    assert p.returncode == 0, p.stdout + p.stderr
+    text = (REPO / ".github" / "workflows" / "docs.yml").read_text()
+    assert "mkdocs build --strict" in text and "actions/deploy-pages@" in text
+
+
 def test_actionlint_does_say_no(tmp_path: Path) -> None:
     """The same set-up finds an input action.yml lacks, a script shellcheck warns of and an
     expression naming no context: the test above could fail."""
