@@ -82,6 +82,7 @@ FIXTURES: dict[str, list[tuple[str, str, str]]] = {
 def edit(path: Path, old: str, new: str) -> None:
     """Replace `old` by `new` once; with `old` empty, a file that is not there is made."""
     if not old and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(new)
         return
     text = path.read_text()

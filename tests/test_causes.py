@@ -144,6 +144,26 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], tuple[str, str], tuple[str, i
         ["`try_files` (frontend/nginx.conf:13) ends in /index.html", "never sends the request to `@api`"],
         ["location /api/"],
     ),
+    "an include of a file the Dockerfile never copies": (
+        [
+            (NGINX, "    location / {", "    include /etc/nginx/snippets/extra.conf;\n\n    location / {"),
+            ("frontend/snippets/extra.conf", "", "add_header X-Extra 1;\n"),
+        ],
+        ("nginx.api-location", "error"),
+        (NGINX, 10),
+        ['open() "/etc/nginx/snippets/extra.conf" failed'],
+        [],
+    ),
+    "a glob include that matches nothing in the image": (
+        [
+            (NGINX, "    location / {", "    include /etc/nginx/snippets/*.conf;\n\n    location / {"),
+            ("frontend/snippets/extra.conf", "", "add_header X-Extra 1;\n"),
+        ],
+        None,
+        None,
+        [],
+        [],
+    ),
     "a tmpfs at the database's folder": (
         [
             (

@@ -150,6 +150,10 @@ LAYERS: dict[str, list[tuple[str, str, str]]] = {
             "        proxy_pass http://backend_pool;",
         ),
     ],
+    "include of a file never copied": [
+        (NGINX, "    location / {", "    include /etc/nginx/snippets/extra.conf;\n\n    location / {"),
+        ("frontend/snippets/extra.conf", "", "add_header X-Extra 1;\n"),
+    ],
     "glob include matching nothing": [
         (NGINX, "    location / {", "    include /etc/nginx/snippets/*.conf;\n\n    location / {")
     ],
