@@ -201,6 +201,16 @@ COMMON_MESSAGES = {
         ko="검사하지 않음: API를 프록시하는 nginx location이 없습니다 ({code} 참고).",
         params=("code",),
     ),
+    "follows_load_spread": Message(
+        en="Not judged: this follows from R106. `{balance};` sends every request to the one replica the "
+        "gateway's address picks, so whether a new or restarted replica gets requests depends on the address "
+        "Docker gives the network, not on the files. Fix R106 and this phase is checked.",
+        ko="판정하지 않음: R106에서 이어지는 문제입니다. `{balance};`{는} 게이트웨이 주소가 고르는 복제본 "
+        "하나로 요청을 모두 보내므로, 새 복제본이나 재시작한 복제본이 요청을 받는지는 파일이 아니라 "
+        "Docker가 네트워크에 주는 주소에 달려 있습니다. R106을 고치면 이 단계도 확인합니다.",
+        params=("balance",),
+        extra=("blocked_by",),
+    ),
     "skipped_after": Message(
         en="Not run: {phase} did not pass.",
         ko="실행하지 않음: {phase}{가} 통과하지 못했습니다.",

@@ -46,15 +46,15 @@ FORETELLS = {
 }
 # Checks only some of whose findings foretell a runtime outcome: (phase, words of those findings).
 # N101 also fails a name that still reaches one replica (a container_name): the API answers then.
-# N102: its finding about balancing by the client's address foretells the spread (which replica
-# the one gateway address hashes to, a new one or not, is chance); the others, the scale-up.
+# N102: every finding foretells the scale-up (with balancing by the client's address it says it
+# follows from R106); that one also foretells the spread.
 ONE_CLIENT = "sends every request from one client address"
 FORETELLS_WHEN: dict[str, list[tuple[str, Callable[[str], bool]]]] = {
     "nginx.api-proxies-to-backend": [
         ("runtime.api", lambda m: "Docker's DNS does not answer" in m or "not a service of the compose" in m)
     ],
     "nginx.dynamic-backend-resolution": [
-        ("runtime.scale-up", lambda m: ONE_CLIENT not in m),
+        ("runtime.scale-up", lambda m: True),
         ("runtime.load-spread", lambda m: ONE_CLIENT in m),
     ],
     # C106: an empty database setting makes the backend answer 500.
@@ -260,15 +260,11 @@ def disagreements(name: str, report: dict) -> tuple[int, list[str]]:
             return any(p == phase and says(r["message"]) for p, says in FORETELLS_WHEN[r["check"]])
         return True
 
-    # With balancing by the client's address, whether a new replica is the one the gateway's
-    # address hashes to is chance: the scale-up's outcome foretells nothing either way.
-    n102 = by.get("nginx.dynamic-backend-resolution", {})
-    chance = {"runtime.scale-up"} if n102.get("status") == "fail" and ONE_CLIENT in n102.get("message", "") else set()
     compared, out = 0, []
     for phase, checks in phases.items():
         runtime = by.get(phase)
-        if runtime is None or runtime["status"] == "skip" or phase in chance:
-            continue  # an earlier phase failed, or the outcome is chance: nothing to compare
+        if runtime is None or runtime["status"] == "skip":
+            continue  # an earlier phase failed: nothing to compare
         statics = [by[c] for c in checks if c in by]
         static_fails = [s for s in statics if foretells_failure(s, phase)]
         compared += 1

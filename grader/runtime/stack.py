@@ -15,7 +15,7 @@ from typing import Any
 
 from grader import interrupt
 from grader.errors import Interrupted
-from grader.nginx.model import DOCKER_DNS_TTL, LONGEST_VALID, Resolution
+from grader.nginx.model import DOCKER_DNS_TTL, LONGEST_VALID, Directive, Resolution, by_client_address
 from grader.results import Finding, Status
 from grader.rubric import DEFAULT_API_PATH
 from grader.runtime.compose_cli import CommandResult, ComposeProject
@@ -151,6 +151,28 @@ class Stack:
     def passed(self, slug: str) -> bool:
         o = self.outcomes.get(slug)
         return o is not None and all(f.status in (Status.PASS, Status.WARN) for f in o.findings)
+
+    def balanced_by_client(self) -> Directive | None:
+        """The API's upstream's `ip_hash` (or `hash $remote_addr`): nginx sees one client, the
+        gateway, so one replica gets every request (R106 fails at that line), and whether a new or
+        restarted replica is that one depends on the network's address, not on the files: R107 and
+        R109 then say that they follow from R106 instead of judging."""
+        route = self.ws.api_route
+        target = route.target if route is not None else None
+        if target is None or target.upstream is None:
+            return None
+        return by_client_address(target.upstream.directive)
+
+    def follows_load_spread(self) -> Finding | None:
+        """The not-judged finding of R107 and R109 when the API's upstream balances by the client's
+        address (balanced_by_client), at that directive; None otherwise."""
+        node = self.balanced_by_client()
+        if node is None:
+            return None
+        balance = " ".join([node.name, *node.args])
+        return Finding(
+            Status.BLOCKED, "follows_load_spread", {"balance": balance, "blocked_by": "R106"}, node.file, node.line
+        )
 
     def stale_addresses(self) -> bool:
         """Whether scale-up showed that nginx keeps the backend addresses it found earlier: then

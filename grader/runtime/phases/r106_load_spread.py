@@ -103,13 +103,9 @@ def run(stack: Stack) -> PhaseOutcome:
             Status.FAIL, "fail", replica=name, share=f"{share:.0%}", floor=f"{floor:.0%}", requests=sent
         )
         # Balancing by the client's address is the cause: nginx sees one client, the gateway.
-        target = stack.ws.api_route.target if stack.ws.api_route is not None else None
-        if target is not None and target.upstream is not None:
-            from grader.nginx.model import by_client_address
-
-            node = by_client_address(target.upstream.directive)
-            if node is not None:
-                finding.file, finding.line = node.file, node.line
+        node = stack.balanced_by_client()
+        if node is not None:
+            finding.file, finding.line = node.file, node.line
         return PhaseOutcome([finding], details)
     return PhaseOutcome(
         [

@@ -121,6 +121,9 @@ def run(stack: Stack) -> PhaseOutcome:
     if not ok:
         return PhaseOutcome([stack.at_compose(Status.FAIL, "not_ready", count=count)], stack.replica_details(replicas))
     new = [r for r in replicas if r.id not in before]
+    # Scaled up all the same (later phases start from here), but not judged: see follows_load_spread.
+    if (follows := stack.follows_load_spread()) is not None:
+        return PhaseOutcome([follows], stack.replica_details(replicas))
     wait = stack.traffic_wait(count)
     counts, sent, took = stack.until_served([r.id for r in new], wait)
     details = [

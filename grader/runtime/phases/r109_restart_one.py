@@ -103,6 +103,8 @@ TEXTS = CheckTexts(
 
 
 def run(stack: Stack) -> PhaseOutcome:
+    if (follows := stack.follows_load_spread()) is not None:
+        return PhaseOutcome([follows])
     if stack.stale_addresses():
         host = stack.resolution.host or "backend"
         return PhaseOutcome([stack.at_route(Status.BLOCKED, "follows_scale_up", host=host, blocked_by="R107")])
