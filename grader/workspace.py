@@ -78,7 +78,7 @@ class Workspace:
         """The text of a line of the submission as written (before Compose's interpolation), for
         a finding that must say where a value came from; "" when it cannot be read."""
         try:
-            lines = self.root.read(rel).text.split("\n")
+            lines = self.root.read(rel).lines
         except InputError:
             return ""
         return lines[line - 1].strip() if 0 < line <= len(lines) else ""
@@ -243,20 +243,20 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
     front = ws.role("frontend")
     if front is not None:
         src.env = {e.name: e.value for e in front.all_env if e.value is not None}
-        df = ws.dockerfiles.get(front.name)
-        built = df is not None and front.build is not None and df.final is not None
-        if df is not None and df.final is not None and built and "nginx" in _image_name(df.final.image):
+        # The image's last stage, when the frontend is built from a Dockerfile the grader read.
+        df = ws.dockerfiles.get(front.name) if front.build is not None else None
+        final = df.final if df is not None else None
+        if df is not None and final is not None and "nginx" in _image_name(final.image):
             src.image = {NGINX_MAIN, DEFAULT_CONF}
-            src.blame = {p: (df.rel, df.final.line) for p in src.image}
-        elif not built and front.image is not None and "nginx" in _image_name(str(front.image.value)):
+            src.blame = {p: (df.rel, final.line) for p in src.image}
+        elif final is None and front.image is not None and "nginx" in _image_name(str(front.image.value)):
             src.image = {NGINX_MAIN, DEFAULT_CONF}
             src.blame = {p: (ws.compose_rel or "", front.image.line) for p in src.image}
-        if built:
-            assert df is not None and df.final is not None and front.build is not None  # built says so
+        if df is not None and final is not None and front.build is not None:
             ctx = ws.root.join(ws.compose_dir, front.build.context)
             earlier = _stage_copies(df)  # what each earlier stage copied from the context, by path
             workdir = "/"
-            for inst in df.final.instructions:
+            for inst in final.instructions:
                 if inst.keyword == "WORKDIR" and inst.args:
                     workdir = posixpath.join(workdir, inst.args[0])
                 if inst.keyword == "RUN":
@@ -323,11 +323,10 @@ def nginx_source_for(ws: Workspace) -> ConfigSource:
                 )
                 if m.target.startswith(f"{NGINX_PREFIX}/conf.d") and DEFAULT_CONF in src.blame:
                     src.blame[DEFAULT_CONF] = (ws.compose_rel or "", m.line)
-    if front is not None:
-        _nginx_command(ws, src, front, ws.dockerfiles.get(front.name) if front.build is not None else None)
-    failure = ws.build_failures.get(front.name) if front is not None else None
-    if failure is not None and failure.destination.startswith(NGINX_PREFIX):
-        ws.config_not_built = failure
+        _nginx_command(ws, src, front, df)
+        failure = ws.build_failures.get(front.name)
+        if failure is not None and failure.destination.startswith(NGINX_PREFIX):
+            ws.config_not_built = failure
     if not src.files and not src.dirs and not src.inline:
         rel = posixpath.join(ws.compose_dir, "frontend/nginx.conf") if ws.compose_dir else "frontend/nginx.conf"
         return placed_alone(ws.root, rel)
@@ -375,13 +374,7 @@ def _content_first_line(ws: Workspace, spec) -> int:
     """The compose file's line that holds the first line of a config's inline `content`: the
     next one after `content: |` (a block), else the key's own."""
     line = spec.content_line or spec.line
-    try:
-        text = ws.root.read(ws.compose_rel or "").text.split("\n")
-        if 0 < line <= len(text) and re.search(r"[|>][-+0-9]*\s*(#.*)?$", text[line - 1]):
-            return line + 1
-    except InputError:
-        pass
-    return line
+    return line + 1 if re.search(r"[|>][-+0-9]*\s*(#.*)?$", ws.written(ws.compose_rel or "", line)) else line
 
 
 def _nginx_command(ws: Workspace, src: ConfigSource, front: Service, df: Dockerfile | None) -> None:

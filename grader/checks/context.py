@@ -13,8 +13,6 @@ from grader.errors import InputError
 from grader.results import Finding, Status
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from grader.compose.model import ComposeModel, Service
     from grader.nginx.model import ApiRoute, Directive, NginxConfig
     from grader.workspace import Workspace
@@ -264,16 +262,10 @@ class CheckContext:
         if not names:
             return None
         on_way = {id(a) for a in proxy.ancestors()}
-
-        def every(node: Directive) -> Iterator[Directive]:
-            for child in node.block or []:
-                yield child
-                yield from every(child)
-
         for var in names:
             sets = [
                 d
-                for d in every(self.nginx.main)
+                for d in self.nginx.main.descendants()
                 if d.name == "set" and d.args[:1] == [var] and id(d.parent) not in on_way
             ]
             if sets:

@@ -46,6 +46,12 @@ class Directive:
             yield node
             node = node.parent
 
+    def descendants(self) -> Iterator[Directive]:
+        """Every directive inside this one's block, depth first, in the order written."""
+        for child in self.block or []:
+            yield child
+            yield from child.descendants()
+
 
 @dataclass
 class UpstreamServer:

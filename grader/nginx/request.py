@@ -313,7 +313,7 @@ class Vars:
         if req.host is not None:
             self.headers["host"] = req.host
         self.proxy_host: str | None = None
-        self.cfg_declared = {d.args[0].lstrip("$") for d in _walk(cfg.main) if d.name == "set" and d.args}
+        self.cfg_declared = {d.args[0].lstrip("$") for d in cfg.main.descendants() if d.name == "set" and d.args}
 
     def get(self, name: str) -> str | None:
         if name.isdigit():
@@ -942,7 +942,7 @@ class _Walk:
     def implicit_upstream(self, host: str, port: int) -> Directive | None:
         """The literal proxy_pass (anywhere in http) whose implicit upstream is host:port: a
         variable's URL with that host and port uses its addresses, resolved at start."""
-        for node in _walk(self.cfg.http):
+        for node in self.cfg.http.descendants():
             if node.name in PASS_DIRECTIVES and node.args and not VAR_RE.search(node.args[0]):
                 m = URL_RE.match(node.args[0]) if "://" in node.args[0] else URL_RE.match("http://" + node.args[0])
                 if m is None:
@@ -1039,12 +1039,6 @@ def match_location(container: Directive, uri: str) -> LocationMatch:
                 return nested
             return LocationMatch(loc, captures=[m.group(0), *[g or "" for g in m.groups()]])
     return LocationMatch(best[2] if best else None)
-
-
-def _walk(node: Directive):
-    for child in node.block or []:
-        yield child
-        yield from _walk(child)
 
 
 def _is_address(host: str) -> bool:

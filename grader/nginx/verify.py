@@ -539,13 +539,6 @@ def _in_http(d: Directive) -> bool:
     return True  # a conf.d file: inside the image's http
 
 
-def _walk(nodes: list[Directive]) -> Iterator[Directive]:
-    for d in nodes:
-        yield d
-        if d.block:
-            yield from _walk(d.block)
-
-
 class Checker:
     """Run by the parser on each directive as it is read, then on the whole config."""
 
@@ -601,7 +594,7 @@ class Checker:
             found = main.children(kind)
             if len(found) > 1:
                 raise refuse(f'"{kind}" directive is duplicate', found[1].file, found[1].line)
-        all_nodes = list(_walk(main.block or []))
+        all_nodes = list(main.descendants())
         repeatable_not = once()
         for d in [main, *all_nodes]:
             if d.block is not None and d.name not in directives.NOT_DIRECTIVES:
