@@ -164,6 +164,20 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], tuple[str, str], tuple[str, i
         [],
         [],
     ),
+    "error_page for other codes than 404 is not that cause": (
+        [
+            (
+                NGINX,
+                "        try_files $uri $uri/ /index.html;\n",
+                "        try_files $uri $uri/ /index.html;\n        error_page 502 = @api;\n",
+            ),
+            (NGINX, "    location /api/ {\n", "    location @api {\n"),
+        ],
+        ("nginx.api-location", "fail"),
+        (NGINX, 10),
+        ["`location /` serves /api/posts but has no proxy_pass"],
+        [],
+    ),
     "a tmpfs at the database's folder": (
         [
             (

@@ -286,7 +286,7 @@ class CheckContext:
     def _error_page_never(self, location: Directive) -> Finding | None:
         """`error_page 404 … @name` in the API's location, behind a `try_files` whose last part is a
         file URI: try_files ends there instead of answering 404, so the error page never runs."""
-        pages = [d for d in location.children("error_page") if d.args and d.args[-1].startswith("@")]
+        pages = [d for d in location.children("error_page") if "404" in d.args[:-1] and d.args[-1].startswith("@")]
         tries = location.children("try_files")
         if not pages or not tries or not tries[0].args or tries[0].args[-1].startswith("="):
             return None
