@@ -141,19 +141,16 @@ def frontend_port(stack: Stack) -> tuple[int | None, int | None]:
 def _frontend_down(stack: Stack) -> tuple[str, str] | None:
     """(state, the last line of its log) when no frontend container is running: a container that
     exits or restarts has no published port."""
-    containers = stack.engine.containers(stack.frontend)
-    if not containers or any(
-        c.attrs.get("State", {}).get("Status") == "running" and not c.attrs.get("State", {}).get("Restarting")
-        for c in containers
-    ):
+    replicas = stack.engine.replicas(stack.frontend or "")
+    if not replicas or any(r.status == "running" for r in replicas):  # a restarting one says "restarting"
         return None
-    c = containers[0]
+    c = replicas[0]
     text, _ = stack.engine.logs(c.id, 64 * 1024)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     said = next((ln for ln in reversed(lines) if "[emerg]" in ln), lines[-1] if lines else "(nothing)")
     # nginx's own words, without the time and process that differ on every run
     said = re.sub(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: ", r"\1 ", said)
-    return c.attrs.get("State", {}).get("Status", "?"), said[-300:]
+    return c.status, said[-300:]
 
 
 def body(stack: Stack, marker: str) -> dict[str, Any]:
