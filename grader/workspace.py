@@ -31,7 +31,7 @@ from grader.nginx.request import Request, follow, listens, start_failure
 from grader.nginx.verify import REFUSES
 from grader.results import Note
 from grader.rubric import DEFAULT_API_PATH
-from grader.submission.build_context import CopyFailure, copy_failures
+from grader.submission.build_context import CopyFailure, copy_failure
 from grader.submission.dockerfile import Dockerfile, parse_dockerfile
 from grader.submission.reader import SubmissionRoot
 
@@ -183,9 +183,9 @@ def _load_dockerfiles(ws: Workspace) -> None:
             rel = ws.root.join(ctx, s.build.dockerfile)
             if ws.root.exists(rel):
                 df = ws.dockerfiles[s.name] = parse_dockerfile(ws.root.read(rel).text, rel)
-                failures = copy_failures(ws.root, ctx, df)
-                if failures:
-                    ws.build_failures[s.name] = failures[0]
+                failure = copy_failure(ws.root, ctx, df)
+                if failure is not None:
+                    ws.build_failures[s.name] = failure
         except OutsideRootError as e:
             _note_error(ws, OutsideRootError(f"service {s.name}: build {e.message}", ws.compose_rel, s.build.line))
         except InputError as e:

@@ -43,7 +43,7 @@ def read_dockerignore(root: SubmissionRoot, context: str, dockerfile_rel: str) -
         if not root.exists(rel):
             continue
         out = []
-        for n, text in enumerate(root.read(rel).text.split("\n"), start=1):
+        for n, text in enumerate(root.read(rel).lines, start=1):
             pattern = text.strip()
             if pattern and not pattern.startswith("#"):
                 out.append(IgnoreLine(rel, n, pattern))
@@ -71,27 +71,26 @@ def stages_built(df: Dockerfile) -> list[Stage]:
     `FROM <stage>` or `COPY --from=<stage>` (BuildKit skips the rest)."""
     by_name = {s.name.lower(): s for s in df.stages if s.name}
     by_name.update({str(n): s for n, s in enumerate(df.stages)})
-    wanted: list[Stage] = []
+    wanted: set[int] = set()
     todo = [df.final] if df.final else []
     while todo:
         stage = todo.pop()
-        if any(stage is w for w in wanted):
+        if id(stage) in wanted:
             continue
-        wanted.append(stage)
+        wanted.add(id(stage))
         refs = [stage.image.lower()] + [i.flags["from"].lower() for i in stage.instructions if "from" in i.flags]
         todo += [by_name[r] for r in refs if r in by_name]
-    return [s for s in df.stages if any(s is w for w in wanted)]
+    return [s for s in df.stages if id(s) in wanted]
 
 
-def copy_failures(root: SubmissionRoot, context: str, df: Dockerfile) -> list[CopyFailure]:
-    """Each COPY/ADD of the context, in a stage the build runs, whose literal source is missing
-    from the context or excluded by .dockerignore. Sources with wildcards and ADD of a URL are
-    not judged."""
+def copy_failure(root: SubmissionRoot, context: str, df: Dockerfile) -> CopyFailure | None:
+    """The first COPY/ADD of the context, in a stage the build runs, whose literal source is
+    missing from the context or excluded by .dockerignore: the build stops there. Sources with
+    wildcards and ADD of a URL are not judged."""
     try:
         ignore = read_dockerignore(root, context, df.rel)
     except InputError:
         ignore = []
-    out = []
     for stage in stages_built(df):
         for inst in stage.instructions:
             if inst.keyword not in ("COPY", "ADD") or "from" in inst.flags or len(inst.args) < 2:
@@ -99,9 +98,8 @@ def copy_failures(root: SubmissionRoot, context: str, df: Dockerfile) -> list[Co
             for source in inst.args[:-1]:
                 failure = _failure(root, context, df, inst, source, ignore)
                 if failure is not None:
-                    out.append(failure)
-                    break  # the build stops at this instruction
-    return out
+                    return failure
+    return None
 
 
 def _failure(
