@@ -5,11 +5,13 @@ where it shows) and the words of that cause and of a fix that works for this inp
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import by_slug, grade_json
 from runtime_fixtures import WORKSHOP, edit
+from test_stack_oracle import LAYERS
 
 NGINX, COMPOSE, FRONT_DF = "frontend/nginx.conf", "docker-compose.yml", "frontend/Dockerfile"
 PROXY = "        set $backend_upstream http://backend:8080;\n        proxy_pass $backend_upstream;"
@@ -17,7 +19,7 @@ PROXY = "        set $backend_upstream http://backend:8080;\n        proxy_pass 
 # name: (edits, the failing check and its status, (file, line), words of the message, words of the fix)
 CASES: dict[str, tuple[list[tuple[str, str, str]], tuple[str, str], tuple[str, int], list[str], list[str]]] = {
     "dockerignore excludes the config": (
-        [("frontend/.dockerignore", "", "*.md\nnginx.conf\n")],
+        LAYERS["dockerignore-config"],
         ("compose.images-build", "fail"),
         (FRONT_DF, 4),
         ["frontend/.dockerignore:2 (`nginx.conf`)", "leaves nginx.conf out of the build context"],
@@ -45,27 +47,14 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], tuple[str, str], tuple[str, i
         ["Put ngnix.conf in frontend/, or correct the path"],
     ),
     "nginx -c a file of server blocks": (
-        [
-            (
-                FRONT_DF,
-                "EXPOSE 80",
-                'EXPOSE 80\nCMD ["nginx", "-c", "/etc/nginx/conf.d/default.conf", "-g", "daemon off;"]',
-            )
-        ],
+        LAYERS["nginx -c the server file"],
         ("nginx.api-location", "error"),
         (FRONT_DF, 7),
         ["(nginx -c /etc/nginx/conf.d/default.conf) makes frontend/nginx.conf nginx's main config", "not allowed here"],
         [],
     ),
     "a bind mount over nginx.conf": (
-        [
-            (
-                COMPOSE,
-                "    depends_on:\n      - backend\n",
-                "    volumes:\n      - ./frontend/nginx.conf:/etc/nginx/nginx.conf:ro\n"
-                "    depends_on:\n      - backend\n",
-            )
-        ],
+        LAYERS["bind mount over nginx.conf"],
         ("nginx.api-location", "error"),
         (COMPOSE, 17),
         ["`./frontend/nginx.conf:/etc/nginx/nginx.conf` makes frontend/nginx.conf nginx's main config"],
@@ -79,25 +68,17 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], tuple[str, str], tuple[str, i
         [],
     ),
     "the config copied to sites-enabled": (
-        [(FRONT_DF, "COPY nginx.conf /etc/nginx/conf.d/", "COPY nginx.conf /etc/nginx/sites-enabled/")],
+        LAYERS["sites-enabled"],
         ("nginx.api-location", "fail"),
         (FRONT_DF, 4),
         ["/etc/nginx/sites-enabled/default.conf, a file nginx never reads"],
         ["Put frontend/nginx.conf at /etc/nginx/conf.d/default.conf"],
     ),
     "ip_hash behind Docker's gateway": (
-        [
-            (
-                NGINX,
-                "server {\n",
-                "resolver 127.0.0.11 valid=10s;\nupstream pool {\n    zone pool 64k;\n    ip_hash;\n"
-                "    server backend:8080 resolve;\n}\nserver {\n",
-            ),
-            (NGINX, PROXY, "        proxy_pass http://pool;"),
-        ],
+        LAYERS["upstream-ip-hash"],
         ("nginx.dynamic-backend-resolution", "fail"),
-        (NGINX, 4),
-        ["`ip_hash;` in upstream pool", "one address (the network's gateway)"],
+        (NGINX, 5),
+        ["`ip_hash;` in upstream backend_pool", "one address (the network's gateway)"],
         ["Delete `ip_hash;`"],
     ),
     "hash of the client address": (
@@ -117,38 +98,21 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], tuple[str, str], tuple[str, i
         [],
     ),
     "the set in a sibling location": (
-        [
-            (
-                NGINX,
-                "        root /usr/share/nginx/html;\n",
-                "        root /usr/share/nginx/html;\n" + PROXY.split("\n")[0] + "\n",
-            ),
-            (NGINX, "        set $backend_upstream http://backend:8080;\n        proxy_pass", "        proxy_pass"),
-        ],
+        LAYERS["set in a sibling location"],
         ("nginx.api-location", "fail"),
-        (NGINX, 19),
+        (NGINX, 18),
         ["`set $backend_upstream` is in `location /` (frontend/nginx.conf:12)"],
         ["Move the `set $backend_upstream ...;` line into the location that serves /api/posts"],
     ),
     "error_page to @api behind a try_files that never 404s": (
-        [
-            (
-                NGINX,
-                "        try_files $uri $uri/ /index.html;\n",
-                "        try_files $uri $uri/ /index.html;\n        error_page 404 = @api;\n",
-            ),
-            (NGINX, "    location /api/ {\n", "    location @api {\n"),
-        ],
+        LAYERS["error_page to @api behind try_files"],
         ("nginx.api-location", "fail"),
         (NGINX, 14),
         ["`try_files` (frontend/nginx.conf:13) ends in /index.html", "never sends the request to `@api`"],
         ["location /api/"],
     ),
     "an include of a file the Dockerfile never copies": (
-        [
-            (NGINX, "    location / {", "    include /etc/nginx/snippets/extra.conf;\n\n    location / {"),
-            ("frontend/snippets/extra.conf", "", "add_header X-Extra 1;\n"),
-        ],
+        LAYERS["include of a file never copied"],
         ("nginx.api-location", "error"),
         (NGINX, 10),
         ['open() "/etc/nginx/snippets/extra.conf" failed'],
@@ -179,23 +143,14 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], tuple[str, str], tuple[str, i
         [],
     ),
     "a tmpfs at the database's folder": (
-        [
-            (
-                COMPOSE,
-                "    volumes:\n      - backend-data:/data\n    networks:\n      - appnet\n    restart",
-                "    tmpfs:\n      - /data\n    networks:\n      - appnet\n    restart",
-            )
-        ],
+        LAYERS["tmpfs at the database's folder"],
         ("compose.backend-shared-database", "fail"),
         (COMPOSE, 35),
         ["is on /data, a tmpfs"],
         ["instead of the tmpfs"],
     ),
     "an empty .env value behind ${VAR?}": (
-        [
-            (COMPOSE, "DATABASE_PATH=/data/contoso.db", "DATABASE_PATH=${DB_PATH?set DB_PATH in .env}"),
-            (".env", "", "DB_PATH=\n"),
-        ],
+        LAYERS["empty-db-variable"],
         ("compose.backend-db-env", "fail"),
         (COMPOSE, 32),
         ["takes DB_PATH from .env:1, where it is set to nothing", "only when DB_PATH is unset"],
@@ -218,17 +173,20 @@ CASES: dict[str, tuple[list[tuple[str, str, str]], tuple[str, str], tuple[str, i
 }
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_the_finding_names_the_cause(tmp_path: Path, name: str) -> None:
-    edits, failing, where, said, fix = CASES[name]
+def graded(tmp_path: Path, edits: list[tuple[str, str, str]]) -> dict[str, dict]:
+    """The static grade of a copy of workshop/ with `edits`, by check."""
     dest = tmp_path / "ws"
-    import shutil
-
     shutil.copytree(WORKSHOP, dest)
     for rel, old, new in edits:
         edit(dest / rel, old, new)
     _code, report = grade_json(dest)
-    results = by_slug(report)
+    return by_slug(report)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_finding_names_the_cause(tmp_path: Path, name: str) -> None:
+    edits, failing, where, said, fix = CASES[name]
+    results = graded(tmp_path, edits)
     wrong = {s: r["status"] for s, r in results.items() if r["status"] in ("fail", "error")}
     if failing is None:
         assert wrong == {}, [results[s]["message"] for s in wrong]
@@ -242,16 +200,9 @@ def test_the_finding_names_the_cause(tmp_path: Path, name: str) -> None:
         assert words in (r["hint"] or ""), r["hint"]
 
 
-def test_the_fix_for_a_pinned_upstream_names_the_service() -> None:
+def test_the_fix_for_a_pinned_upstream_names_the_service(tmp_path: Path) -> None:
     """An upstream pinned to one replica's name: N102's fix writes the service's name."""
-    import shutil
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        dest = Path(tmp) / "ws"
-        shutil.copytree(WORKSHOP, dest)
-        edit(dest / NGINX, "server {\n", "upstream pool {\n    server workshop-backend-1:8080;\n}\nserver {\n")
-        edit(dest / NGINX, PROXY, "        proxy_pass http://pool;")
-        _code, report = grade_json(dest)
-    r = by_slug(report)["nginx.dynamic-backend-resolution"]
+    pinned = "upstream pool {\n    server workshop-backend-1:8080;\n}\nserver {\n"
+    results = graded(tmp_path, [(NGINX, "server {\n", pinned), (NGINX, PROXY, "        proxy_pass http://pool;")])
+    r = results["nginx.dynamic-backend-resolution"]
     assert r["status"] == "fail" and "server backend:8080 resolve;" in r["hint"], r
