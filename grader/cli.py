@@ -298,6 +298,30 @@ def error_results(rubric: Any, lang: str, error: InputError, have: set[str], run
     return out
 
 
+def not_run_results(rubric: Any, lang: str, reason: str, have: set[str]) -> list[Any]:
+    """The runtime phases the machine could not run, each an error result with the reason."""
+    from grader.i18n.cli_text import localize_error
+    from grader.results import Result, Status
+
+    return [
+        Result(
+            spec.slug,
+            spec.code,
+            Status.ERROR,
+            0.0,
+            spec.points,
+            spec.required,
+            spec.text("title", lang),
+            None,
+            None,
+            rubric.message(spec, "runtime_not_run", lang, {"reason": localize_error(reason, lang)}),
+            None,
+        )
+        for spec in rubric.checks
+        if spec.enabled and spec.slug.startswith("runtime.") and spec.slug not in have
+    ]
+
+
 def _grade_and_print(
     path: str | None,
     compose_file: str | None,
@@ -345,6 +369,7 @@ def _grade_and_print(
         )
     if not static:
         report.results = [r for r in report.results if r.check.startswith("runtime.")]
+    setup_error: RuntimeSetupError | None = None
     if runtime and ws is not None:
         from grader.grade import add_runtime
         from grader.grade import runtime_options as options_from
@@ -355,16 +380,21 @@ def _grade_and_print(
         mode = args.pop("progress_mode", "auto")
         if args.get("openapi"):
             args["openapi"] = Path(args["openapi"])
+        have = {r.check for r in report.results}
         try:
             add_runtime(
                 report, ws, rub, options_from(rub, **args), make_progress(mode, lang), allow_unsafe=allow_unsafe
             )
-        except InputError as e:  # the safety gate refused the compose file
-            if not grade_anyway:
-                raise
+        except InputError as e:  # the safety gate refused the compose file: the static report stays
             # in the report's language now: the gate's composed refusal cannot be translated later
             report.notes.append(Note("error", e.text(lang), e.file, e.line))
-            report.results += error_results(rub, lang, e, {r.check for r in report.results}, runtime=True)
+            for hazard in getattr(e, "hazards", [])[1:]:  # every refusal, each at its line
+                report.notes.append(Note("error", hazard.text(lang), hazard.file, hazard.line))
+            report.results += error_results(rub, lang, e, have, runtime=True)
+        except RuntimeSetupError as e:  # the machine cannot run the stack: the static report stays
+            setup_error = e
+            report.notes.append(Note("error", f"runtime grading could not run: {e.message}"))
+            report.results += not_run_results(rub, lang, e.message, have)
     to_tty = output is None and sys.stdout.isatty()
     color = to_tty and not no_color and "NO_COLOR" not in os.environ
     doc = report.to_dict()
@@ -384,6 +414,8 @@ def _grade_and_print(
             click.echo(f"grader: {where}: {localize_error(note.message, lang)}", err=True)
     if grade_anyway:
         sys.exit(0)
+    if setup_error is not None:
+        sys.exit(EXIT_SETUP)  # every requested report is written; the run itself could not be
     sys.exit(0 if exit_zero and report.exit_code == 1 else report.exit_code)
 
 
@@ -679,6 +711,45 @@ def clean(everything: bool, lang: str | None) -> None:
         for name in names:
             click.echo(say(lang, "removed", kind=say(lang, kind) if kind in TEXT["en"] else kind[:-1], name=name))
     click.echo(say(lang, "cleaned", total=total) if total else say(lang, "nothing_to_clean"))
+
+
+@main.command()
+@rubric_option
+@lang_option
+@fail_cleanly
+def doctor(rubric: str | None, lang: str | None) -> None:
+    """Say what runtime grading needs on this machine and whether it is there: the engine,
+    Compose v2, the seal (its helper image is built here on first use) and the base images the
+    rubric trusts. Exits 0 when a run can be sealed, 4 when runtime grading cannot run sealed."""
+    import os
+
+    from grader.i18n.cli_text import localize_error
+    from grader.runtime import seal_helper
+    from grader.runtime.compose_cli import find_compose
+    from grader.runtime.engine import connect
+    from grader.runtime.seal import why_not_available
+
+    rub = load(rubric)
+    client = connect()
+    where = os.environ.get("DOCKER_HOST") or "local socket"
+    click.echo(say(lang, "doctor_engine", version=client.version().get("Version", "?"), where=where))
+    click.echo(say(lang, "doctor_compose", version=find_compose()[1]))
+    why = why_not_available(client)
+    if why is None:
+        backend = seal_helper.run(client).backend
+        click.echo(say(lang, "doctor_sealed", image=seal_helper.IMAGE, backend=backend))
+    else:
+        click.echo(say(lang, "doctor_unsealed", why=localize_error(why, lang or default_lang())))
+    for image in rub.runtime.get("base_images") or []:
+        try:
+            client.images.get(image)
+            state = say(lang, "doctor_present")
+        except Exception:
+            state = say(lang, "doctor_absent")
+        click.echo(say(lang, "doctor_image", image=image, state=state))
+    if why is not None:
+        sys.exit(EXIT_SETUP)
+    click.echo(say(lang, "doctor_ready"))
 
 
 @main.command()

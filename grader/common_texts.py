@@ -135,6 +135,17 @@ COMMON_MESSAGES = {
         ),
         params=("fallback", "location", "named", "path", "try_where"),
     ),
+    "runtime_not_run": Message(
+        en="Not run: {reason}",
+        ko="실행하지 않았습니다: {reason}",
+        fix=Text(
+            en="Nothing in your files stopped this phase: the machine could not run the stack (the reason above). "
+            "Once that is fixed, run the grader again; the static checks above are graded as usual.",
+            ko="제출한 파일 때문이 아니라, 이 컴퓨터에서 스택을 실행할 수 없어서 멈췄습니다(위의 이유). 그 문제를 "
+            "해결한 뒤 채점기를 다시 실행하세요. 위의 정적 검사는 그대로 채점되었습니다.",
+        ),
+        params=("reason",),
+    ),
     "input_error": Message(
         en="Could not be graded: {error}",
         ko="채점할 수 없습니다: {error}",

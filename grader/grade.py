@@ -126,11 +126,18 @@ def runtime_options(rubric: Rubric, **overrides: Any) -> Any:
 
 
 def add_runtime(
-    report: Report, ws: Workspace, rubric: Rubric, options: Any, progress: Any = None, allow_unsafe: bool = False
+    report: Report,
+    ws: Workspace,
+    rubric: Rubric,
+    options: Any,
+    progress: Any = None,
+    allow_unsafe: bool = False,
+    require_seal: bool = False,
 ) -> None:
     """Run the stack and add each runtime phase, scored, to the report (and the run's cleanup
     trouble to its notes). The gate (grader/runtime/gate.py) raises (exit 2) before anything starts; a missing
-    compose file or role skips every phase with the reason."""
+    compose file or role skips every phase with the reason. A run that cannot be sealed goes on
+    with a note saying why, unless `require_seal` (batch, worker): then RuntimeSetupError."""
     from grader.runtime.scenario import RuntimeRun, skipped
 
     if ws.compose is None:
@@ -139,7 +146,9 @@ def add_runtime(
         outcomes = skipped("skipped_no_backend")
     else:
         run = RuntimeRun(ws, options, progress)
-        run.prepare(allow_unsafe)
+        run.prepare(allow_unsafe, require_seal)
+        if run.unsealed is not None:
+            report.notes.append(Note("warning", f"this run was not sealed: {run.unsealed}"))
         outcomes = run.run()
         report.notes.extend(Note("warning", f"cleanup: {problem}") for problem in run.cleanup_problems)
     for spec in rubric.checks:

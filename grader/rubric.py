@@ -93,7 +93,11 @@ class Rubric:
 
     @staticmethod
     def _params(lang: str, params: dict[str, Any]) -> dict[str, Any]:
-        """An input error inserted into a Korean message is said in Korean too."""
+        """An input error inserted into a Korean message is said in Korean too, and a value a
+        finding gives in both languages (a Text) in the message's."""
+        from grader.texts import Text
+
+        params = {k: v.get(lang) if isinstance(v, Text) else v for k, v in params.items()}
         if lang == "ko" and isinstance(params.get("error"), str):
             from grader.i18n.cli_text import localize_error
 

@@ -2,7 +2,8 @@
 # Prepares a machine with a Docker engine but no container registry for runtime grading:
 #   1. Compose v2 (`docker compose`), installed as a CLI plugin from Debian's package when missing;
 #   2. local stand-ins for the official images that workshop/ and the test fixtures name
-#      (nginx:1.30, python:3.13-slim), built from Debian's packages with debootstrap and
+#      (nginx:1.30, python:3.13-slim, and debian:bookworm-slim, which the legitimate
+#      submissions' build stages start from), built from Debian's packages with debootstrap and
 #      `docker import`, only where no image of that name exists yet.
 # A second run finds everything in place and takes seconds. The stand-ins carry the label
 # org.workshop-grader.stand-in; they are a cache and are never removed by the grader or the tests.
@@ -241,8 +242,24 @@ build_python() {
     say "built $tag (Python $version from Debian trixie)"
 }
 
-# The images workshop/ and the test fixtures name.
-STANDINS=("nginx:1.30 build_nginx" "python:3.13-slim build_python")
+build_debian() {
+    local tag=$1 suite=${1#debian:} dir
+    suite=${suite%%-*}
+    dir=$(mktemp -d /var/tmp/standin-debian.XXXXXX)
+    rootfs "$suite" ca-certificates "$dir/root"
+    local r=$dir/root version
+    version=$(cat "$r/etc/debian_version")
+    import_image "$r" "$tag" \
+        "LABEL $LABEL=\"debian $suite $version\"" \
+        "LABEL $RECIPE_LABEL=$(recipe build_debian)" \
+        'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        'CMD ["bash"]'
+    as_root rm -rf "$dir"
+    say "built $tag (Debian $suite $version)"
+}
+
+# The images workshop/, the test fixtures and the legitimate submissions name.
+STANDINS=("nginx:1.30 build_nginx" "python:3.13-slim build_python" "debian:bookworm-slim build_debian")
 
 MIRROR=$(debian_mirror)
 install_compose

@@ -118,7 +118,6 @@ REFUSED: list[Case] = [
         "devices",
     ),
     svc("host", "dns outside", "    dns: 192.0.2.53  #!\n", "dns"),
-    svc("host", "host-gateway", "    extra_hosts:  #!\n      - host.docker.internal:host-gateway\n", "host-gateway"),
     svc("host", "storage_opt", "    storage_opt:  #!\n      size: 1G\n", "storage_opt"),
     svc("host", "unknown key", '    cpuset: "0"  #!\n', "cpuset"),
     svc("host", "replicas over the cap", "    deploy:\n      replicas: 50  #!\n", "replicas"),
@@ -308,6 +307,48 @@ REFUSED: list[Case] = [
         },
         words="could not read",
     ),
+    # -- a link made at run time: a bind under a folder a container may write -----------------------
+    # Docker resolves a bind's host path each time it starts a container (a replica added or
+    # restarted). A container that writes ./shared could put a link at ./shared/esc first, and a
+    # later mount of ./shared/esc would follow it to the host.
+    Case(
+        "link",
+        "a folder inside another service's writable bind",
+        top='  writer:\n    image: python:3.13-slim\n    volumes: ["./shared:/shared"]\n'
+        "  reader:\n    image: python:3.13-slim\n    volumes:\n      - ./shared/esc:/esc  #!\n",
+        files={"shared/esc/keep.txt": "x\n"},
+        words="writable",
+    ),
+    Case(
+        "link",
+        "a file inside another service's writable bind",
+        top='  writer:\n    image: python:3.13-slim\n    volumes: ["./shared:/shared:rw"]\n'
+        "  reader:\n    image: python:3.13-slim\n    volumes:\n      - ./shared/app.conf:/etc/app.conf:ro  #!\n",
+        files={"shared/app.conf": "x\n"},
+        words="writable",
+    ),
+    Case(
+        "link",
+        "a folder inside the same service's writable bind (a replica added later)",
+        backend="    volumes:\n      - ./data:/data\n      - ./data/cfg:/cfg:ro  #!\n",
+        files={"data/cfg/keep.txt": "x\n"},
+        words="writable",
+    ),
+    Case(
+        "link",
+        "a config file inside a writable bind of the submission's root",
+        top='  writer:\n    image: python:3.13-slim\n    volumes: [".:/work"]\n'
+        "  reader:\n    image: python:3.13-slim\n    configs:\n      - app  #!\n",
+        files={"app.conf": "x\n"},
+        edits=[
+            (
+                "docker-compose.yml",
+                "volumes:\n  backend-data:\n",
+                "volumes:\n  backend-data:\n\nconfigs:\n  app:\n    file: ./app.conf\n",
+            )
+        ],
+        words="writable",
+    ),
 ]
 # The two include cases need the include written at the top of the compose file.
 INCLUDES = {
@@ -315,6 +356,13 @@ INCLUDES = {
     "include over the reader's size cap": "include: [big.yml]\n",
 }
 
+# A container that connects to the host by the name extra_hosts gives it.
+CANARY_NAMED = (
+    "import socket\n"
+    "try:\n socket.create_connection(('host.docker.internal',{port}),timeout=3); print('CANARY-CONNECTED',flush=True)\n"
+    "except OSError as e: print('CANARY-BLOCKED',e,flush=True)\n"
+    "import time; time.sleep(3600)\n"
+)
 CANARY = (
     "import socket,sys\n"
     "gw=[l.split() for l in open('/proc/net/route') if l.split()[1]=='00000000'][0][2]\n"
@@ -337,6 +385,7 @@ class Contained:
     files: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)  # the grader's own environment for the run
     expect_up: bool = True  # false: the stack does not start (R102 fails), and nothing else is touched
+    build_refused: bool = False  # a build step tried a closed address: R101 says so (its rules' counters)
 
 
 CONTAINED: list[Contained] = [
@@ -384,6 +433,25 @@ CONTAINED: list[Contained] = [
             "RUN python3 -c \"import socket; socket.create_connection(('{gw}', {port}), "
             'timeout=3)" || echo blocked\nCOPY app.py .',
         ),
+        build_refused=True,
+    ),
+    Contained(
+        "a name pointed at the host (host-gateway) is contained",
+        "host",
+        top="  canary:\n    image: python:3.13-slim\n    networks: [appnet]\n"
+        "    extra_hosts:\n      - host.docker.internal:host-gateway\n"
+        '    command: ["python3", "-c", {canary_named}]\n',
+    ),
+    Contained(
+        "a build step reaches neither the host's own address nor the engine's API port",
+        "build",
+        dockerfile=(
+            "COPY app.py .",
+            "RUN for a in '{hostip} {port}' '{gw} 2375' '{gw} 2376' '{hostip} 2375'; do "
+            "python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)' "
+            "$a && echo CANARY-CONNECTED $a || echo CANARY-BLOCKED $a; done\nCOPY app.py .",
+        ),
+        build_refused=True,
     ),
     Contained("the image name of another run is not taken over", "other", backend="    image: {vi}\n"),
     Contained(

@@ -28,7 +28,18 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from hostile_cases import BACKEND_END, CANARY, CONTAINED, INCLUDES, NETWORKS, REFUSED, VOLUMES, Case, Contained
+from hostile_cases import (
+    BACKEND_END,
+    CANARY,
+    CANARY_NAMED,
+    CONTAINED,
+    INCLUDES,
+    NETWORKS,
+    REFUSED,
+    VOLUMES,
+    Case,
+    Contained,
+)
 from runtime_fixtures import WORKSHOP, edit
 
 from grader.runtime.engine import RUN_LABEL, labelled
@@ -131,6 +142,7 @@ def victim(docker_client):
 
         ipam = client.api.inspect_network("bridge")["IPAM"]["Config"][0]
         v.gateway = ipam.get("Gateway") or str(ipaddress.ip_network(ipam["Subnet"])[1])
+        v.host_ip = _host_address()
         yield v
         assert _state(client, v) == v.before, "the victim's objects changed"
     finally:
@@ -151,6 +163,16 @@ def listener():
     lst.close()
 
 
+def _host_address() -> str:
+    """An address of this machine on an interface of its own (not a bridge of Docker's)."""
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"], capture_output=True, text=True)
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if not parts[1].startswith(("docker", "br-", "gr", "veth")):
+            return parts[3].split("/")[0]
+    raise AssertionError(f"no address of this machine found: {out.stdout!r}")
+
+
 def _fill(text: str, v: SimpleNamespace, port: int) -> str:
     for key, value in {
         "{vc}": v.container,
@@ -158,6 +180,7 @@ def _fill(text: str, v: SimpleNamespace, port: int) -> str:
         "{vn}": v.network,
         "{vi}": v.image,
         "{gw}": v.gateway,
+        "{hostip}": v.host_ip,
         "{port}": str(port),
     }.items():
         text = text.replace(key, value)
@@ -171,6 +194,7 @@ def make(case: Case | Contained, dest: Path, v: SimpleNamespace, port: int) -> P
     workshop_text = compose.read_text()
     text = INCLUDES.get(case.name, "") + workshop_text
     top = getattr(case, "top", "").replace("{canary}", json.dumps(_fill(CANARY, v, port)))
+    top = top.replace("{canary_named}", json.dumps(_fill(CANARY_NAMED, v, port)))
     text = text.replace(BACKEND_END, "    restart: unless-stopped\n" + case.backend + top + "\nnetworks:")
     if getattr(case, "networks", ""):
         text = text.replace(NETWORKS, NETWORKS + case.networks)
@@ -309,6 +333,7 @@ def probe_for(case: Contained, v: SimpleNamespace, listener: Listener) -> Any:
         "the container name of another run is the run's own": container_name,
         "the learner's own limits under the caps": own_limits,
         "a container cannot reach the host": host_reach,
+        "a name pointed at the host (host-gateway) is contained": host_reach,
         "the image name of another run is not taken over": image_name,
     }.get(case.name)
 
@@ -353,6 +378,9 @@ def test_a_hostile_submission_that_runs_is_contained(
     up = outcomes["runtime.up-scaled"].findings[0].status
     try:
         assert outcomes["runtime.build"].findings[0].status is Status.PASS, outcomes["runtime.build"]
+        # R101 says a step tried a closed address exactly when one did (the build rules' counters)
+        said = any(f.key == "closed_attempt" for f in outcomes["runtime.build"].findings)
+        assert said == case.build_refused, outcomes["runtime.build"]
         if case.expect_up:
             assert up is Status.PASS and probed == [True], outcomes
         else:
@@ -360,8 +388,9 @@ def test_a_hostile_submission_that_runs_is_contained(
         assert listener.peers == [], f"the listener was reached from {listener.peers}"
         assert _state(docker_client, victim) == victim.before
         assert labelled(docker_client, project=run.project, run_id=run.run_id) == {}
-        rules = subprocess.run(["iptables", "-S"], capture_output=True, text=True).stdout
-        assert f"run={run.run_id}" not in rules
+        rules = subprocess.run(["iptables", "-S"], capture_output=True, text=True)
+        assert rules.returncode == 0 and "-N DOCKER-USER" in rules.stdout, rules.stderr  # the listing really ran
+        assert f"run={run.run_id}" not in rules.stdout
     except AssertionError:
         _tally(case.klass, "escaped")
         raise

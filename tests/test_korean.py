@@ -111,6 +111,7 @@ VALUES = [
         "header": "Connection $connection_upgrade",
         "variable": "$connection_upgrade",
         "address": "127.0.0.1",
+        "words": "Temporary failure resolving 'deb.debian.org'",
         "balance": "ip_hash",
         "context": "frontend/",
         "instruction": "COPY nginx.conf /etc/nginx/conf.d/default.conf",
@@ -234,6 +235,7 @@ VALUES = [
         "set_where": "nginx.conf:3",
         "try_where": "nginx.conf:20",
         "said": "exec /docker-entrypoint.sh: no such file or directory",
+        "words": "Temporary failure resolving 'deb.debian.org'",
         "address": "127.0.0.1",
     },
 ]

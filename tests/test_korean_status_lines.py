@@ -516,6 +516,8 @@ def test_every_refusal_of_the_resolved_gate_reads_right_in_both_languages() -> N
         "image": "victim-image:1",
         "allowed": "nginx:1.30, python:3.13-slim",
         "text": "${BASE}",
+        "outer": "`shared`",
+        "writer": "writer",
     }
     for table, sentences, parts in (
         (allowlist.TEXT, ("svc", "section", "project", "unread", "unread_file"), "why"),
@@ -537,7 +539,9 @@ def test_every_refusal_of_the_resolved_gate_reads_right_in_both_languages() -> N
 def test_refusal_on_stderr(refused) -> None:
     ko = run("run", str(refused), "--lang", "ko")
     assert ko.exit_code == 2, ko.output
+    # the static report's notes come first (the report is kept), then the refusal and each hazard
     lines = ko.stderr.splitlines()
+    lines = lines[next(i for i, line in enumerate(lines) if "안전하지 않아" in line) :]
     assert lines[0] == (
         "grader: docker-compose.yml:7: 안전하지 않아 실행하지 않습니다. frontend 서비스가 "
         "`privileged: true`를 요청합니다. 이러면 컨테이너가 호스트의 장치와 모든 권한을 갖게 됩니다. "
@@ -549,6 +553,7 @@ def test_refusal_on_stderr(refused) -> None:
     )
     en = run("run", str(refused), "--lang", "en")
     lines = en.stderr.splitlines()
+    lines = lines[next(i for i, line in enumerate(lines) if "refused to run" in line) :]
     assert lines[0] == (
         "grader: docker-compose.yml:7: refused to run: service frontend asks for `privileged: true`, "
         "which gives the container the host's devices and every capability "

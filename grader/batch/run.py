@@ -86,7 +86,7 @@ def grade_submission(path: str, rubric: Rubric, lang: str, runtime: bool, time_l
         report, ws = grade(path, rubric, lang=lang)
         if runtime and report.exit_code != 2:  # a submission that cannot be read is not run
             options = runtime_options(rubric, total_timeout=time_limit)
-            add_runtime(report, ws, rubric, options, Progress())
+            add_runtime(report, ws, rubric, options, Progress(), require_seal=True)
         return {"report": report.to_dict()}
     except InputError as e:  # files that cannot be read, or the safety gate's refusal
         return {"error": e.describe(lang), "input_error": True}

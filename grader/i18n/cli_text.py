@@ -24,6 +24,15 @@ TEXT = {
         "removed": "removed {kind} {name}",
         "cleaned": "{total} left-over object(s) removed",
         "nothing_to_clean": "nothing to clean",
+        "doctor_engine": "engine: Docker {version} ({where})",
+        "doctor_compose": "compose: {version}",
+        "doctor_sealed": "seal: a run is sealed (firewall rules through the helper image {image}, iptables {backend})",
+        "doctor_unsealed": "seal: NOT sealed: {why}. `grader check` runs your own folder unsealed and says so in the "
+        "report; `grader batch` and `grader worker` refuse unless the rubric marks the class trusted",
+        "doctor_image": "base image {image}: {state}",
+        "doctor_present": "on this engine",
+        "doctor_absent": "not on this engine (pulled when a build needs it)",
+        "doctor_ready": "runtime grading is ready",
         "containers": "container",
         "networks": "network",
         "volumes": "volume",
@@ -67,6 +76,16 @@ TEXT = {
         "removed": "{kind} {name}{을} 지웠습니다.",
         "cleaned": "남아 있던 {total}개를 지웠습니다.",
         "nothing_to_clean": "지울 것이 없습니다.",
+        "doctor_engine": "엔진: Docker {version} ({where})",
+        "doctor_compose": "compose: {version}",
+        "doctor_sealed": "격리: 실행을 격리합니다(도우미 이미지 {image}로 방화벽 규칙 설치, iptables {backend}).",
+        "doctor_unsealed": "격리: 격리할 수 없습니다. {why} `grader check`는 자신의 폴더를 격리하지 않고 실행하며 "
+        "보고서에 그 사실을 적습니다. `grader batch`와 `grader worker`는 채점 기준이 믿을 수 있는 반으로 표시하지 "
+        "않으면 실행하지 않습니다.",
+        "doctor_image": "베이스 이미지 {image}: {state}",
+        "doctor_present": "이 엔진에 있습니다.",
+        "doctor_absent": "이 엔진에 없습니다(빌드에 필요하면 내려받습니다).",
+        "doctor_ready": "실행 검사를 할 준비가 되었습니다.",
         "containers": "컨테이너",
         "networks": "네트워크",
         "volumes": "볼륨",
@@ -496,13 +515,39 @@ _ERRORS_KO = [
         r"Compose was not found; runtime grading needs Compose v2 \(`docker compose`\)\. (.+)",
         r"Compose가 없습니다. 실행 검사에는 Compose v2(`docker compose`)가 필요합니다. \1",
     ),
+    # why a run cannot be sealed (grader/runtime/seal.py, seal_helper.py)
     (
-        r"cannot seal the run's network: (.+)\. Run the grader as root beside the engine, or set `runtime: "
-        r"\{seal: false\}` in the rubric for a class you trust",
-        r"실행의 네트워크를 격리할 수 없습니다: \1. 채점기를 엔진과 같은 컴퓨터에서 root로 실행하거나, 믿을 수 있는 "
-        r"반이라면 채점 기준에 `runtime: {seal: false}`를 설정하세요.",
+        r"the engine is rootless Docker: its containers' traffic leaves through a user-space network that "
+        r"firewall rules cannot hold",
+        "엔진이 rootless Docker입니다. 컨테이너의 트래픽이 방화벽 규칙으로 막을 수 없는 사용자 공간 네트워크로 "
+        "나갑니다.",
     ),
-    (r"could not install the run's firewall rule \((.+?)\): (.*)", r"실행의 방화벽 규칙(\1)을 설치하지 못했습니다: \2"),
+    (
+        r"the engine keeps no DOCKER-USER chain \(Docker's iptables rules are turned off\)",
+        "엔진에 DOCKER-USER 체인이 없습니다(Docker의 iptables 규칙이 꺼져 있습니다).",
+    ),
+    (
+        r"the rubric marks this class as trusted \(seal: false\)",
+        "채점 기준이 이 반을 믿을 수 있는 반으로 표시했습니다(seal: false).",
+    ),
+    (r"the engine did not say what it is \((.+)\)", r"엔진이 자신의 정보를 알려 주지 않았습니다(\1)."),
+    (
+        r"the engine did not start the grader's firewall helper: (.+)",
+        r"엔진이 채점기의 방화벽 도우미 컨테이너를 시작하지 않았습니다: \1",
+    ),
+    (r"the grader's firewall helper did not finish: (.+)", r"채점기의 방화벽 도우미가 끝나지 않았습니다: \1"),
+    (r"the grader's firewall helper failed: (.+)", r"채점기의 방화벽 도우미가 실패했습니다: \1"),
+    (
+        r"the grader's firewall helper could not read the builds' name servers: (.+)",
+        r"채점기의 방화벽 도우미가 빌드가 쓰는 네임 서버를 읽지 못했습니다: \1",
+    ),
+    (
+        r"could not build the grader's firewall helper image (\S+) from (\S+) \((.+)\); runtime grading needs "
+        r"(\S+) \(pulled, or made by scripts/setup-runtime\.sh\) and Debian's mirror once",
+        r"채점기의 방화벽 도우미 이미지 \1을 \2에서 빌드하지 못했습니다(\3). 실행 검사를 하려면 처음 한 번 \4 "
+        r"이미지(내려받거나 scripts/setup-runtime.sh로 만든 것)와 Debian 미러가 필요합니다.",
+    ),
+    (r"could not install the run's firewall rules: (.*)", r"실행의 방화벽 규칙을 설치하지 못했습니다: \1"),
     (r"Compose does not load the project: (.*)", r"Compose가 프로젝트를 불러오지 못합니다: \1"),
     (
         r"`docker compose config` did not finish within (\S+) s",
@@ -565,11 +610,30 @@ _ERRORS_KO = [
 _WHERE = re.compile(r"(\S+?:\d+|\S+?): (.+)", re.S)
 
 
+# Messages that carry another message (a reason) after their own words: the reason is put into
+# Korean too, by the table above.
+_NESTED_KO = [
+    (
+        r"cannot seal the run's network: (.+)\. A batch or a worker runs other people's files only sealed; for a "
+        r"class you trust, set `runtime: \{seal: false\}` in the rubric",
+        "실행의 네트워크를 격리할 수 없습니다. {0} 일괄 채점과 워커는 다른 사람의 파일을 격리된 실행에서만 "
+        "돌립니다. 믿을 수 있는 반이라면 채점 기준에 `runtime: {{seal: false}}`를 설정하세요.",
+    ),
+    (r"this run was not sealed: (.+)", "이번 실행은 격리되지 않았습니다. {0}"),
+    (r"runtime grading could not run: (.+)", "실행 검사를 하지 못했습니다. {0}"),
+]
+
+
 def localize_error(message: str, lang: str) -> str:
     """`message` in `lang`: a known input error in Korean, any other as it is."""
     if lang != "ko":
         return message
     from grader.i18n.ko import particle
+
+    for pattern, template in _NESTED_KO:
+        nested = re.fullmatch(pattern, message, flags=re.S)
+        if nested:
+            return template.format(localize_error(nested.group(1), lang))
 
     for pattern, ko in _ERRORS_KO:
         m = re.fullmatch(pattern, message, flags=re.S)

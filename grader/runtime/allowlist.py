@@ -12,6 +12,8 @@ What is allowed, and why it is safe once the run's own settings are laid over it
   labels (the base images are checked by grader/runtime/base_images.py);
 - image, command, entrypoint, environment (env files are already read into it), working_dir,
   user, labels, hostname, healthcheck, restart, stop settings, init, tty, read_only;
+- extra_hosts (`host.docker.internal:host-gateway`, kept from step 05 by many): a name in the
+  container's /etc/hosts, and the run's firewall rejects whatever it points at outside the run;
 - ports and expose (every published port is bound to 127.0.0.1 by the run);
 - volumes: named volumes of the project, bind mounts of folders inside the submission, tmpfs;
 - the project's own networks, with aliases and addresses on them, and its own named volumes
@@ -26,13 +28,14 @@ What is allowed, and why it is safe once the run's own settings are laid over it
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from grader.runtime.freeze import LIMIT_KEYS
 from grader.runtime.safety import ALLOWED_CAPS, Hazard
 from grader.submission.reader import SubmissionRoot
-from grader.submission.yamlfile import YMap, YNode, YSeq
+from grader.submission.yamlfile import YMap, YNode, YScalar, YSeq
 
 MAX_REPLICAS = 10  # deploy.replicas and scale: the step scales to 5 at most
 
@@ -55,12 +58,14 @@ TEXT = {
         "why_driver": "a driver and its options can bind a host device or folder, or reach another machine",
         "why_kernel": "it changes what the kernel lets the container do, beyond what a graded run allows",
         "why_dns": "name lookups would leave the stack",
-        "why_host_gateway": "it points a name at the host, which a graded stack must not reach",
         "why_image_store": "the build would read or name images outside this run",
         "why_grader_env": "it would read the grader's own environment",
         "why_outside": "it is outside the submission",
         "why_remote": "only the submission's own folders are built",
         "why_over_cap": "that is more than the {cap} a graded run allows",
+        "why_nested_bind": "it lies inside {outer}, which service {writer} mounts writable: a container could put a "
+        "link in that folder before this mount is made, and Docker would follow it outside the submission. Mount "
+        "{outer} read-only (`:ro`), or mount a folder that is not inside it",
         "why_not_in_project": "{target} is not a service, network or volume of this project",
     },
     "ko": {
@@ -81,12 +86,14 @@ TEXT = {
         "why_driver": "드라이버와 그 옵션으로 호스트의 장치나 폴더를 연결하거나 다른 컴퓨터에 접속할 수 있습니다.",
         "why_kernel": "컨테이너가 커널에서 할 수 있는 일을 채점 실행이 허용하는 범위 밖으로 바꿉니다.",
         "why_dns": "이름 조회가 스택 밖으로 나가게 됩니다.",
-        "why_host_gateway": "이름이 호스트를 가리키게 되는데, 채점하는 스택은 호스트에 닿으면 안 됩니다.",
         "why_image_store": "빌드가 이번 실행 밖의 이미지를 읽거나 그 이름을 쓰게 됩니다.",
         "why_grader_env": "채점기 자신의 환경 변수를 읽게 됩니다.",
         "why_outside": "제출물 밖에 있습니다.",
         "why_remote": "제출물 안의 폴더만 빌드할 수 있습니다.",
         "why_over_cap": "채점 실행이 허용하는 {cap}보다 큽니다.",
+        "why_nested_bind": "{outer} 안에 있는데, {writer} 서비스가 {outer}{을} 쓰기 가능하게 마운트합니다. 그러면 "
+        "이 마운트가 만들어지기 전에 컨테이너가 그 폴더에 링크를 넣을 수 있고, Docker가 그 링크를 따라 제출물 밖을 "
+        "마운트하게 됩니다. {outer}{을} 읽기 전용(`:ro`)으로 마운트하거나, 그 안에 있지 않은 폴더를 마운트하세요.",
         "why_not_in_project": "{target}{은} 이 프로젝트의 서비스, 네트워크, 볼륨이 아닙니다.",
     },
 }
@@ -124,6 +131,7 @@ PLAIN_SERVICE_KEYS = frozenset(
         "logging",
         "platform",  # selects an image variant; one the host cannot run fails to start, nothing more
         "tmpfs",  # memory of the container's own, counted against its cap
+        "extra_hosts",  # names in /etc/hosts: where they point, the run's firewall decides
         *LIMIT_KEYS,  # folded into deploy.resources.limits, where the run's cap wins (freeze.py)
     }
 )
@@ -157,7 +165,11 @@ REFUSED_SERVICE_KEYS = {
     "mem_swappiness": "why_kernel",
     "memswap_limit": "why_kernel",
 }
-BUILD_KEYS = frozenset({"context", "dockerfile", "args", "target", "labels", "no_cache", "pull", "network"})
+# extra_hosts (the service's and the build's): a name pointed at the host or any address is
+# contained by the run's firewall (grader/runtime/seal.py), which the name cannot pass.
+BUILD_KEYS = frozenset(
+    {"context", "dockerfile", "args", "target", "labels", "no_cache", "pull", "network", "extra_hosts"}
+)
 REFUSED_BUILD_KEYS = {
     "tags": "why_image_store",
     "cache_from": "why_image_store",
@@ -169,7 +181,6 @@ REFUSED_BUILD_KEYS = {
     "shm_size": "why_kernel",
     "ulimits": "why_kernel",
     "isolation": "why_kernel",
-    "extra_hosts": "why_host_gateway",
     "dockerfile_inline": "why_unknown",
     "platforms": "why_unknown",
 }
@@ -241,16 +252,37 @@ class ResolvedGate:
         self.networks = set((doc.get("networks") or {}).keys())
         self.volumes = set((doc.get("volumes") or {}).keys())
         self.found: list[Hazard] = []
+        # Host paths Docker resolves when it starts a container: (service, path to the value, path,
+        # whether the container may write there). See nested_binds.
+        self.binds: list[tuple[str, tuple[Any, ...], str, bool]] = []
 
     # -- saying it -------------------------------------------------------------------------------
     def _at(self, path: tuple[Any, ...]) -> tuple[str, int]:
         return locate(self.model_root, path, self.rel)
 
+    def _as_written(self, path: tuple[Any, ...], what: str) -> str:
+        """`key: value` with the value as the learner wrote it, where the path leads to one value
+        in their file (Compose prints long forms, absolute paths and `=` where they wrote `:`)."""
+        node: YNode | None = self.model_root
+        for key in path:
+            if isinstance(node, YMap) and isinstance(key, str) and key in node.items:
+                node = node.items[key]
+                continue
+            if not (isinstance(node, YSeq) and isinstance(key, int) and 0 <= key < len(node.items)):
+                return what
+            node = node.items[key]
+        m = re.fullmatch(r"`([^`:]+): (.*)`", what)
+        if not isinstance(node, YScalar) or not node.raw or m is None:
+            return what
+        return f"`{m.group(1)}: {node.raw}`"
+
     def svc(self, service: str, path: tuple[Any, ...], what: str, why: str, **params: Any) -> None:
+        what = self._as_written(("services", service, *path), what)
         file, line = self._at(("services", service, *path))
         self.found.append(Hazard("svc", file, line, {"service": service, "what": what, "why": why, **params}, TEXT))
 
     def section(self, section: str, name: str, path: tuple[Any, ...], what: str, why: str, **params: Any) -> None:
+        what = self._as_written((section, name, *path), what)
         file, line = self._at((section, name, *path))
         self.found.append(
             Hazard("section", file, line, {"section": section, "name": name, "what": what, "why": why, **params}, TEXT)
@@ -277,7 +309,20 @@ class ResolvedGate:
         for section in ("configs", "secrets"):
             for name, spec in (self.doc.get(section) or {}).items():
                 self.files(section, name, spec or {})
+        self.nested_binds()
         return self.found
+
+    def nested_binds(self) -> None:
+        """A host path Docker mounts is resolved each time a container starts (a replica added,
+        one restarted), links included. A path inside a folder that a container can write may
+        then have become a link that leads outside the submission: refuse the shape."""
+        writable = [(svc, path) for svc, _, path, rw in self.binds if rw]
+        for svc, where, path, _ in self.binds:
+            for writer, outer in writable:
+                if path != outer and path.startswith(outer.rstrip("/") + "/"):
+                    rel = os.path.relpath(outer, self.root.root)
+                    self.svc(svc, where, _code("volumes", path), "why_nested_bind", outer=f"`{rel}`", writer=writer)
+                    break
 
     def inside(self, path: str) -> bool:
         return bool(path) and os.path.isabs(path) and self.root.contains(path)
@@ -364,12 +409,6 @@ class ResolvedGate:
             if target not in self.services:
                 self.svc(name, ("links", i), _code("links", link), "why_other_container")
 
-    def s_extra_hosts(self, name: str, hosts: Any) -> None:
-        entries = [f"{k}:{v}" for k, v in hosts.items()] if isinstance(hosts, dict) else [str(h) for h in hosts or []]
-        for entry in entries:
-            if "host-gateway" in entry:
-                self.svc(name, ("extra_hosts",), _code("extra_hosts", entry), "why_host_gateway")
-
     def s_cap_add(self, name: str, caps: list[str]) -> None:
         for i, cap in enumerate(caps or []):
             plain = str(cap).upper().removeprefix("CAP_")
@@ -412,6 +451,8 @@ class ResolvedGate:
             elif kind == "bind":
                 if not self.inside(source):
                     self.svc(name, ("volumes", i), _code("volumes", source), "why_outside")
+                else:
+                    self.binds.append((name, ("volumes", i), source, not m.get("read_only")))
                 propagation = (m.get("bind") or {}).get("propagation")
                 if propagation not in (None, "rprivate", "private"):
                     self.svc(name, ("volumes", i), _code("bind.propagation", propagation), "why_namespace")
@@ -419,6 +460,7 @@ class ResolvedGate:
                 self.svc(name, ("volumes", i), _code("volumes.type", kind), "why_unknown")
 
     def s_configs(self, name: str, refs: list[dict[str, Any]]) -> None:
+        self._file_binds(name, "configs", refs)
         for i, ref in enumerate(refs or []):
             if ref.get("source") not in (self.doc.get("configs") or {}):
                 self.svc(
@@ -429,7 +471,15 @@ class ResolvedGate:
                     target=ref.get("source"),
                 )
 
+    def _file_binds(self, name: str, section: str, refs: list[dict[str, Any]]) -> None:
+        """Configs and secrets read from a file: Compose mounts that file read-only."""
+        for i, ref in enumerate(refs or []):
+            path = ((self.doc.get(section) or {}).get(ref.get("source")) or {}).get("file")
+            if path and self.inside(str(path)):
+                self.binds.append((name, (section, i), str(path), False))
+
     def s_secrets(self, name: str, refs: list[dict[str, Any]]) -> None:
+        self._file_binds(name, "secrets", refs)
         for i, ref in enumerate(refs or []):
             if ref.get("source") not in (self.doc.get("secrets") or {}):
                 self.svc(

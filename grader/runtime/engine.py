@@ -360,7 +360,11 @@ def sweep(
     if project is None and run_id is None:
         from grader.runtime.seal import sweep_rules  # the firewall rules of the same runs
 
-        removed["firewall"] = sweep_rules(scope)
+        try:
+            removed["firewall"] = sweep_rules(client, scope)
+        except RuntimeSetupError as e:  # the helper could not run: said, and left for a later sweep
+            if problems is not None:
+                problems.append(f"firewall rules: {e.message}")
     if run_id:
         with contextlib.suppress(Exception):  # build cache layers of the run's removed images
             client.images.prune(filters={"dangling": True, "label": f"{RUN_LABEL}={run_id}"})

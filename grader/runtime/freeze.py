@@ -9,8 +9,9 @@ What the run changes, never what is being graded:
   ports on 127.0.0.1, so port 80 need not be free and runs can go in parallel; the backend's
   keep the host port as written, bound to 127.0.0.1 (a fixed host port is a mistake the
   up-scaled phase must see), never on an outside interface;
-- images the run builds get a name of the run's, and the run's labels; builds run with the
-  rubric's build network (`none` by default);
+- images the run builds get a name of the run's, and the run's labels; builds run on Docker's
+  default network, which the run's build rules seal (grader/runtime/seal.py), or with none
+  where the rubric says `build_network: none`;
 - every container, network and volume gets the run's labels; containers get a log size cap and
   memory, CPU and process limits (deploy.resources.limits: a learner's own limits stay when
   they are lower; the other spellings of a limit are folded in, as Compose refuses two
@@ -87,7 +88,7 @@ def run_document(
     run_id: str,
     backend: str | None,
     limits: Limits = Limits(),
-    build_network: str = "none",
+    build_network: str = "sealed",
     sealed: bool = True,
 ) -> dict[str, Any]:
     doc = copy.deepcopy(resolved)

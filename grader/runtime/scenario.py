@@ -45,31 +45,37 @@ class RuntimeRun:
         self.engine: Engine | None = None
         self.resolved: dict[str, Any] | None = None  # the project as Compose resolved it (prepare)
         self.sealed = False
+        self.unsealed: str | None = None  # why the run is not sealed, when it is not
         self.seal: Any = None  # the run's firewall rules, once installed
         self.argv: list[str] = []
         self.version = ""
 
-    def prepare(self, allow_unsafe: bool = False) -> None:
+    def prepare(self, allow_unsafe: bool = False, require_seal: bool = False) -> None:
         """Resolve the project by Compose and gate what it resolved, before anything is made on
-        the engine: UnsafeSubmissionError (exit 2) lists every refusal with its file and line;
-        RuntimeSetupError (exit 4) when the run cannot be sealed. `allow_unsafe` (trusted input)
-        skips the gate and runs unsealed where sealing is not possible."""
+        the engine: UnsafeSubmissionError (exit 2) lists every refusal with its file and line.
+        Where the engine cannot be sealed (grader/runtime/seal.py says why), the run goes on
+        unsealed and says so (`unsealed` holds the reason), unless `require_seal` (a batch or a
+        worker, grading other people's files): then RuntimeSetupError (exit 4). A rubric's
+        `runtime: {seal: false}` marks a class as trusted. `allow_unsafe` (trusted input) skips
+        the gate."""
         from grader.runtime.gate import checked_project
         from grader.runtime.seal import why_not_available
 
         self.argv, self.version = find_compose()
+        client = connect()
         self.resolved = checked_project(
-            self.ws, self.argv, self.project, list(self.opt.base_images), connect, allow_unsafe
+            self.ws, self.argv, self.project, list(self.opt.base_images), lambda: client, allow_unsafe
         )
-        why = why_not_available() if self.opt.seal else "the rubric turns sealing off"
-        if why is not None and self.opt.seal and not allow_unsafe:
+        why = why_not_available(client) if self.opt.seal else "the rubric marks this class as trusted (seal: false)"
+        if why is not None and self.opt.seal and require_seal and not allow_unsafe:
             from grader.errors import RuntimeSetupError
 
             raise RuntimeSetupError(
-                f"cannot seal the run's network: {why}. Run the grader as root beside the "
-                "engine, or set `runtime: {seal: false}` in the rubric for a class you trust"
+                f"cannot seal the run's network: {why}. A batch or a worker runs other people's files only "
+                "sealed; for a class you trust, set `runtime: {seal: false}` in the rubric"
             )
         self.sealed = why is None
+        self.unsealed = why
 
     def run(self) -> dict[str, PhaseOutcome]:
         """Run every phase, then clean up however the run ended. A signal at any moment ends it
@@ -123,11 +129,13 @@ class RuntimeRun:
             self.compose = ComposeProject(self.argv, self.project, [document], Path(self._tmp.name))
             self.progress.say("project", project=self.project, version=self.version)
             if self.sealed:
-                self.seal = Seal(self.run_id)
-                self.seal.install()
+                self.seal = Seal(client, self.run_id)
+                builds = any(s.get("build") for s in (self.resolved.get("services") or {}).values())
+                self.seal.install(build=builds and self.opt.build_network != "none")
         interrupt.check()
         stack = Stack(self.ws, self.opt, self.engine, self.compose, self.run_id, self.progress)
         stack.outcomes = self.outcomes
+        stack.seal = self.seal
         self._phases(stack)
 
     def _phases(self, stack: Stack) -> None:

@@ -40,12 +40,12 @@ class RuntimeOptions:
     min_success: float = 0.99  # of requests while replicas come and go
     fair_share: float = 0.5  # each replica gets at least this fraction of an even share
     build_timeout: float = 300.0
-    # Builds have no network unless the rubric says `default`: a RUN step could otherwise reach
-    # services on the host through the default bridge, where the run's firewall does not reach.
-    build_network: str = "none"
+    # `sealed`: builds reach the internet as on the learner's machine, and nothing of the grading
+    # machine or its networks (grader/runtime/seal.py); `none`: builds have no network at all.
+    build_network: str = "sealed"
     # The images a build or a service may use from this engine although no registry gave them
     # (grader/runtime/base_images.py): the official images, or their stand-ins here.
-    base_images: list[str] = field(default_factory=lambda: ["nginx:1.30", "python:3.13-slim"])
+    base_images: list[str] = field(default_factory=lambda: ["nginx:1.30", "python:3.13-slim", "debian:bookworm-slim"])
     seal: bool = True  # the run's firewall (grader/runtime/seal.py); false only for a trusted class
     up_timeout: float = 180.0
     ready_timeout: float = 60.0  # replicas running, the API answering
@@ -123,6 +123,7 @@ class Stack:
         self.backend = ws.roles.get("backend")
         self.frontend = ws.roles.get("frontend")
         self.client: Client | None = None  # set once the frontend's port is known (runtime.api)
+        self.seal: Any = None  # the run's firewall (grader/runtime/seal.py), when the run is sealed
         self.outcomes: dict[str, PhaseOutcome] = {}
         self.deadline = time.monotonic() + options.total_timeout
         self.resolution = ws.nginx.resolution(ws.api_route) if ws.nginx is not None else Resolution("unknown")
@@ -205,6 +206,11 @@ class Stack:
         if moved:
             return wait
         return TrafficWait(FAIL_TIMEOUT + self.opt.traffic_margin, None, "same address")
+
+    def end_build(self) -> dict[str, int]:
+        """Close the builds' way out; what the build's rules refused meanwhile, by part
+        (build-host: the grading machine; build-private: a private range or another bridge)."""
+        return self.seal.end_build() if self.seal is not None else {}
 
     # -- Compose --------------------------------------------------------------------------------
     def compose_run(self, *args: str, timeout: float) -> CommandResult:
