@@ -298,30 +298,6 @@ def error_results(rubric: Any, lang: str, error: InputError, have: set[str], run
     return out
 
 
-def not_run_results(rubric: Any, lang: str, reason: str, have: set[str]) -> list[Any]:
-    """The runtime phases the machine could not run, each an error result with the reason."""
-    from grader.i18n.cli_text import localize_error
-    from grader.results import Result, Status
-
-    return [
-        Result(
-            spec.slug,
-            spec.code,
-            Status.ERROR,
-            0.0,
-            spec.points,
-            spec.required,
-            spec.text("title", lang),
-            None,
-            None,
-            rubric.message(spec, "runtime_not_run", lang, {"reason": localize_error(reason, lang)}),
-            None,
-        )
-        for spec in rubric.checks
-        if spec.enabled and spec.slug.startswith("runtime.") and spec.slug not in have
-    ]
-
-
 def _grade_and_print(
     path: str | None,
     compose_file: str | None,
@@ -371,7 +347,7 @@ def _grade_and_print(
         report.results = [r for r in report.results if r.check.startswith("runtime.")]
     setup_error: RuntimeSetupError | None = None
     if runtime and ws is not None:
-        from grader.grade import add_runtime
+        from grader.grade import add_runtime, not_run
         from grader.grade import runtime_options as options_from
         from grader.runtime.progress import make_progress
 
@@ -393,8 +369,7 @@ def _grade_and_print(
             report.results += error_results(rub, lang, e, have, runtime=True)
         except RuntimeSetupError as e:  # the machine cannot run the stack: the static report stays
             setup_error = e
-            report.notes.append(Note("error", f"runtime grading could not run: {e.message}"))
-            report.results += not_run_results(rub, lang, e.message, have)
+            not_run(report, rub, e)
     to_tty = output is None and sys.stdout.isatty()
     color = to_tty and not no_color and "NO_COLOR" not in os.environ
     doc = report.to_dict()

@@ -160,3 +160,32 @@ def add_runtime(
         result.output = outcome.output
         result.seconds = round(outcome.seconds, 2)
         report.results.append(result)
+
+
+def not_run(report: Report, rubric: Rubric, error: Any) -> None:
+    """The machine could not run the stack (a RuntimeSetupError): the static results stay, each
+    runtime phase becomes an error that gives the reason, a note says it, and the report's exit
+    code is 4."""
+    from grader.i18n.cli_text import localize_error
+
+    have = {r.check for r in report.results}
+    reason = localize_error(error.message, report.lang)
+    report.notes.append(Note("error", f"runtime grading could not run: {error.message}"))
+    report.setup_error = True
+    report.results += [
+        Result(
+            spec.slug,
+            spec.code,
+            Status.ERROR,
+            0.0,
+            spec.points,
+            spec.required,
+            spec.text("title", report.lang),
+            None,
+            None,
+            rubric.message(spec, "runtime_not_run", report.lang, {"reason": reason}),
+            None,
+        )
+        for spec in rubric.checks
+        if spec.enabled and spec.slug.startswith("runtime.") and spec.slug not in have
+    ]

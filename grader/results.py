@@ -108,6 +108,9 @@ class Report:
     lang: str
     results: list[Result]
     notes: list[Note] = field(default_factory=list)
+    # The machine could not run the stack (grader/runtime: no engine, no Compose v2, a set-up
+    # error): the static results stand and the runtime phases are errors that say why (exit 4).
+    setup_error: bool = False
 
     @property
     def score(self) -> float:
@@ -129,6 +132,8 @@ class Report:
 
     @property
     def exit_code(self) -> int:
+        if self.setup_error:
+            return 4
         if self.input_error:
             return 2
         return 0 if self.passed else 1

@@ -24,3 +24,6 @@ if ! command -v redis-server >/dev/null 2>&1; then
         || { as_root apt-get update -qq && as_root apt-get install -y -qq redis-server >/dev/null; }
     { as_root systemctl disable --now redis-server || as_root service redis-server stop; } >/dev/null 2>&1 || true
 fi
+# The seal's helper image (grader/runtime/seal_helper.py), built once here rather than inside
+# the first graded run, and a word on what runtime grading can do on this machine.
+grader doctor

@@ -330,8 +330,14 @@ REFUSED: list[Case] = [
     Case(
         "link",
         "a folder inside the same service's writable bind (a replica added later)",
-        backend="    volumes:\n      - ./data:/data\n      - ./data/cfg:/cfg:ro  #!\n",
-        files={"data/cfg/keep.txt": "x\n"},
+        edits=[
+            (
+                "docker-compose.yml",
+                "      - backend-data:/data\n",
+                "      - backend-data:/data\n      - ./shared:/srv/shared\n      - ./shared/cfg:/cfg:ro  #!\n",
+            )
+        ],
+        files={"shared/cfg/keep.txt": "x\n"},
         words="writable",
     ),
     Case(

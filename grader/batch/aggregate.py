@@ -87,7 +87,7 @@ def from_classroom50(result: dict[str, Any], source: Path) -> dict[str, Any]:
 
 
 def _row(rid: str, doc: dict[str, Any], when: str, commit: str | None) -> Row:
-    verdict = "error" if doc.get("exit_code") == 2 else ("pass" if doc.get("passed") else "fail")
+    verdict = {2: "error", 4: "not-graded"}.get(doc.get("exit_code") or 0) or ("pass" if doc.get("passed") else "fail")
     return Row(rid, verdict, float(doc.get("score", 0)), float(doc.get("max_score", 0)), commit, when, doc)
 
 

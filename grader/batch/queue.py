@@ -229,7 +229,10 @@ def grade_task(self: Any, payload: dict[str, Any]) -> dict[str, Any]:
     # Kept past the visibility timeout: a delivery after this one can only come within it.
     store.set(key, json.dumps(result), ex=int(visibility_timeout(WORKER_TIME_LIMIT) * 2))
     report = result.get("report")
-    verdict = "error" if report is None or report["exit_code"] == 2 else ("pass" if report["passed"] else "fail")
+    if report is None or report["exit_code"] == 2:
+        verdict = "error"
+    else:
+        verdict = "not-graded" if report["exit_code"] == 4 else ("pass" if report["passed"] else "fail")
     log.info("graded %s at %s: %s in %.1f s", payload["id"], payload["commit"], verdict, time.monotonic() - started)
     return result
 

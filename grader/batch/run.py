@@ -78,15 +78,18 @@ def grade_submission(path: str, rubric: Rubric, lang: str, runtime: bool, time_l
     """One learner, as a batch grades it: static, then (runtime) the stack unless the files
     cannot be read. {"report": ...} or {"error": ..., "input_error": bool}. A queue worker
     grades with this too, so both give the same report."""
-    from grader.errors import InputError, Interrupted
-    from grader.grade import add_runtime, grade, runtime_options
+    from grader.errors import InputError, Interrupted, RuntimeSetupError
+    from grader.grade import add_runtime, grade, not_run, runtime_options
     from grader.runtime.progress import Progress
 
     try:
         report, ws = grade(path, rubric, lang=lang)
         if runtime and report.exit_code != 2:  # a submission that cannot be read is not run
             options = runtime_options(rubric, total_timeout=time_limit)
-            add_runtime(report, ws, rubric, options, Progress(), require_seal=True)
+            try:
+                add_runtime(report, ws, rubric, options, Progress(), require_seal=True)
+            except RuntimeSetupError as e:  # the machine, not the learner: the static results stay
+                not_run(report, rubric, e)
         return {"report": report.to_dict()}
     except InputError as e:  # files that cannot be read, or the safety gate's refusal
         return {"error": e.describe(lang), "input_error": True}
@@ -104,7 +107,7 @@ def _row(sub: Submission, result: dict[str, Any], reused: bool = False) -> Row:
     if report is None:
         verdict = "error" if result.get("input_error") else "not-graded"
         return Row(sub.id, verdict, 0.0, 0.0, sub.commit, now, None, result.get("error"), reused)
-    verdict = "error" if report["exit_code"] == 2 else ("pass" if report["passed"] else "fail")
+    verdict = {2: "error", 4: "not-graded"}.get(report["exit_code"]) or ("pass" if report["passed"] else "fail")
     error = next((n["message"] for n in report.get("notes", []) if n["level"] == "error"), None)
     return Row(
         sub.id,

@@ -34,7 +34,7 @@ def payload(doc: dict[str, Any], ctx: FormatContext) -> dict[str, Any]:
                 "duration": round((r.get("seconds") or 0.0) * 1000),
             }
         )
-    status = "error" if doc["exit_code"] == 2 else ("pass" if doc["passed"] else "fail")
+    status = "error" if doc["exit_code"] in (2, 4) else ("pass" if doc["passed"] else "fail")
     return {"version": 1, "status": status, "max_score": doc["max_score"], "tests": tests}
 
 

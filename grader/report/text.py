@@ -30,6 +30,7 @@ LABELS = {
         "verdict_pass": "PASS",
         "verdict_fail": "FAIL",
         "verdict_error": "ERROR (input could not be graded)",
+        "verdict_not_run": "NOT RUN (this machine could not run the stack; the static checks are graded)",
         "other": "(no file)",
         "runtime": "Runtime (the stack, run with Docker Compose)",
     },
@@ -45,6 +46,7 @@ LABELS = {
         "verdict_pass": "통과",
         "verdict_fail": "실패",
         "verdict_error": "오류 (입력을 채점할 수 없음)",
+        "verdict_not_run": "실행 못 함 (이 컴퓨터에서 스택을 실행할 수 없었습니다. 정적 검사는 채점했습니다)",
         "other": "(파일 없음)",
         "runtime": "실행 검사 (Docker Compose로 스택 실행)",
     },
@@ -114,8 +116,10 @@ def render(doc: dict[str, Any], ctx: FormatContext) -> str:
             out.append(f"  {mark} {where}{ctx.note(n)}")
         out.append("")
     counts = {s: sum(1 for r in doc["results"] if r["status"] == s) for s in MARKS}
-    input_error = doc["exit_code"] == 2
+    input_error = doc["exit_code"] in (2, 4)
     verdict = L["verdict_error"] if input_error else (L["verdict_pass"] if doc["passed"] else L["verdict_fail"])
+    if doc["exit_code"] == 4:
+        verdict = L["verdict_not_run"]
     vfg = "magenta" if input_error else ("green" if doc["passed"] else "red")
     summary = (
         f"{L['score']} {doc['score']:g}/{doc['max_score']:g} · {counts['pass']} {L['passed']}, "
