@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from learner_user import docker_user  # noqa: F401  (the session fixture, here for every test module: defined once)
 
 REPO = Path(__file__).resolve().parent.parent
 WORKSHOP = REPO / "workshop"

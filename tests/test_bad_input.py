@@ -285,3 +285,21 @@ def test_slash_comment_in_nginx(ws: Path) -> None:
     assert r.exit_code == 2
     assert "'//' starts no comment" in r.stderr
     assert "✓ N104" in r.stdout  # the rest is still read as meant
+
+
+def test_a_link_outside_says_the_same_whether_or_not_its_target_exists(tmp_path: Path) -> None:
+    """A refusal tells a learner nothing of the grading machine: a link to a file that exists
+    outside the submission, to a folder, and to nothing at all are refused in the same words."""
+    from grader.errors import OutsideRootError
+    from grader.submission.reader import SubmissionRoot
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "secret.txt").write_text("x")
+    targets = {"file": tmp_path / "secret.txt", "folder": tmp_path, "nothing": tmp_path / "no-such-path"}
+    messages = set()
+    for name, target in targets.items():
+        (tmp_path / "sub" / f"{name}.yml").symlink_to(target)
+        with pytest.raises(OutsideRootError) as e:
+            SubmissionRoot(tmp_path / "sub").resolve(f"{name}.yml")
+        messages.add(e.value.message.replace(f"{name}.yml", "LINK"))
+    assert messages == {"LINK is a link to a place outside the submission; it is not read"}

@@ -230,7 +230,7 @@ _ERRORS_KO = [
         r"\2 경로가 제출물 밖을 가리키므로 읽지 않습니다.",
     ),
     (
-        r"(.+) is a link to a place outside the submission \(.+\); it is not read",
+        r"(.+) is a link to a place outside the submission; it is not read",
         r"\1: 제출물 밖을 가리키는 링크라 읽지 않습니다.",
     ),
     (

@@ -86,11 +86,9 @@ class SubmissionRoot:
         path = self.root / rel
         real = Path(os.path.realpath(path))
         if not self.contains(real):
-            raise OutsideRootError(
-                f"{rel} is a link to a place outside the submission ({'a file' if real.is_file() else 'a path'}"
-                " outside the root); it is not read",
-                rel,
-            )
+            # One message whatever is there: a refusal must not tell a learner whether a path
+            # exists on the grading machine, or what it is.
+            raise OutsideRootError(f"{rel} is a link to a place outside the submission; it is not read", rel)
         return real
 
     def exists(self, rel: str) -> bool:
