@@ -135,6 +135,18 @@ COMMON_MESSAGES = {
         ),
         params=("fallback", "location", "named", "path", "try_where"),
     ),
+    "budget_stopped": Message(
+        en="The run was stopped: {what} reached {amount}, over the run's budget of {limit}.",
+        ko="실행을 멈췄습니다. {what}{이} {amount}{으로} 실행 하나의 한도 {limit}{을} 넘었습니다.",
+        fix=Text(
+            en="A graded run shares the machine with every other learner's: keep what the stack writes and builds "
+            "small (no large files in images, volumes or containers, no extra containers), then run the grader again.",
+            ko="채점 실행은 다른 모든 학습자의 실행과 컴퓨터를 함께 씁니다. 스택이 쓰고 빌드하는 것을 작게 "
+            "유지하세요(이미지, 볼륨, 컨테이너에 큰 파일을 두지 말고, 필요 없는 컨테이너를 띄우지 마세요). 그런 다음 "
+            "채점기를 다시 실행하세요.",
+        ),
+        params=("what", "amount", "limit"),
+    ),
     "runtime_not_run": Message(
         en="Not run: {reason}",
         ko="실행하지 않았습니다: {reason}",

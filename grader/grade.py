@@ -122,6 +122,10 @@ def runtime_options(rubric: Rubric, **overrides: Any) -> Any:
     values.setdefault("list_path", rubric.api_path)
     values.setdefault("create_path", rubric.api_path)
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if isinstance(values.get("budget"), dict):  # the rubric's `budget:` mapping
+        from grader.runtime.budget import Budget
+
+        values["budget"] = Budget(**values["budget"])
     return RuntimeOptions(**values)
 
 

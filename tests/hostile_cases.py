@@ -239,6 +239,90 @@ REFUSED: list[Case] = [
         at=("backend/Dockerfile", "# syntax"),
         words="built on this engine",
     ),
+    # -- a Dockerfile read as BuildKit reads it ---------------------------------------------------------
+    Case(
+        "dockerfile",
+        "an escape directive folds a COPY --from into the line above for a reader that ignores it",
+        dockerfile=(
+            "FROM python:3.13-slim",
+            "# escape=`\nFROM python:3.13-slim\nRUN echo start \\\nCOPY --from={vi} /secret /s",
+        ),
+        at=("backend/Dockerfile", "COPY --from"),
+        words="built on this engine",
+    ),
+    Case(
+        "dockerfile",
+        "an upper-case FROM= in RUN --mount",
+        dockerfile=("COPY app.py .", "RUN --mount=type=bind,FROM={vi},target=/v cat /v/secret\nCOPY app.py ."),
+        at=("backend/Dockerfile", "RUN --mount"),
+        words="built on this engine",
+    ),
+    Case(
+        "dockerfile",
+        "a second --mount names another run's image",
+        dockerfile=(
+            "COPY app.py .",
+            "RUN --mount=type=cache,target=/c --mount=target=/v,from={vi} cat /v/secret\nCOPY app.py .",
+        ),
+        at=("backend/Dockerfile", "RUN --mount"),
+        words="built on this engine",
+    ),
+    Case(
+        "dockerfile",
+        "a COPY --FROM in upper case",
+        dockerfile=("COPY app.py .", "COPY --FROM={vi} /secret /s\nCOPY app.py ."),
+        at=("backend/Dockerfile", "COPY --FROM"),
+        words="built on this engine",
+    ),
+    Case(
+        "dockerfile",
+        "a heredoc body that an older frontend reads as an instruction",
+        dockerfile=("COPY app.py .", "RUN <<EOF\nCOPY --from={vi} /secret /s\nEOF\nCOPY app.py ."),
+        at=("backend/Dockerfile", "COPY --from"),
+        words="built on this engine",
+    ),
+    Case(
+        "dockerfile",
+        "an ONBUILD trigger",
+        dockerfile=("COPY app.py .", "ONBUILD COPY --from={vi} /secret /s\nCOPY app.py ."),
+        at=("backend/Dockerfile", "ONBUILD"),
+        words="ONBUILD",
+    ),
+    # -- what the engine fetches itself, from the host ----------------------------------------------------
+    Case(
+        "fetch",
+        "ADD a URL on the host's loopback",
+        dockerfile=("COPY app.py .", "ADD http://127.0.0.1:{port}/x /x\nCOPY app.py ."),
+        at=("backend/Dockerfile", "ADD http"),
+        words="engine fetches it itself",
+    ),
+    Case(
+        "fetch",
+        "ADD a URL by a name of the host",
+        dockerfile=("COPY app.py .", "ADD http://localhost:{port}/x /x\nCOPY app.py ."),
+        at=("backend/Dockerfile", "ADD http"),
+        words="engine fetches it itself",
+    ),
+    Case(
+        "fetch",
+        "ADD a URL at the cloud's metadata address",
+        dockerfile=("COPY app.py .", "ADD http://169.254.169.254/latest/meta-data/ /x\nCOPY app.py ."),
+        at=("backend/Dockerfile", "ADD http"),
+        words="engine fetches it itself",
+    ),
+    Case(
+        "fetch",
+        "an image from a registry on the host's loopback",
+        top="  extra:\n    image: 127.0.0.1:{port}/x:1  #!\n    pull_policy: always\n",
+        words="engine fetches it itself",
+    ),
+    Case(
+        "fetch",
+        "a FROM from a registry named localhost",
+        dockerfile=("FROM python:3.13-slim", "FROM localhost:{port}/python:3.13-slim"),
+        at=("backend/Dockerfile", "FROM localhost"),
+        words="engine fetches it itself",
+    ),
     # -- what Compose reads that the grader would not see -------------------------------------------
     Case(
         "environment",

@@ -517,21 +517,26 @@ def test_every_refusal_of_the_resolved_gate_reads_right_in_both_languages() -> N
         "allowed": "nginx:1.30, python:3.13-slim",
         "text": "${BASE}",
         "outer": "`shared`",
+        "host": "localhost",
         "writer": "writer",
     }
     for table, sentences, parts in (
         (allowlist.TEXT, ("svc", "section", "project", "unread", "unread_file"), "why"),
         (base_images.TEXT, ("local", "unknown"), "use"),
+        (base_images.TEXT, ("fetch_closed",), "why"),
     ):
         assert set(table["en"]) == set(table["ko"])
         for sentence in sentences:
             for part in (k for k in table["en"] if k.startswith(parts + "_")):
-                h = Hazard(sentence, "docker-compose.yml", 3, {**samples, parts: part}, table)
+                extra = {"use": "use_service", "what": "what_image"} if sentence == "fetch_closed" else {}
+                h = Hazard(sentence, "docker-compose.yml", 3, {**samples, **extra, parts: part}, table)
                 values = {
                     k: v
                     for k, v in samples.items()
                     if "{" + k + "}" in table["ko"][sentence] or "{" + k + "}" in table["ko"][part]
                 }
+                if extra:  # the use's own text inserts the service
+                    values["service"] = samples["service"]
                 reads_right(h.text("ko"), values)
                 assert not HANGUL.search(h.text("en")), h.text("en")
 

@@ -114,8 +114,10 @@ class Hazard:
 
     def text(self, lang: str = "en") -> str:
         params = dict(self.params)
-        for part in ("why", "use"):  # a reason, a use: keys of the same table, filled in first
-            if part in params:
+        # a reason, a use, what was asked: keys of the same table, filled in first ("what" may be
+        # a text of its own, e.g. the allow-list's `key: value`)
+        for part in ("why", "use", "what"):
+            if part in params and (part != "what" or params[part] in self.texts.get("en", {})):
                 params[part] = localized(self.texts, lang, params[part], **params)
         return localized(self.texts, lang, self.key, **params)
 

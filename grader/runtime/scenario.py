@@ -16,15 +16,22 @@ from typing import Any
 from grader import interrupt
 from grader.results import Finding, Status
 from grader.runtime.compose_cli import ComposeProject, find_compose
-from grader.runtime.engine import Engine, connect, labelled, sweep
+from grader.runtime.engine import RUN_LABEL, Engine, connect, labelled, sweep
 from grader.runtime.freeze import run_document
 from grader.runtime.outcome import PhaseOutcome, backoff, tail
 from grader.runtime.phases import PHASES
 from grader.runtime.progress import Progress
 from grader.runtime.stack import RuntimeOptions, Stack
+from grader.texts import Text
 from grader.workspace import Workspace
 
 __all__ = ["PhaseOutcome", "RuntimeOptions", "RuntimeRun", "skipped"]
+
+# What a budget the watch stopped a run for is, as its finding names it.
+BUDGET_KINDS = {
+    "containers": Text(en="the number of its containers", ko="컨테이너 수"),
+    "disk": Text(en="the disk its images, containers and volumes hold", ko="이미지, 컨테이너, 볼륨이 차지한 디스크"),
+}
 
 # How long clean-up keeps removing what a stopped run left before it says what is still there.
 LEFT_BOUND = 15.0
@@ -46,6 +53,7 @@ class RuntimeRun:
         self.resolved: dict[str, Any] | None = None  # the project as Compose resolved it (prepare)
         self.sealed = False
         self.unsealed: str | None = None  # why the run is not sealed, when it is not
+        self.watch: Any = None  # the budget's watch (grader/runtime/budget.py), while the phases run
         self.seal: Any = None  # the run's firewall rules, once installed
         self.argv: list[str] = []
         self.version = ""
@@ -66,6 +74,8 @@ class RuntimeRun:
         self.resolved = checked_project(
             self.ws, self.argv, self.project, list(self.opt.base_images), lambda: client, allow_unsafe
         )
+        if not allow_unsafe:
+            self._check_budget()
         why = why_not_available(client) if self.opt.seal else "the rubric marks this class as trusted (seal: false)"
         if why is not None and self.opt.seal and require_seal and not allow_unsafe:
             from grader.errors import RuntimeSetupError
@@ -76,6 +86,26 @@ class RuntimeRun:
             )
         self.sealed = why is None
         self.unsealed = why
+
+    def _check_budget(self) -> None:
+        """A project over the run's budget is refused before anything is built, at its line."""
+        from grader.runtime.budget import check_static
+        from grader.runtime.freeze import to_bytes
+        from grader.runtime.safety import UnsafeSubmissionError
+
+        assert self.resolved is not None and self.ws.compose is not None and self.ws.compose_rel is not None
+        hazards = check_static(
+            self.resolved,
+            self.ws.compose.root,
+            self.ws.compose_rel,
+            self.opt.budget,
+            self.ws.roles.get("backend"),
+            max(self.opt.replicas, self.opt.scale_up),
+            to_bytes(self.opt.limits.memory) or 512 * 1024**2,
+            self.opt.limits.cpus,
+        )
+        if hazards:
+            raise UnsafeSubmissionError(hazards)
 
     def run(self) -> dict[str, PhaseOutcome]:
         """Run every phase, then clean up however the run ended. A signal at any moment ends it
@@ -136,11 +166,37 @@ class RuntimeRun:
         stack = Stack(self.ws, self.opt, self.engine, self.compose, self.run_id, self.progress)
         stack.outcomes = self.outcomes
         stack.seal = self.seal
-        self._phases(stack)
+        from grader.runtime.budget import Watch
+
+        with Watch(client, f"{RUN_LABEL}={self.run_id}", self.opt.budget, self._stop_containers) as watch:
+            self.watch = watch
+            self._phases(stack)
+
+    def _stop_containers(self) -> None:
+        """Over budget: the run's containers are killed, so the phase running ends at once."""
+        assert self.engine is not None
+        client = self.engine.client
+        for c in client.api.containers(filters={"label": f"{RUN_LABEL}={self.run_id}"}):
+            try:
+                client.api.kill(c["Id"])
+            except Exception:
+                continue  # gone meanwhile
+
+    def _over_budget(self) -> Finding | None:
+        """The finding of a run the budget watch stopped, or None."""
+        hit = self.watch.hit if self.watch is not None else None
+        if hit is None:
+            return None
+        kind, amount, limit = hit
+        return Finding(Status.FAIL, "budget_stopped", {"what": BUDGET_KINDS[kind], "amount": amount, "limit": limit})
 
     def _phases(self, stack: Stack) -> None:
         for phase in PHASES:
             interrupt.check()
+            stopped = self._over_budget()
+            if stopped is not None:
+                self.outcomes[phase.SLUG] = PhaseOutcome([stopped])
+                continue
             blocker = next((n for n in phase.NEEDS if not stack.passed(n)), None)
             if blocker is not None:
                 self.outcomes[phase.SLUG] = PhaseOutcome([Finding(Status.SKIP, "skipped_after", {"phase": blocker})])
@@ -153,6 +209,8 @@ class RuntimeRun:
             self.progress.phase(phase.SLUG)
             start = time.monotonic()
             outcome = phase.run(stack)
+            if (stopped := self._over_budget()) is not None:  # the watch stopped the run meanwhile
+                outcome = PhaseOutcome([stopped], output=outcome.output)
             outcome.seconds = time.monotonic() - start
             self.outcomes[phase.SLUG] = outcome
             worst = max(outcome.findings, key=lambda f: f.status.severity)

@@ -18,6 +18,7 @@ from grader.errors import Interrupted
 from grader.nginx.model import DOCKER_DNS_TTL, LONGEST_VALID, Directive, Resolution, by_client_address
 from grader.results import Finding, Status
 from grader.rubric import DEFAULT_API_PATH
+from grader.runtime.budget import Budget
 from grader.runtime.compose_cli import CommandResult, ComposeProject
 from grader.runtime.engine import Accepted, Engine, Replica, accepted_between
 from grader.runtime.freeze import Limits
@@ -66,6 +67,7 @@ class RuntimeOptions:
     create_path: str = DEFAULT_API_PATH
     create_body: dict[str, Any] = field(default_factory=lambda: {"username": "grader", "content": "{marker}"})
     limits: Limits = field(default_factory=Limits)
+    budget: Budget = field(default_factory=Budget)  # the whole run's share (grader/runtime/budget.py)
     openapi: Path | None = None
     contract_examples: int = 5
 
