@@ -386,3 +386,23 @@ def labelled(
         ],
     }
     return {kind: names for kind, names in found.items() if names}
+
+
+def disk_usage(client: Any, timeout: float = 30.0) -> dict[str, Any]:
+    """The engine's `system df`. The engine runs one at a time and refuses a second meanwhile
+    ("a disk usage operation is already running": another run's budget watch, say), so this
+    asks again until it is answered or `timeout` passes."""
+    import time
+
+    from docker.errors import APIError
+
+    end = time.monotonic() + timeout
+    delay = 0.2
+    while True:
+        try:
+            return dict(client.df())
+        except APIError as e:
+            if "already running" not in str(e) or time.monotonic() > end:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)

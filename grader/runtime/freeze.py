@@ -9,6 +9,8 @@ What the run changes, never what is being graded:
   ports on 127.0.0.1, so port 80 need not be free and runs can go in parallel; the backend's
   keep the host port as written, bound to 127.0.0.1 (a fixed host port is a mistake the
   up-scaled phase must see), never on an outside interface;
+- builds use no layer another run left (`no_cache`), and a Dockerfile with cache mounts is passed
+  inline with each mount given an id of the run's own (grader/runtime/scenario.py);
 - images the run builds get a name of the run's, and the run's labels; builds run on Docker's
   default network, which the run's build rules seal (grader/runtime/seal.py), or with none
   where the rubric says `build_network: none`;
@@ -90,6 +92,7 @@ def run_document(
     limits: Limits = Limits(),
     build_network: str = "sealed",
     sealed: bool = True,
+    dockerfiles: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     doc = copy.deepcopy(resolved)
     doc["name"] = project
@@ -115,6 +118,11 @@ def run_document(
         if build is not None:
             s["image"] = image_name(project, name)
             build["labels"] = {**(build.get("labels") or {}), **labels}
+            # No layer another run's build left is used; its cache mounts are the run's own.
+            build["no_cache"] = True
+            if dockerfiles and name in dockerfiles:
+                build.pop("dockerfile", None)
+                build["dockerfile_inline"] = dockerfiles[name]
             if build_network == "none" or build.get("network") == "none":
                 build["network"] = "none"
             else:

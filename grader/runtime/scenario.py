@@ -33,6 +33,19 @@ BUDGET_KINDS = {
     "disk": Text(en="the disk its images, containers and volumes hold", ko="이미지, 컨테이너, 볼륨이 차지한 디스크"),
 }
 
+CACHE_TEXT = {
+    "en": {
+        "cache_mount": "a `RUN --mount=type=cache` written so that the grader cannot give it the run's own cache "
+        "id (write it as one `--mount=type=cache,target=...` word, unquoted); a graded build shares no cache with "
+        "another learner's",
+    },
+    "ko": {
+        "cache_mount": "`RUN --mount=type=cache`가 채점기가 이 실행만의 캐시 id를 붙일 수 없는 형태로 쓰여 있습니다"
+        "(따옴표 없이 `--mount=type=cache,target=...` 한 단어로 쓰세요). 채점하는 빌드는 다른 학습자와 캐시를 함께 "
+        "쓰지 않습니다.",
+    },
+}
+
 # How long clean-up keeps removing what a stopped run left before it says what is still there.
 LEFT_BOUND = 15.0
 
@@ -54,6 +67,7 @@ class RuntimeRun:
         self.sealed = False
         self.unsealed: str | None = None  # why the run is not sealed, when it is not
         self.watch: Any = None  # the budget's watch (grader/runtime/budget.py), while the phases run
+        self.dockerfiles: dict[str, str] = {}  # service -> its Dockerfile with the run's own cache ids
         self.seal: Any = None  # the run's firewall rules, once installed
         self.argv: list[str] = []
         self.version = ""
@@ -76,6 +90,7 @@ class RuntimeRun:
         )
         if not allow_unsafe:
             self._check_budget()
+        self._own_cache_mounts()
         why = why_not_available(client) if self.opt.seal else "the rubric marks this class as trusted (seal: false)"
         if why is not None and self.opt.seal and require_seal and not allow_unsafe:
             from grader.errors import RuntimeSetupError
@@ -86,6 +101,38 @@ class RuntimeRun:
             )
         self.sealed = why is None
         self.unsealed = why
+
+    def cache_namespace(self) -> str:
+        return f"grader-{self.run_id}-"
+
+    def _own_cache_mounts(self) -> None:
+        """Every `RUN --mount=type=cache` gets an id of the run's own (the Dockerfile is passed
+        inline, that change alone), so no build reads a cache another run filled, nor fills one
+        another reads; a mount the grader cannot rewrite exactly is refused at its line."""
+        from grader.runtime.safety import Hazard, UnsafeSubmissionError
+        from grader.submission.dockerfile import namespaced_cache_mounts
+
+        assert self.resolved is not None
+        hazards = []
+        for name, s in (self.resolved.get("services") or {}).items():
+            build = s.get("build")
+            if not build:
+                continue
+            context, dockerfile = build.get("context") or "", build.get("dockerfile") or "Dockerfile"
+            root = self.ws.root
+            try:
+                rel = root.rel(root.resolve(root.rel(f"{context}/{dockerfile}")))
+                text = root.read(rel).text
+            except Exception:
+                continue  # the build fails on its own (the gate refused a path outside)
+            if "cache" not in text.lower():
+                continue
+            rewritten, unsure = namespaced_cache_mounts(text, self.cache_namespace())
+            hazards += [Hazard("cache_mount", rel, line, {}, CACHE_TEXT) for line in unsure]
+            if rewritten != text:
+                self.dockerfiles[name] = rewritten
+        if hazards:
+            raise UnsafeSubmissionError(hazards)
 
     def _check_budget(self) -> None:
         """A project over the run's budget is refused before anything is built, at its line."""
@@ -150,6 +197,7 @@ class RuntimeRun:
                     self.opt.limits,
                     self.opt.build_network,
                     self.sealed,
+                    self.dockerfiles,
                 ),
                 indent=1,
             ),
@@ -225,6 +273,7 @@ class RuntimeRun:
             ("compose down", self._down),
             ("remove", self._remove_left),
             ("firewall", self._unseal),
+            ("build cache", self._prune_cache_mounts),
             ("temporary files", lambda: self._tmp.cleanup() if self._tmp else None),
             ("progress", self.progress.close),
         ]
@@ -233,6 +282,17 @@ class RuntimeRun:
                 step()
             except Exception as e:
                 self.cleanup_problems.append(f"{what}: {e.__class__.__name__}: {e}")
+
+    def _prune_cache_mounts(self) -> None:
+        """The cache mounts the run's builds filled, found by the run's own id prefix."""
+        if self.engine is None or not self.dockerfiles:
+            return
+        from grader.runtime.engine import disk_usage
+
+        client = self.engine.client
+        for entry in disk_usage(client).get("BuildCache") or []:
+            if self.cache_namespace() in (entry.get("Description") or ""):
+                client.api.prune_builds(filters={"id": [entry["ID"]]})
 
     def _unseal(self) -> None:
         if self.seal is not None:

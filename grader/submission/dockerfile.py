@@ -205,3 +205,40 @@ def parse_dockerfile(text: str, rel: str, heredocs: bool = True) -> Dockerfile:
             global_args.append(inst)
     syntax = directives.values.get("syntax")
     return Dockerfile(rel=rel, stages=stages, global_args=global_args, syntax=syntax, directives=directives)
+
+
+def namespaced_cache_mounts(text: str, namespace: str) -> tuple[str, list[int]]:
+    """`text` with every `RUN --mount=type=cache` given an id of `namespace`'s own (its id, or its
+    target, which BuildKit takes for the id, prefixed): a cache one build fills is then not read
+    by another build on the engine. Returns the new text and the lines of mounts that could not be
+    rewritten exactly (written other than as one `--mount=VALUE` word: the caller refuses them)."""
+    lines = text.split("\n")
+    unsure: list[int] = []
+    for reading in (True, False):  # heredoc bodies read as instructions by an older frontend too
+        for stage in parse_dockerfile("\n".join(lines), "Dockerfile", heredocs=reading).stages:
+            for inst in stage.instructions:
+                for one in (inst, inst.trigger):
+                    if one is None or one.keyword != "RUN":
+                        continue
+                    for key, value in one.flag_list:
+                        options = mount_options(value)
+                        if key != "mount" or options.get("type", "").lower() != "cache":
+                            continue
+                        if options.get("id", "").startswith(namespace):
+                            continue
+                        old_id = options.get("id") or options.get("target") or options.get("dst")
+                        old_id = old_id or options.get("destination") or ""
+                        fields = [f for f in value.split(",") if f.split("=", 1)[0].strip().lower() != "id"]
+                        new = ",".join([*fields, f"id={namespace}{old_id}"])
+                        if not _replace_once(lines, inst.line - 1, f"--mount={value}", f"--mount={new}"):
+                            unsure.append(inst.line)
+    return "\n".join(lines), sorted(set(unsure))
+
+
+def _replace_once(lines: list[str], start: int, old: str, new: str) -> bool:
+    """Replace the first `old` in lines[start:] (an instruction and its continuation lines)."""
+    for i in range(start, min(len(lines), start + 200)):
+        if old in lines[i]:
+            lines[i] = lines[i].replace(old, new, 1)
+            return True
+    return False
