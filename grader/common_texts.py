@@ -136,8 +136,9 @@ COMMON_MESSAGES = {
         params=("fallback", "location", "named", "path", "try_where"),
     ),
     "budget_stopped": Message(
-        en="The run was stopped: {what} reached {amount}, over the run's budget of {limit}.",
-        ko="실행을 멈췄습니다. {what}{이} {amount}{으로} 실행 하나의 한도 {limit}{을} 넘었습니다.",
+        en="The run was stopped for going over its budget: {what} reached {amount}, more than the {limit} a run "
+        "may take.",
+        ko="실행이 한도를 넘어 멈췄습니다. {what}{이} {amount}{으로} 실행 하나가 쓸 수 있는 {limit}{을} 넘었습니다.",
         fix=Text(
             en="A graded run shares the machine with every other learner's: keep what the stack writes and builds "
             "small (no large files in images, volumes or containers, no extra containers), then run the grader again.",

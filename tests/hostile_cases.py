@@ -239,6 +239,38 @@ REFUSED: list[Case] = [
         at=("backend/Dockerfile", "# syntax"),
         words="built on this engine",
     ),
+    # -- a run's budget, before anything is built ---------------------------------------------------------
+    Case(
+        "budget",
+        "scale: 100",
+        top="  extra:\n    image: python:3.13-slim\n    scale: 100  #!\n",
+        words="budget",
+    ),
+    Case(
+        "budget",
+        "sixty services",
+        top="".join(f"  extra{i:02d}:{'  #!' if i == 7 else ''}\n    image: python:3.13-slim\n" for i in range(60)),
+        words="budget",
+    ),
+    Case(
+        "budget",
+        "replicas within the cap, containers over the budget",
+        top="  extra:\n    image: python:3.13-slim\n    deploy:\n      replicas: 9  #!\n",
+        words="budget",
+    ),
+    Case(
+        "budget",
+        "twelve containers whose memory caps add up over the budget",
+        top="  extra:\n    image: python:3.13-slim\n    deploy:\n      replicas: 6\n",
+        at=("docker-compose.yml", "services:"),
+        words="memory",
+    ),
+    Case(
+        "budget",
+        "six images built",
+        top="".join(f"  extra{i}:\n    build: ./backend{'  #!' if i == 4 else ''}\n" for i in range(1, 5)),
+        words="budget",
+    ),
     # -- a Dockerfile read as BuildKit reads it ---------------------------------------------------------
     Case(
         "dockerfile",

@@ -397,6 +397,66 @@ def test_a_hostile_submission_that_runs_is_contained(
     _tally(case.klass, "contained")
 
 
+# -- what grows at run time: stopped by the run's budget ---------------------------------------------
+# Each writes 500 MB (zeros, on this machine's engine only) where the run's disk is measured; the
+# run's budget is cut to 700 MB for them (the workshop's two images take about 320 MB).
+GROWS = {
+    "a container fills its writable layer": {
+        "top": "  writer:\n    image: python:3.13-slim\n"
+        "    command: [sh, -c, 'dd if=/dev/zero of=/big bs=1M count=500; sleep 3600']\n",
+    },
+    "a container fills a named volume": {
+        "top": '  writer:\n    image: python:3.13-slim\n    volumes: ["scratch:/scratch"]\n'
+        "    command: [sh, -c, 'dd if=/dev/zero of=/scratch/big bs=1M count=500; sleep 3600']\n",
+        "volumes": "  scratch:\n",
+    },
+    "a build step writes a large layer": {
+        "dockerfile": ("COPY app.py .", "RUN dd if=/dev/zero of=/big bs=1M count=500\nCOPY app.py ."),
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(GROWS))
+def test_what_grows_at_run_time_is_stopped_by_the_runs_budget(name: str, tmp_path: Path, victim, listener) -> None:
+    from dataclasses import replace
+
+    from grader.grade import runtime_options
+    from grader.rubric import load_rubric
+    from grader.runtime.budget import Budget
+    from grader.runtime.scenario import RuntimeRun
+    from grader.workspace import load_workspace
+
+    spec = GROWS[name]
+    case = Contained(name, "budget", top=spec.get("top", ""), dockerfile=spec.get("dockerfile"))
+    ws_path = make(case, tmp_path / "ws", victim, listener.port)
+    if spec.get("volumes"):
+        compose = ws_path / "docker-compose.yml"
+        compose.write_text(compose.read_text().replace(VOLUMES, VOLUMES + spec["volumes"]))
+    rubric = load_rubric(None)
+    options = replace(runtime_options(rubric), budget=Budget(disk="700m", watch_seconds=1.0))
+    run = RuntimeRun(load_workspace(ws_path, api_path=rubric.api_path), options)
+    run.prepare()
+    outcomes = run.run()
+    stopped = [f for o in outcomes.values() for f in o.findings if f.key == "budget_stopped"]
+    try:
+        assert stopped, {k: [f.key for f in o.findings] for k, o in outcomes.items()}
+        assert "disk" in stopped[0].params["what"].en and stopped[0].params["limit"] == "700m"
+        # every phase says it, however early the watch saw it: the same verdict on a busy machine
+        assert all([f.key for f in o.findings] == ["budget_stopped"] for o in outcomes.values()), outcomes
+        assert labelled(docker_client_of(run), project=run.project, run_id=run.run_id) == {}
+        assert _state(docker_client_of(run), victim) == victim.before
+    except AssertionError:
+        _tally("budget", "escaped")
+        raise
+    _tally("budget", "contained")
+
+
+def docker_client_of(run: Any) -> Any:
+    from grader.runtime.engine import connect
+
+    return run.engine.client if run.engine is not None else connect()
+
+
 def test_zz_the_suite_counts_per_class(capsys) -> None:
     """Printed at the end of the suite (pytest -s shows it; the CI log keeps it)."""
     total = Counter()

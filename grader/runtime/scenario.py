@@ -219,6 +219,11 @@ class RuntimeRun:
         with Watch(client, f"{RUN_LABEL}={self.run_id}", self.opt.budget, self._stop_containers) as watch:
             self.watch = watch
             self._phases(stack)
+        if (over := self._over_budget()) is not None:
+            # every phase says it, not only those after the moment the watch saw it
+            for phase in PHASES:
+                before = self.outcomes.get(phase.SLUG)
+                self.outcomes[phase.SLUG] = PhaseOutcome([over], output=before.output if before else "")
 
     def _stop_containers(self) -> None:
         """Over budget: the run's containers are killed, so the phase running ends at once."""
