@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import WORKSHOP, full_score, run
+from conftest import REPO, WORKSHOP, full_score, run
 
 from grader.checks import CHECK_MODULES
 
@@ -473,3 +473,51 @@ def test_html_report_for_no_learners_and_for_none_graded(tmp_path: Path) -> None
         and "clone failed" in page
         and "YAML syntax error" in page
     )
+
+
+@pytest.mark.runtime
+def test_a_batch_beside_submissions_over_budget_keeps_every_legitimate_verdict(tmp_path: Path) -> None:
+    """Legitimate learners graded two stacks at a time beside one submission of each budget
+    class: the legitimate verdicts are what they are alone (full marks), the static budget
+    (scale: 100) is refused at its line, and the one that fills its disk at run time is stopped
+    with the budget named in its report. The class's rubric cuts the disk budget to 700 MB."""
+    import shutil
+
+    import yaml
+
+    from grader.runtime.engine import connect, labelled
+
+    subs = tmp_path / "subs"
+    shutil.copytree(WORKSHOP, subs / "workshop")
+    shutil.copytree(REPO / "tests" / "legit" / "nonroot-user-backend", subs / "nonroot")
+    for name, lines in (
+        ("over-scale", "  extra:\n    image: python:3.13-slim\n    scale: 100\n"),
+        (
+            "over-disk",
+            "  writer:\n    image: python:3.13-slim\n"
+            "    command: [sh, -c, 'dd if=/dev/zero of=/big bs=1M count=500; sleep 3600']\n",
+        ),
+    ):
+        shutil.copytree(WORKSHOP, subs / name)
+        compose = subs / name / "docker-compose.yml"
+        compose.write_text(compose.read_text().replace("\nnetworks:\n", "\n" + lines + "\nnetworks:\n", 1))
+    rubric = yaml.safe_load((REPO / "rubrics" / "step-06-horizontal-scaling.yaml").read_text())
+    rubric["runtime"]["budget"] = {"disk": "700m", "watch_seconds": 1.0}
+    rubric_file = tmp_path / "class.yaml"
+    rubric_file.write_text(yaml.safe_dump(rubric, allow_unicode=True))
+    out = tmp_path / "out"
+    r = run(
+        "batch", str(subs), "--out", str(out), "--runtime", "--stacks", "2", "--rubric", str(rubric_file),
+        "--progress", "plain", "--lang", "en",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    book = {row["id"]: row for row in gradebook(out)}
+    for legit in ("workshop", "nonroot"):
+        assert book[legit]["verdict"] == "pass", book[legit]
+        assert book[legit]["score"] == str(full_score(runtime=True)), book[legit]
+    assert book["over-scale"]["verdict"] == "error" and "budget" in book["over-scale"]["error"], book["over-scale"]
+    assert book["over-disk"]["verdict"] == "fail", book["over-disk"]
+    report = json.loads((out / "reports" / "over-disk.json").read_text())
+    runtime = [x for x in report["results"] if x["check"].startswith("runtime.")]
+    assert runtime and all("over its budget" in x["message"] and "700m" in x["message"] for x in runtime), runtime
+    assert labelled(connect(), scope="left") == {}
