@@ -35,6 +35,17 @@ def grade_case(case: Path) -> dict:
     return report
 
 
+# Where the grader and a label disagree, and why the grader is right (the label was written from
+# the step's text, the grader follows what nginx does with the file).
+KNOWN_DISAGREEMENTS = {
+    ("03-handson-step07", "nginx.proxy-headers"): "the config does not parse, so N103 is blocked by N100",
+    ("05-kafka-hello-world", "nginx.api-proxies-to-backend"): "rewrite ... break strips /api before proxy_pass",
+    ("20-docker-study-ex09-korean", "nginx.api-proxies-to-backend"): "rewrite ... break strips /api",
+    ("31-mern-https-proxy", "nginx.api-proxies-to-backend"): "proxy_pass with a URI part replaces /api/",
+    ("37-multi-docker-slash-comment", "nginx.api-proxies-to-backend"): "rewrite ... break strips /api",
+}
+
+
 def test_corpus_verdicts_agree_with_labels() -> None:
     agree, total, disagreements = 0, 0, []
     per_label: dict[str, list[int]] = {}
@@ -63,8 +74,11 @@ def test_corpus_verdicts_agree_with_labels() -> None:
         print(f"  {key:<55} {a}/{t}")
     for d in disagreements:
         print("  disagree:", d)
-    assert total >= 100
-    assert agree / total >= 0.97, disagreements
+    assert total >= 200
+    # Each disagreement is known and explained; a new one fails, and so does one that went away
+    # (then take it off the list): a rate would let six known ones be swapped for six new ones.
+    found = {(d.split()[0], d.split()[1]) for d in disagreements}
+    assert found == set(KNOWN_DISAGREEMENTS), sorted(found ^ set(KNOWN_DISAGREEMENTS))
 
 
 def test_corpus_is_graded_in_place_without_writing(tmp_path: Path) -> None:

@@ -62,6 +62,8 @@ def test_golden(cases: Path, case: str, fmt: str) -> None:
     got = normalise(r.stdout)
     golden = GOLDEN / f"{case}.{fmt}"
     if os.environ.get("UPDATE_GOLDEN"):
+        # CI compares; it never writes what it compares with
+        assert not os.environ.get("CI"), "UPDATE_GOLDEN is for a developer's machine, not CI"
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(got)
     assert golden.exists(), f"no golden file {golden}; run with UPDATE_GOLDEN=1 once"

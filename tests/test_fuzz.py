@@ -129,6 +129,10 @@ def grade_folder(path: Path) -> str:
         assert text and not text.endswith(":"), f"empty error message: {note}"
     if ws.compose is not None:
         Gate(ws.root, ws.compose_rel or "", ws.compose.root).check()
+    # a report, not only no exception: every static check of the rubric once, a score within its maximum
+    static = [spec.slug for spec in rubric().checks if spec.enabled and not spec.slug.startswith("runtime.")]
+    assert sorted(r.check for r in report.results) == sorted(static), [r.check for r in report.results]
+    assert 0 <= report.score <= report.max_score and report.exit_code in (0, 1, 2)
     assert time.monotonic() - start < TIME_BOUND, f"grading took {time.monotonic() - start:.1f} s"
     return "input-error" if report.exit_code == 2 else "report"
 
