@@ -170,7 +170,8 @@ def test_a_class_of_60_gets_60_rows_with_the_right_verdicts(klass, tmp_path: Pat
     assert "(58 unchanged, not regraded)" in again.output
     again_book = gradebook(out)
     assert len(again_book) == len(book) == 60  # an empty gradebook is no match
-    assert [(a["id"], a["verdict"], a["score"]) for a in again_book] == [(b["id"], b["verdict"], b["score"]) for b in book]
+    rows = [(a["id"], a["verdict"], a["score"]) for a in again_book]
+    assert rows == [(b["id"], b["verdict"], b["score"]) for b in book]
 
 
 def test_resume_regrades_a_learner_who_changed(tmp_path: Path) -> None:

@@ -113,7 +113,6 @@ VALUES = [
         "address": "127.0.0.1",
         "words": "Temporary failure resolving 'deb.debian.org'",
         "amount": "802 MiB",
-        "limit": "700m",
         "balance": "ip_hash",
         "context": "frontend/",
         "instruction": "COPY nginx.conf /etc/nginx/conf.d/default.conf",
@@ -239,7 +238,6 @@ VALUES = [
         "said": "exec /docker-entrypoint.sh: no such file or directory",
         "words": "Temporary failure resolving 'deb.debian.org'",
         "amount": "802 MiB",
-        "limit": "700m",
         "address": "127.0.0.1",
     },
 ]
