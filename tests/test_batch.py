@@ -493,15 +493,26 @@ def test_a_batch_beside_submissions_over_budget_keeps_every_legitimate_verdict(t
     shutil.copytree(REPO / "tests" / "legit" / "nonroot-user-backend", subs / "nonroot")
     for name, lines in (
         ("over-scale", "  extra:\n    image: python:3.13-slim\n    scale: 100\n"),
+        ("over-images", "".join(f"  extra{i}:\n    build: ./backend\n" for i in range(4))),
         (
             "over-disk",
             "  writer:\n    image: python:3.13-slim\n"
             "    command: [sh, -c, 'dd if=/dev/zero of=/big bs=1M count=500; sleep 3600']\n",
         ),
+        (
+            "over-volume",
+            "  writer:\n    image: python:3.13-slim\n    volumes: [backend-data:/scratch]\n"
+            "    command: [sh, -c, 'dd if=/dev/zero of=/scratch/big bs=1M count=500; sleep 3600']\n",
+        ),
     ):
         shutil.copytree(WORKSHOP, subs / name)
         compose = subs / name / "docker-compose.yml"
         compose.write_text(compose.read_text().replace("\nnetworks:\n", "\n" + lines + "\nnetworks:\n", 1))
+    shutil.copytree(WORKSHOP, subs / "over-build")
+    dockerfile = subs / "over-build" / "backend" / "Dockerfile"
+    dockerfile.write_text(
+        dockerfile.read_text().replace("COPY app.py .", "RUN dd if=/dev/zero of=/big bs=1M count=500\nCOPY app.py .")
+    )
     rubric = yaml.safe_load((REPO / "rubrics" / "step-06-horizontal-scaling.yaml").read_text())
     rubric["runtime"]["budget"] = {"disk": "700m", "watch_seconds": 1.0}
     rubric_file = tmp_path / "class.yaml"
@@ -516,9 +527,11 @@ def test_a_batch_beside_submissions_over_budget_keeps_every_legitimate_verdict(t
     for legit in ("workshop", "nonroot"):
         assert book[legit]["verdict"] == "pass", book[legit]
         assert book[legit]["score"] == str(full_score(runtime=True)), book[legit]
-    assert book["over-scale"]["verdict"] == "error" and "budget" in book["over-scale"]["error"], book["over-scale"]
-    assert book["over-disk"]["verdict"] == "fail", book["over-disk"]
-    report = json.loads((out / "reports" / "over-disk.json").read_text())
-    runtime = [x for x in report["results"] if x["check"].startswith("runtime.")]
-    assert runtime and all("over its budget" in x["message"] and "700m" in x["message"] for x in runtime), runtime
+    for static in ("over-scale", "over-images"):  # refused before anything is built, the budget named
+        assert book[static]["verdict"] == "error" and "budget" in book[static]["error"], book[static]
+    for grown in ("over-disk", "over-volume", "over-build"):  # stopped while it ran, the budget named
+        assert book[grown]["verdict"] == "fail", book[grown]
+        report = json.loads((out / "reports" / f"{grown}.json").read_text())
+        runtime = [x for x in report["results"] if x["check"].startswith("runtime.")]
+        assert runtime and all("over its budget" in x["message"] and "700m" in x["message"] for x in runtime), runtime
     assert labelled(connect(), scope="left") == {}

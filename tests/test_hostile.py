@@ -410,6 +410,10 @@ GROWS = {
         "    command: [sh, -c, 'dd if=/dev/zero of=/scratch/big bs=1M count=500; sleep 3600']\n",
         "volumes": "  scratch:\n",
     },
+    "a container fills an anonymous volume": {
+        "top": "  writer:\n    image: python:3.13-slim\n    volumes: [/scratch]\n"
+        "    command: [sh, -c, 'dd if=/dev/zero of=/scratch/big bs=1M count=500; sleep 3600']\n",
+    },
     "a build step writes a large layer": {
         "dockerfile": ("COPY app.py .", "RUN dd if=/dev/zero of=/big bs=1M count=500\nCOPY app.py ."),
     },

@@ -172,7 +172,10 @@ class Watch:
         # volumes' sizes come from the engine's `system df`, which walks every volume of the
         # engine and runs one at a time: asked every fifth time, and last known between
         if volumes or self._ticks % 5 == 1:
-            self._volumes = self.volumes_size()
+            # the run's named volumes, and the anonymous ones its containers use (an image's VOLUME,
+            # `- /data`), which carry no label of the run's
+            used = {m["Name"] for c in containers for m in c.get("Mounts") or [] if m.get("Type") == "volume"}
+            self._volumes = self.volumes_size(used)
         disk += self._volumes
         if disk > _bytes(self.budget.disk):
             return "disk", human(disk), self.budget.disk
@@ -181,7 +184,7 @@ class Watch:
     def images_size(self) -> int:
         return sum(int(i.attrs.get("Size") or 0) for i in self.client.images.list(filters={"label": self.label}))
 
-    def volumes_size(self) -> int:
+    def volumes_size(self, used: set[str] | None = None) -> int:
         from grader.runtime.engine import disk_usage
 
         try:
@@ -192,5 +195,6 @@ class Watch:
         return sum(
             int((v.get("UsageData") or {}).get("Size") or 0)
             for v in volumes
-            if (v.get("Labels") or {}).get(key) == value and (v.get("UsageData") or {}).get("Size", -1) > 0
+            if ((v.get("Labels") or {}).get(key) == value or v.get("Name") in (used or set()))
+            and (v.get("UsageData") or {}).get("Size", -1) > 0
         )
