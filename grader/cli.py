@@ -274,28 +274,13 @@ def deprecated(name: str, lang: str | None = None) -> str:
 def error_results(rubric: Any, lang: str, error: InputError, have: set[str], runtime: bool) -> list[Any]:
     """The checks not graded because of `error`, each an error result with the reason, so a
     consumer that needs a grade (Classroom 50) gets one with every check and why it failed."""
-    from grader.results import Result, Status
+    from grader.grade import error_result
 
-    out = []
-    for spec in rubric.checks:
-        if not spec.enabled or spec.slug in have or spec.slug.startswith("runtime.") != runtime:
-            continue
-        out.append(
-            Result(
-                spec.slug,
-                spec.code,
-                Status.ERROR,
-                0.0,
-                spec.points,
-                spec.required,
-                spec.text("title", lang),
-                error.file,
-                error.line,
-                rubric.message(spec, "input_error", lang, {"error": error.describe(lang)}),
-                None,
-            )
-        )
-    return out
+    return [
+        error_result(rubric, spec, lang, "input_error", {"error": error.describe(lang)}, error.file, error.line)
+        for spec in rubric.checks
+        if spec.enabled and spec.slug not in have and spec.slug.startswith("runtime.") == runtime
+    ]
 
 
 def _grade_and_print(

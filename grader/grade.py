@@ -177,19 +177,32 @@ def not_run(report: Report, rubric: Rubric, error: Any) -> None:
     report.notes.append(Note("error", f"runtime grading could not run: {error.message}"))
     report.setup_error = True
     report.results += [
-        Result(
-            spec.slug,
-            spec.code,
-            Status.ERROR,
-            0.0,
-            spec.points,
-            spec.required,
-            spec.text("title", report.lang),
-            None,
-            None,
-            rubric.message(spec, "runtime_not_run", report.lang, {"reason": reason}),
-            None,
-        )
+        error_result(rubric, spec, report.lang, "runtime_not_run", {"reason": reason})
         for spec in rubric.checks
         if spec.enabled and spec.slug.startswith("runtime.") and spec.slug not in have
     ]
+
+
+def error_result(
+    rubric: Rubric,
+    spec: Any,
+    lang: str,
+    key: str,
+    params: dict[str, Any],
+    file: str | None = None,
+    line: int | None = None,
+) -> Result:
+    """A check that could not be graded: an error with no points, its message `key` saying why."""
+    return Result(
+        spec.slug,
+        spec.code,
+        Status.ERROR,
+        0.0,
+        spec.points,
+        spec.required,
+        spec.text("title", lang),
+        file,
+        line,
+        rubric.message(spec, key, lang, params),
+        None,
+    )

@@ -485,12 +485,13 @@ def test_a_batch_beside_submissions_over_budget_keeps_every_legitimate_verdict(t
     import shutil
 
     import yaml
+    from legit_projects import materialize
 
     from grader.runtime.engine import connect, labelled
 
     subs = tmp_path / "subs"
     shutil.copytree(WORKSHOP, subs / "workshop")
-    shutil.copytree(REPO / "tests" / "legit" / "nonroot-user-backend", subs / "nonroot")
+    materialize("nonroot-user-backend", subs / "nonroot")
     for name, lines in (
         ("over-scale", "  extra:\n    image: python:3.13-slim\n    scale: 100\n"),
         ("over-images", "".join(f"  extra{i}:\n    build: ./backend\n" for i in range(4))),

@@ -22,11 +22,8 @@ from typing import Any
 
 import pytest
 from learner_user import LearnerUser, run_grade_step
+from legit_projects import LEGIT, PROJECTS, WORKSHOP, materialize
 
-REPO = Path(__file__).resolve().parent.parent
-LEGIT = REPO / "tests" / "legit"
-WORKSHOP = REPO / "workshop"
-PROJECTS = sorted(p.name for p in LEGIT.iterdir() if (p / "docker-compose.yml").is_file())
 # (project, who): root, or the ordinary user; both means the same verdicts are compared.
 RUNTIME_IN_CI = {"kitchen-sink": ("root", "user")}  # slow-start-backend (2.5 min) runs on demand
 
@@ -74,11 +71,11 @@ def test_the_suite_has_every_shape() -> None:
 
 
 @pytest.mark.parametrize("name", PROJECTS)
-def test_a_legitimate_project_passes_every_static_check(name: str) -> None:
+def test_a_legitimate_project_passes_every_static_check(name: str, tmp_path: Path) -> None:
     from grader.grade import grade
     from grader.rubric import load_rubric
 
-    report, _ = grade(str(LEGIT / name), load_rubric(None))
+    report, _ = grade(str(materialize(name, tmp_path / name)), load_rubric(None))
     doc = report.to_dict()
     assert doc["passed"] and doc["score"] == doc["max_score"] == 120, failing(doc)
 
@@ -112,14 +109,13 @@ def test_a_legitimate_project_passes_at_runtime_sealed_for_root_and_a_docker_gro
 ) -> None:
     verdicts = {}
     if "root" in who:
-        ws = tmp_path / name
-        shutil.copytree(LEGIT / name, ws, symlinks=True)
+        ws = materialize(name, tmp_path / name)
         code, report, stderr = _grade_as_root(ws)
         _assert_passes(code, report, stderr, "root")
         verdicts["root"] = statuses(report)
     if "user" in who:
         user: LearnerUser = request.getfixturevalue("docker_user")
-        ws = user.copy(LEGIT / name)
+        ws = user.copy(materialize(name, tmp_path / "user" / name))
         code, report, stderr = _grade_as_user(user, ws)
         _assert_passes(code, report, stderr, user.name)
         verdicts["user"] = statuses(report)
