@@ -375,28 +375,18 @@ def run_grade_step(user: LearnerUser, repo: Path, runner_temp: Path | None = Non
     Action's inputs (fail_on_error or fail-on-error), the defaults for the rest. `runner_temp`
     is the job's temporary folder (a user's folder, GITHUB_OUTPUT and the summary in it): pass
     the same one for a second use in the same job; by default a fresh one."""
-    from test_action import ACTION, expand  # here, not at the top: test_action imports conftest
+    # here, not at the top: test_action imports conftest
+    from test_action import ACTION, action_inputs, expand, runner_env
 
     step = next(st for st in ACTION["runs"]["steps"] if st.get("id") == "grade")
-    inputs = {k: str(v.get("default", "")) for k, v in ACTION["inputs"].items()}
-    inputs.update({k.replace("_", "-"): v for k, v in given.items()})
+    inputs = action_inputs(**given)
     steps = {"install": {"grader": str(user.grader)}}
     tmp = runner_temp or user.mkdir("runner-temp")
     output_file, summary = tmp / "github_output", tmp / "step_summary"
     for f in (output_file, summary):
         f.touch()
         os.chown(f, user.uid, user.gid)
-    env = {
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_WORKFLOW": "grade",
-        "GITHUB_WORKSPACE": str(repo),
-        "GITHUB_OUTPUT": str(output_file),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "RUNNER_TEMP": str(tmp),
-        "GITHUB_RUN_ID": "4242",
-        "CI": "true",
-        "LANG": "C.UTF-8",
-    }
+    env = runner_env(repo, tmp, output_file, summary)
     env.update({k: expand(str(v), inputs, steps) for k, v in (step.get("env") or {}).items()})
     before = output_file.read_text()
     p = user.run(["bash", "-e", "-c", expand(step["run"], inputs, steps)], cwd=repo, env=env, timeout=900)

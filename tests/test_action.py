@@ -56,10 +56,32 @@ def grader_stand_in(tmp: Path) -> Path:
     return grader
 
 
-def run_action(repo: Path, tmp: Path, **given: str) -> tuple[int, str, dict[str, str], str]:
-    """One use of the action in a job whose runner temp folder and run id are `tmp` and 4242."""
+def action_inputs(**given: str) -> dict[str, str]:
+    """The Action's inputs: `given` (fail_on_error or fail-on-error), the defaults for the rest."""
     inputs = {k: str(v.get("default", "")) for k, v in ACTION["inputs"].items()}
     inputs.update({k.replace("_", "-"): v for k, v in given.items()})
+    return inputs
+
+
+def runner_env(repo: Path, tmp: Path, output_file: Path, summary: Path) -> dict[str, str]:
+    """The variables GitHub's runner sets for a step: the workspace, its output and summary
+    files, the job's temporary folder and run id 4242."""
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKFLOW": "grade",
+        "GITHUB_WORKSPACE": str(repo),
+        "GITHUB_OUTPUT": str(output_file),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "RUNNER_TEMP": str(tmp),
+        "GITHUB_RUN_ID": "4242",
+        "CI": "true",
+        "LANG": "C.UTF-8",
+    }
+
+
+def run_action(repo: Path, tmp: Path, **given: str) -> tuple[int, str, dict[str, str], str]:
+    """One use of the action in a job whose runner temp folder and run id are `tmp` and 4242."""
+    inputs = action_inputs(**given)
     output_file, summary = tmp / "github_output", tmp / "step_summary"
     output_file.touch()
     summary.touch()
@@ -80,18 +102,7 @@ def run_action(repo: Path, tmp: Path, **given: str) -> tuple[int, str, dict[str,
             assert step["env"]["ACTION_PATH"] == "${{ github.action_path }}"
             steps["install"] = {"grader": str(grader_stand_in(tmp))}
             continue
-        env = {
-            **os.environ,
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_WORKFLOW": "grade",
-            "GITHUB_WORKSPACE": str(repo),
-            "GITHUB_OUTPUT": str(output_file),
-            "GITHUB_STEP_SUMMARY": str(summary),
-            "RUNNER_TEMP": str(tmp),
-            "GITHUB_RUN_ID": "4242",
-            "CI": "true",
-            "LANG": "C.UTF-8",
-        }
+        env = {**os.environ, **runner_env(repo, tmp, output_file, summary)}
         env.update({k: expand(str(v), inputs, steps) for k, v in (step.get("env") or {}).items()})
         before = output_file.read_text()
         p = subprocess.run(

@@ -250,6 +250,17 @@ def allowed_ids(client: Any, names: list[str]) -> set[str]:
     return ids
 
 
+def dockerfile_of(root: SubmissionRoot, build: dict[str, Any]) -> tuple[str, str] | None:
+    """(path in the submission, text) of the Dockerfile a resolved `build:` uses, or None when
+    it cannot be read (the build then fails on its own)."""
+    context, dockerfile = build.get("context") or "", build.get("dockerfile") or "Dockerfile"
+    try:
+        rel = root.rel(root.resolve(root.rel(f"{context}/{dockerfile}")))
+        return rel, root.read(rel).text
+    except Exception:
+        return None
+
+
 def check_images(
     doc: dict[str, Any],
     root: SubmissionRoot,
@@ -297,12 +308,10 @@ def check_images(
                     )
                 )
             continue
-        context, dockerfile = build.get("context") or "", build.get("dockerfile") or "Dockerfile"
-        try:
-            rel = root.rel(root.resolve(root.rel(f"{context}/{dockerfile}")))
-            text = root.read(rel).text
-        except Exception:
+        read = dockerfile_of(root, build)
+        if read is None:
             continue  # the build fails on its own; the allow-list already refused a path outside
+        rel, text = read
         build_args = {k: (None if v is None else str(v)) for k, v in (build.get("args") or {}).items()}
         # Heredocs are read by Dockerfile syntax 1.4 and later, not by an older frontend, which
         # reads their bodies as instructions: what either reading names is checked.

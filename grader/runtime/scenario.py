@@ -109,6 +109,7 @@ class RuntimeRun:
         """Every `RUN --mount=type=cache` gets an id of the run's own (the Dockerfile is passed
         inline, that change alone), so no build reads a cache another run filled, nor fills one
         another reads; a mount the grader cannot rewrite exactly is refused at its line."""
+        from grader.runtime.base_images import dockerfile_of
         from grader.runtime.safety import Hazard, UnsafeSubmissionError
         from grader.submission.dockerfile import namespaced_cache_mounts
 
@@ -118,13 +119,10 @@ class RuntimeRun:
             build = s.get("build")
             if not build:
                 continue
-            context, dockerfile = build.get("context") or "", build.get("dockerfile") or "Dockerfile"
-            root = self.ws.root
-            try:
-                rel = root.rel(root.resolve(root.rel(f"{context}/{dockerfile}")))
-                text = root.read(rel).text
-            except Exception:
+            read = dockerfile_of(self.ws.root, build)
+            if read is None:
                 continue  # the build fails on its own (the gate refused a path outside)
+            rel, text = read
             if "cache" not in text.lower():
                 continue
             rewritten, unsure = namespaced_cache_mounts(text, self.cache_namespace())

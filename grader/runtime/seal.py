@@ -32,7 +32,6 @@ exists; the gate refuses networks that enable IPv6."""
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -92,24 +91,21 @@ def run_rules(run_id: str) -> list[Rule]:
 
 def build_rules(bridge: str, resolvers: list[str]) -> list[Rule]:
     """The rules on Docker's default bridge while the run builds (see the module's text)."""
-    rules = [Rule("4", "INPUT", ("-i", bridge, *ANSWER, "-j", "ACCEPT"), "build")]
-    dns = [
-        (chain, target, r, proto)
-        for chain, target in (("INPUT", "ACCEPT"), ("DOCKER-USER", "RETURN"))
-        for r in resolvers
-        for proto in ("udp", "tcp")
-    ]
-    rules += [
-        Rule("4", chain, ("-i", bridge, "-d", r, "-p", proto, "--dport", "53", "-j", target), "build")
-        for chain, target, r, proto in dns
-        if chain == "INPUT"
-    ]
-    rules.append(Rule("4", "INPUT", ("-i", bridge, "-j", "REJECT"), "build-host"))
-    rules.append(Rule("4", "DOCKER-USER", ("-i", bridge, *ANSWER, "-j", "RETURN"), "build"))
-    rules += [
-        Rule("4", chain, ("-i", bridge, "-d", r, "-p", proto, "--dport", "53", "-j", target), "build")
-        for chain, target, r, proto in dns
-        if chain == "DOCKER-USER"
+
+    def dns(chain: str, target: str) -> list[Rule]:
+        """The builds' name servers, port 53 only: the one way into a private range."""
+        return [
+            Rule("4", chain, ("-i", bridge, "-d", r, "-p", proto, "--dport", "53", "-j", target), "build")
+            for r in resolvers
+            for proto in ("udp", "tcp")
+        ]
+
+    rules = [
+        Rule("4", "INPUT", ("-i", bridge, *ANSWER, "-j", "ACCEPT"), "build"),
+        *dns("INPUT", "ACCEPT"),
+        Rule("4", "INPUT", ("-i", bridge, "-j", "REJECT"), "build-host"),
+        Rule("4", "DOCKER-USER", ("-i", bridge, *ANSWER, "-j", "RETURN"), "build"),
+        *dns("DOCKER-USER", "RETURN"),
     ]
     rules += [Rule("4", "DOCKER-USER", ("-i", bridge, "-d", net, "-j", "REJECT"), "build-private") for net in CLOSED_V4]
     # Another bridge, whatever its addresses (a daemon may hand out public-looking ones).
@@ -139,7 +135,7 @@ _status_lock = threading.Lock()
 
 def why_not_available(client: Any) -> str | None:
     """Why this engine's runs cannot be sealed, or None. Asked once per engine and process."""
-    key = os.environ.get("DOCKER_HOST", "") + "|" + os.environ.get("DOCKER_CONTEXT", "")
+    key = seal_helper.engine_key()
     with _status_lock:
         if key in _status:
             return _status[key]

@@ -161,13 +161,18 @@ def run(client: Any, env: dict[str, str] | None = None, labels: dict[str, str] |
 _resolvers: dict[str, list[str]] = {}
 
 
+def engine_key() -> str:
+    """Which engine this process talks to, for what is asked of an engine once per process."""
+    import os
+
+    return os.environ.get("DOCKER_HOST", "") + "|" + os.environ.get("DOCKER_CONTEXT", "")
+
+
 def bridge_resolvers(client: Any) -> list[str]:
     """The name servers a container on Docker's default bridge is given, as BuildKit's build
     steps are (both take the engine host's resolv.conf, less its loopback servers): a build's
     name lookups go there, private address or not. Asked once per engine and process."""
-    import os
-
-    key = os.environ.get("DOCKER_HOST", "") + "|" + os.environ.get("DOCKER_CONTEXT", "")
+    key = engine_key()
     if key not in _resolvers:
         _resolvers[key] = _read_resolvers(client)
     return _resolvers[key]

@@ -163,22 +163,27 @@ def run(stack: Stack) -> PhaseOutcome:
     return PhaseOutcome([Finding(Status.FAIL, "fail", {"step": step or "?"}, where, line)], output=output)
 
 
-def failed_output(output: str) -> str:
-    """The output of the step that failed (BuildKit's `#N` lines of the last `#N ERROR`), or all of it."""
+def _failed_number(output: str) -> str | None:
+    """BuildKit's number of the step that failed: the last `#N ERROR`."""
     failed = re.findall(r"^#(\d+) ERROR", output, re.M)
-    if not failed:
+    return failed[-1] if failed else None
+
+
+def failed_output(output: str) -> str:
+    """The output of the step that failed (its `#N` lines), or all of it."""
+    num = _failed_number(output)
+    if num is None:
         return output
-    return "\n".join(line for line in output.splitlines() if line.startswith(f"#{failed[-1]} "))
+    return "\n".join(line for line in output.splitlines() if line.startswith(f"#{num} "))
 
 
 def failed_step(stack: Stack, output: str) -> tuple[str | None, str | None, int | None]:
     """The build step that failed ('[backend 3/4] RUN pip install ...') and, when it can be
     found, the Dockerfile line it came from."""
-    failed = re.findall(r"^#(\d+) ERROR", output, re.M)
-    if not failed:
+    num = _failed_number(output)
+    if num is None:
         m = re.search(r"failed to solve: .*?\[(\w[\w.-]*) [^\]]*\] (.+?):", output)
         return (m.group(0)[:160] if m else None), None, None
-    num = failed[-1]
     m = re.search(rf"^#{num} \[([\w.-]+)(?: [^\]]*)?\] (.+)$", output, re.M)
     if not m:
         return None, None, None
