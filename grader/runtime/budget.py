@@ -187,7 +187,9 @@ class Watch:
         return None
 
     def images_size(self) -> int:
-        return sum(int(i.attrs.get("Size") or 0) for i in self.client.images.list(filters={"label": self.label}))
+        from grader.runtime.engine import list_images
+
+        return sum(int(i.attrs.get("Size") or 0) for i in list_images(self.client, {"label": self.label}))
 
     def volumes_size(self, used: set[str] | None = None) -> int:
         from grader.runtime.engine import disk_usage

@@ -69,6 +69,21 @@ def list_containers(client: Any, filters: dict[str, Any], all: bool = True) -> l
     return found
 
 
+def list_images(client: Any, filters: dict[str, Any]) -> list[Any]:
+    """Images matching `filters`, each inspected; one removed between the listing and its
+    inspection (another run cleaning up at the same time) is left out, as list_containers does:
+    the SDK's `images.list` would raise ImageNotFound for it."""
+    from docker.errors import ImageNotFound
+
+    found = []
+    for summary in client.api.images(filters=filters):
+        try:
+            found.append(client.images.get(summary["Id"]))
+        except ImageNotFound:
+            continue
+    return found
+
+
 def connect(timeout: float = 30.0) -> Any:
     import docker  # only runtime grading needs the SDK
 
@@ -354,7 +369,7 @@ def sweep(
     for v in client.volumes.list(filters=objects):
         if mine(v):
             remove("volumes", v.name, lambda v=v: v.remove(force=True))
-    for i in client.images.list(filters=images):
+    for i in list_images(client, images):
         if mine(i):
             remove("images", ", ".join(i.tags or [i.short_id]), lambda i=i: client.images.remove(i.id, force=True))
     if project is None and run_id is None:
@@ -381,9 +396,7 @@ def labelled(
         "containers": [c.name for c in list_containers(client, objects) if _in_scope(c, scope)],
         "networks": [n.name for n in client.networks.list(filters=objects) if _in_scope(n, scope)],
         "volumes": [v.name for v in client.volumes.list(filters=objects) if _in_scope(v, scope)],
-        "images": [
-            t for i in client.images.list(filters=images) if _in_scope(i, scope) for t in (i.tags or [i.short_id])
-        ],
+        "images": [t for i in list_images(client, images) if _in_scope(i, scope) for t in (i.tags or [i.short_id])],
     }
     return {kind: names for kind, names in found.items() if names}
 
